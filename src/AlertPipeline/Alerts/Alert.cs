@@ -1,0 +1,46 @@
+using System.Security.Cryptography;
+using System.Text;
+using AlertPipeline.Detection;
+
+namespace AlertPipeline.Alerts;
+
+internal static class AlertStatus
+{
+    public const string New = "new";
+    public const string Acknowledged = "acknowledged";
+    public const string Resolved = "resolved";
+}
+
+/// <summary>A matched term as stored with an alert (offsets into the original text).</summary>
+internal sealed record AlertMatch(string Term, string Category, string Severity, int Start, int Length, string Text, string Rule);
+
+/// <summary>An alert: one event judged concerning by one rule, with everything a DSL needs to see it in context.</summary>
+internal sealed record Alert(
+    string AlertId,
+    string EventId,
+    string Rule,
+    string SchoolId,
+    string DeviceId,
+    string UserLogin,
+    DateTimeOffset OccurredAt,
+    string Source,
+    string? App,
+    string? Url,
+    string? ScreenshotRef,
+    string Text,
+    string NormalizedText,
+    IReadOnlyList<string> Categories,
+    Severity Severity,
+    IReadOnlyList<AlertMatch> Matches,
+    string ListVersion,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// The id is derived from (event, rule), so the same event judged by the same rule again — after a crash or a
+    /// Kafka redelivery — yields the same alert id, and the store's unique key makes the second write a no-op.
+    /// </summary>
+    public static string IdFor(string eventId, string rule) =>
+        "al_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(eventId + "\n" + rule)))[..20];
+}

@@ -1,0 +1,10 @@
+namespace AlertPipeline.Alerts;
+
+internal static class AlertServices
+{
+    public static IServiceCollection AddAlerts(this IServiceCollection services)
+    {
+        services.AddSingleton<AlertStore>();
+        return services;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json;
+using AlertPipeline.Alerts;
+using AlertPipeline.Detection;
+
+namespace AlertPipeline.Cli;
+
+/// <summary><c>alertpipeline alerts list</c>: alerts from the store, one JSON object per line or a table.</summary>
+internal static class AlertsCommand
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        // Output is a terminal or a file, never HTML: keep '+' and non-ASCII readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static int Run(string[] rest, TextWriter output)
+    {
+        if (rest.Length == 0 || rest[0] != "list")
+        {
+            throw new CliException("alerts: expected a subcommand: list");
+        }
+
+        var args = CliArgs.Parse("alerts list", rest[1..], ["data-dir", "config", "format", "school", "min-severity", "status", "limit"]);
+        args.NoPositionals();
+        var format = args.Choice("format", "table", "table", "json");
+        Severity? min = null;
+        if (args.Get("min-severity") is { } minText)
+        {
+            min = SeverityNames.TryParse(minText, out var s) ? s
+                : throw new CliException($"alerts list: --min-severity must be one of low, medium, high, urgent, critical (was '{minText}')");
+        }
+
+        using var services = CliServices.Create(args);
+        var data = CliServices.DataDirectory(services);
+        if (!File.Exists(Path.Combine(data, "alerts.db")))
+        {
+            throw new CliException($"alerts list: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");
+        }
+
+        var store = services.GetRequiredService<AlertStore>();
+        var alerts = store.List(new AlertQuery(args.Get("school"), min, args.Get("status"), args.GetInt("limit", 100_000, 1, 10_000_000)));
+        foreach (var a in alerts)
+        {
+            if (format == "json")
+            {
+                output.WriteLine(JsonSerializer.Serialize(ToJson(a), Json));
+            }
+            else
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{a.AlertId}  {a.OccurredAt:yyyy-MM-dd HH:mm:ss}  {a.Severity.ToName(),-8}  {string.Join(",", a.Categories),-28}  {a.SchoolId,-10}  {a.UserLogin,-20}  {a.Status}"));
+            }
+        }
+
+        if (format == "table")
+        {
+            output.WriteLine($"{alerts.Count} alert(s) in {data}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>The JSON shape of an alert for the CLI (documented in README).</summary>
+    public static object ToJson(Alert a) => new
+    {
+        alertId = a.AlertId,
+        eventId = a.EventId,
+        rule = a.Rule,
+        userLogin = a.UserLogin,
+        schoolId = a.SchoolId,
+        deviceId = a.DeviceId,
+        occurredAt = a.OccurredAt.ToString("O", CultureInfo.InvariantCulture),
+        source = a.Source,
+        app = a.App,
+        url = a.Url,
+        categories = a.Categories,
+        severity = a.Severity.ToName(),
+        status = a.Status,
+        screenshotRef = a.ScreenshotRef,
+        matches = a.Matches.Select(m => new { term = m.Term, category = m.Category, severity = m.Severity, start = m.Start, length = m.Length, text = m.Text }),
+        listVersion = a.ListVersion,
+        createdAt = a.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+    };
+}

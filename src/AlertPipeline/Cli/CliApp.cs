@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Cli;
+
+/// <summary>Dispatches <c>alertpipeline &lt;command&gt;</c>. Problems the user can fix print one line and exit 2.</summary>
+internal static class CliApp
+{
+    public const string Usage = """
+        alertpipeline — safeguarding monitoring alert pipeline
+
+        Usage: alertpipeline <command> [options]
+
+          demo      [--data-dir DIR] [--duration 30s] [--port N] [--rate N] [--schools N] [--pupils N] [--concerning 0.02] [--config FILE]
+                    all-in-one host on embedded defaults plus the device-agent simulator
+          serve     [--data-dir DIR] [--urls URL] [--config FILE]
+                    the host (ingest API, embedded queue, detection, alerts, notifications)
+          simulate  --url URL --api-key KEY [--rate N] [--duration 30s] [--count N] [--schools N] [--pupils N] [--concerning 0.02] [--seed N]
+                    the device-agent simulator alone, against a running host
+          alerts list [--data-dir DIR] [--format table|json] [--school ID] [--min-severity LEVEL] [--status STATUS]
+          keys add --school ID|* [--device ID] [--label TEXT] [--data-dir DIR]   (prints the new key once)
+          keys list [--data-dir DIR]
+          keys revoke KEY_ID [--data-dir DIR]
+          bench     [--events N] [--rate N] [--data-dir DIR]   embedded pipeline throughput and latency
+          help
+
+        Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            await output.WriteAsync(Usage).ConfigureAwait(false);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        try
+        {
+            var rest = args[1..];
+            return args[0] switch
+            {
+
+                "serve" => await ServeCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "alerts" => AlertsCommand.Run(rest, output),
+                "keys" => KeysCommand.Run(rest, output),
+
+                _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
+            };
+        }
+        catch (CliException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (OptionsValidationException ex)
+        {
+            foreach (var failure in ex.Failures)
+            {
+                await error.WriteLineAsync("error: configuration: " + failure).ConfigureAwait(false);
+            }
+
+            return 2;
+        }
+        catch (Detection.Lists.KeywordListException ex)
+        {
+            await error.WriteLineAsync("error: keyword lists: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (FileNotFoundException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await error.WriteLineAsync($"error: cannot listen: {ex.Message} (choose another --port / --urls)").ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    /// <summary>The configuration overrides every command shares: <c>--data-dir</c>.</summary>
+    public static Dictionary<string, string?> CommonOverrides(CliArgs args)
+    {
+        var overrides = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (args.Get("data-dir") is { } dir)
+        {
+            overrides["Storage:DataDirectory"] = dir;
+        }
+
+        return overrides;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using AlertPipeline.Ingest.ApiKeys;
+
+namespace AlertPipeline.Cli;
+
+/// <summary><c>alertpipeline keys add|list|revoke</c>: API keys for device agents.</summary>
+internal static class KeysCommand
+{
+    public static int Run(string[] rest, TextWriter output)
+    {
+        var sub = rest.Length > 0 ? rest[0] : throw new CliException("keys: expected a subcommand: add, list, revoke");
+        switch (sub)
+        {
+            case "add":
+            {
+                var args = CliArgs.Parse("keys add", rest[1..], ["data-dir", "config", "school", "device", "label"]);
+                args.NoPositionals();
+                var school = args.Get("school") ?? throw new CliException("keys add: --school is required (a school id, or * for a trust-wide key)");
+                if (school != "*" && !school.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+                {
+                    throw new CliException($"keys add: --school '{school}' is not a school id (letters, digits, '.', '_', '-') or *");
+                }
+
+                using var services = CliServices.Create(args);
+                var (secret, info) = services.GetRequiredService<ApiKeyStore>().Create(school, args.Get("device"), args.Get("label"));
+                output.WriteLine($"Created {info.KeyId} for school {info.SchoolId}{(info.DeviceId is null ? "" : $", device {info.DeviceId}")}.");
+                output.WriteLine("The key is shown once; store it in the agent's configuration now:");
+                output.WriteLine(secret);
+                return 0;
+            }
+
+            case "list":
+            {
+                var args = CliArgs.Parse("keys list", rest[1..], ["data-dir", "config"]);
+                args.NoPositionals();
+                using var services = CliServices.Create(args);
+                foreach (var k in services.GetRequiredService<ApiKeyStore>().List())
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{k.KeyId}  school={k.SchoolId}  device={k.DeviceId ?? "-"}  created={k.CreatedAt:O}  {(k.RevokedAt is null ? "active" : $"revoked {k.RevokedAt:O}")}  {k.Label}"));
+                }
+
+                return 0;
+            }
+
+            case "revoke":
+            {
+                var args = CliArgs.Parse("keys revoke", rest[1..], ["data-dir", "config"]);
+                var id = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("keys revoke: expected one KEY_ID");
+                using var services = CliServices.Create(args);
+                if (!services.GetRequiredService<ApiKeyStore>().Revoke(id))
+                {
+                    throw new CliException($"keys revoke: no active key '{id}'");
+                }
+
+                output.WriteLine($"Revoked {id}.");
+                return 0;
+            }
+
+            default:
+                throw new CliException($"keys: unknown subcommand '{sub}' (add, list, revoke)");
+        }
+    }
+}

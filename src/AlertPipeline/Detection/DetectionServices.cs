@@ -1,0 +1,24 @@
+using AlertPipeline.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Detection;
+
+internal static class DetectionServices
+{
+    /// <summary>The keyword lists (validated on start) and, when <paramref name="runWorker"/>, the detection stage.</summary>
+    public static IServiceCollection AddDetection(this IServiceCollection services, IConfiguration configuration, bool runWorker)
+    {
+        services.AddOptions<DetectionOptions>().Bind(configuration.GetSection(DetectionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DetectionOptions>, DetectionOptionsValidator>();
+        services.AddSingleton<DetectorHolder>();
+        services.AddSingleton<DeadLetters>();
+        services.AddSingleton<PipelineMetrics>();
+        if (runWorker)
+        {
+            services.AddHostedService<KeywordReloadService>();
+            services.AddHostedService<DetectionWorker>();
+        }
+
+        return services;
+    }
+}

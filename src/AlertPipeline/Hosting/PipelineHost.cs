@@ -1,0 +1,70 @@
+using AlertPipeline.Alerts;
+using AlertPipeline.Detection;
+using AlertPipeline.Ingest;
+using AlertPipeline.Notifications;
+using AlertPipeline.Queue;
+using AlertPipeline.Storage;
+using Serilog;
+using Serilog.Events;
+
+namespace AlertPipeline.Hosting;
+
+/// <summary>What a host runs, chosen by the command (serve, demo) or a test.</summary>
+internal sealed record HostSettings
+{
+    public string? ConfigFile { get; init; }
+
+    public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Kestrel URLs; <c>http://127.0.0.1:0</c> picks a free port.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
+
+    public LogEventLevel ConsoleLogLevel { get; init; } = LogEventLevel.Information;
+
+    /// <summary>Lets tests replace services (a fake clock, a failing sender) after the defaults are registered.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+}
+
+/// <summary>Builds the all-in-one host: ingest API, embedded queue, detection, alert store, notifications.</summary>
+internal static class PipelineHost
+{
+    public static WebApplication Build(HostSettings settings)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        PipelineConfiguration.Apply(builder.Configuration, settings.ConfigFile, settings.Overrides);
+        builder.WebHost.UseKestrelCore().UseUrls(settings.Urls);
+        builder.Services.AddRoutingCore();
+        builder.Services.AddLogging();
+
+        var dataDirectory = Path.GetFullPath(builder.Configuration[$"{StorageOptions.Section}:DataDirectory"] ?? new StorageOptions().DataDirectory);
+        builder.Logging.ClearProviders().AddSerilog(PipelineLogging.Create(dataDirectory, settings.ConsoleLogLevel), dispose: true);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services
+            .AddStorage(builder.Configuration)
+            .AddEmbeddedQueue(builder.Configuration)
+            .AddIngest()
+            .AddDetection(builder.Configuration, runWorker: true)
+            .AddAlerts()
+            .AddNotifications(builder.Configuration, runDispatcher: true);
+        settings.ConfigureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapIngest();
+        app.MapGet("/health", (SqliteEventQueue queue, PipelineMetrics metrics) => Results.Json(new
+        {
+            status = "ok",
+            backlog = queue.Backlog,
+            processed = metrics.EventsProcessed,
+            alerts = metrics.AlertsStored,
+        }));
+        return app;
+    }
+
+    /// <summary>The address Kestrel actually bound (resolves port 0).</summary>
+    public static Uri BoundAddress(WebApplication app) =>
+        new(app.Urls.FirstOrDefault() ?? throw new InvalidOperationException("the host is not listening"));
+}

@@ -1,0 +1,21 @@
+using AlertPipeline.Ingest.ApiKeys;
+using AlertPipeline.Ingest.Screenshots;
+using Microsoft.AspNetCore.Authentication;
+
+namespace AlertPipeline.Ingest;
+
+internal static class IngestServices
+{
+    public static IServiceCollection AddIngest(this IServiceCollection services)
+    {
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ScreenshotStore>();
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(IngestEndpoints.DeviceAgentPolicy, policy => policy
+                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireClaim(ApiKeyAuthenticationHandler.SchoolClaim));
+        return services;
+    }
+}

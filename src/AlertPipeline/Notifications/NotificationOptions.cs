@@ -1,0 +1,88 @@
+using AlertPipeline.Detection;
+using AlertPipeline.Schools;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Notifications;
+
+/// <summary>Section <c>Notifications</c>.</summary>
+internal sealed class NotificationOptions
+{
+    public const string Section = "Notifications";
+
+    /// <summary>Alerts at or above this severity notify the DSL at once.</summary>
+    public string MinimumSeverity { get; set; } = "high";
+
+    public string FromAddress { get; set; } = "alertpipeline@localhost";
+
+    /// <summary>Base URL of the console, for the link in each notification.</summary>
+    public string ConsoleBaseUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>Off by default: a notification says severity, category, school and time, never what the pupil wrote.</summary>
+    public bool IncludePupilDetail { get; set; }
+
+    /// <summary>Where .eml files go when no SMTP server is configured. Relative to the data directory.</summary>
+    public string OutboxDirectory { get; set; } = "outbox";
+
+    public SmtpSettings Smtp { get; set; } = new();
+
+    public int MaxAttempts { get; set; } = 12;
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public Severity Minimum => SeverityNames.TryParse(MinimumSeverity, out var s) ? s : Severity.High;
+}
+
+internal sealed class SmtpSettings
+{
+    /// <summary>Empty: write .eml files to the outbox folder instead of sending.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    public int Port { get; set; } = 25;
+
+    public bool EnableSsl { get; set; }
+
+    public string UserName { get; set; } = string.Empty;
+
+    public string Password { get; set; } = string.Empty;
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+internal sealed class NotificationOptionsValidator : IValidateOptions<NotificationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NotificationOptions options)
+    {
+        var failures = new List<string>();
+        if (!SeverityNames.TryParse(options.MinimumSeverity, out _))
+        {
+            failures.Add($"Notifications:MinimumSeverity must be one of low, medium, high, urgent, critical (was '{options.MinimumSeverity}').");
+        }
+
+        if (!TrustOptionsValidator.IsEmail(options.FromAddress))
+        {
+            failures.Add($"Notifications:FromAddress must be an email address (was '{options.FromAddress}').");
+        }
+
+        if (!Uri.TryCreate(options.ConsoleBaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            failures.Add($"Notifications:ConsoleBaseUrl must be an absolute http(s) URL (was '{options.ConsoleBaseUrl}').");
+        }
+
+        if (options.Smtp.Host.Length > 0 && options.Smtp.Port is < 1 or > 65535)
+        {
+            failures.Add($"Notifications:Smtp:Port must be between 1 and 65535 (was {options.Smtp.Port}).");
+        }
+
+        if (options.MaxAttempts is < 1 or > 1000)
+        {
+            failures.Add($"Notifications:MaxAttempts must be between 1 and 1000 (was {options.MaxAttempts}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.OutboxDirectory))
+        {
+            failures.Add("Notifications:OutboxDirectory must not be empty.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

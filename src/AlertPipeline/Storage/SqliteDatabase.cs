@@ -1,0 +1,46 @@
+using Microsoft.Data.Sqlite;
+
+namespace AlertPipeline.Storage;
+
+/// <summary>
+/// Opens connections to one SQLite file with the pragmas every store here relies on: WAL (readers never block
+/// the single writer), the configured synchronous level, and a busy timeout so a reader and writer in different
+/// processes (the CLI reading while the host writes) wait instead of failing.
+/// </summary>
+internal sealed class SqliteDatabase
+{
+    private readonly string _connectionString;
+    private readonly string _synchronous;
+
+    public SqliteDatabase(string path, string synchronous)
+    {
+        Path = path;
+        _synchronous = synchronous;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
+        return connection;
+    }
+
+    public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Storage;
+
+internal static class StorageServices
+{
+    public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddSingleton<SystemDatabase>();
+        return services;
+    }
+}
