@@ -31,10 +31,10 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
 
     // Released by the writer after each commit so the consumer reacts at once instead of polling.
     private readonly SemaphoreSlim _written = new(0, int.MaxValue);
-    private readonly CancellationTokenSource _stopping = new();
     private readonly Task _writer;
     private readonly Lock _positionLock = new();
 
+    private int _disposed;
     private long _lastSeq;
     private long _committed;
     private long _readPosition;
@@ -186,17 +186,15 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes this once per registration (class and both interfaces): only the first call acts.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // Let the writer commit (or fail) every batch already handed over before the process goes.
         _requests.Writer.TryComplete();
-        try
-        {
-            await _writer.ConfigureAwait(false);
-        }
-        finally
-        {
-            await _stopping.CancelAsync().ConfigureAwait(false);
-            _stopping.Dispose();
-            _written.Dispose();
-        }
+        await _writer.ConfigureAwait(false);
     }
 
     private async Task WriteLoopAsync()

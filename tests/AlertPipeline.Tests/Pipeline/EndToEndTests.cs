@@ -1,0 +1,67 @@
+using AlertPipeline.Tests.Support;
+
+namespace AlertPipeline.Tests.Pipeline;
+
+public sealed class EndToEndTests
+{
+    [Fact]
+    public async Task ConcerningEvent_BecomesAlertAndEmlToSchoolDsl()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.UseKey("*");
+        var e = Some.Event("i want to die", school: "riverside", source: "chat");
+        e["screenshotRef"] = "sha256:" + new string('b', 64);
+        e["app"] = "teams";
+
+        await host.PostEventsAsync(e, Some.Event("homework on photosynthesis", school: "riverside"));
+
+        var alert = await Eventually.ReturnsAsync(() => host.Alerts.List(new()), a => a.Count > 0, "an alert");
+        var only = Assert.Single(alert);
+        Assert.Equal(e["eventId"]!.GetValue<string>(), only.EventId);
+        Assert.Equal("riverside", only.SchoolId);
+        Assert.Equal("oak.y9.jsmith", only.UserLogin);
+        Assert.Equal("chat", only.Source);
+        Assert.Equal("teams", only.App);
+        Assert.Equal("sha256:" + new string('b', 64), only.ScreenshotRef);
+        Assert.Contains("suicide", only.Categories);
+        Assert.Equal("new", only.Status);
+        var match = Assert.Single(only.Matches, m => m.Category == "suicide");
+        Assert.Equal("i want to die", only.Text.Substring(match.Start, match.Length));
+
+        var eml = await Eventually.ReturnsAsync(
+            () => Directory.Exists(host.OutboxDirectory) ? Directory.GetFiles(host.OutboxDirectory, "*.eml") : [],
+            f => f.Length > 0, "an .eml in the outbox");
+        var mail = await File.ReadAllTextAsync(Assert.Single(eml));
+        Assert.Contains("To: dsl@riverside.example", mail, StringComparison.Ordinal);
+        Assert.Contains("Riverside High School", mail, StringComparison.Ordinal);
+        Assert.Contains(only.AlertId, mail, StringComparison.Ordinal);
+        Assert.DoesNotContain("want to die", mail, StringComparison.Ordinal); // no pupil text by default
+    }
+
+    [Fact]
+    public async Task AlertBelowNotifySeverity_IsStoredButNotEmailed()
+    {
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Notifications:MinimumSeverity"] = "critical" });
+        host.UseKey();
+
+        await host.PostEventsAsync(Some.ConcerningEvent());
+
+        await Eventually.TrueAsync(() => host.Alerts.Count() == 1, "the alert");
+        var outbox = host.App.Services.GetRequiredService<AlertPipeline.Notifications.NotificationOutbox>();
+        Assert.Equal((0, 0, 0), outbox.Counts());
+    }
+
+    [Fact]
+    public async Task SchoolWithoutDsl_NotifiesTrustDsl()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.UseKey("*");
+
+        await host.PostEventsAsync(Some.Event("i want to die", school: "unlisted-school"));
+
+        var eml = await Eventually.ReturnsAsync(
+            () => Directory.Exists(host.OutboxDirectory) ? Directory.GetFiles(host.OutboxDirectory, "*.eml") : [],
+            f => f.Length > 0, "an .eml in the outbox");
+        Assert.Contains("To: trust-dsl@northbridge.example", await File.ReadAllTextAsync(eml[0]), StringComparison.Ordinal);
+    }
+}

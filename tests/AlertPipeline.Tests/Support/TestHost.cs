@@ -1,0 +1,85 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using AlertPipeline.Alerts;
+using AlertPipeline.Hosting;
+using AlertPipeline.Ingest.ApiKeys;
+using Serilog.Events;
+
+namespace AlertPipeline.Tests.Support;
+
+/// <summary>
+/// The real all-in-one host, in-process, on a free loopback port, with its own data directory (real SQLite files)
+/// and the repository's keyword lists. Tests talk to it over real HTTP.
+/// </summary>
+internal sealed class TestHost : IAsyncDisposable
+{
+    private readonly TempDirectory? _ownedDirectory;
+
+    private TestHost(WebApplication app, string dataDirectory, TempDirectory? owned)
+    {
+        App = app;
+        DataDirectory = dataDirectory;
+        _ownedDirectory = owned;
+        Http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public WebApplication App { get; }
+
+    public string DataDirectory { get; }
+
+    public HttpClient Http { get; }
+
+    public string OutboxDirectory => Path.Combine(DataDirectory, "outbox");
+
+    public AlertStore Alerts => App.Services.GetRequiredService<AlertStore>();
+
+    public static async Task<TestHost> StartAsync(
+        IDictionary<string, string?>? overrides = null,
+        string? dataDirectory = null,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var owned = dataDirectory is null ? new TempDirectory() : null;
+        var data = dataDirectory ?? owned!.Path;
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = data,
+            ["Detection:KeywordsDirectory"] = Path.Combine(AppContext.BaseDirectory, "seeds", "keywords"),
+            ["Queue:PollInterval"] = "00:00:00.200",
+            ["Notifications:PollInterval"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var app = PipelineHost.Build(new HostSettings
+        {
+            Overrides = settings,
+            Urls = "http://127.0.0.1:0",
+            ConsoleLogLevel = LogEventLevel.Warning,
+            ConfigureServices = configureServices,
+        });
+        await app.StartAsync();
+        return new TestHost(app, data, owned);
+    }
+
+    /// <summary>Creates an API key for a school (or "*") and sets it on <see cref="Http"/>.</summary>
+    public string UseKey(string school = "oakfield", string? device = null)
+    {
+        var (secret, _) = App.Services.GetRequiredService<ApiKeyStore>().Create(school, device, "test");
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", secret);
+        return secret;
+    }
+
+    public Task<HttpResponseMessage> PostEventsAsync(params JsonObject[] events) =>
+        Http.PostAsync("/api/v1/events", new StringContent(new JsonArray(events.Select(e => (JsonNode)e.DeepClone()).ToArray()).ToJsonString(), Encoding.UTF8, "application/json"));
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        _ownedDirectory?.Dispose();
+    }
+}
