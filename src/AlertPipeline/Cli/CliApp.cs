@@ -12,7 +12,7 @@ internal static class CliApp
 
           demo      [--data-dir DIR] [--duration 30s] [--port N] [--rate N] [--schools N] [--pupils N] [--concerning 0.02] [--config FILE]
                     all-in-one host on embedded defaults plus the device-agent simulator
-          serve     [--data-dir DIR] [--urls URL] [--config FILE]
+          serve     [--data-dir DIR] [--urls URL] [--config FILE] [--role all|ingest|detect|respond]
                     the host (ingest API, embedded queue, detection, alerts, notifications)
           simulate  --url URL --api-key KEY [--rate N] [--duration 30s] [--count N] [--schools N] [--pupils N] [--concerning 0.02] [--seed N]
                     the device-agent simulator alone, against a running host

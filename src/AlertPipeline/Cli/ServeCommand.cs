@@ -10,13 +10,21 @@ internal static class ServeCommand
 {
     public static async Task<int> RunAsync(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("serve", rest, ["data-dir", "urls", "config"]);
+        var args = CliArgs.Parse("serve", rest, ["data-dir", "urls", "config", "role"]);
         args.NoPositionals();
+        var role = args.Choice("role", "all", "all", "ingest", "detect", "respond") switch
+        {
+            "ingest" => HostRoles.Ingest,
+            "detect" => HostRoles.Detect,
+            "respond" => HostRoles.Respond,
+            _ => HostRoles.All,
+        };
         var app = PipelineHost.Build(new HostSettings
         {
             ConfigFile = args.Get("config"),
             Overrides = CliApp.CommonOverrides(args),
             Urls = args.Get("urls") ?? "http://127.0.0.1:5080",
+            Roles = role,
         });
         await using (app.ConfigureAwait(false))
         {

@@ -9,6 +9,16 @@ using Serilog.Events;
 
 namespace AlertPipeline.Hosting;
 
+/// <summary>The stages a process runs. Separate processes may run separate roles against the same data directory.</summary>
+[Flags]
+internal enum HostRoles
+{
+    Ingest = 1,
+    Detect = 2,
+    Respond = 4,
+    All = Ingest | Detect | Respond,
+}
+
 /// <summary>What a host runs, chosen by the command (serve, demo) or a test.</summary>
 internal sealed record HostSettings
 {
@@ -20,6 +30,8 @@ internal sealed record HostSettings
     public string Urls { get; init; } = "http://127.0.0.1:5080";
 
     public LogEventLevel ConsoleLogLevel { get; init; } = LogEventLevel.Information;
+
+    public HostRoles Roles { get; init; } = HostRoles.All;
 
     /// <summary>Lets tests replace services (a fake clock, a failing sender) after the defaults are registered.</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
@@ -44,19 +56,24 @@ internal static class PipelineHost
             .AddStorage(builder.Configuration)
             .AddEmbeddedQueue(builder.Configuration)
             .AddIngest()
-            .AddDetection(builder.Configuration, runWorker: true)
+            .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
             .AddAlerts()
-            .AddNotifications(builder.Configuration, runDispatcher: true);
+            .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond));
         settings.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapIngest();
+        if (settings.Roles.HasFlag(HostRoles.Ingest))
+        {
+            app.MapIngest();
+        }
+
         app.MapGet("/health", (SqliteEventQueue queue, PipelineMetrics metrics) => Results.Json(new
         {
             status = "ok",
+            roles = settings.Roles.ToString(),
             backlog = queue.Backlog,
             processed = metrics.EventsProcessed,
             alerts = metrics.AlertsStored,

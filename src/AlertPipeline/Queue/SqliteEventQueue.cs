@@ -251,6 +251,17 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
             backlog = _lastSeq - _committed;
         }
 
+        if (backlog + pending.Sum(r => r.Events.Count) > _options.Capacity)
+        {
+            // Detection may run in another process (serve --role detect): its progress is only in the database.
+            var committed = Scalar(connection, $"SELECT COALESCE((SELECT position FROM consumers WHERE name = '{DetectConsumer}'), 0)");
+            lock (_positionLock)
+            {
+                _committed = Math.Max(_committed, committed);
+                backlog = _lastSeq - _committed;
+            }
+        }
+
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var results = new List<(PublishRequest Request, PublishOutcome[]? Outcomes)>(pending.Count);
         using (var transaction = connection.BeginTransaction())

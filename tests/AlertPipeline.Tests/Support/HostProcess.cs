@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace AlertPipeline.Tests.Support;
+
+/// <summary>
+/// The real <c>alertpipeline</c> executable in a child process, so a test can kill it without warning (SIGKILL)
+/// the way a power cut or an OOM kill would, and start it again on the same data directory.
+/// </summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private HostProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<HostProcess> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null, params string[] extraArgs)
+    {
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "alertpipeline.dll"), "serve", "--data-dir", dataDirectory, "--urls", address.ToString().TrimEnd('/') }.Concat(extraArgs))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["Detection__KeywordsDirectory"] = Path.Combine(AppContext.BaseDirectory, "seeds", "keywords");
+        start.Environment["Queue__PollInterval"] = "00:00:00.100";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start alertpipeline");
+        var host = new HostProcess(process, address);
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"alertpipeline exited with {process.ExitCode}:\n{host.Output}");
+            }
+
+            try
+            {
+                if ((await probe.GetAsync(new Uri(address, "health"))).IsSuccessStatusCode)
+                {
+                    return host;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                await host.DisposeAsync();
+                throw new TimeoutException($"alertpipeline did not become healthy:\n{host.Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing, nothing graceful.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        await Task.CompletedTask;
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
