@@ -43,6 +43,7 @@ internal static class CliApp
                 "serve" => await ServeCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "alerts" => AlertsCommand.Run(rest, output),
                 "keys" => KeysCommand.Run(rest, output),
+                "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using AlertPipeline.Detection;
 
@@ -8,11 +8,15 @@ namespace AlertPipeline.Events;
 internal sealed record FieldError(string Field, string Error);
 
 /// <summary>
-/// Reads and validates one device event's JSON against docs/events.md. Pure: the clock's "now" is passed in.
-/// Unknown fields are ignored here and kept in the raw JSON, never rejected.
+/// Reads and validates one device event's JSON against docs/events.md in a single forward pass (no DOM: ingest
+/// and detection both read every event, so this is on the hot path). Pure: "now" is passed in. Unknown fields are
+/// skipped here and kept in the raw JSON, never rejected.
 /// </summary>
 internal static class DeviceEventReader
 {
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
+
+    /// <param name="now">The server's time, for the future-skew check; <see cref="DateTimeOffset.MaxValue"/> skips it.</param>
     public static DeviceEvent? TryRead(ReadOnlySpan<byte> json, DateTimeOffset now, out FieldError? error)
     {
         error = null;
@@ -22,10 +26,75 @@ internal static class DeviceEventReader
             return null;
         }
 
-        JsonDocument document;
+        string? eventId = null, schoolId = null, deviceId = null, userLogin = null, occurredText = null, sourceText = null;
+        string? text = null, app = null, url = null, screenshotRef = null;
+        var occurredAt = default(DateTimeOffset);
+        var occurredParsed = false;
         try
         {
-            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = new FieldError("(event)", $"must be a JSON object (was {Describe(reader.TokenType)})");
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                reader.Read();
+                if (name.SequenceEqual("eventId"u8))
+                {
+                    eventId = String(ref reader, "eventId", EventLimits.MaxEventIdLength, ref error);
+                }
+                else if (name.SequenceEqual("schoolId"u8))
+                {
+                    schoolId = String(ref reader, "schoolId", EventLimits.MaxSchoolIdLength, ref error);
+                }
+                else if (name.SequenceEqual("deviceId"u8))
+                {
+                    deviceId = String(ref reader, "deviceId", EventLimits.MaxDeviceIdLength, ref error);
+                }
+                else if (name.SequenceEqual("userLogin"u8))
+                {
+                    userLogin = String(ref reader, "userLogin", EventLimits.MaxUserLoginLength, ref error);
+                }
+                else if (name.SequenceEqual("occurredAt"u8))
+                {
+                    occurredParsed = reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out occurredAt);
+                    occurredText = String(ref reader, "occurredAt", 64, ref error);
+                }
+                else if (name.SequenceEqual("source"u8))
+                {
+                    sourceText = String(ref reader, "source", 16, ref error);
+                }
+                else if (name.SequenceEqual("text"u8))
+                {
+                    text = String(ref reader, "text", EventLimits.MaxTextLength, ref error);
+                }
+                else if (name.SequenceEqual("app"u8))
+                {
+                    app = String(ref reader, "app", EventLimits.MaxAppLength, ref error);
+                }
+                else if (name.SequenceEqual("url"u8))
+                {
+                    url = String(ref reader, "url", EventLimits.MaxUrlLength, ref error);
+                }
+                else if (name.SequenceEqual("screenshotRef"u8))
+                {
+                    screenshotRef = String(ref reader, "screenshotRef", EventLimits.MaxScreenshotRefLength, ref error);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                error = new FieldError("(event)", "is not a complete JSON object");
+                return null;
+            }
         }
         catch (JsonException ex)
         {
@@ -33,73 +102,115 @@ internal static class DeviceEventReader
             return null;
         }
 
-        using (document)
-        {
-            return TryRead(document.RootElement, now, out error);
-        }
-    }
-
-    public static DeviceEvent? TryRead(JsonElement element, DateTimeOffset now, out FieldError? error)
-    {
-        error = null;
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            error = new FieldError("(event)", $"must be a JSON object (was {element.ValueKind.ToString().ToLowerInvariant()})");
-            return null;
-        }
-
-        var eventId = Required(element, "eventId", EventLimits.MaxEventIdLength, ref error);
-        if (eventId is not null && !eventId.All(c => c is >= '!' and <= '~'))
+        Require(eventId, "eventId", ref error);
+        if (eventId is { Length: > 0 } && !IsPrintableAscii(eventId))
         {
             error ??= new FieldError("eventId", "must be printable ASCII without spaces");
         }
 
-        var schoolId = Required(element, "schoolId", EventLimits.MaxSchoolIdLength, ref error);
-        if (schoolId is not null && !schoolId.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        Require(schoolId, "schoolId", ref error);
+        if (schoolId is { Length: > 0 } && !IsIdentifier(schoolId))
         {
             error ??= new FieldError("schoolId", "must use only letters, digits, '.', '_' and '-'");
         }
 
-        var deviceId = Required(element, "deviceId", EventLimits.MaxDeviceIdLength, ref error);
-        var userLogin = Required(element, "userLogin", EventLimits.MaxUserLoginLength, ref error);
-        var occurredText = Required(element, "occurredAt", 64, ref error);
-        DateTimeOffset occurredAt = default;
-        if (occurredText is not null)
+        Require(deviceId, "deviceId", ref error);
+        Require(userLogin, "userLogin", ref error);
+        Require(occurredText, "occurredAt", ref error);
+        if (occurredText is { Length: > 0 })
         {
-            if (!HasOffset(occurredText) || !DateTimeOffset.TryParse(occurredText, CultureInfo.InvariantCulture, DateTimeStyles.None, out occurredAt))
+            if (!occurredParsed || !HasOffset(occurredText))
             {
                 error ??= new FieldError("occurredAt", $"'{occurredText}' is not an ISO-8601 date-time with an offset (e.g. 2026-11-22T09:15:00+00:00)");
             }
-            else if (occurredAt - now > EventLimits.MaxFutureSkew)
+            else if (now != DateTimeOffset.MaxValue && occurredAt - now > EventLimits.MaxFutureSkew)
             {
                 error ??= new FieldError("occurredAt", $"'{occurredText}' is more than {EventLimits.MaxFutureSkew.TotalMinutes} minutes in the future");
             }
         }
 
-        var sourceText = Required(element, "source", 16, ref error);
+        Require(sourceText, "source", ref error);
         var source = SourceKinds.None;
-        if (sourceText is not null && !SourceKindNames.TryParseSingle(sourceText, out source))
+        if (sourceText is { Length: > 0 } && !SourceKindNames.TryParseSingle(sourceText, out source))
         {
             error ??= new FieldError("source", $"'{sourceText}' is not one of {string.Join(", ", SourceKindNames.All)}");
         }
 
-        var text = RequiredAllowEmpty(element, "text", EventLimits.MaxTextLength, ref error);
-        var app = Optional(element, "app", EventLimits.MaxAppLength, ref error);
-        var url = Optional(element, "url", EventLimits.MaxUrlLength, ref error);
-        var screenshotRef = Optional(element, "screenshotRef", EventLimits.MaxScreenshotRefLength, ref error);
-        if (error is not null)
+        if (text is null)
         {
-            return null;
+            error ??= new FieldError("text", "is required");
         }
 
-        return new DeviceEvent(eventId!, schoolId!, deviceId!, userLogin!, occurredAt, source, text!, app, url, screenshotRef);
+        return error is null
+            ? new DeviceEvent(eventId!, schoolId!, deviceId!, userLogin!, occurredAt, source, text!, app, url, screenshotRef)
+            : null;
     }
 
-    /// <summary>Reads just the event id for error reports, without validating anything else.</summary>
-    public static string? PeekEventId(JsonElement element) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty("eventId", out var id) && id.ValueKind == JsonValueKind.String
-            ? id.GetString()
-            : null;
+    /// <summary>Reads just the event id of an event's JSON, for error reports, without validating anything else.</summary>
+    public static string? PeekEventId(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("eventId"u8);
+                reader.Read();
+                if (isId && reader.TokenType == JsonTokenType.String)
+                {
+                    return reader.GetString();
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // No id to report.
+        }
+
+        return null;
+    }
+
+    private static void Require(string? value, string name, ref FieldError? error)
+    {
+        if (value is null)
+        {
+            error ??= new FieldError(name, "is required");
+        }
+        else if (value.Length == 0)
+        {
+            error ??= new FieldError(name, "must not be empty");
+        }
+    }
+
+    /// <summary>Reads a string value; null JSON counts as absent; other types and over-long strings are errors.</summary>
+    private static string? String(ref Utf8JsonReader reader, string name, int maxLength, ref FieldError? error)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                var value = reader.GetString()!;
+                if (value.Length > maxLength)
+                {
+                    error ??= new FieldError(name, $"is {value.Length} characters; the limit is {maxLength}");
+                    return null;
+                }
+
+                return value;
+            default:
+                error ??= new FieldError(name, $"must be a string (was {Describe(reader.TokenType)})");
+                reader.Skip();
+                return string.Empty; // Present but wrong: not reported again as "required".
+        }
+    }
 
     private static bool HasOffset(string text)
     {
@@ -113,49 +224,42 @@ internal static class DeviceEventReader
         return time.EndsWith("Z", StringComparison.OrdinalIgnoreCase) || time.LastIndexOfAny('+', '-') > 0;
     }
 
-    private static string? Required(JsonElement element, string name, int maxLength, ref FieldError? error)
+    private static bool IsPrintableAscii(string value)
     {
-        var value = RequiredAllowEmpty(element, name, maxLength, ref error);
-        if (value is { Length: 0 })
+        foreach (var c in value)
         {
-            error ??= new FieldError(name, "must not be empty");
-            return null;
+            if (c is < '!' or > '~')
+            {
+                return false;
+            }
         }
 
-        return value;
+        return true;
     }
 
-    private static string? RequiredAllowEmpty(JsonElement element, string name, int maxLength, ref FieldError? error)
+    internal static bool IsIdentifier(string value)
     {
-        if (!element.TryGetProperty(name, out var property) || property.ValueKind == JsonValueKind.Null)
+        foreach (var c in value)
         {
-            error ??= new FieldError(name, "is required");
-            return null;
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '_' or '-'))
+            {
+                return false;
+            }
         }
 
-        return AsString(property, name, maxLength, ref error);
+        return true;
     }
 
-    private static string? Optional(JsonElement element, string name, int maxLength, ref FieldError? error) =>
-        element.TryGetProperty(name, out var property) && property.ValueKind != JsonValueKind.Null
-            ? AsString(property, name, maxLength, ref error)
-            : null;
-
-    private static string? AsString(JsonElement property, string name, int maxLength, ref FieldError? error)
+    private static string Describe(JsonTokenType token) => token switch
     {
-        if (property.ValueKind != JsonValueKind.String)
-        {
-            error ??= new FieldError(name, $"must be a string (was {property.ValueKind.ToString().ToLowerInvariant()})");
-            return null;
-        }
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => "nothing",
+    };
 
-        var value = property.GetString()!;
-        if (value.Length > maxLength)
-        {
-            error ??= new FieldError(name, $"is {value.Length} characters; the limit is {maxLength}");
-            return null;
-        }
-
-        return value;
-    }
+    internal static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }

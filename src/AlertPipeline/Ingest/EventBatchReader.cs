@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using AlertPipeline.Events;
 using AlertPipeline.Queue;
@@ -26,13 +25,13 @@ internal static class EventBatchReader
         var errors = new List<ItemError>();
         var total = 0;
 
-        void Item(int index, JsonElement element)
+        void Item(int index, ReadOnlyMemory<byte> json)
         {
             total++;
-            var parsed = DeviceEventReader.TryRead(element, now, out var error);
+            var parsed = DeviceEventReader.TryRead(json.Span, now, out var error);
             if (parsed is null)
             {
-                errors.Add(new ItemError(index, DeviceEventReader.PeekEventId(element), error!.Field, error.Error));
+                errors.Add(new ItemError(index, DeviceEventReader.PeekEventId(json.Span), error!.Field, error.Error));
                 return;
             }
 
@@ -48,20 +47,20 @@ internal static class EventBatchReader
                 return;
             }
 
-            valid.Add(new QueuedEvent(parsed.EventId, parsed.SchoolId, parsed.UserLogin, JsonMarshal.GetRawUtf8Value(element).ToArray()));
+            valid.Add(new QueuedEvent(parsed.EventId, parsed.SchoolId, parsed.UserLogin, json));
             validIndexes.Add(index);
         }
 
         if (ndjson)
         {
-            var span = body.Span;
+            var rest = body;
             var index = 0;
-            while (span.Length > 0)
+            while (rest.Length > 0)
             {
-                var end = span.IndexOf((byte)'\n');
-                var line = end < 0 ? span : span[..end];
-                span = end < 0 ? [] : span[(end + 1)..];
-                if (line.Trim(" \t\r"u8).IsEmpty)
+                var end = rest.Span.IndexOf((byte)'\n');
+                var line = end < 0 ? rest : rest[..end];
+                rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
+                if (line.Span.Trim(" \t\r"u8).IsEmpty)
                 {
                     continue;
                 }
@@ -71,60 +70,79 @@ internal static class EventBatchReader
                     throw new BatchFormatException($"a batch holds at most {EventLimits.MaxBatchEvents} events");
                 }
 
-                try
-                {
-                    using var document = JsonDocument.Parse(line.ToArray());
-                    Item(index, document.RootElement);
-                }
-                catch (JsonException ex)
-                {
-                    total++;
-                    errors.Add(new ItemError(index, null, "(event)", $"line {index + 1} is not valid JSON: {ex.Message}"));
-                }
-
-                index++;
+                Item(index++, TrimEnd(line));
             }
         }
         else
         {
-            JsonDocument document;
-            try
+            foreach (var (index, element) in ArrayElements(body))
             {
-                document = JsonDocument.Parse(body);
-            }
-            catch (JsonException ex)
-            {
-                throw new BatchFormatException($"the body is not valid JSON: {ex.Message}");
-            }
+                if (index >= EventLimits.MaxBatchEvents)
+                {
+                    throw new BatchFormatException($"a batch holds at most {EventLimits.MaxBatchEvents} events");
+                }
 
-            using (document)
-            {
-                var root = document.RootElement;
-                if (root.ValueKind == JsonValueKind.Object)
-                {
-                    Item(0, root);
-                }
-                else if (root.ValueKind == JsonValueKind.Array)
-                {
-                    if (root.GetArrayLength() > EventLimits.MaxBatchEvents)
-                    {
-                        throw new BatchFormatException($"a batch holds at most {EventLimits.MaxBatchEvents} events (this one has {root.GetArrayLength()})");
-                    }
-
-                    var index = 0;
-                    foreach (var element in root.EnumerateArray())
-                    {
-                        Item(index++, element);
-                    }
-                }
-                else
-                {
-                    throw new BatchFormatException($"the body must be a JSON array of events, one event object, or NDJSON (was a JSON {root.ValueKind.ToString().ToLowerInvariant()})");
-                }
+                Item(index, element);
             }
         }
 
         return new ParsedBatch(valid, validIndexes, errors, total);
+    }
+
+    /// <summary>The raw bytes of each element of a top-level JSON array (or of a single top-level object).</summary>
+    private static List<(int Index, ReadOnlyMemory<byte> Json)> ArrayElements(ReadOnlyMemory<byte> body)
+    {
+        var result = new List<(int, ReadOnlyMemory<byte>)>();
+        try
+        {
+            var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = 33 });
+            if (!reader.Read())
+            {
+                throw new BatchFormatException("the body is empty");
+            }
+
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                result.Add((0, body[..(int)reader.BytesConsumed]));
+            }
+            else if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                var index = 0;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    result.Add((index++, body[start..(int)reader.BytesConsumed]));
+                }
+            }
+            else
+            {
+                throw new BatchFormatException($"the body must be a JSON array of events, one event object, or NDJSON (was a JSON {reader.TokenType.ToString().ToLowerInvariant()})");
+            }
+
+            while (reader.Read())
+            {
+                // Trailing content after the array is an error the reader reports.
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new BatchFormatException($"the body is not valid JSON: {ex.Message}");
+        }
+
+        return result;
+    }
+
+    private static ReadOnlyMemory<byte> TrimEnd(ReadOnlyMemory<byte> line)
+    {
+        var length = line.Length;
+        while (length > 0 && line.Span[length - 1] is (byte)'\r' or (byte)' ' or (byte)'\t')
+        {
+            length--;
+        }
+
+        return line[..length];
     }
 }
 

@@ -263,6 +263,7 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
         }
 
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var inserted = 0;
         var results = new List<(PublishRequest Request, PublishOutcome[]? Outcomes)>(pending.Count);
         using (var transaction = connection.BeginTransaction())
         {
@@ -290,6 +291,7 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
                     if (stored)
                     {
                         backlog++;
+                        inserted++;
                     }
                 }
 
@@ -301,7 +303,8 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
 
         lock (_positionLock)
         {
-            _lastSeq = _committed + backlog;
+            // Counted, not derived from _committed: detection may have committed while this transaction ran.
+            _lastSeq += inserted;
         }
 
         foreach (var (request, outcomes) in results)

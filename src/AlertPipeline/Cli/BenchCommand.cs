@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using AlertPipeline.Hosting;
+using AlertPipeline.Ingest.ApiKeys;
+using AlertPipeline.Queue;
+using Serilog.Events;
+
+namespace AlertPipeline.Cli;
+
+/// <summary>
+/// <c>alertpipeline bench</c>: the embedded pipeline end to end over real HTTP, real SQLite (synchronous=FULL) and
+/// the default keyword lists, in one process on this machine. Two phases: (1) throughput: N events posted as fast
+/// as a few agents can, timed until detection has committed the last one; (2) latency at a fixed rate: time from
+/// acceptance (queue commit) to the event's outcome being durable in the alert store, p50/p99.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly string[] Benign =
+    [
+        "photosynthesis diagram labelled", "causes of ww1 gcse", "battle of hastings 1066 facts", "how to solve quadratic equations",
+        "romeo and juliet act 3 summary", "bbc bitesize chemistry bonding", "minecraft education edition login", "french verbs etre avoir",
+        "Microsoft Word - Macbeth essay.docx", "the water cycle evaporation condensation", "year 9 history homework nazi germany",
+        "how many calories in a banana", "premier league table", "spotify", "google classroom", "shakespeare sonnet 18 analysis",
+    ];
+
+    private static readonly string[] Concerning = ["i want to die", "how to kill myself", "kms", "suicidal thoughts help"];
+
+    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("bench", rest, ["events", "rate", "seconds", "data-dir", "batch", "agents"]);
+        args.NoPositionals();
+        var total = args.GetInt("events", 200_000, 1_000, 10_000_000);
+        var rate = args.GetInt("rate", 5_000, 100, 1_000_000);
+        var seconds = args.GetInt("seconds", 20, 1, 3_600);
+        var batchSize = args.GetInt("batch", 1_000, 1, 5_000);
+        var agents = args.GetInt("agents", 4, 1, 64);
+        var data = args.Get("data-dir") ?? Path.Combine(Path.GetTempPath(), "alertpipeline-bench-" + Guid.NewGuid().ToString("N")[..8]);
+
+        var app = PipelineHost.Build(new HostSettings
+        {
+            Overrides = new Dictionary<string, string?> { ["Storage:DataDirectory"] = data, ["Queue:Capacity"] = "20000000" },
+            Urls = "http://127.0.0.1:0",
+            ConsoleLogLevel = LogEventLevel.Warning,
+        });
+        await using (app.ConfigureAwait(false))
+        {
+            await app.StartAsync().ConfigureAwait(false);
+            var (key, _) = app.Services.GetRequiredService<ApiKeyStore>().Create("*", null, "bench");
+            var queue = app.Services.GetRequiredService<SqliteEventQueue>();
+            var metrics = app.Services.GetRequiredService<PipelineMetrics>();
+            using var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app), Timeout = TimeSpan.FromMinutes(5) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
+
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"bench: {Environment.ProcessorCount} cores, data {data}, synchronous=FULL, batch {batchSize}, {agents} concurrent agents")).ConfigureAwait(false);
+
+            // Phase 1: throughput.
+            var batches = Enumerable.Range(0, (total + batchSize - 1) / batchSize).Select(b => Batch("t", b, batchSize)).ToList();
+            var processedBefore = metrics.EventsProcessed;
+            var clock = Stopwatch.StartNew();
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, agents).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < batches.Count)
+                {
+                    await PostAsync(http, batches[i]).ConfigureAwait(false);
+                }
+            })).ConfigureAwait(false);
+            var ingestSeconds = clock.Elapsed.TotalSeconds;
+            var expected = batches.Count * batchSize;
+            while (metrics.EventsProcessed - processedBefore < expected)
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+
+            var endToEndSeconds = clock.Elapsed.TotalSeconds;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"throughput: {expected:N0} events; ingest (durable ack) {expected / ingestSeconds:N0} events/s; end to end (alert store committed) {expected / endToEndSeconds:N0} events/s ({endToEndSeconds:F2} s)")).ConfigureAwait(false);
+
+            // Phase 2: latency at a fixed rate, in batches of 1/50 s as agents sending every 20 ms would.
+            metrics.ResetLatency();
+            var perTick = Math.Max(1, rate / 50);
+            var ticks = seconds * 50;
+            var processedAtStart = metrics.EventsProcessed;
+            var latencyBatches = Enumerable.Range(0, ticks).Select(t => Batch("l", t, perTick)).ToList();
+            var pacing = Stopwatch.StartNew();
+            var inFlight = new List<Task>();
+            for (var t = 0; t < ticks; t++)
+            {
+                var due = TimeSpan.FromMilliseconds(t * 20);
+                var wait = due - pacing.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait).ConfigureAwait(false);
+                }
+
+                inFlight.Add(PostAsync(http, latencyBatches[t]));
+            }
+
+            await Task.WhenAll(inFlight).ConfigureAwait(false);
+            while (metrics.EventsProcessed - processedAtStart < (long)ticks * perTick)
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+
+            var (count, p50, p99, max) = metrics.LatencySummary();
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"latency at {perTick * 50:N0} events/s for {seconds} s: {count:N0} events, acceptance -> alert store p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms")).ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"alerts stored: {metrics.AlertsStored:N0}; queue backlog at end: {queue.Backlog}")).ConfigureAwait(false);
+            await app.StopAsync().ConfigureAwait(false);
+        }
+
+        if (args.Get("data-dir") is null)
+        {
+            Directory.Delete(data, recursive: true);
+        }
+
+        return 0;
+    }
+
+    private static byte[] Batch(string prefix, int batch, int size)
+    {
+        var now = DateTimeOffset.UtcNow.AddSeconds(-1).ToString("O", CultureInfo.InvariantCulture);
+        var sb = new StringBuilder(size * 220);
+        for (var i = 0; i < size; i++)
+        {
+            var n = (batch * size) + i;
+            var text = n % 50 == 0 ? Concerning[n / 50 % Concerning.Length] : Benign[n % Benign.Length];
+            sb.Append(new JsonObject
+            {
+                ["eventId"] = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{n}"),
+                ["schoolId"] = (n % 3) switch { 0 => "oakfield", 1 => "riverside", _ => "hillcrest" },
+                ["deviceId"] = string.Create(CultureInfo.InvariantCulture, $"LT-{n % 400:D4}"),
+                ["userLogin"] = string.Create(CultureInfo.InvariantCulture, $"pupil{n % 2000:D4}"),
+                ["occurredAt"] = now,
+                ["source"] = (n % 4) switch { 0 => "search", 1 => "typed", 2 => "title", _ => "chat" },
+                ["text"] = text,
+            }.ToJsonString()).Append('\n');
+        }
+
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private static async Task PostAsync(HttpClient http, byte[] ndjson)
+    {
+        using var content = new ByteArrayContent(ndjson);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        using var response = await http.PostAsync("/api/v1/events", content).ConfigureAwait(false);
+        if ((int)response.StatusCode != 202)
+        {
+            throw new InvalidOperationException($"bench: ingest answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync().ConfigureAwait(false)}");
+        }
+    }
+}
