@@ -10,7 +10,7 @@ internal static class CliApp
 
         Usage: alertpipeline <command> [options]
 
-          demo      [--data-dir DIR] [--duration 30s] [--port N] [--rate N] [--schools N] [--pupils N] [--concerning 0.02] [--config FILE]
+          demo      [--data-dir DIR] [--duration 30s] [--port N] [--rate N] [--schools N] [--pupils N] [--concerning 0.04] [--seed N] [--config FILE]
                     all-in-one host on embedded defaults plus the device-agent simulator
           serve     [--data-dir DIR] [--urls URL] [--config FILE] [--role all|ingest|detect|respond]
                     the host (ingest API, embedded queue, detection, alerts, notifications)
@@ -40,6 +40,8 @@ internal static class CliApp
             return args[0] switch
             {
 
+                "demo" => await DemoCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "simulate" => await SimulateCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "serve" => await ServeCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "alerts" => AlertsCommand.Run(rest, output),
                 "keys" => KeysCommand.Run(rest, output),

@@ -26,4 +26,7 @@ internal static class CliServices
 
     public static string DataDirectory(ServiceProvider services) =>
         services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory;
+
+    public static string DataDirectoryOf(WebApplication app) =>
+        app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory;
 }

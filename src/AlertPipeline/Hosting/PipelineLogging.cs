@@ -6,9 +6,9 @@ namespace AlertPipeline.Hosting;
 /// <summary>Serilog for every command: structured logs to the console and a daily rolling file under the data directory.</summary>
 internal static class PipelineLogging
 {
-    public static Serilog.ILogger Create(string dataDirectory, LogEventLevel consoleLevel)
+    public static Serilog.ILogger Create(string? dataDirectory, LogEventLevel consoleLevel)
     {
-        return new LoggerConfiguration()
+        var configuration = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Warning)
@@ -23,8 +23,13 @@ internal static class PipelineLogging
                 restrictedToMinimumLevel: consoleLevel,
                 outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-            .WriteTo.File(
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        if (dataDirectory is null)
+        {
+            return configuration.CreateLogger(); // Commands without a data directory (simulate) log to the console only.
+        }
+
+        return configuration.WriteTo.File(
                 Path.Combine(dataDirectory, "logs", "alertpipeline-.log"),
                 rollingInterval: RollingInterval.Day,
                 retainedFileCountLimit: 31,

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages) and runs every test of the solution.
+# Usage: scripts/test.sh            (from a fresh clone on Debian with the .NET 10 SDK)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use, each for a real peer rather than a mock:
+#   wamerican       - English word list for `keywords lint` (terms that hit common words)
+#   python3         - the keyword-list checker (seeds/tools/check_lists.py)
+packages=(wamerican python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ -f seeds/tools/check_lists.py ]; then
+  echo "==> checking keyword lists"
+  python3 seeds/tools/check_lists.py seeds/keywords
+fi
+
+echo "==> building"
+dotnet build AlertPipeline.sln -c Release -warnaserror --nologo -v quiet
+
+echo "==> testing"
+log=$(mktemp)
+set +e
+dotnet test AlertPipeline.sln -c Release --no-build --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line that any CI can read: the totals over all test projects.
+sum() { grep -oE "$1: +[0-9]+" "$log" | grep -oE "[0-9]+" | awk '{s+=$1} END {print s+0}'; }
+passed=$(sum Passed)
+failed=$(sum Failed)
+rm -f "$log"
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$status"

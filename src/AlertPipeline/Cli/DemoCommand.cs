@@ -1,0 +1,92 @@
+using System.Globalization;
+using AlertPipeline.Alerts;
+using AlertPipeline.Hosting;
+using AlertPipeline.Ingest.ApiKeys;
+using AlertPipeline.Notifications;
+using AlertPipeline.Queue;
+using AlertPipeline.Simulator;
+
+namespace AlertPipeline.Cli;
+
+/// <summary>
+/// <c>alertpipeline demo</c>: the all-in-one host on embedded defaults plus the simulator posting through the real
+/// ingest API with a trust-wide key. With <c>--duration</c> it stops by itself, lets the pipeline drain, prints a
+/// summary and exits 0.
+/// </summary>
+internal static class DemoCommand
+{
+    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("demo", rest, ["data-dir", "duration", "port", "config", .. SimulatorArgs.Names]);
+        args.NoPositionals();
+        var duration = args.GetDuration("duration");
+        var port = args.GetInt("port", 5080, 0, 65535);
+        var simulator = SimulatorArgs.Apply(args, new SimulatorOptions { ConcerningShare = 0.04 }, defaultRate: 25);
+
+        var overrides = CliApp.CommonOverrides(args);
+        overrides[$"{NotificationOptions.Section}:ConsoleBaseUrl"] = $"http://127.0.0.1:{(port == 0 ? 5080 : port)}";
+        var app = PipelineHost.Build(new HostSettings
+        {
+            ConfigFile = args.Get("config"),
+            Overrides = overrides,
+            Urls = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"),
+            ConsoleLogLevel = Serilog.Events.LogEventLevel.Warning,
+        });
+        await using (app.ConfigureAwait(false))
+        {
+            await app.StartAsync().ConfigureAwait(false);
+            var (key, info) = app.Services.GetRequiredService<ApiKeyStore>().Create(EventBatchReaderTrustWide, null, "demo simulator");
+            await ServeCommand.PrintWhereAsync(app, output).ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  simulator      {simulator.SchoolCount} schools x {simulator.PupilsPerSchool} pupils, {simulator.EventsPerSecond} events/s, {simulator.ConcerningShare:P0} concerning, trust-wide key {info.KeyId}")).ConfigureAwait(false);
+            await output.WriteLineAsync(duration is null ? "Press Ctrl+C to stop." : $"Stopping by itself after {duration}.").ConfigureAwait(false);
+
+            simulator.Duration = duration;
+            simulator.ApiKey = key;
+            using var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app) };
+            var runner = SimulatorRunner.Create(http, simulator, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>());
+            var stopping = app.Lifetime.ApplicationStopping;
+            var run = runner.RunAsync(stopping);
+            while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false) != run)
+            {
+                await output.WriteLineAsync(Status(app, runner.Snapshot())).ConfigureAwait(false);
+            }
+
+            var stats = await run.ConfigureAwait(false);
+            await DrainAsync(app).ConfigureAwait(false);
+            var alerts = app.Services.GetRequiredService<AlertStore>().Count();
+            var (_, sent, failed) = app.Services.GetRequiredService<NotificationOutbox>().Counts();
+            await output.WriteLineAsync(Status(app, stats)).ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
+                Demo finished: {stats.Accepted} events accepted, {stats.Concerning} of them concerning; {alerts} alerts stored; {sent} notifications written{(failed > 0 ? $", {failed} FAILED" : "")}.
+                  see the alerts:        alertpipeline alerts list --data-dir {CliServices.DataDirectoryOf(app)}
+                  see the notifications: {app.Services.GetRequiredService<IEmailSender>().Describe()}
+                """)).ConfigureAwait(false);
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private const string EventBatchReaderTrustWide = Ingest.EventBatchReader.TrustWideSchool;
+
+    private static string Status(WebApplication app, SimulatorStats stats)
+    {
+        var metrics = app.Services.GetRequiredService<PipelineMetrics>();
+        var (pending, sent, _) = app.Services.GetRequiredService<NotificationOutbox>().Counts();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"[{stats.Elapsed:mm\\:ss}] sent {stats.Sent} (accepted {stats.Accepted}, concerning {stats.Concerning}) | processed {metrics.EventsProcessed}, alerts {metrics.AlertsStored} | notifications sent {sent}, pending {pending}");
+    }
+
+    /// <summary>Waits (at most 15 s) until detection has caught up and the outbox is empty, so the summary is complete.</summary>
+    private static async Task DrainAsync(WebApplication app)
+    {
+        var queue = app.Services.GetRequiredService<SqliteEventQueue>();
+        var outbox = app.Services.GetRequiredService<NotificationOutbox>();
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(15);
+        while (TimeProvider.System.GetUtcNow() < deadline && (queue.Backlog > 0 || outbox.Counts().Pending > 0))
+        {
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using AlertPipeline.Simulator;
+
+namespace AlertPipeline.Cli;
+
+/// <summary>The simulator options shared by <c>demo</c> and <c>simulate</c>.</summary>
+internal static class SimulatorArgs
+{
+    public static readonly string[] Names = ["rate", "schools", "pupils", "concerning", "seed", "batch"];
+
+    public static SimulatorOptions Apply(CliArgs args, SimulatorOptions options, double defaultRate)
+    {
+        options.EventsPerSecond = args.GetDouble("rate", defaultRate, 0.1, 1_000_000);
+        options.SchoolCount = args.GetInt("schools", options.SchoolCount, 1, 1_000);
+        options.PupilsPerSchool = args.GetInt("pupils", options.PupilsPerSchool, 1, 100_000);
+        options.DevicesPerSchool = Math.Min(options.DevicesPerSchool, options.PupilsPerSchool);
+        options.ConcerningShare = args.GetDouble("concerning", options.ConcerningShare, 0, 1);
+        options.Seed = args.GetInt("seed", options.Seed, 0, int.MaxValue);
+        options.BatchSize = args.GetInt("batch", options.BatchSize, 1, 5_000);
+        return options;
+    }
+}
