@@ -30,7 +30,7 @@ internal static class BenchCommand
 
     public static async Task<int> RunAsync(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("bench", rest, ["events", "rate", "seconds", "data-dir", "batch", "agents"]);
+        var args = CliArgs.Parse("bench", rest, ["events", "rate", "seconds", "data-dir", "batch", "agents", "synchronous"]);
         args.NoPositionals();
         var total = args.GetInt("events", 200_000, 1_000, 10_000_000);
         var rate = args.GetInt("rate", 5_000, 100, 1_000_000);
@@ -41,7 +41,12 @@ internal static class BenchCommand
 
         var app = PipelineHost.Build(new HostSettings
         {
-            Overrides = new Dictionary<string, string?> { ["Storage:DataDirectory"] = data, ["Queue:Capacity"] = "20000000" },
+            Overrides = new Dictionary<string, string?>
+            {
+                ["Storage:DataDirectory"] = data,
+                ["Storage:Synchronous"] = args.Choice("synchronous", "FULL", "FULL", "NORMAL"),
+                ["Queue:Capacity"] = "20000000",
+            },
             Urls = "http://127.0.0.1:0",
             ConsoleLogLevel = LogEventLevel.Warning,
         });
@@ -54,8 +59,9 @@ internal static class BenchCommand
             using var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
 
+            var synchronous = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.Synchronous;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"bench: {Environment.ProcessorCount} cores, data {data}, synchronous=FULL, batch {batchSize}, {agents} concurrent agents")).ConfigureAwait(false);
+                $"bench: {Environment.ProcessorCount} cores, data {data}, synchronous={synchronous}, batch {batchSize}, {agents} concurrent agents")).ConfigureAwait(false);
 
             // Phase 1: throughput.
             var batches = Enumerable.Range(0, (total + batchSize - 1) / batchSize).Select(b => Batch("t", b, batchSize)).ToList();

@@ -20,7 +20,7 @@ internal static class CliApp
           keys add --school ID|* [--device ID] [--label TEXT] [--data-dir DIR]   (prints the new key once)
           keys list [--data-dir DIR]
           keys revoke KEY_ID [--data-dir DIR]
-          bench     [--events N] [--rate N] [--data-dir DIR]   embedded pipeline throughput and latency
+          bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR]   embedded pipeline throughput and latency
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
