@@ -143,14 +143,35 @@ internal static class TextNormalizer
             while (i < src.Length)
             {
                 var c = src[i];
+                if (char.IsAsciiLetter(c))
+                {
+                    // The hot path: a run of ASCII letters is copied lower-cased with its offsets in one tight loop.
+                    if (_tokStart < 0)
+                    {
+                        StartToken();
+                    }
+
+                    var chars = _chars;
+                    var map = _map;
+                    var n = _n;
+                    do
+                    {
+                        chars[n] = (char)(c | 0x20);
+                        map[n] = i;
+                        n++;
+                        i++;
+                    }
+                    while (i < src.Length && char.IsAsciiLetter(c = src[i]));
+
+                    _n = n;
+                    _tokLetter = true;
+                    continue;
+                }
+
                 if (c < 128)
                 {
                     var kind = AsciiKind[c];
-                    if (kind == KindLetter)
-                    {
-                        Word((char)(c | 0x20), i, letter: true);
-                    }
-                    else if (kind == KindDigit)
+                    if (kind == KindDigit)
                     {
                         Word(c, i, letter: false);
                     }
@@ -296,10 +317,6 @@ internal static class TextNormalizer
             if (letter)
             {
                 _tokLetter = true;
-                if (n - _tokStart >= 2 && _chars[n - 1] == c && _chars[n - 2] == c)
-                {
-                    _stretched = true;
-                }
             }
             else
             {
@@ -342,6 +359,13 @@ internal static class TextNormalizer
 
         private void EndToken()
         {
+            // "www" of a URL is the one common triple letter in benign text; scanning squeezed variants
+            // for every URL would triple the cost of URL events for nothing.
+            if (!_stretched && HasTripleLetter(_tokStart, _n) && !(_n - _tokStart == 3 && _chars[_tokStart] == 'w'))
+            {
+                _stretched = true;
+            }
+
             if (_tokLetter && _tokDigit)
             {
                 MapLeetDigits(_tokStart, _n);
@@ -372,6 +396,20 @@ internal static class TextNormalizer
             }
 
             _tokStart = -1;
+        }
+
+        private readonly bool HasTripleLetter(int start, int end)
+        {
+            for (var k = start + 2; k < end; k++)
+            {
+                var c = _chars[k];
+                if (c == _chars[k - 1] && c == _chars[k - 2] && char.IsLetter(c))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>
