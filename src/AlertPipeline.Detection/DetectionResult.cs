@@ -1,3 +1,5 @@
+using AlertPipeline.Detection.Lists;
+
 namespace AlertPipeline.Detection;
 
 /// <summary>One keyword hit. <see cref="Start"/>/<see cref="Length"/> index the original (not normalised) text.</summary>
@@ -8,7 +10,25 @@ public sealed record TermMatch(
     Severity Severity,
     int Start,
     int Length,
-    string MatchedText);
+    string MatchedText)
+{
+    /// <summary>The rule that produced this match: the list entry's id ("suicide/kill myself").</summary>
+    public string Rule => EntryId;
+
+    /// <summary>The matched span as the matcher saw it after normalisation ("kill" for "K1LL").</summary>
+    public string NormalizedMatch { get; init; } = string.Empty;
+
+    public MatchKind Kind { get; init; }
+
+    /// <summary>For an entry with <c>requires</c>: the group and the context term that satisfied it ("means: pills").</summary>
+    public string? RequiredContext { get; init; }
+}
+
+/// <summary>
+/// A combinations.csv rule that fired: a match in <see cref="Category"/> and the context term
+/// <see cref="GroupTerm"/> (at <see cref="Start"/>/<see cref="Length"/> in the original text) raised the severity.
+/// </summary>
+public sealed record CombinationHit(string Id, string Category, string Group, Severity RaiseTo, string GroupTerm, int Start, int Length);
 
 /// <summary>What the detector found in one text. Unflagged results have no severity and no matches.</summary>
 public sealed record DetectionResult(
@@ -18,5 +38,20 @@ public sealed record DetectionResult(
     IReadOnlyList<TermMatch> Matches,
     string NormalizedText)
 {
+    /// <summary>Combination rules that fired; each may have raised <see cref="Severity"/>.</summary>
+    public IReadOnlyList<CombinationHit> Combinations { get; init; } = [];
+
+    /// <summary>The entry id or combination id that set <see cref="Severity"/>; null when unflagged.</summary>
+    public string? SeverityRule { get; init; }
+
+    /// <summary>The original text around the matches with each match in brackets, at most 200 characters.</summary>
+    public string Snippet { get; init; } = string.Empty;
+
+    /// <summary>One line a safeguarding lead can read: which rules matched what, and why the severity is what it is.</summary>
+    public string Explanation { get; init; } = string.Empty;
+
+    /// <summary>Problems that may have hidden a match (a list regex timed out). Empty normally.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static DetectionResult None(string normalized) => new(false, null, [], [], normalized);
 }

@@ -1,4 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.RegularExpressions;
 using AlertPipeline.Detection.Lists;
+using AlertPipeline.Detection.Matching;
+using AlertPipeline.Detection.Normalization;
 
 namespace AlertPipeline.Detection;
 
@@ -6,165 +11,489 @@ namespace AlertPipeline.Detection;
 /// A keyword set compiled for matching. Immutable and thread-safe: compile once per list version
 /// and swap the reference when lists change.
 /// </summary>
+/// <remarks>
+/// One Aho-Corasick automaton holds every list term, group term, allow phrase and regex trigger literal,
+/// so a text is read once per normalised variant. Scratch buffers are per thread, so a scan that finds
+/// nothing allocates nothing (<see cref="TryScan"/>).
+/// </remarks>
 public sealed class Detector
 {
-    private readonly Dictionary<string, List<CompiledEntry>> _byFirstToken;
-    private readonly List<string[]> _allow;
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    private readonly AhoCorasick _automaton;
+    private readonly Target[][] _targets;
+    private readonly int[] _patternLength;
+    private readonly CompiledEntry[] _entries;
+    private readonly GroupTerm[] _groupTerms;
+    private readonly string[] _groupTermNormalized;
+    private readonly int[] _groupOfTerm;
+    private readonly string[] _groups;
+    private readonly CompiledCombination[] _combinations;
+    private readonly CompiledRegex[] _regexes;
 
     private Detector(KeywordSet set)
     {
         Set = set;
-        _byFirstToken = new Dictionary<string, List<CompiledEntry>>(StringComparer.Ordinal);
+        var groupIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var g in set.Groups)
+        {
+            groupIndex.TryAdd(g.Group, groupIndex.Count);
+        }
+
+        _groups = [.. groupIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)];
+        var patterns = new List<string>();
+        var patternIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var targets = new List<List<Target>>();
+
+        void AddPattern(string normalized, Target target)
+        {
+            if (!patternIndex.TryGetValue(normalized, out var p))
+            {
+                p = patterns.Count;
+                patternIndex[normalized] = p;
+                patterns.Add(normalized);
+                targets.Add([]);
+            }
+
+            targets[p].Add(target);
+        }
+
+        var entries = new List<CompiledEntry>();
+        var regexes = new List<CompiledRegex>();
         foreach (var entry in set.Entries)
         {
-            var tokens = Tokenizer.Tokens(entry.Term.ToLowerInvariant()).Select(t => t.Text).ToArray();
-            if (tokens.Length == 0)
+            var requires = entry.Requires is null ? -1 : groupIndex.GetValueOrDefault(entry.Requires, -2);
+            if (requires == -2)
             {
+                throw new KeywordListException($"{entry.Origin ?? entry.Id}: requires '{entry.Requires}' is not a defined group");
+            }
+
+            var index = entries.Count;
+            if (entry.Kind == MatchKind.Regex)
+            {
+                var regex = GuardedRegex.TryCreate(entry.Term, out var problem)
+                    ?? throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' {problem}");
+                var literal = RegexPrefilter.RequiredLiteral(entry.Term);
+                if (literal is not null)
+                {
+                    AddPattern(literal, new Target(TargetKind.RegexTrigger, regexes.Count, Prefix: false));
+                }
+
+                regexes.Add(new CompiledRegex(index, regex, literal is not null));
+                entries.Add(new CompiledEntry(entry, entry.Term, requires));
                 continue;
             }
 
-            var key = entry.Kind == MatchKind.Prefix && tokens.Length == 1 ? string.Empty : tokens[0];
-            if (!_byFirstToken.TryGetValue(key, out var list))
+            var normalized = TextNormalizer.NormalizeToString(entry.Term);
+            if (normalized.Length == 0)
             {
-                _byFirstToken[key] = list = [];
+                throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' has no letters or digits after normalisation");
             }
 
-            list.Add(new CompiledEntry(entry, tokens));
+            entries.Add(new CompiledEntry(entry, normalized, requires));
+            AddPattern(normalized, new Target(TargetKind.Entry, index, entry.Kind == MatchKind.Prefix));
         }
 
-        _allow = set.Allow.Select(a => Tokenizer.Tokens(a.Phrase.ToLowerInvariant()).Select(t => t.Text).ToArray())
-            .Where(t => t.Length > 0).ToList();
+        _groupTerms = [.. set.Groups];
+        _groupTermNormalized = new string[_groupTerms.Length];
+        _groupOfTerm = new int[_groupTerms.Length];
+        for (var i = 0; i < _groupTerms.Length; i++)
+        {
+            _groupTermNormalized[i] = TextNormalizer.NormalizeToString(_groupTerms[i].Term);
+            _groupOfTerm[i] = groupIndex[_groupTerms[i].Group];
+            if (_groupTermNormalized[i].Length > 0)
+            {
+                AddPattern(_groupTermNormalized[i], new Target(TargetKind.Group, i, _groupTerms[i].Kind == MatchKind.Prefix));
+            }
+        }
+
+        for (var i = 0; i < set.Allow.Count; i++)
+        {
+            var normalized = TextNormalizer.NormalizeToString(set.Allow[i].Phrase);
+            if (normalized.Length > 0)
+            {
+                AddPattern(normalized, new Target(TargetKind.Allow, i, Prefix: true));
+            }
+        }
+
+        if (patterns.Count == 0)
+        {
+            // A set with only regex entries: the automaton still needs one pattern; U+FFFF never survives normalising.
+            AddPattern("\uFFFF", new Target(TargetKind.Allow, -1, Prefix: false));
+            targets[0].Clear();
+        }
+
+        _combinations = [.. set.Combinations
+            .Where(c => groupIndex.ContainsKey(c.Group))
+            .Select(c => new CompiledCombination(c, groupIndex[c.Group]))];
+        _entries = [.. entries];
+        _regexes = [.. regexes];
+        _targets = [.. targets.Select(t => t.ToArray())];
+        _patternLength = [.. patterns.Select(p => p.Length)];
+        _automaton = AhoCorasick.Build(patterns);
     }
 
     public KeywordSet Set { get; }
 
     public string Version => Set.Version;
 
-    public static Detector Compile(KeywordSet set) => new(set);
+    /// <summary>Size of the compiled automaton, for diagnostics ("states × alphabet").</summary>
+    public string AutomatonSummary => $"{_automaton.StateCount} states × {_automaton.AlphabetSize} symbols";
 
+    public static Detector Compile(KeywordSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return new Detector(set);
+    }
+
+    /// <summary>Scans one text. Always returns a result; an unflagged one still carries the normalised text.</summary>
     public DetectionResult Scan(string text, SourceKinds source)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var normalized = text.ToLowerInvariant();
-        var tokens = Tokenizer.Tokens(normalized).ToArray();
-        var allowed = AllowedSpans(tokens);
-        var matches = new List<TermMatch>();
-        _byFirstToken.TryGetValue(string.Empty, out var singlePrefixes);
-        for (var i = 0; i < tokens.Length; i++)
+        var scratch = Run(text, source);
+        if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
         {
-            if (_byFirstToken.TryGetValue(tokens[i].Text, out var candidates))
+            return DetectionResult.None(new string(scratch.Buffers[0].Text));
+        }
+
+        return BuildResult(text, scratch);
+    }
+
+    /// <summary>
+    /// Scans one text and returns a result only when something matched (or a regex guard tripped).
+    /// Allocates nothing when nothing matched: the call for the hot path.
+    /// </summary>
+    public bool TryScan(string text, SourceKinds source, [NotNullWhen(true)] out DetectionResult? result)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var scratch = Run(text, source);
+        if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
+        {
+            result = null;
+            return false;
+        }
+
+        result = BuildResult(text, scratch);
+        if (!result.Flagged && result.Warnings.Count == 0)
+        {
+            result = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    private Scratch Run(string text, SourceKinds source)
+    {
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Reset(_groups.Length, _regexes.Length);
+        var primary = scratch.Buffers[0];
+        TextNormalizer.Normalize(text, primary);
+        ScanVariant(0, primary, text, source, scratch);
+        if (primary.HasStretchedLetters)
+        {
+            // Rare: "diiiie" / "killlll". Both squeezes are scanned; see TextNormalizer.Squeeze.
+            TextNormalizer.Squeeze(primary, scratch.Buffers[1], keep: 1);
+            ScanVariant(1, scratch.Buffers[1], text, source, scratch);
+            TextNormalizer.Squeeze(primary, scratch.Buffers[2], keep: 2);
+            ScanVariant(2, scratch.Buffers[2], text, source, scratch);
+        }
+
+        if (_regexes.Length > 0)
+        {
+            RunRegexes(primary, text, source, scratch);
+        }
+
+        return scratch;
+    }
+
+    private void ScanVariant(int variant, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
+    {
+        var hits = scratch.Hits;
+        hits.Clear();
+        _automaton.Scan(buffer.Text, hits);
+        if (hits.Count == 0)
+        {
+            return;
+        }
+
+        var text = buffer.Text;
+        var allow = scratch.Allow[variant];
+
+        // Allow phrases, context groups and regex triggers first: entries are judged against them below.
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var end = hits.End(h);
+            var start = end - _patternLength[hits.Pattern(h)];
+            foreach (var target in _targets[hits.Pattern(h)])
             {
-                Collect(candidates, tokens, i, source, allowed, text, matches);
+                switch (target.Kind)
+                {
+                    case TargetKind.Allow when StartsWord(text, start):
+                        allow.Add((start, end));
+                        break;
+                    case TargetKind.Group when StartsWord(text, start) && (target.Prefix || EndsWord(text, end)):
+                        var group = _groupOfTerm[target.Index];
+                        if (scratch.GroupTerm[group] < 0)
+                        {
+                            var termEnd = target.Prefix ? WordEnd(text, end) : end;
+                            scratch.GroupTerm[group] = target.Index;
+                            (scratch.GroupStart[group], scratch.GroupLength[group]) = buffer.ToOriginal(original, start, termEnd - start);
+                        }
+
+                        break;
+                    case TargetKind.RegexTrigger when variant == 0:
+                        scratch.RegexTriggered[target.Index] = true;
+                        break;
+                }
+            }
+        }
+
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var end = hits.End(h);
+            var start = end - _patternLength[hits.Pattern(h)];
+            foreach (var target in _targets[hits.Pattern(h)])
+            {
+                if (target.Kind != TargetKind.Entry || (_entries[target.Index].Entry.Sources & source) == 0
+                    || !StartsWord(text, start) || !(target.Prefix || EndsWord(text, end)))
+                {
+                    continue;
+                }
+
+                var matchEnd = target.Prefix ? WordEnd(text, end) : end;
+                if (IsAllowed(allow, start, matchEnd))
+                {
+                    continue;
+                }
+
+                var (origStart, origLength) = buffer.ToOriginal(original, start, matchEnd - start);
+                scratch.Candidates.Add(new Candidate(target.Index, variant, start, matchEnd - start, origStart, origLength));
+            }
+        }
+    }
+
+    private void RunRegexes(NormalizedBuffer primary, string original, SourceKinds source, Scratch scratch)
+    {
+        for (var r = 0; r < _regexes.Length; r++)
+        {
+            var compiled = _regexes[r];
+            if ((compiled.HasTrigger && !scratch.RegexTriggered[r])
+                || (_entries[compiled.Entry].Entry.Sources & source) == 0)
+            {
+                continue;
             }
 
-            if (singlePrefixes is not null)
+            try
             {
-                Collect(singlePrefixes, tokens, i, source, allowed, text, matches);
+                foreach (var m in compiled.Regex.EnumerateMatches(primary.Text))
+                {
+                    if (m.Length == 0 || IsAllowed(scratch.Allow[0], m.Index, m.Index + m.Length))
+                    {
+                        continue;
+                    }
+
+                    var (origStart, origLength) = primary.ToOriginal(original, m.Index, m.Length);
+                    scratch.Candidates.Add(new Candidate(compiled.Entry, 0, m.Index, m.Length, origStart, origLength));
+                }
             }
+            catch (RegexMatchTimeoutException)
+            {
+                // Never silently: a timed-out rule may have hidden a concern, so the result says so.
+                (scratch.Warnings ??= []).Add($"{_entries[compiled.Entry].Entry.Id}: regex timed out after {GuardedRegex.MatchTimeout.TotalMilliseconds} ms; text not fully checked by this rule");
+            }
+        }
+    }
+
+    private DetectionResult BuildResult(string text, Scratch scratch)
+    {
+        var normalized = new string(scratch.Buffers[0].Text);
+        var warnings = scratch.Warnings?.ToArray() ?? [];
+        var seen = new HashSet<(int, int, int)>();
+        var matches = new List<TermMatch>();
+        foreach (var c in scratch.Candidates)
+        {
+            var compiled = _entries[c.Entry];
+            if (compiled.RequiresGroup >= 0 && scratch.GroupTerm[compiled.RequiresGroup] < 0)
+            {
+                continue;
+            }
+
+            if (!seen.Add((c.Entry, c.OrigStart, c.OrigLength)))
+            {
+                continue;
+            }
+
+            var entry = compiled.Entry;
+            matches.Add(new TermMatch(entry.Id, entry.Term, entry.Category, entry.Severity, c.OrigStart, c.OrigLength,
+                text.Substring(c.OrigStart, c.OrigLength))
+            {
+                NormalizedMatch = new string(scratch.Buffers[c.Variant].Text.Slice(c.NormStart, c.NormLength)),
+                Kind = entry.Kind,
+                RequiredContext = compiled.RequiresGroup >= 0
+                    ? $"{_groups[compiled.RequiresGroup]}: {_groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]]}"
+                    : null,
+            });
         }
 
         if (matches.Count == 0)
         {
-            return DetectionResult.None(normalized);
+            return DetectionResult.None(normalized) with { Warnings = warnings };
         }
 
         matches.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
-        var severity = matches.Max(m => m.Severity);
-        var categories = matches.GroupBy(m => m.Category)
-            .OrderByDescending(g => g.Max(m => m.Severity)).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => g.Key).ToList();
-        return new DetectionResult(true, severity, categories, matches, normalized);
-    }
-
-    private static void Collect(List<CompiledEntry> candidates, Token[] tokens, int at, SourceKinds source,
-        List<(int Start, int End)> allowed, string original, List<TermMatch> matches)
-    {
-        foreach (var c in candidates)
+        var categorySeverity = new Dictionary<string, Severity>(StringComparer.Ordinal);
+        foreach (var m in matches)
         {
-            if ((c.Entry.Sources & source) == 0 || at + c.Tokens.Length > tokens.Length)
-            {
-                continue;
-            }
-
-            var ok = true;
-            for (var k = 0; k < c.Tokens.Length && ok; k++)
-            {
-                var last = k == c.Tokens.Length - 1;
-                ok = last && c.Entry.Kind == MatchKind.Prefix
-                    ? tokens[at + k].Text.StartsWith(c.Tokens[k], StringComparison.Ordinal)
-                    : tokens[at + k].Text == c.Tokens[k];
-            }
-
-            if (!ok)
-            {
-                continue;
-            }
-
-            var start = tokens[at].Start;
-            var end = tokens[at + c.Tokens.Length - 1].Start + tokens[at + c.Tokens.Length - 1].Text.Length;
-            if (allowed.Any(a => a.Start <= start && end <= a.End))
-            {
-                continue;
-            }
-
-            matches.Add(new TermMatch(c.Entry.Id, c.Entry.Term, c.Entry.Category, c.Entry.Severity, start, end - start,
-                original[start..end]));
+            categorySeverity[m.Category] = categorySeverity.TryGetValue(m.Category, out var s) && s > m.Severity ? s : m.Severity;
         }
-    }
 
-    private List<(int Start, int End)> AllowedSpans(Token[] tokens)
-    {
-        var spans = new List<(int, int)>();
-        foreach (var allow in _allow)
+        var strongest = matches.MaxBy(m => m.Severity)!;
+        var severity = strongest.Severity;
+        var severityRule = strongest.EntryId;
+        var combinations = new List<CombinationHit>();
+        foreach (var combo in _combinations)
         {
-            for (var i = 0; i + allow.Length <= tokens.Length; i++)
+            var termIndex = scratch.GroupTerm[combo.Group];
+            if (termIndex < 0 || !categorySeverity.TryGetValue(combo.Rule.Category, out var current))
             {
-                var ok = true;
-                for (var k = 0; k < allow.Length && ok; k++)
-                {
-                    ok = tokens[i + k].Text == allow[k];
-                }
+                continue;
+            }
 
-                if (ok)
-                {
-                    var last = tokens[i + allow.Length - 1];
-                    spans.Add((tokens[i].Start, last.Start + last.Text.Length));
-                }
+            combinations.Add(new CombinationHit(combo.Rule.Id, combo.Rule.Category, combo.Rule.Group, combo.Rule.RaiseTo,
+                _groupTermNormalized[termIndex], scratch.GroupStart[combo.Group], scratch.GroupLength[combo.Group]));
+            if (combo.Rule.RaiseTo > current)
+            {
+                categorySeverity[combo.Rule.Category] = combo.Rule.RaiseTo;
+            }
+
+            if (combo.Rule.RaiseTo > severity)
+            {
+                severity = combo.Rule.RaiseTo;
+                severityRule = combo.Rule.Id;
             }
         }
 
-        return spans;
+        var categories = categorySeverity
+            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => kv.Key).ToList();
+        var spans = matches.Select(m => (m.Start, m.Length)).Concat(combinations.Select(c => (c.Start, c.Length)));
+        return new DetectionResult(true, severity, categories, matches, normalized)
+        {
+            Combinations = combinations,
+            SeverityRule = severityRule,
+            Snippet = Explanation.Snippet.Build(text, spans),
+            Explanation = Explain(matches, combinations, severity, severityRule),
+            Warnings = warnings,
+        };
     }
 
-    private sealed record CompiledEntry(KeywordEntry Entry, string[] Tokens);
-}
-
-internal readonly record struct Token(string Text, int Start);
-
-internal static class Tokenizer
-{
-    /// <summary>Words are runs of letters, digits and in-word apostrophes.</summary>
-    public static IEnumerable<Token> Tokens(string text)
+    private static string Explain(List<TermMatch> matches, List<CombinationHit> combinations, Severity severity, string rule)
     {
-        var i = 0;
-        while (i < text.Length)
+        var builder = new StringBuilder();
+        builder.Append(severity.ToName()).Append(" by ").Append(rule).Append(": ");
+        builder.AppendJoin("; ", matches.Select(m =>
+            $"{m.Rule} ({m.Severity.ToName()}) matched '{m.MatchedText}' as '{m.NormalizedMatch}'"
+            + (m.RequiredContext is null ? string.Empty : $" with {m.RequiredContext}")));
+        foreach (var c in combinations)
         {
-            while (i < text.Length && !char.IsLetterOrDigit(text[i]))
+            builder.Append("; ").Append(c.Id).Append(" raises ").Append(c.Category).Append(" to ")
+                .Append(c.RaiseTo.ToName()).Append(" with ").Append(c.Group).Append(": '").Append(c.GroupTerm).Append('\'');
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool StartsWord(ReadOnlySpan<char> text, int start) => start == 0 || text[start - 1] == ' ';
+
+    private static bool EndsWord(ReadOnlySpan<char> text, int end) => end == text.Length || text[end] == ' ';
+
+    private static int WordEnd(ReadOnlySpan<char> text, int end)
+    {
+        while (end < text.Length && text[end] != ' ')
+        {
+            end++;
+        }
+
+        return end;
+    }
+
+    private static bool IsAllowed(List<(int Start, int End)> allow, int start, int end)
+    {
+        foreach (var (s, e) in allow)
+        {
+            if (s <= start && end <= e)
             {
-                i++;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private enum TargetKind : byte
+    {
+        Entry,
+        Group,
+        Allow,
+        RegexTrigger,
+    }
+
+    /// <summary>What an automaton pattern means; one normalised string can serve several entries, groups and allow phrases.</summary>
+    private readonly record struct Target(TargetKind Kind, int Index, bool Prefix);
+
+    private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
+
+    private sealed record CompiledCombination(Combination Rule, int Group);
+
+    private sealed record CompiledRegex(int Entry, Regex Regex, bool HasTrigger);
+
+    private readonly record struct Candidate(int Entry, int Variant, int NormStart, int NormLength, int OrigStart, int OrigLength);
+
+    /// <summary>Per-thread working memory, reused so a scan that finds nothing allocates nothing.</summary>
+    private sealed class Scratch
+    {
+        public NormalizedBuffer[] Buffers { get; } = [new(), new(), new()];
+
+        public HitList Hits { get; } = new();
+
+        public List<(int Start, int End)>[] Allow { get; } = [[], [], []];
+
+        public List<Candidate> Candidates { get; } = [];
+
+        public List<string>? Warnings { get; set; }
+
+        /// <summary>Per group: the index of the first group term seen (−1: none), and where it is in the original.</summary>
+        public int[] GroupTerm { get; private set; } = [];
+
+        public int[] GroupStart { get; private set; } = [];
+
+        public int[] GroupLength { get; private set; } = [];
+
+        public bool[] RegexTriggered { get; private set; } = [];
+
+        public void Reset(int groups, int regexes)
+        {
+            if (GroupTerm.Length < groups)
+            {
+                GroupTerm = new int[groups];
+                GroupStart = new int[groups];
+                GroupLength = new int[groups];
             }
 
-            var start = i;
-            while (i < text.Length && (char.IsLetterOrDigit(text[i])
-                   || (text[i] is '\'' or '\u2019' && i + 1 < text.Length && char.IsLetterOrDigit(text[i + 1]) && i > start)))
+            if (RegexTriggered.Length < regexes)
             {
-                i++;
+                RegexTriggered = new bool[regexes];
             }
 
-            if (i > start)
-            {
-                yield return new Token(text[start..i].Replace('\u2019', '\''), start);
-            }
+            GroupTerm.AsSpan(0, groups).Fill(-1);
+            RegexTriggered.AsSpan(0, regexes).Clear();
+            Candidates.Clear();
+            Allow[0].Clear();
+            Allow[1].Clear();
+            Allow[2].Clear();
+            Warnings = null;
         }
     }
 }

@@ -9,19 +9,38 @@ public enum MatchKind
     Phrase,
     /// <summary>Last word is a prefix: <c>suicid*</c> matches "suicidal", "suicide".</summary>
     Prefix,
+    /// <summary>A guarded .NET regular expression run on the normalised text (non-backtracking, time-limited).</summary>
+    Regex,
 }
 
 /// <summary>One line of a keyword list. <see cref="Id"/> is stable across versions: "category/term".</summary>
+/// <param name="Requires">A context group id (groups.csv): the entry fires only when a term of that group is in the same text.</param>
+/// <param name="Origin">Where the entry was read ("suicide.csv:4"), for lint and error messages; null when built in code.</param>
 public sealed record KeywordEntry(
     string Term,
     string Category,
     Severity Severity,
     MatchKind Kind,
     SourceKinds Sources,
-    string? Notes = null)
+    string? Notes = null,
+    string? Requires = null,
+    string? Origin = null)
 {
     public string Id => $"{Category}/{Term}";
 }
 
 /// <summary>A phrase whose occurrence suppresses any match that lies inside it ("scunthorpe", "kill the process").</summary>
-public sealed record AllowEntry(string Phrase, string? Notes = null);
+public sealed record AllowEntry(string Phrase, string? Notes = null, string? Origin = null);
+
+/// <summary>
+/// A context term (groups.csv): never alerts on its own, but satisfies an entry's <c>requires</c> and
+/// triggers <see cref="Combination"/>s. <paramref name="Kind"/> is <see cref="MatchKind.Word"/> or, for a
+/// trailing <c>*</c>, <see cref="MatchKind.Prefix"/>.
+/// </summary>
+public sealed record GroupTerm(string Group, string Term, MatchKind Kind, string? Notes = null, string? Origin = null);
+
+/// <summary>
+/// A severity rule (combinations.csv): a text with a match in <paramref name="Category"/> and a term of
+/// <paramref name="Group"/> is raised to at least <paramref name="RaiseTo"/>.
+/// </summary>
+public sealed record Combination(string Id, string Category, string Group, Severity RaiseTo, string? Notes = null, string? Origin = null);

@@ -4,15 +4,33 @@ namespace AlertPipeline.Detection.Lists;
 public sealed class KeywordSet
 {
     public KeywordSet(IReadOnlyList<KeywordEntry> entries, IReadOnlyList<AllowEntry> allow, string version)
+        : this(entries, allow, [], [], version)
+    {
+    }
+
+    public KeywordSet(
+        IReadOnlyList<KeywordEntry> entries,
+        IReadOnlyList<AllowEntry> allow,
+        IReadOnlyList<GroupTerm> groups,
+        IReadOnlyList<Combination> combinations,
+        string version)
     {
         Entries = entries;
         Allow = allow;
+        Groups = groups;
+        Combinations = combinations;
         Version = version;
     }
 
     public IReadOnlyList<KeywordEntry> Entries { get; }
 
     public IReadOnlyList<AllowEntry> Allow { get; }
+
+    /// <summary>Context terms from groups.csv, each naming its group.</summary>
+    public IReadOnlyList<GroupTerm> Groups { get; }
+
+    /// <summary>Severity-raising rules from combinations.csv.</summary>
+    public IReadOnlyList<Combination> Combinations { get; }
 
     /// <summary>A content hash of the lists, so an alert can say which version flagged it.</summary>
     public string Version { get; }

@@ -1,116 +1,234 @@
 using System.Security.Cryptography;
 using System.Text;
+using AlertPipeline.Detection.Matching;
+using AlertPipeline.Detection.Normalization;
 
 namespace AlertPipeline.Detection.Lists;
 
 /// <summary>
 /// Parses a keyword list directory's files (already read) into a <see cref="KeywordSet"/>.
-/// Format: one CSV per list, named by the list id (<c>suicide.csv</c>), header
-/// <c>term,match,severity,sources,notes</c>; <c>allow.csv</c> holds <c>phrase,notes</c>.
-/// Records whose first field starts with <c>#</c> are comments. Every error names file, line and field.
+/// The format is specified in docs/keyword-lists.md. Every error is a <see cref="KeywordListException"/>
+/// whose message starts <c>file:line: field</c> and quotes the bad value.
 /// </summary>
 public static class KeywordSetParser
 {
     public const string AllowListFile = "allow.csv";
+    public const string GroupsFile = "groups.csv";
+    public const string CombinationsFile = "combinations.csv";
 
-    private static readonly string[] EntryColumns = ["term", "match", "severity", "sources", "notes"];
+    /// <summary>The agreed list ids; a list file must be named after one (a typo must not invent a category).</summary>
+    public static readonly IReadOnlyList<string> KnownCategories =
+    [
+        "illegal", "bullying", "child-sexual-exploitation", "discrimination", "drugs", "extremism", "gambling",
+        "hate-speech", "pornography", "self-harm", "suicide", "violence", "weapons", "offensive-language",
+    ];
 
+    private static readonly string[] EntryColumns = ["term", "match", "severity", "sources", "requires", "notes"];
+    private static readonly string[] GroupColumns = ["group", "term", "notes"];
+    private static readonly string[] CombinationColumns = ["id", "category", "group", "raise_to", "notes"];
+    private static readonly string[] AllowColumns = ["phrase", "notes"];
+
+    /// <summary>Reads every <c>*.csv</c> file given; other files (a README beside the lists) are ignored.</summary>
     public static KeywordSet Parse(IEnumerable<KeywordSourceFile> files)
     {
-        var entries = new List<KeywordEntry>();
+        ArgumentNullException.ThrowIfNull(files);
+        var ordered = files
+            .Select(f => f with { Name = Path.GetFileName(f.Name) })
+            .Where(f => f.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .ToList();
+
+        var groups = new List<GroupTerm>();
         var allow = new List<AllowEntry>();
-        var ordered = files.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        var entries = new List<KeywordEntry>();
+        var combinations = new List<Combination>();
+        foreach (var file in ordered.Where(f => Is(f, GroupsFile)))
+        {
+            ParseGroups(file, groups);
+        }
+
+        var groupIds = groups.Select(g => g.Group).ToHashSet(StringComparer.Ordinal);
+        var seenIds = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in ordered)
         {
-            if (string.Equals(file.Name, AllowListFile, StringComparison.OrdinalIgnoreCase))
+            if (Is(file, AllowListFile))
             {
                 ParseAllow(file, allow);
             }
-            else
+            else if (!Is(file, GroupsFile) && !Is(file, CombinationsFile))
             {
-                ParseEntries(file, entries);
+                ParseEntries(file, groupIds, seenIds, entries);
             }
         }
 
-        return new KeywordSet(entries, allow, ComputeVersion(ordered));
+        foreach (var file in ordered.Where(f => Is(f, CombinationsFile)))
+        {
+            ParseCombinations(file, groupIds, combinations);
+        }
+
+        return new KeywordSet(entries, allow, groups, combinations, ComputeVersion(ordered));
     }
 
-    private static void ParseEntries(KeywordSourceFile file, List<KeywordEntry> entries)
+    private static bool Is(KeywordSourceFile file, string name) => string.Equals(file.Name, name, StringComparison.OrdinalIgnoreCase);
+
+    private static void ParseEntries(KeywordSourceFile file, HashSet<string> groupIds, Dictionary<string, string> seenIds,
+        List<KeywordEntry> entries)
     {
         var category = Path.GetFileNameWithoutExtension(file.Name);
-        if (category.Length == 0 || !category.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+        if (!KnownCategories.Contains(category, StringComparer.Ordinal))
         {
-            throw new KeywordListException($"{file.Name}: list id '{category}' must be lower-case letters, digits and '-'");
+            throw new KeywordListException(
+                $"{file.Name}: list id '{category}' is not one of {string.Join(", ", KnownCategories)} (or allow, groups, combinations)");
         }
 
-        Dictionary<string, int>? columns = null;
-        foreach (var (line, fields) in ReadRecords(file))
+        foreach (var (line, record) in Records(file, EntryColumns, ["term", "severity"]))
         {
-            if (columns is null)
-            {
-                columns = Header(file, line, fields, EntryColumns, "term");
-                continue;
-            }
-
-            var term = Field(fields, columns, "term").Trim();
+            var term = record.Get("term").Trim();
             if (term.Length == 0)
             {
                 throw Error(file, line, "term", "is empty");
             }
 
-            var kind = MatchKind.Word;
-            var kindText = Field(fields, columns, "match").Trim().ToLowerInvariant();
-            if (term.EndsWith('*'))
+            var kindText = record.Get("match").Trim().ToLowerInvariant();
+            var kind = kindText switch
             {
-                kind = MatchKind.Prefix;
-                term = term.TrimEnd('*').TrimEnd();
+                "" or "word" => MatchKind.Word,
+                "phrase" => MatchKind.Phrase,
+                "prefix" => MatchKind.Prefix,
+                "regex" => MatchKind.Regex,
+                _ => throw Error(file, line, "match", $"'{kindText}' is not one of word, phrase, prefix, regex"),
+            };
+
+            if (kind == MatchKind.Regex)
+            {
+                if (GuardedRegex.TryCreate(term, out var problem) is null)
+                {
+                    throw Error(file, line, "term", $"'{term}' {problem}");
+                }
             }
-            else if (kindText is "phrase")
+            else
             {
-                kind = MatchKind.Phrase;
+                if (term.EndsWith('*'))
+                {
+                    kind = MatchKind.Prefix;
+                    term = term.TrimEnd('*').TrimEnd();
+                }
+
+                RequireNormalisable(file, line, "term", term);
             }
 
-            if (kindText is not ("" or "word" or "phrase" or "prefix"))
-            {
-                throw Error(file, line, "match", $"'{kindText}' is not one of word, phrase, prefix");
-            }
-
-            if (kindText == "prefix")
-            {
-                kind = MatchKind.Prefix;
-            }
-
-            var severityText = Field(fields, columns, "severity");
+            var severityText = record.Get("severity");
             if (!SeverityNames.TryParse(severityText, out var severity))
             {
                 throw Error(file, line, "severity", $"'{severityText}' is not one of low, medium, high, urgent, critical");
             }
 
-            var sources = ParseSources(file, line, Field(fields, columns, "sources"));
-            var notes = Field(fields, columns, "notes").Trim();
-            entries.Add(new KeywordEntry(term, category, severity, kind, sources, notes.Length == 0 ? null : notes));
+            var sources = ParseSources(file, line, record.Get("sources"));
+            var requires = record.Get("requires").Trim();
+            if (requires.Length > 0 && !groupIds.Contains(requires))
+            {
+                throw Error(file, line, "requires", $"'{requires}' is not a group defined in {GroupsFile}"
+                    + (groupIds.Count == 0 ? " (there is none)" : $" ({string.Join(", ", groupIds.Order(StringComparer.Ordinal))})"));
+            }
+
+            var origin = $"{file.Name}:{line}";
+            var entry = new KeywordEntry(term, category, severity, kind, sources, NullIfEmpty(record.Get("notes")),
+                requires.Length == 0 ? null : requires, origin);
+            if (!seenIds.TryAdd(entry.Id, origin))
+            {
+                throw Error(file, line, "term", $"'{term}' repeats the entry at {seenIds[entry.Id]}");
+            }
+
+            entries.Add(entry);
+        }
+    }
+
+    private static void ParseGroups(KeywordSourceFile file, List<GroupTerm> groups)
+    {
+        foreach (var (line, record) in Records(file, GroupColumns, ["group", "term"]))
+        {
+            var group = record.Get("group").Trim();
+            if (group.Length == 0 || !group.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_'))
+            {
+                throw Error(file, line, "group", $"'{group}' must be lower-case letters, digits, '-' or '_'");
+            }
+
+            var term = record.Get("term").Trim();
+            var kind = MatchKind.Word;
+            if (term.EndsWith('*'))
+            {
+                kind = MatchKind.Prefix;
+                term = term.TrimEnd('*').TrimEnd();
+            }
+
+            if (term.Length == 0)
+            {
+                throw Error(file, line, "term", "is empty");
+            }
+
+            RequireNormalisable(file, line, "term", term);
+            groups.Add(new GroupTerm(group, term, kind, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}"));
+        }
+    }
+
+    private static void ParseCombinations(KeywordSourceFile file, HashSet<string> groupIds, List<Combination> combinations)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (line, record) in Records(file, CombinationColumns, ["id", "category", "group", "raise_to"]))
+        {
+            var id = record.Get("id").Trim();
+            if (id.Length == 0)
+            {
+                throw Error(file, line, "id", "is empty");
+            }
+
+            if (!ids.Add(id))
+            {
+                throw Error(file, line, "id", $"'{id}' is used twice");
+            }
+
+            var category = record.Get("category").Trim();
+            if (!KnownCategories.Contains(category, StringComparer.Ordinal))
+            {
+                throw Error(file, line, "category", $"'{category}' is not one of {string.Join(", ", KnownCategories)}");
+            }
+
+            var group = record.Get("group").Trim();
+            if (!groupIds.Contains(group))
+            {
+                throw Error(file, line, "group", $"'{group}' is not a group defined in {GroupsFile}");
+            }
+
+            var raiseText = record.Get("raise_to");
+            if (!SeverityNames.TryParse(raiseText, out var raiseTo))
+            {
+                throw Error(file, line, "raise_to", $"'{raiseText}' is not one of low, medium, high, urgent, critical");
+            }
+
+            combinations.Add(new Combination(id, category, group, raiseTo, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}"));
         }
     }
 
     private static void ParseAllow(KeywordSourceFile file, List<AllowEntry> allow)
     {
-        Dictionary<string, int>? columns = null;
-        foreach (var (line, fields) in ReadRecords(file))
+        foreach (var (line, record) in Records(file, AllowColumns, ["phrase"]))
         {
-            if (columns is null)
-            {
-                columns = Header(file, line, fields, ["phrase", "notes"], "phrase");
-                continue;
-            }
-
-            var phrase = Field(fields, columns, "phrase").Trim();
+            var phrase = record.Get("phrase").Trim();
             if (phrase.Length == 0)
             {
                 throw Error(file, line, "phrase", "is empty");
             }
 
-            var notes = Field(fields, columns, "notes").Trim();
-            allow.Add(new AllowEntry(phrase, notes.Length == 0 ? null : notes));
+            RequireNormalisable(file, line, "phrase", phrase);
+            allow.Add(new AllowEntry(phrase, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}"));
+        }
+    }
+
+    private static void RequireNormalisable(KeywordSourceFile file, int line, string field, string value)
+    {
+        if (TextNormalizer.NormalizeToString(value).Length == 0)
+        {
+            throw Error(file, line, field, $"'{value}' has no letters or digits after normalisation, so it can never match");
         }
     }
 
@@ -123,7 +241,7 @@ public static class KeywordSetParser
         }
 
         var result = SourceKinds.None;
-        foreach (var part in trimmed.Split(['|', ';', ' '], StringSplitOptions.RemoveEmptyEntries))
+        foreach (var part in trimmed.Split('|', StringSplitOptions.TrimEntries))
         {
             if (!SourceKindNames.TryParseSingle(part, out var one))
             {
@@ -136,23 +254,44 @@ public static class KeywordSetParser
         return result;
     }
 
-    private static IEnumerable<(int Line, string[] Fields)> ReadRecords(KeywordSourceFile file)
+    /// <summary>Data records with their header-resolved fields, comments and blank records skipped.</summary>
+    private static IEnumerable<(int Line, Record Record)> Records(KeywordSourceFile file, string[] known, string[] required)
     {
-        IEnumerable<(int, string[])> records;
+        List<(int Line, string[] Fields)> raw;
         try
         {
-            records = Csv.Read(file.Content).ToList();
+            raw = Csv.Read(file.Content).ToList();
         }
         catch (FormatException ex)
         {
             throw new KeywordListException($"{file.Name}: {ex.Message}");
         }
 
-        return records.Where(r => !(r.Item2.Length > 0 && r.Item2[0].TrimStart().StartsWith('#'))
-                                   && !r.Item2.All(string.IsNullOrWhiteSpace));
+        Dictionary<string, int>? columns = null;
+        foreach (var (line, fields) in raw)
+        {
+            if ((fields.Length > 0 && fields[0].TrimStart().StartsWith('#')) || fields.All(string.IsNullOrWhiteSpace))
+            {
+                continue;
+            }
+
+            if (columns is null)
+            {
+                columns = Header(file, line, fields, known, required);
+                continue;
+            }
+
+            if (fields.Length > columns.Count)
+            {
+                throw new KeywordListException(
+                    $"{file.Name}:{line}: record has {fields.Length} fields but the header has {columns.Count} (quote a value that contains a comma)");
+            }
+
+            yield return (line, new Record(fields, columns));
+        }
     }
 
-    private static Dictionary<string, int> Header(KeywordSourceFile file, int line, string[] fields, string[] known, string required)
+    private static Dictionary<string, int> Header(KeywordSourceFile file, int line, string[] fields, string[] known, string[] required)
     {
         var columns = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < fields.Length; i++)
@@ -160,22 +299,24 @@ public static class KeywordSetParser
             var name = fields[i].Trim().ToLowerInvariant();
             if (!known.Contains(name))
             {
-                throw new KeywordListException($"{file.Name}:{line}: unknown column '{fields[i]}' (expected {string.Join(",", known)})");
+                throw new KeywordListException($"{file.Name}:{line}: header column '{fields[i]}' is unknown (expected {string.Join(",", known)})");
             }
 
-            columns[name] = i;
+            if (!columns.TryAdd(name, i))
+            {
+                throw new KeywordListException($"{file.Name}:{line}: header column '{name}' appears twice");
+            }
         }
 
-        if (!columns.ContainsKey(required))
+        foreach (var name in required.Where(r => !columns.ContainsKey(r)))
         {
-            throw new KeywordListException($"{file.Name}:{line}: header has no '{required}' column");
+            throw new KeywordListException($"{file.Name}:{line}: header has no '{name}' column (expected {string.Join(",", known)})");
         }
 
         return columns;
     }
 
-    private static string Field(string[] fields, Dictionary<string, int> columns, string name) =>
-        columns.TryGetValue(name, out var i) && i < fields.Length ? fields[i] : string.Empty;
+    private static string? NullIfEmpty(string text) => text.Trim() is { Length: > 0 } t ? t : null;
 
     private static KeywordListException Error(KeywordSourceFile file, int line, string field, string problem) =>
         new($"{file.Name}:{line}: {field} {problem}");
@@ -192,5 +333,10 @@ public static class KeywordSetParser
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
+    }
+
+    private readonly struct Record(string[] fields, Dictionary<string, int> columns)
+    {
+        public string Get(string name) => columns.TryGetValue(name, out var i) && i < fields.Length ? fields[i] : string.Empty;
     }
 }

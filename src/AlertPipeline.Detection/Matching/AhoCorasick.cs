@@ -1,0 +1,192 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AlertPipeline.Detection.Matching;
+
+/// <summary>
+/// A multi-pattern Aho-Corasick automaton with a dense transition table: every (state, symbol) pair
+/// has its next state precomputed, failure links folded in, so scanning is one table load per character
+/// and no branch except "did this state finish a pattern?". See docs/decisions/0004-detection-engine.md.
+/// </summary>
+/// <remarks>
+/// Characters are first mapped to a small dense alphabet (the characters the patterns use, plus one
+/// symbol for "any other"), so the table is states × (alphabet size) rather than states × 65,536.
+/// Table values are pre-multiplied by the alphabet size (a row offset, saving a multiply per character)
+/// and negated when the target state ends at least one pattern; the root (0) never does, so the sign is free.
+/// </remarks>
+internal sealed class AhoCorasick
+{
+    private readonly ushort[] _symbolOf;
+    private readonly int _symbols;
+    private readonly int[] _table;
+    private readonly int[] _outputStart;
+    private readonly int[] _outputs;
+
+    private AhoCorasick(ushort[] symbolOf, int symbols, int[] table, int[] outputStart, int[] outputs, int[] lengths)
+    {
+        _symbolOf = symbolOf;
+        _symbols = symbols;
+        _table = table;
+        _outputStart = outputStart;
+        _outputs = outputs;
+        PatternLengths = lengths;
+    }
+
+    public IReadOnlyList<int> PatternLengths { get; }
+
+    public int StateCount => _table.Length / _symbols;
+
+    public int AlphabetSize => _symbols;
+
+    /// <summary>Builds the automaton. Pattern ids are indexes into <paramref name="patterns"/>; empty patterns are not allowed.</summary>
+    public static AhoCorasick Build(IReadOnlyList<string> patterns)
+    {
+        var symbolOf = new ushort[char.MaxValue + 1];
+        var symbols = 1; // 0 = a character no pattern contains
+        foreach (var pattern in patterns)
+        {
+            if (pattern.Length == 0)
+            {
+                throw new ArgumentException("Empty patterns cannot be matched.", nameof(patterns));
+            }
+
+            foreach (var c in pattern)
+            {
+                if (symbolOf[c] == 0)
+                {
+                    symbolOf[c] = checked((ushort)symbols++);
+                }
+            }
+        }
+
+        // The trie, with sparse children while building.
+        var children = new List<Dictionary<int, int>> { new() };
+        var ends = new List<List<int>?> { null };
+        for (var p = 0; p < patterns.Count; p++)
+        {
+            var state = 0;
+            foreach (var c in patterns[p])
+            {
+                var symbol = symbolOf[c];
+                if (!children[state].TryGetValue(symbol, out var next))
+                {
+                    next = children.Count;
+                    children.Add([]);
+                    ends.Add(null);
+                    children[state][symbol] = next;
+                }
+
+                state = next;
+            }
+
+            (ends[state] ??= []).Add(p);
+        }
+
+        var stateCount = children.Count;
+        var delta = new int[checked(stateCount * symbols)];
+        var fail = new int[stateCount];
+        var outputs = new List<int>[stateCount];
+        outputs[0] = [];
+
+        // Breadth-first, so a state's failure target (always shallower) has its row complete before it is read.
+        var queue = new Queue<int>();
+        queue.Enqueue(0);
+        while (queue.Count > 0)
+        {
+            var u = queue.Dequeue();
+            var row = u * symbols;
+            var failRow = fail[u] * symbols;
+            for (var a = 0; a < symbols; a++)
+            {
+                if (children[u].TryGetValue(a, out var v))
+                {
+                    fail[v] = u == 0 ? 0 : delta[failRow + a];
+                    outputs[v] = [.. ends[v] ?? [], .. outputs[fail[v]]];
+                    delta[row + a] = v;
+                    queue.Enqueue(v);
+                }
+                else
+                {
+                    delta[row + a] = u == 0 ? 0 : delta[failRow + a];
+                }
+            }
+        }
+
+        var outputStart = new int[stateCount + 1];
+        var flat = new List<int>();
+        for (var s = 0; s < stateCount; s++)
+        {
+            outputStart[s] = flat.Count;
+            flat.AddRange(outputs[s]);
+        }
+
+        outputStart[stateCount] = flat.Count;
+        var table = new int[delta.Length];
+        for (var i = 0; i < delta.Length; i++)
+        {
+            var target = delta[i];
+            var encoded = target * symbols;
+            table[i] = outputs[target].Count > 0 ? -encoded : encoded;
+        }
+
+        return new AhoCorasick(symbolOf, symbols, table, outputStart, [.. flat], [.. patterns.Select(p => p.Length)]);
+    }
+
+    /// <summary>
+    /// Appends one (pattern id, end index exclusive) pair per occurrence of every pattern in <paramref name="text"/>.
+    /// Allocates nothing unless <paramref name="hits"/> has to grow.
+    /// </summary>
+    public void Scan(ReadOnlySpan<char> text, HitList hits)
+    {
+        ref var table = ref MemoryMarshal.GetArrayDataReference(_table);
+        ref var symbolOf = ref MemoryMarshal.GetArrayDataReference(_symbolOf);
+        var state = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            // symbolOf has 65,536 entries, so any char indexes it; state + symbol stays inside the table by construction.
+            var next = Unsafe.Add(ref table, state + Unsafe.Add(ref symbolOf, text[i]));
+            if (next < 0)
+            {
+                next = -next;
+                Report(next / _symbols, i + 1, hits);
+            }
+
+            state = next;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Report(int state, int end, HitList hits)
+    {
+        for (var k = _outputStart[state]; k < _outputStart[state + 1]; k++)
+        {
+            hits.Add(_outputs[k], end);
+        }
+    }
+}
+
+/// <summary>A growable list of (pattern, end) pairs, reused between scans.</summary>
+internal sealed class HitList
+{
+    private int[] _pairs = new int[64];
+
+    public int Count { get; private set; }
+
+    public int Pattern(int i) => _pairs[2 * i];
+
+    public int End(int i) => _pairs[2 * i + 1];
+
+    public void Clear() => Count = 0;
+
+    public void Add(int pattern, int end)
+    {
+        if (2 * Count + 2 > _pairs.Length)
+        {
+            Array.Resize(ref _pairs, _pairs.Length * 2);
+        }
+
+        _pairs[2 * Count] = pattern;
+        _pairs[2 * Count + 1] = end;
+        Count++;
+    }
+}

@@ -1,0 +1,88 @@
+namespace AlertPipeline.Detection.Normalization;
+
+/// <summary>
+/// Normalised characters plus, for each, the index in the original text it came from.
+/// Reused across scans (one per thread) so normalising allocates nothing once warmed up.
+/// </summary>
+internal sealed class NormalizedBuffer
+{
+    // Buffers larger than this are dropped after use so one 16 KiB event does not pin memory per thread.
+    private const int RetainLimit = 64 * 1024;
+
+    public NormalizedBuffer(int capacity = 256)
+    {
+        Chars = new char[capacity];
+        Map = new int[capacity];
+    }
+
+    public char[] Chars { get; private set; }
+
+    /// <summary><c>Map[k]</c> is the index in the original text of the code unit that produced <c>Chars[k]</c>.</summary>
+    public int[] Map { get; private set; }
+
+    public int Length { get; set; }
+
+    /// <summary>Some letter occurs three or more times in a row ("diiiie"): the stretched variants are worth scanning.</summary>
+    public bool HasStretchedLetters { get; set; }
+
+    public ReadOnlySpan<char> Text => Chars.AsSpan(0, Length);
+
+    public void Reset(int expectedLength)
+    {
+        Length = 0;
+        HasStretchedLetters = false;
+        if (Chars.Length < expectedLength || Chars.Length > RetainLimit && expectedLength <= RetainLimit)
+        {
+            var size = Math.Max(expectedLength, 256);
+            Chars = new char[size];
+            Map = new int[size];
+        }
+    }
+
+    public void Grow(int needed)
+    {
+        if (needed <= Chars.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(needed, Chars.Length * 2);
+        var chars = new char[size];
+        var map = new int[size];
+        Chars.AsSpan(0, Length).CopyTo(chars);
+        Map.AsSpan(0, Length).CopyTo(map);
+        Chars = chars;
+        Map = map;
+    }
+
+    /// <summary>
+    /// Maps a span of normalised characters back to the original text. The end extends over the whole
+    /// code point (surrogate pairs), any marks or invisibles that followed it, and the rest of a stretched
+    /// letter run, so a highlight covers what the pupil actually typed.
+    /// </summary>
+    public (int Start, int Length) ToOriginal(string original, int start, int length)
+    {
+        var origStart = Map[start];
+        var last = Map[start + length - 1];
+        var end = last + (char.IsHighSurrogate(original[last]) && last + 1 < original.Length ? 2 : 1);
+        var lastChar = Chars[start + length - 1];
+        while (end < original.Length)
+        {
+            var c = original[end];
+            if (CharFolding.Fold(c).Length == 0 && !char.IsSurrogate(c))
+            {
+                end++;
+            }
+            else if (char.IsLetter(lastChar) && char.ToLowerInvariant(c) == lastChar)
+            {
+                end++;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return (origStart, end - origStart);
+    }
+}

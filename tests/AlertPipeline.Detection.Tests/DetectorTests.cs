@@ -1,0 +1,219 @@
+using AlertPipeline.Detection.Lists;
+using AlertPipeline.Detection.Tests.Support;
+
+namespace AlertPipeline.Detection.Tests;
+
+public sealed class DetectorTests
+{
+    private static readonly Detector Suicide = Some.Detector(
+        Some.List("suicide",
+            "i want to die,phrase,urgent,,,",
+            "kill myself,phrase,urgent,,,",
+            "kms,word,high,search|typed|chat,,",
+            "suicid*,,high,,,",
+            "how many,phrase,high,,means,only with a means term",
+            "xxx,word,low,,,"),
+        Some.List("violence", "kill,word,medium,,,", "die,word,low,,,"),
+        Some.List("drugs", "weed,word,medium,,,"),
+        Some.List("offensive-language", "ass,word,low,,,", "rapist,word,medium,,,", "cunt*,,medium,,,", "sex,word,low,,,", "cock,word,low,,,"),
+        Some.Groups("means,paracetamol,", "means,pills,", "means,overdos*,"),
+        Some.Combinations("suicide-intent-plus-means,suicide,means,critical,"),
+        Some.Allow("suicide squad", "weed killer", "kill the process"));
+
+    [Fact]
+    public void Scan_PhraseInText_ReportsOriginalSpanAndRule()
+    {
+        var result = Suicide.Scan("Honestly I Want To Die.", SourceKinds.Chat);
+
+        var match = Assert.Single(result.Matches, m => m.EntryId == "suicide/i want to die");
+        Assert.Equal("I Want To Die", match.MatchedText);
+        Assert.Equal(9, match.Start);
+        Assert.Equal("i want to die", match.NormalizedMatch);
+        Assert.Equal(Severity.Urgent, result.Severity);
+        Assert.Equal("suicide/i want to die", result.SeverityRule);
+        Assert.Equal(["suicide", "violence"], result.Categories);
+    }
+
+    [Theory]
+    [InlineData("i want to k1ll myself", "k1ll myself")]
+    [InlineData("i want to KILL   MYSELF", "KILL   MYSELF")]
+    [InlineData("i want to kіll mysеlf", "kіll mysеlf")] // Cyrillic і and е
+    [InlineData("i want to k\u200Bill myself", "k\u200Bill myself")]
+    [InlineData("i want to k.i.l.l myself", "k.i.l.l myself")]
+    [InlineData("i want to killlll myself", "killlll myself")]
+    public void Scan_ObfuscatedPhrase_MatchesAndMapsToOriginalText(string text, string expected)
+    {
+        var match = Assert.Single(Suicide.Scan(text, SourceKinds.Typed).Matches, m => m.EntryId == "suicide/kill myself");
+        Assert.Equal(expected, match.MatchedText);
+        Assert.Equal(expected, text.Substring(match.Start, match.Length));
+    }
+
+    [Fact]
+    public void Scan_StretchedLetters_FindsSingleAndDoubleLetterTerms()
+    {
+        Assert.Contains(Suicide.Scan("i just want to diiiie", SourceKinds.Chat).Matches, m => m.EntryId == "violence/die");
+        Assert.Contains(Suicide.Scan("gonna killlll u", SourceKinds.Chat).Matches, m => m.EntryId == "violence/kill");
+        Assert.Contains(Suicide.Scan("xxx", SourceKinds.Chat).Matches, m => m.EntryId == "suicide/xxx");
+        Assert.False(Suicide.Scan("x marks the spot", SourceKinds.Chat).Flagged);
+    }
+
+    [Theory]
+    [InlineData("we need to assess the class")]
+    [InlineData("my therapist said")]
+    [InlineData("trains to Scunthorpe")]
+    [InlineData("Essex and Middlesex")]
+    [InlineData("a cocktail party")]
+    [InlineData("this skill is useful")]
+    [InlineData("studied hard, diet going well")]
+    [InlineData("the 5 pills cost 2024 pence")]
+    [InlineData("killed it at the gig")] // "kill" is a word entry, "killed" a different word
+    public void Scan_BoundaryTraps_DoNotFlag(string text) =>
+        Assert.False(Suicide.Scan(text, SourceKinds.Screen).Flagged, text);
+
+    [Fact]
+    public void Scan_PrefixEntry_MatchesWholeWordFromItsStart()
+    {
+        var result = Suicide.Scan("feeling suicidal today", SourceKinds.Chat);
+        var match = Assert.Single(result.Matches);
+        Assert.Equal("suicidal", match.MatchedText);
+        Assert.Equal("suicide/suicid", match.EntryId);
+        Assert.False(Suicide.Scan("nonsuicidal", SourceKinds.Chat).Flagged);
+    }
+
+    [Theory]
+    [InlineData("watched suicide squad last night")]
+    [InlineData("bought weed killer for the garden")]
+    [InlineData("how do I kill the process in linux")]
+    public void Scan_MatchInsideAllowPhrase_IsSuppressed(string text) =>
+        Assert.False(Suicide.Scan(text, SourceKinds.Search).Flagged, text);
+
+    [Fact]
+    public void Scan_AllowPhraseElsewhere_DoesNotSuppressOtherMatch()
+    {
+        var result = Suicide.Scan("suicide squad was good but I think about suicide", SourceKinds.Chat);
+        var match = Assert.Single(result.Matches);
+        Assert.Equal(41, match.Start);
+    }
+
+    [Fact]
+    public void Scan_RequiresWithoutGroupTerm_DoesNotFire()
+    {
+        Assert.False(Suicide.Scan("how many days until the holidays", SourceKinds.Search).Flagged);
+    }
+
+    [Fact]
+    public void Scan_RequiresWithGroupTerm_FiresAndExplainsContext()
+    {
+        var result = Suicide.Scan("how many paracetamol would it take", SourceKinds.Search);
+        var match = Assert.Single(result.Matches);
+        Assert.Equal("suicide/how many", match.EntryId);
+        Assert.Equal("means: paracetamol", match.RequiredContext);
+    }
+
+    [Fact]
+    public void Scan_GroupTermAlone_NeverFlags() =>
+        Assert.False(Suicide.Scan("paracetamol for a headache", SourceKinds.Search).Flagged);
+
+    [Fact]
+    public void Scan_CategoryMatchPlusGroupTerm_RaisesSeverityByCombination()
+    {
+        var result = Suicide.Scan("I want to die, I have saved up pills", SourceKinds.Chat);
+        Assert.Equal(Severity.Critical, result.Severity);
+        Assert.Equal("suicide-intent-plus-means", result.SeverityRule);
+        var combo = Assert.Single(result.Combinations);
+        Assert.Equal("pills", combo.GroupTerm);
+        Assert.Equal("pills", "I want to die, I have saved up pills".Substring(combo.Start, combo.Length));
+        Assert.Contains("[pills]", result.Snippet, StringComparison.Ordinal);
+        Assert.Contains("suicide-intent-plus-means", result.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Scan_GroupTermWithoutCategoryMatch_DoesNotRaise()
+    {
+        var result = Suicide.Scan("i could kill for some pills", SourceKinds.Chat);
+        Assert.Equal(Severity.Medium, result.Severity);
+        Assert.Empty(result.Combinations);
+    }
+
+    [Fact]
+    public void Scan_EntryLimitedToSources_IgnoresOtherSources()
+    {
+        Assert.True(Suicide.Scan("kms", SourceKinds.Search).Flagged);
+        Assert.False(Suicide.Scan("kms", SourceKinds.Screen).Flagged);
+    }
+
+    [Fact]
+    public void Scan_EmojiStandingForWord_MatchesTheEmoji()
+    {
+        var detector = Some.WordDetector("weapons", Severity.High, "knife");
+        var match = Assert.Single(detector.Scan("bringing a 🔪 tomorrow", SourceKinds.Chat).Matches);
+        Assert.Equal("🔪", match.MatchedText);
+    }
+
+    [Fact]
+    public void Scan_LongText_SnippetIsShortAndBracketsTheMatch()
+    {
+        var text = string.Concat(Enumerable.Repeat("nothing to see here at all. ", 20)) + "how many paracetamol to die"
+                   + string.Concat(Enumerable.Repeat(" and then some more words", 20));
+        var result = Suicide.Scan(text, SourceKinds.Screen);
+        Assert.True(result.Snippet.Length <= 200, result.Snippet);
+        Assert.StartsWith("…", result.Snippet, StringComparison.Ordinal);
+        Assert.EndsWith("…", result.Snippet, StringComparison.Ordinal);
+        Assert.Contains("[how many] [paracetamol] to [die]", result.Snippet, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Scan_NoMatch_ReturnsNormalisedTextUnflagged()
+    {
+        var result = Suicide.Scan("Nice Weather TODAY!", SourceKinds.Chat);
+        Assert.False(result.Flagged);
+        Assert.Null(result.Severity);
+        Assert.Equal("nice weather today", result.NormalizedText);
+    }
+
+    [Fact]
+    public void TryScan_NoMatch_AllocatesNothing()
+    {
+        const string text = "Going to the cinema later with Sam, then revising for the Year 9 maths test (chapter 4).";
+        Assert.False(Suicide.TryScan(text, SourceKinds.Chat, out _));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            Suicide.TryScan(text, SourceKinds.Chat, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void TryScan_Match_ReturnsSameResultAsScan()
+    {
+        Assert.True(Suicide.TryScan("I want to die", SourceKinds.Chat, out var result));
+        Assert.Equal(Suicide.Scan("I want to die", SourceKinds.Chat).Matches, result.Matches);
+    }
+
+    [Fact]
+    public void Scan_RegexEntry_RunsOnNormalisedTextAndMapsBack()
+    {
+        var detector = Some.Detector(Some.List("self-harm", @"cut(ting)? my (arm|wrist)s?,regex,high,,,"));
+        var match = Assert.Single(detector.Scan("I keep CUTTING my w.r.i.s.t.s", SourceKinds.Typed).Matches);
+        Assert.Equal("CUTTING my w.r.i.s.t.s", match.MatchedText);
+        Assert.Equal(MatchKind.Regex, match.Kind);
+        Assert.False(detector.Scan("cutting my hair", SourceKinds.Typed).Flagged);
+    }
+
+    [Fact]
+    public void Scan_RegexWithAlternationOnly_StillRunsWithoutPrefilter()
+    {
+        var detector = Some.Detector(Some.List("drugs", "(mdma|ket),regex,medium,,,"));
+        Assert.True(detector.Scan("got any ket", SourceKinds.Chat).Flagged);
+    }
+
+    [Fact]
+    public void Scan_SeedLists_FlagIntentAndSpareFilmTitle()
+    {
+        var detector = Detector.Compile(KeywordSetParser.Parse(Some.SeedFiles()));
+        Assert.Equal(Severity.Urgent, detector.Scan("i want to die", SourceKinds.Search).Severity);
+        Assert.False(detector.Scan("suicide squad cast", SourceKinds.Search).Flagged);
+    }
+}
