@@ -88,7 +88,7 @@ ABLEIST_CANON = {"retard", "retarded", "mongoloid", "mong", "window licker"}
 # list. Most of the glossary is ordinary political vocabulary ("welfare", "urban", "safeguarding"!)
 # and is deliberately NOT taken. Value: (list, severity, forms to keep or None for all plain forms).
 DOGWHISTLES = {
-    "14 words": ("extremism", "high", ["1488", "14 words", "14 88", "fourteen words"]),
+    "1488": ("extremism", "high", ["1488", "14 words", "14 88", "fourteen words"]),
     "6MWE": ("hate-speech", "high", ["6mwe", "6 million wasn't enough", "six million wasn't enough", "six million wasnt enough"]),
     "RaHoWa": ("extremism", "high", ["rahowa"]),
     "RWDS": ("extremism", "high", ["rwds", "right wing death squads", "right wing death squad"]),
@@ -164,7 +164,11 @@ def map_surge(row):
         return t, "discrimination", "high", src
     if "political" in cats:
         return t, "hate-speech", "medium", src  # "china virus" forms
-    # everything else is profanity: risk to the child is low; the most graphic sexual terms medium
+    # everything else is profanity: risk to the child is low; the most graphic sexual terms medium.
+    # Misspelt variants whose canonical form is not inside them ("phuck", "fcuk") are not taken:
+    # profanity is low risk and the variants are mostly noise.
+    if canon and canon.replace(" ", "") not in t.replace(" ", ""):
+        return None
     return t, "offensive-language", "medium" if sev == "Severe" else "low", src
 
 
@@ -304,8 +308,30 @@ def split_file(path):
     rows = list(csv.reader(io.StringIO(curated)))
     for row in rows[1:]:
         if row and row[0].strip() and not row[0].lstrip().startswith("#"):
-            terms.add(row[0].strip().lower().rstrip("*").strip())
+            term = row[0].strip().lower()
+            kind = row[1].strip().lower() if len(row) > 1 else ""
+            requires = row[4].strip() if len(row) > 4 else ""
+            if kind == "regex":
+                continue
+            if (term.endswith("*") or kind == "prefix") and not requires:
+                PREFIXES.add(term.rstrip("*").strip())
+            elif " " not in term and not requires:
+                UNCONDITIONAL_WORDS.add(term)
+            terms.add(term.rstrip("*").strip())
     return curated, terms
+
+
+PREFIXES: set = set()
+UNCONDITIONAL_WORDS: set = set()
+
+
+def covered(term: str) -> bool:
+    """True if a curated unconditional word or prefix entry already matches part of an
+    offensive-language term ("fuckface" by fuck*, "dumb fucker" by fucker)."""
+    for tok in term.split():
+        if tok in UNCONDITIONAL_WORDS or any(tok.startswith(p) for p in PREFIXES if " " not in p):
+            return True
+    return False
 
 
 def main(argv=None):
@@ -329,6 +355,8 @@ def main(argv=None):
     chosen: "OrderedDict[str, tuple]" = OrderedDict()
     for term, cat, sev, note in derived:
         if term in EXCLUDE_PHRASES or term in EXCLUDE_SINGLE_WORDS or term in all_curated_terms or term in allow:
+            continue
+        if cat == "offensive-language" and covered(term):
             continue
         prev = chosen.get(term)
         if prev is None or rank[cat] < rank[prev[0]]:
