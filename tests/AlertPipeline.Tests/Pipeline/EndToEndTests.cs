@@ -25,8 +25,7 @@ public sealed class EndToEndTests
         Assert.Equal("sha256:" + new string('b', 64), only.ScreenshotRef);
         Assert.Contains("suicide", only.Categories);
         Assert.Equal("new", only.Status);
-        var match = Assert.Single(only.Matches, m => m.Category == "suicide");
-        Assert.Equal("i want to die", only.Text.Substring(match.Start, match.Length));
+        Assert.Contains(only.Matches, m => m.Category == "suicide" && only.Text.Substring(m.Start, m.Length) == "i want to die");
 
         var eml = await Eventually.ReturnsAsync(
             () => Directory.Exists(host.OutboxDirectory) ? Directory.GetFiles(host.OutboxDirectory, "*.eml") : [],
