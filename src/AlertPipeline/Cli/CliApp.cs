@@ -20,6 +20,8 @@ internal static class CliApp
           keys add --school ID|* [--device ID] [--label TEXT] [--data-dir DIR]   (prints the new key once)
           keys list [--data-dir DIR]
           keys revoke KEY_ID [--data-dir DIR]
+          scan      [FILE] [--format text|ndjson] [--source SOURCE] [--lists DIR]
+                    one JSON object per input line: {"line","flagged","severity","categories","matches":[{"term","category","severity","start","length"}]}
           bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR]   embedded pipeline throughput and latency
           help
 
@@ -45,6 +47,7 @@ internal static class CliApp
                 "serve" => await ServeCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "alerts" => AlertsCommand.Run(rest, output),
                 "keys" => KeysCommand.Run(rest, output),
+                "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using AlertPipeline.Detection;
+using AlertPipeline.Events;
+
+namespace AlertPipeline.Cli;
+
+/// <summary>
+/// <c>alertpipeline scan</c>: one JSON object per input line, in order — the detection contract IT staff and other
+/// tools script against. Plain text lines (scanned as every source), or NDJSON events with <c>--format ndjson</c>
+/// (scanned as their own source). Offsets index the original text.
+/// </summary>
+internal static class ScanCommand
+{
+    public static async Task<int> RunAsync(string[] rest, TextReader input, TextWriter output)
+    {
+        var args = CliArgs.Parse("scan", rest, ["lists", "format", "source"]);
+        var format = args.Choice("format", "text", "text", "ndjson");
+        var source = SourceKinds.Any;
+        if (args.Get("source") is { } sourceText && !SourceKindNames.TryParseSingle(sourceText, out source))
+        {
+            throw new CliException($"scan: --source must be one of {string.Join(", ", SourceKindNames.All)} (was '{sourceText}')");
+        }
+
+        if (args.Positionals.Count > 1)
+        {
+            throw new CliException("scan: expected at most one FILE (or none to read standard input)");
+        }
+
+        var detector = Detector.Compile(KeywordDirectory.Load(args.Get("lists") ?? new DetectionOptions().KeywordsDirectory));
+        using var reader = args.Positionals.Count == 1 ? OpenFile(args.Positionals[0]) : null;
+        var lines = reader ?? input;
+        var number = 0;
+        using var buffer = new MemoryStream();
+        while (await lines.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            number++;
+            buffer.SetLength(0);
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteNumber("line", number);
+                string text;
+                var lineSource = source;
+                if (format == "ndjson")
+                {
+                    var e = DeviceEventReader.TryRead(System.Text.Encoding.UTF8.GetBytes(line), DateTimeOffset.MaxValue, out var error);
+                    if (e is null)
+                    {
+                        json.WriteBoolean("flagged", false);
+                        json.WriteString("error", $"{error!.Field} {error.Error}");
+                        json.WriteEndObject();
+                        await json.FlushAsync().ConfigureAwait(false);
+                        await WriteLineAsync(output, buffer).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    json.WriteString("eventId", e.EventId);
+                    text = e.Text;
+                    lineSource = e.Source;
+                }
+                else
+                {
+                    text = line;
+                }
+
+                WriteResult(json, detector.Scan(text, lineSource));
+                json.WriteEndObject();
+            }
+
+            await WriteLineAsync(output, buffer).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>The result fields of the scan contract (shared with <c>keywords test</c>).</summary>
+    public static void WriteResult(Utf8JsonWriter json, DetectionResult result)
+    {
+        json.WriteBoolean("flagged", result.Flagged);
+        if (result.Severity is { } severity)
+        {
+            json.WriteString("severity", severity.ToName());
+        }
+        else
+        {
+            json.WriteNull("severity");
+        }
+
+        json.WriteStartArray("categories");
+        foreach (var category in result.Categories)
+        {
+            json.WriteStringValue(category);
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("matches");
+        foreach (var m in result.Matches)
+        {
+            json.WriteStartObject();
+            json.WriteString("term", m.Term);
+            json.WriteString("category", m.Category);
+            json.WriteString("severity", m.Severity.ToName());
+            json.WriteNumber("start", m.Start);
+            json.WriteNumber("length", m.Length);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static StreamReader OpenFile(string path) =>
+        File.Exists(path) ? new StreamReader(path) : throw new CliException($"scan: file '{path}' does not exist");
+
+    private static async Task WriteLineAsync(TextWriter output, MemoryStream buffer)
+    {
+        await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)).ConfigureAwait(false);
+    }
+}
