@@ -60,11 +60,12 @@ internal static class CliApp
         }
         catch (OptionsValidationException ex)
         {
-            foreach (var failure in ex.Failures)
-            {
-                await error.WriteLineAsync("error: configuration: " + failure).ConfigureAwait(false);
-            }
-
+            await WriteFailuresAsync(error, [ex]).ConfigureAwait(false);
+            return 2;
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            await WriteFailuresAsync(error, ex.InnerExceptions.Cast<OptionsValidationException>()).ConfigureAwait(false);
             return 2;
         }
         catch (Detection.Lists.KeywordListException ex)
@@ -81,6 +82,14 @@ internal static class CliApp
         {
             await error.WriteLineAsync($"error: cannot listen: {ex.Message} (choose another --port / --urls)").ConfigureAwait(false);
             return 2;
+        }
+    }
+
+    private static async Task WriteFailuresAsync(TextWriter error, IEnumerable<OptionsValidationException> exceptions)
+    {
+        foreach (var failure in exceptions.SelectMany(e => e.Failures))
+        {
+            await error.WriteLineAsync("error: configuration: " + failure).ConfigureAwait(false);
         }
     }
 

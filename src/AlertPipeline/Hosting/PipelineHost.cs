@@ -62,6 +62,10 @@ internal static class PipelineHost
         settings.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+
+        // Validate every options section now, together, before any service is constructed: a user with three
+        // mistakes in appsettings.json gets three lines, not the first one wrapped in a hosting stack trace.
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
