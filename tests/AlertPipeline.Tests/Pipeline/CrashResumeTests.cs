@@ -57,8 +57,9 @@ public sealed class CrashResumeTests : IDisposable
         Assert.Equal(5_000, accepted);
         Assert.Equal(5_000, QueueCount("SELECT COUNT(*) FROM events"));
 
-        // 2. A full process starts on the backlog and is killed mid-detection (small batches make it take a while).
-        var slow = new Dictionary<string, string> { ["Queue__ReadBatchSize"] = "25" };
+        // 2. A full process starts on the backlog and is killed mid-detection. One event per batch means one
+        // fsync'd commit per event, so the 5,000-event backlog takes far longer than start-up: the kill lands mid-way.
+        var slow = new Dictionary<string, string> { ["Queue__ReadBatchSize"] = "1" };
         await using (var host = await HostProcess.StartAsync(_dir.Path, slow))
         {
             await Eventually.TrueAsync(() => QueueCount($"SELECT COALESCE(MAX(position), 0) FROM consumers") > 0, "detection to start");
