@@ -22,6 +22,12 @@ internal static class CliApp
           keys revoke KEY_ID [--data-dir DIR]
           scan      [FILE] [--format text|ndjson] [--source SOURCE] [--lists DIR]
                     one JSON object per input line: {"line","flagged","severity","categories","matches":[{"term","category","severity","start","length"}]}
+          keywords test "TEXT" [--source SOURCE] [--format text|json] [--lists DIR]   what would fire and why
+          keywords lint [--lists DIR] [--dictionary FILE] [--strict]        duplicates, dead entries, common-word hits
+          keywords import --senso FILE --category ID --by USER --reason TEXT [--lists DIR]
+          keywords export [--format senso|csv] [--category ID] [--lists DIR]
+          keywords history [--data-dir DIR]                                 who changed the lists, when and why
+          eval      --file FILE [--format suite|davidson] [--lists DIR] [--misses N]   precision, recall, F1 per category
           bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR]   embedded pipeline throughput and latency
           help
 
@@ -47,6 +53,8 @@ internal static class CliApp
                 "serve" => await ServeCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "alerts" => AlertsCommand.Run(rest, output),
                 "keys" => KeysCommand.Run(rest, output),
+                "keywords" => await KeywordsCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "eval" => EvalCommand.Run(rest, output),
                 "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
 

@@ -17,6 +17,7 @@ internal static class CliServices
         services.AddSingleton(TimeProvider.System);
         services.AddStorage(configuration).AddAlerts();
         services.AddSingleton<Ingest.ApiKeys.ApiKeyStore>();
+        services.AddSingleton<Detection.Lists.KeywordVersionStore>();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         // Validate the way a host would on start, so a bad setting is one clear line here too.

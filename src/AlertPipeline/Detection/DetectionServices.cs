@@ -11,6 +11,7 @@ internal static class DetectionServices
         services.AddOptions<DetectionOptions>().Bind(configuration.GetSection(DetectionOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DetectionOptions>, DetectionOptionsValidator>();
         services.AddSingleton<DetectorHolder>();
+        services.AddSingleton<Lists.KeywordVersionStore>();
         services.AddSingleton<DeadLetters>();
         services.AddSingleton<PipelineMetrics>();
         if (runWorker)

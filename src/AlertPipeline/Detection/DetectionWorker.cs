@@ -84,8 +84,8 @@ internal sealed partial class DetectionWorker(
                 continue;
             }
 
-            var result = detector.Scan(e.Text, e.Source);
-            if (!result.Flagged)
+            // TryScan allocates nothing when nothing matches: the common case, on the hot path.
+            if (!detector.TryScan(e.Text, e.Source, out var result))
             {
                 continue;
             }

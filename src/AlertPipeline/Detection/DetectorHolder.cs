@@ -10,15 +10,18 @@ namespace AlertPipeline.Detection;
 internal sealed partial class DetectorHolder
 {
     private readonly ILogger<DetectorHolder> _logger;
+    private readonly KeywordVersionStore _versions;
     private volatile Detector _current;
 
-    public DetectorHolder(IOptions<DetectionOptions> options, ILogger<DetectorHolder> logger)
+    public DetectorHolder(IOptions<DetectionOptions> options, KeywordVersionStore versions, ILogger<DetectorHolder> logger)
     {
         _logger = logger;
+        _versions = versions;
         Directory = KeywordDirectory.Resolve(options.Value.KeywordsDirectory)
                     ?? throw new KeywordListException($"keyword list directory '{options.Value.KeywordsDirectory}' does not exist");
         _current = Detector.Compile(KeywordSetParser.Parse(KeywordDirectory.ReadFiles(Directory)));
         LogLoaded(_current.Version, _current.Set.Entries.Count, Directory);
+        _versions.RecordIfNew(_current.Version, "system", "loaded at start (changed on disk since the last recorded version)", _current.Set.Entries.Count);
     }
 
     public string Directory { get; }
@@ -46,6 +49,7 @@ internal sealed partial class DetectorHolder
 
         var previous = _current.Version;
         _current = Detector.Compile(set);
+        _versions.RecordIfNew(set.Version, "system", $"changed on disk, replacing {previous}", set.Entries.Count);
         LogSwapped(previous, set.Version, set.Entries.Count);
         return true;
     }

@@ -1,0 +1,248 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AlertPipeline.Detection;
+using AlertPipeline.Detection.Curation;
+using AlertPipeline.Detection.Lists;
+
+namespace AlertPipeline.Cli;
+
+/// <summary>
+/// <c>alertpipeline keywords test|lint|import|export|history</c>: the IT manager's tools for the keyword lists.
+/// </summary>
+internal static class KeywordsCommand
+{
+    public const string DefaultDictionary = "/usr/share/dict/american-english";
+
+    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    {
+        var sub = rest.Length > 0 ? rest[0] : throw new CliException("keywords: expected a subcommand: test, lint, import, export, history");
+        var tail = rest[1..];
+        return sub switch
+        {
+            "test" => await TestAsync(tail, output).ConfigureAwait(false),
+            "lint" => Lint(tail, output),
+            "import" => Import(tail, output),
+            "export" => Export(tail, output),
+            "history" => History(tail, output),
+            _ => throw new CliException($"keywords: unknown subcommand '{sub}' (test, lint, import, export, history)"),
+        };
+    }
+
+    private static async Task<int> TestAsync(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("keywords test", rest, ["lists", "source", "format"]);
+        var text = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("keywords test: expected one quoted TEXT");
+        var source = SourceKinds.Any;
+        if (args.Get("source") is { } s && !SourceKindNames.TryParseSingle(s, out source))
+        {
+            throw new CliException($"keywords test: --source must be one of {string.Join(", ", SourceKindNames.All)} (was '{s}')");
+        }
+
+        var format = args.Choice("format", "text", "text", "json");
+        var detector = LoadDetector(args);
+        var result = detector.Scan(text, source);
+        if (format == "json")
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                ScanCommand.WriteResult(json, result);
+                json.WriteString("normalized", result.NormalizedText);
+                json.WriteString("snippet", result.Snippet);
+                json.WriteString("explanation", result.Explanation);
+                json.WriteString("listVersion", detector.Version);
+                json.WriteEndObject();
+            }
+
+            await output.WriteLineAsync(Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
+            return 0;
+        }
+
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"text:        {text}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"normalised:  {result.NormalizedText}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"lists:       {detector.Version} ({detector.Set.Entries.Count} entries)");
+        if (!result.Flagged)
+        {
+            report.AppendLine("result:      not flagged");
+        }
+        else
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"result:      FLAGGED {result.Severity!.Value.ToName().ToUpperInvariant()} — {string.Join(", ", result.Categories)}");
+            if (result.SeverityRule is not null)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"severity by: {result.SeverityRule}");
+            }
+
+            report.AppendLine(CultureInfo.InvariantCulture, $"snippet:     {result.Snippet}");
+            foreach (var m in result.Matches)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture,
+                    $"  match '{text.Substring(m.Start, m.Length)}' at {m.Start}+{m.Length}: term '{m.Term}' ({m.Kind.ToString().ToLowerInvariant()}), {m.Category}, {m.Severity.ToName()}, rule {m.Rule}, normalised '{m.NormalizedMatch}'{(m.RequiredContext is null ? "" : $", needs context '{m.RequiredContext}'")}");
+            }
+
+            foreach (var c in result.Combinations)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"  combination {c.Id}: {c.Category} + group {c.Group} ('{c.GroupTerm}') raises to {c.RaiseTo.ToName()}");
+            }
+        }
+
+        if (result.Explanation.Length > 0)
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"why:         {result.Explanation}");
+        }
+
+        await output.WriteAsync(report.ToString()).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static int Lint(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("keywords lint", rest, ["lists", "dictionary"], ["strict"]);
+        args.NoPositionals();
+        var dictionary = args.Get("dictionary") ?? DefaultDictionary;
+        if (!File.Exists(dictionary))
+        {
+            throw new CliException($"keywords lint: dictionary '{dictionary}' does not exist (install Debian's 'wamerican' or pass --dictionary FILE)");
+        }
+
+        var set = KeywordDirectory.Load(ListsPath(args));
+        var findings = KeywordLinter.Lint(set, File.ReadLines(dictionary));
+        foreach (var f in findings)
+        {
+            output.WriteLine($"{f.Level.ToString().ToLowerInvariant(),-7} {f.Code,-22} {f.Where,-28} {f.Message}");
+        }
+
+        var warnings = findings.Count(f => f.Level == LintLevel.Warning);
+        output.WriteLine($"{set.Entries.Count} entries, {findings.Count} findings ({warnings} warnings) in {set.Version}");
+        return args.Flag("strict") && warnings > 0 ? 1 : 0;
+    }
+
+    private static int Import(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("keywords import", rest, ["lists", "senso", "category", "by", "reason", "data-dir", "config"]);
+        args.NoPositionals();
+        var file = args.Get("senso") ?? throw new CliException("keywords import: --senso FILE is required (a Senso keyword export)");
+        var category = args.Get("category") ?? throw new CliException($"keywords import: --category is required (one of {string.Join(", ", KeywordSetParser.KnownCategories)})");
+        var by = args.Get("by") ?? throw new CliException("keywords import: --by USER is required (who made the change)");
+        var reason = args.Get("reason") ?? throw new CliException("keywords import: --reason TEXT is required (why the change was made)");
+        if (!KeywordSetParser.KnownCategories.Contains(category, StringComparer.Ordinal))
+        {
+            throw new CliException($"keywords import: --category must be one of {string.Join(", ", KeywordSetParser.KnownCategories)} (was '{category}')");
+        }
+
+        if (!File.Exists(file))
+        {
+            throw new CliException($"keywords import: file '{file}' does not exist");
+        }
+
+        var directory = KeywordDirectory.Resolve(ListsPath(args)) ?? throw new CliException($"keywords import: list directory '{ListsPath(args)}' does not exist");
+        var before = KeywordSetParser.Parse(KeywordDirectory.ReadFiles(directory));
+        var imported = SensoCsv.Import(File.ReadAllText(file), category, Path.GetFileName(file));
+        var existing = before.Entries.Where(e => e.Category == category).Select(e => e.Term).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var existingAllow = before.Allow.Select(a => a.Phrase).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var newEntries = imported.Entries.Where(e => !existing.Contains(e.Term)).ToList();
+        var newAllow = imported.Allow.Where(a => !existingAllow.Contains(a.Phrase)).ToList();
+
+        // Append rows rather than rewrite files, so curators' comments and ordering survive; validate the result
+        // and put the files back if the import would leave the lists invalid.
+        var listFile = Path.Combine(directory, category + ".csv");
+        var allowFile = Path.Combine(directory, KeywordSetParser.AllowListFile);
+        var saved = new[] { listFile, allowFile }.ToDictionary(f => f, f => File.Exists(f) ? File.ReadAllText(f) : null);
+        try
+        {
+            Append(listFile, "term,match,severity,sources,requires,notes", newEntries.Select(e =>
+                string.Join(',', Csv(e.Term), e.Kind.ToString().ToLowerInvariant(), e.Severity.ToName(), Csv(e.Sources.ToName()),
+                    Csv(e.Requires ?? ""), Csv($"imported from {Path.GetFileName(file)} by {by}: {reason}"))));
+            Append(allowFile, "phrase,notes", newAllow.Select(a => string.Join(',', Csv(a.Phrase), Csv($"imported from {Path.GetFileName(file)} by {by}"))));
+            var after = KeywordSetParser.Parse(KeywordDirectory.ReadFiles(directory));
+            using var services = CliServices.Create(args);
+            services.GetRequiredService<KeywordVersionStore>().Record(after.Version, by, reason, after.Entries.Count);
+            foreach (var warning in imported.Warnings)
+            {
+                output.WriteLine("warning: " + warning);
+            }
+
+            output.WriteLine($"Imported {newEntries.Count} entries into {category} and {newAllow.Count} allow phrases ({imported.Entries.Count - newEntries.Count} already present). Lists {before.Version} -> {after.Version}, recorded for {by}.");
+            return 0;
+        }
+        catch (KeywordListException)
+        {
+            foreach (var (path, content) in saved)
+            {
+                if (content is null)
+                {
+                    File.Delete(path);
+                }
+                else
+                {
+                    File.WriteAllText(path, content);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private static int Export(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("keywords export", rest, ["lists", "format", "category"]);
+        args.NoPositionals();
+        var format = args.Choice("format", "senso", "senso", "csv");
+        var set = KeywordDirectory.Load(ListsPath(args));
+        var category = args.Get("category");
+        var entries = set.Entries.Where(e => category is null || e.Category == category).ToList();
+        if (format == "senso")
+        {
+            output.Write(SensoCsv.Export(entries, set.Allow, out var skipped));
+            foreach (var s in skipped)
+            {
+                Console.Error.WriteLine("skipped: " + s);
+            }
+        }
+        else
+        {
+            foreach (var file in KeywordSetWriter.ToFiles(set).Where(f => category is null || f.Name == category + ".csv"))
+            {
+                output.WriteLine($"# {file.Name}");
+                output.Write(file.Content);
+            }
+        }
+
+        return 0;
+    }
+
+    private static int History(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("keywords history", rest, ["data-dir", "config"]);
+        args.NoPositionals();
+        using var services = CliServices.Create(args);
+        foreach (var v in services.GetRequiredService<KeywordVersionStore>().History())
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{v.At:yyyy-MM-dd HH:mm:ss}Z  {v.Version}  {v.Entries,6} entries  {v.Actor,-16} {v.Reason}"));
+        }
+
+        return 0;
+    }
+
+    private static string ListsPath(CliArgs args) => args.Get("lists") ?? new DetectionOptions().KeywordsDirectory;
+
+    private static Detector LoadDetector(CliArgs args) => Detector.Compile(KeywordDirectory.Load(ListsPath(args)));
+
+    private static void Append(string path, string header, IEnumerable<string> lines)
+    {
+        var rows = lines.ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var prefix = File.Exists(path) ? (File.ReadAllText(path).EndsWith('\n') ? "" : "\n") : header + "\n";
+        File.AppendAllText(path, prefix + string.Join("\n", rows) + "\n");
+    }
+
+    private static string Csv(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+}
