@@ -28,11 +28,17 @@ internal sealed class SqliteDatabase
 
     public string Path { get; }
 
-    public SqliteConnection Open()
+    public SqliteConnection Open() => Open(_synchronous);
+
+    /// <summary>
+    /// Opens a connection with a different synchronous level, for writes whose loss on power failure is harmless
+    /// (see <see cref="Queue.SqliteEventQueue.CommitAsync"/>).
+    /// </summary>
+    public SqliteConnection Open(string synchronous)
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
+        Execute(connection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
         return connection;
     }
 
