@@ -37,6 +37,18 @@ internal sealed record Alert(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>How many near-identical events this alert stands for (a repeated search, a sentence typed letter by letter).</summary>
+    public int EventCount { get; init; } = 1;
+
+    /// <summary>When the latest of those events happened.</summary>
+    public DateTimeOffset LastEventAt { get; init; } = OccurredAt;
+
+    /// <summary>The grouping key that merges later near-identical events into this alert (null for trajectory alerts).</summary>
+    public string? GroupKey { get; init; }
+
+    /// <summary>The original text with matches in [brackets], at most 200 characters.</summary>
+    public string Snippet { get; init; } = string.Empty;
+
     /// <summary>
     /// The id is derived from (event, rule), so the same event judged by the same rule again — after a crash or a
     /// Kafka redelivery — yields the same alert id, and the store's unique key makes the second write a no-op.

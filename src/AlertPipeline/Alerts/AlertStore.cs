@@ -46,8 +46,13 @@ internal sealed class AlertStore
                 created_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL,
                 UNIQUE (event_id, rule));
+            CREATE TABLE IF NOT EXISTS alert_events (
+                event_id TEXT PRIMARY KEY,
+                alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
+                occurred_at INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS alerts_by_school_time ON alerts(school_id, created_at);
             CREATE INDEX IF NOT EXISTS alerts_by_pupil ON alerts(user_login, occurred_at);
+            CREATE INDEX IF NOT EXISTS alerts_by_school_pupil ON alerts(school_id, user_login, occurred_at);
             CREATE TABLE IF NOT EXISTS alert_history (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
@@ -69,6 +74,21 @@ internal sealed class AlertStore
                 UNIQUE (alert_id, recipient, channel));
             CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_attempt_at);
             """);
+        EnsureColumn(connection, "alerts", "event_count", "INTEGER NOT NULL DEFAULT 1");
+        EnsureColumn(connection, "alerts", "last_event_at", "INTEGER");
+        EnsureColumn(connection, "alerts", "group_key", "TEXT");
+        EnsureColumn(connection, "alerts", "snippet", "TEXT NOT NULL DEFAULT ''");
+    }
+
+    /// <summary>Adds a column to a store created by an earlier version (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>
+    private static void EnsureColumn(SqliteConnection connection, string table, string column, string definition)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            SqliteDatabase.Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        }
     }
 
     public SqliteDatabase Database => _database;
@@ -77,10 +97,19 @@ internal sealed class AlertStore
     /// Stores alerts (ignoring any already stored for the same event and rule) with their notifications.
     /// Returns the alerts that were new. Idempotent: calling it again with the same alerts changes nothing.
     /// </summary>
-    public IReadOnlyList<Alert> Save(IReadOnlyList<(Alert Alert, IReadOnlyList<OutboxNotification> Notifications)> alerts)
+    public IReadOnlyList<Alert> Save(IReadOnlyList<(Alert Alert, IReadOnlyList<OutboxNotification> Notifications)> alerts) =>
+        Save(alerts, []);
+
+    /// <summary>
+    /// Stores new alerts and folds merged events into existing ones, in one transaction. Each event is recorded in
+    /// <c>alert_events</c> once: a merge whose event is already recorded (a redelivery) changes nothing.
+    /// </summary>
+    public IReadOnlyList<Alert> Save(
+        IReadOnlyList<(Alert Alert, IReadOnlyList<OutboxNotification> Notifications)> alerts,
+        IReadOnlyList<AlertMerge> merges)
     {
         var stored = new List<Alert>();
-        if (alerts.Count == 0)
+        if (alerts.Count == 0 && merges.Count == 0)
         {
             return stored;
         }
@@ -91,9 +120,11 @@ internal sealed class AlertStore
         insert.Transaction = transaction;
         insert.CommandText = """
             INSERT INTO alerts(alert_id, event_id, rule, school_id, device_id, user_login, occurred_at, source, app, url,
-                screenshot_ref, text, normalized_text, categories, severity, matches, list_version, status, created_at, updated_at)
+                screenshot_ref, text, normalized_text, categories, severity, matches, list_version, status, created_at, updated_at,
+                event_count, last_event_at, group_key, snippet)
             VALUES ($id, $event, $rule, $school, $device, $login, $occurred, $source, $app, $url,
-                $shot, $text, $norm, $cats, $sev, $matches, $version, $status, $created, $created)
+                $shot, $text, $norm, $cats, $sev, $matches, $version, $status, $created, $created,
+                1, $occurred, $group, $snippet)
             ON CONFLICT DO NOTHING
             """;
         using var history = connection.CreateCommand();
@@ -128,12 +159,15 @@ internal sealed class AlertStore
             insert.Parameters.AddWithValue("$version", alert.ListVersion);
             insert.Parameters.AddWithValue("$status", alert.Status);
             insert.Parameters.AddWithValue("$created", alert.CreatedAt.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$group", (object?)alert.GroupKey ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$snippet", alert.Snippet);
             if (insert.ExecuteNonQuery() == 0)
             {
                 continue; // Already stored by an earlier delivery of the same event: nothing more to do.
             }
 
             stored.Add(alert);
+            RecordEvent(connection, transaction, alert.EventId, alert.AlertId, alert.OccurredAt);
             history.Parameters.Clear();
             history.Parameters.AddWithValue("$id", alert.AlertId);
             history.Parameters.AddWithValue("$at", alert.CreatedAt.ToUnixTimeMilliseconds());
@@ -151,8 +185,111 @@ internal sealed class AlertStore
             }
         }
 
+        foreach (var merge in merges)
+        {
+            if (!RecordEvent(connection, transaction, merge.EventId, merge.AlertId, merge.OccurredAt))
+            {
+                continue; // This event was already folded in by an earlier delivery.
+            }
+
+            ApplyMerge(connection, transaction, merge);
+            foreach (var n in merge.Notifications)
+            {
+                outbox.Parameters.Clear();
+                outbox.Parameters.AddWithValue("$nid", n.NotificationId);
+                outbox.Parameters.AddWithValue("$id", merge.AlertId);
+                outbox.Parameters.AddWithValue("$recipient", n.Recipient);
+                outbox.Parameters.AddWithValue("$channel", n.Channel);
+                outbox.Parameters.AddWithValue("$at", merge.OccurredAt.ToUnixTimeMilliseconds());
+                outbox.ExecuteNonQuery();
+            }
+        }
+
         transaction.Commit();
         return stored;
+    }
+
+    /// <summary>The subset of these event ids already counted in some alert.</summary>
+    public HashSet<string> KnownEvents(IReadOnlyCollection<string> eventIds)
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        if (eventIds.Count == 0)
+        {
+            return known;
+        }
+
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT event_id FROM alert_events WHERE event_id IN (SELECT value FROM json_each($ids))";
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(eventIds));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            known.Add(reader.GetString(0));
+        }
+
+        return known;
+    }
+
+    /// <summary>A pupil's alerts whose events (first to last) touch [<paramref name="from"/>, <paramref name="to"/>]: for rebuilding grouping and trajectory state.</summary>
+    public IReadOnlyList<Alert> OfPupil(string schoolId, string userLogin, DateTimeOffset from, DateTimeOffset to) => Query(
+        "school_id = $school AND user_login = $login AND COALESCE(last_event_at, occurred_at) >= $from AND occurred_at <= $to",
+        ("$school", schoolId), ("$login", userLogin), ("$from", from.ToUnixTimeMilliseconds()), ("$to", to.ToUnixTimeMilliseconds()));
+
+    private List<Alert> Query(string where, params (string Name, object Value)[] parameters)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM alerts WHERE {where} ORDER BY occurred_at";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return ReadAlerts(command);
+    }
+
+    private static bool RecordEvent(SqliteConnection connection, SqliteTransaction transaction, string eventId, string alertId, DateTimeOffset at)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO alert_events(event_id, alert_id, occurred_at) VALUES ($e, $a, $at) ON CONFLICT DO NOTHING";
+        command.Parameters.AddWithValue("$e", eventId);
+        command.Parameters.AddWithValue("$a", alertId);
+        command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+        return command.ExecuteNonQuery() == 1;
+    }
+
+    private static void ApplyMerge(SqliteConnection connection, SqliteTransaction transaction, AlertMerge merge)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        var longer = merge.LongerText;
+        command.CommandText =
+            "UPDATE alerts SET event_count = event_count + 1, last_event_at = MAX(COALESCE(last_event_at, occurred_at), $at), " +
+            "severity = MAX(severity, $sev), categories = $cats, updated_at = $at" +
+            (longer is null ? string.Empty : ", text = $text, normalized_text = $norm, matches = $matches, snippet = $snippet") +
+            " WHERE alert_id = $id";
+        command.Parameters.AddWithValue("$id", merge.AlertId);
+        command.Parameters.AddWithValue("$at", merge.OccurredAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$sev", (int)merge.Severity);
+        command.Parameters.AddWithValue("$cats", JsonSerializer.Serialize(merge.Categories, Json));
+        if (longer is not null)
+        {
+            command.Parameters.AddWithValue("$text", longer.Text);
+            command.Parameters.AddWithValue("$norm", longer.NormalizedText);
+            command.Parameters.AddWithValue("$matches", JsonSerializer.Serialize(longer.Matches, Json));
+            command.Parameters.AddWithValue("$snippet", longer.Snippet);
+        }
+
+        command.ExecuteNonQuery();
+        using var history = connection.CreateCommand();
+        history.Transaction = transaction;
+        history.CommandText = "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $at, 'system', 'merged', $detail)";
+        history.Parameters.AddWithValue("$id", merge.AlertId);
+        history.Parameters.AddWithValue("$at", merge.OccurredAt.ToUnixTimeMilliseconds());
+        history.Parameters.AddWithValue("$detail", $"event {merge.EventId} folded in ({merge.Severity.ToName()})");
+        history.ExecuteNonQuery();
     }
 
     public IReadOnlyList<Alert> List(AlertQuery query)
@@ -201,7 +338,8 @@ internal sealed class AlertStore
     }
 
     private const string Columns = "alert_id, event_id, rule, school_id, device_id, user_login, occurred_at, source, app, url, " +
-                                   "screenshot_ref, text, normalized_text, categories, severity, matches, list_version, status, created_at, updated_at";
+                                   "screenshot_ref, text, normalized_text, categories, severity, matches, list_version, status, created_at, updated_at, " +
+                                   "event_count, last_event_at, group_key, snippet";
 
     private static List<Alert> ReadAlerts(SqliteCommand command)
     {
@@ -217,7 +355,13 @@ internal sealed class AlertStore
                 JsonSerializer.Deserialize<List<string>>(reader.GetString(13), Json)!, (Severity)reader.GetInt32(14),
                 JsonSerializer.Deserialize<List<AlertMatch>>(reader.GetString(15), Json)!, reader.GetString(16),
                 reader.GetString(17), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(18)),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(19))));
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(19)))
+            {
+                EventCount = reader.GetInt32(20),
+                LastEventAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.IsDBNull(21) ? reader.GetInt64(6) : reader.GetInt64(21)),
+                GroupKey = reader.IsDBNull(22) ? null : reader.GetString(22),
+                Snippet = reader.GetString(23),
+            });
         }
 
         return result;

@@ -49,7 +49,7 @@ internal static class AlertsCommand
             else
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{a.AlertId}  {a.OccurredAt:yyyy-MM-dd HH:mm:ss}  {a.Severity.ToName(),-8}  {string.Join(",", a.Categories),-28}  {a.SchoolId,-10}  {a.UserLogin,-20}  {a.Status}"));
+                    $"{a.AlertId}  {a.OccurredAt:yyyy-MM-dd HH:mm:ss}  {a.Severity.ToName(),-8}  {string.Join(",", a.Categories),-28}  {a.SchoolId,-10}  {a.UserLogin,-20}  {a.Status,-12} x{a.EventCount}"));
             }
         }
 
@@ -79,6 +79,9 @@ internal static class AlertsCommand
         status = a.Status,
         screenshotRef = a.ScreenshotRef,
         matches = a.Matches.Select(m => new { term = m.Term, category = m.Category, severity = m.Severity, start = m.Start, length = m.Length, text = m.Text }),
+        eventCount = a.EventCount,
+        lastEventAt = a.LastEventAt.ToString("O", CultureInfo.InvariantCulture),
+        snippet = a.Snippet,
         listVersion = a.ListVersion,
         createdAt = a.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
     };

@@ -12,6 +12,15 @@ internal sealed class DetectionOptions
 
     /// <summary>How often the list directory is checked for changes; a changed, valid version is swapped in without a restart.</summary>
     public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Near-identical detections of one pupil within this window are one alert with a count.</summary>
+    public TimeSpan GroupingWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Lower-level signals of one pupil in one category within this window add up to a trajectory alert...</summary>
+    public TimeSpan TrajectoryWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>...once there are this many.</summary>
+    public int TrajectoryThreshold { get; set; } = 3;
 }
 
 internal sealed class DetectionOptionsValidator : IValidateOptions<DetectionOptions>
@@ -27,6 +36,21 @@ internal sealed class DetectionOptionsValidator : IValidateOptions<DetectionOpti
         if (options.ReloadInterval < TimeSpan.FromSeconds(1))
         {
             failures.Add($"Detection:ReloadInterval must be at least 00:00:01 (was {options.ReloadInterval}).");
+        }
+
+        if (options.GroupingWindow <= TimeSpan.Zero || options.GroupingWindow > TimeSpan.FromDays(1))
+        {
+            failures.Add($"Detection:GroupingWindow must be between 00:00:01 and 1.00:00:00 (was {options.GroupingWindow}).");
+        }
+
+        if (options.TrajectoryWindow < TimeSpan.FromHours(1) || options.TrajectoryWindow > TimeSpan.FromDays(90))
+        {
+            failures.Add($"Detection:TrajectoryWindow must be between 01:00:00 and 90.00:00:00 (was {options.TrajectoryWindow}).");
+        }
+
+        if (options.TrajectoryThreshold is < 2 or > 100)
+        {
+            failures.Add($"Detection:TrajectoryThreshold must be between 2 and 100 (was {options.TrajectoryThreshold}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

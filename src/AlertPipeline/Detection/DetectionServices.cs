@@ -13,6 +13,7 @@ internal static class DetectionServices
         services.AddSingleton<DetectorHolder>();
         services.AddSingleton<Lists.KeywordVersionStore>();
         services.AddSingleton<DeadLetters>();
+        services.AddSingleton<AlertCorrelator>();
         services.AddSingleton<PipelineMetrics>();
         if (runWorker)
         {

@@ -20,6 +20,7 @@ internal sealed partial class DetectionWorker(
     NotificationPlanner planner,
     NotificationSignal notify,
     DeadLetters deadLetters,
+    AlertCorrelator correlator,
     PipelineMetrics metrics,
     IOptions<QueueOptions> queue,
     TimeProvider clock,
@@ -54,6 +55,7 @@ internal sealed partial class DetectionWorker(
 #pragma warning restore CA1031
                 {
                     LogBatchFailed(ex, batch.Count);
+                    correlator.Invalidate(); // Its cache may hold what was never stored: rebuild from the store.
                     try
                     {
                         await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken).ConfigureAwait(false);
@@ -72,7 +74,7 @@ internal sealed partial class DetectionWorker(
     {
         var detector = detectors.Current;
         var now = clock.GetUtcNow();
-        var found = new List<(Alert, IReadOnlyList<OutboxNotification>)>();
+        var flagged = new List<(DeviceEvent Event, DetectionResult Result)>();
         var dead = new List<(ConsumedEvent Event, string Reason)>();
         foreach (var consumed in batch)
         {
@@ -85,13 +87,42 @@ internal sealed partial class DetectionWorker(
             }
 
             // TryScan allocates nothing when nothing matches: the common case, on the hot path.
-            if (!detector.TryScan(e.Text, e.Source, out var result))
+            if (detector.TryScan(e.Text, e.Source, out var result))
+            {
+                flagged.Add((e, result));
+            }
+        }
+
+        // Events already counted in an alert (a redelivery) must not be grouped or counted again.
+        var known = flagged.Count == 0 ? [] : alerts.KnownEvents(flagged.Select(f => f.Event.EventId).ToList());
+        var found = new List<(Alert, IReadOnlyList<OutboxNotification>)>();
+        var merges = new List<AlertMerge>();
+        foreach (var (e, result) in flagged)
+        {
+            if (known.Contains(e.EventId))
             {
                 continue;
             }
 
-            var alert = AlertFactory.Create(e, result, detector.Version, now);
-            found.Add((alert, planner.Plan(alert)));
+            var correlation = correlator.Add(e, result, detector.Version, now);
+            if (correlation.Opened is { } opened)
+            {
+                found.Add((opened, planner.Plan(opened)));
+            }
+
+            if (correlation.Trajectory is { } trajectory)
+            {
+                found.Add((trajectory, planner.Plan(trajectory)));
+            }
+
+            if (correlation.Merged is { } merged)
+            {
+                var longer = result.NormalizedText.Length >= merged.Result.Alert.NormalizedText.Length
+                    ? AlertFactory.Create(e, result, detector.Version, now) : null;
+                var raisedTo = merged.Result.SeverityRaised ? AlertFactory.Create(e, result, detector.Version, now) with { AlertId = merged.AlertId } : null;
+                merges.Add(new AlertMerge(merged.AlertId, e.EventId, e.OccurredAt, merged.Result.Alert.Severity,
+                    merged.Result.Alert.Categories, longer, raisedTo is null ? [] : planner.Plan(raisedTo)));
+            }
         }
 
         if (dead.Count > 0)
@@ -99,7 +130,7 @@ internal sealed partial class DetectionWorker(
             deadLetters.Add(dead, now);
         }
 
-        var stored = alerts.Save(found);
+        var stored = alerts.Save(found, merges);
         var storedAt = clock.GetUtcNow();
         foreach (var consumed in batch)
         {

@@ -58,7 +58,7 @@ public sealed class CliTests
         host.UseKey();
         var e = Some.ConcerningEvent();
         e["screenshotRef"] = "sha256:" + new string('c', 64);
-        await host.PostEventsAsync(e, Some.Event("i want to die tonight"));
+        await host.PostEventsAsync(e, Some.Event("i want to die tonight", userLogin: "oak.y9.other"));
         await Eventually.TrueAsync(() => host.Alerts.Count() == 2, "two alerts");
 
         var (code, output, _) = await RunAsync(["alerts", "list", "--data-dir", host.DataDirectory, "--format", "json"]);

@@ -38,7 +38,9 @@ public sealed class CrashResumeTests : IDisposable
                 var events = Enumerable.Range(0, 500).Select(i =>
                 {
                     var isConcerning = i % 25 == 0;
-                    var e = isConcerning ? Some.Event("i want to die") : Some.Event("revision notes on the water cycle");
+                    // A different pupil each: one pupil repeating a phrase would (rightly) be one alert with a count.
+                    var pupil = $"oak.pupil{batch:D2}{i:D3}";
+                    var e = isConcerning ? Some.Event("i want to die", userLogin: pupil) : Some.Event("revision notes on the water cycle", userLogin: pupil);
                     if (isConcerning)
                     {
                         concerning.Add(e["eventId"]!.GetValue<string>());

@@ -1,0 +1,17 @@
+using AlertPipeline.Detection;
+using AlertPipeline.Notifications;
+
+namespace AlertPipeline.Alerts;
+
+/// <summary>
+/// A later event folded into an existing alert: the count goes up, the severity may rise, and when the new
+/// event's text is the longer (a sentence typed further) it replaces the alert's text and matches.
+/// </summary>
+internal sealed record AlertMerge(
+    string AlertId,
+    string EventId,
+    DateTimeOffset OccurredAt,
+    Severity Severity,
+    IReadOnlyList<string> Categories,
+    Alert? LongerText,
+    IReadOnlyList<OutboxNotification> Notifications);
