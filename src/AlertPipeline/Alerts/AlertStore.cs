@@ -173,16 +173,7 @@ internal sealed class AlertStore
             history.Parameters.AddWithValue("$at", alert.CreatedAt.ToUnixTimeMilliseconds());
             history.Parameters.AddWithValue("$detail", $"{alert.Severity.ToName()} {string.Join(",", alert.Categories)} by list {alert.ListVersion}");
             history.ExecuteNonQuery();
-            foreach (var n in notifications)
-            {
-                outbox.Parameters.Clear();
-                outbox.Parameters.AddWithValue("$nid", n.NotificationId);
-                outbox.Parameters.AddWithValue("$id", alert.AlertId);
-                outbox.Parameters.AddWithValue("$recipient", n.Recipient);
-                outbox.Parameters.AddWithValue("$channel", n.Channel);
-                outbox.Parameters.AddWithValue("$at", alert.CreatedAt.ToUnixTimeMilliseconds());
-                outbox.ExecuteNonQuery();
-            }
+            InsertNotifications(outbox, alert.AlertId, notifications, alert.CreatedAt);
         }
 
         foreach (var merge in merges)
@@ -193,16 +184,7 @@ internal sealed class AlertStore
             }
 
             ApplyMerge(connection, transaction, merge);
-            foreach (var n in merge.Notifications)
-            {
-                outbox.Parameters.Clear();
-                outbox.Parameters.AddWithValue("$nid", n.NotificationId);
-                outbox.Parameters.AddWithValue("$id", merge.AlertId);
-                outbox.Parameters.AddWithValue("$recipient", n.Recipient);
-                outbox.Parameters.AddWithValue("$channel", n.Channel);
-                outbox.Parameters.AddWithValue("$at", merge.OccurredAt.ToUnixTimeMilliseconds());
-                outbox.ExecuteNonQuery();
-            }
+            InsertNotifications(outbox, merge.AlertId, merge.Notifications, merge.OccurredAt);
         }
 
         transaction.Commit();
@@ -247,6 +229,20 @@ internal sealed class AlertStore
         }
 
         return ReadAlerts(command);
+    }
+
+    private static void InsertNotifications(SqliteCommand outbox, string alertId, IReadOnlyList<OutboxNotification> notifications, DateTimeOffset at)
+    {
+        foreach (var n in notifications)
+        {
+            outbox.Parameters.Clear();
+            outbox.Parameters.AddWithValue("$nid", n.NotificationId);
+            outbox.Parameters.AddWithValue("$id", alertId);
+            outbox.Parameters.AddWithValue("$recipient", n.Recipient);
+            outbox.Parameters.AddWithValue("$channel", n.Channel);
+            outbox.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            outbox.ExecuteNonQuery();
+        }
     }
 
     private static bool RecordEvent(SqliteConnection connection, SqliteTransaction transaction, string eventId, string alertId, DateTimeOffset at)

@@ -1,4 +1,5 @@
 using AlertPipeline.Alerts;
+using AlertPipeline.Detection.Alerts;
 using AlertPipeline.Events;
 
 namespace AlertPipeline.Detection;
@@ -9,40 +10,26 @@ internal static class AlertFactory
     /// <summary>The rule family of keyword alerts; part of the alert's identity (one alert per event and rule).</summary>
     public const string KeywordRule = "keywords";
 
-    public static Alert Create(DeviceEvent e, DetectionResult result, string listVersion, DateTimeOffset now, string? groupKey = null) => new(
-        Alert.IdFor(e.EventId, KeywordRule),
-        e.EventId,
-        KeywordRule,
-        e.SchoolId,
-        e.DeviceId,
-        e.UserLogin,
-        e.OccurredAt,
-        e.Source.ToName(),
-        e.App,
-        e.Url,
-        e.ScreenshotRef,
-        e.Text,
-        result.NormalizedText,
-        result.Categories,
-        result.Severity!.Value,
-        result.Matches.Select(m => new AlertMatch(m.Term, m.Category, m.Severity.ToName(), m.Start, m.Length, m.MatchedText, m.EntryId)).ToList(),
-        listVersion,
-        AlertStatus.New,
-        now,
-        now)
-    {
-        GroupKey = groupKey,
-        Snippet = result.Snippet,
-    };
+    public static Alert Create(DeviceEvent e, DetectionResult result, string listVersion, DateTimeOffset now, string? groupKey = null) =>
+        FromEvent(e, KeywordRule, result, result.Categories, result.Severity!.Value,
+            result.Matches.Select(m => new AlertMatch(m.Term, m.Category, m.Severity.ToName(), m.Start, m.Length, m.MatchedText, m.EntryId)).ToList(),
+            listVersion, now) with { GroupKey = groupKey };
 
     /// <summary>
     /// The alert a per-pupil trajectory raises, attached to the event that completed it. Its rule names the pattern
     /// ("trajectory/self-harm/3-in-7d"), so (event, rule) stays unique and a redelivery writes nothing new.
     /// </summary>
-    public static Alert CreateTrajectory(DeviceEvent e, DetectionResult result, AlertPipeline.Detection.Alerts.TrajectoryAlert trajectory, string listVersion, DateTimeOffset now) => new(
-        Alert.IdFor(e.EventId, trajectory.Rule),
+    public static Alert CreateTrajectory(DeviceEvent e, DetectionResult result, TrajectoryAlert trajectory, string listVersion, DateTimeOffset now) =>
+        FromEvent(e, trajectory.Rule, result, [trajectory.Category], trajectory.Severity,
+            [new AlertMatch(trajectory.Rule, trajectory.Category, trajectory.Severity.ToName(), 0, 0,
+                $"{trajectory.Signals.Count} {trajectory.Category} signals from {trajectory.From:yyyy-MM-dd HH:mm} to {trajectory.To:yyyy-MM-dd HH:mm}", trajectory.Rule)],
+            listVersion, now);
+
+    private static Alert FromEvent(DeviceEvent e, string rule, DetectionResult result, IReadOnlyList<string> categories, Severity severity,
+        IReadOnlyList<AlertMatch> matches, string listVersion, DateTimeOffset now) => new(
+        Alert.IdFor(e.EventId, rule),
         e.EventId,
-        trajectory.Rule,
+        rule,
         e.SchoolId,
         e.DeviceId,
         e.UserLogin,
@@ -53,10 +40,9 @@ internal static class AlertFactory
         e.ScreenshotRef,
         e.Text,
         result.NormalizedText,
-        [trajectory.Category],
-        trajectory.Severity,
-        [new AlertMatch(trajectory.Rule, trajectory.Category, trajectory.Severity.ToName(), 0, 0,
-            $"{trajectory.Signals.Count} {trajectory.Category} signals from {trajectory.From:yyyy-MM-dd HH:mm} to {trajectory.To:yyyy-MM-dd HH:mm}", trajectory.Rule)],
+        categories,
+        severity,
+        matches,
         listVersion,
         AlertStatus.New,
         now,
