@@ -23,6 +23,7 @@ internal static class CliApp
           scan      [FILE] [--format text|ndjson] [--source SOURCE] [--lists DIR]
                     one JSON object per input line: {"line","flagged","severity","categories","matches":[{"term","category","severity","start","length"}]}
           bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR]   embedded pipeline throughput and latency
+          kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
@@ -49,6 +50,7 @@ internal static class CliApp
                 "keys" => KeysCommand.Run(rest, output),
                 "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

@@ -1,4 +1,5 @@
 using AlertPipeline.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Detection;
@@ -12,6 +13,7 @@ internal static class DetectionServices
         services.AddSingleton<IValidateOptions<DetectionOptions>, DetectionOptionsValidator>();
         services.AddSingleton<DetectorHolder>();
         services.AddSingleton<DeadLetters>();
+        services.TryAddSingleton<IDeadLetterSink>(sp => sp.GetRequiredService<DeadLetters>());
         services.AddSingleton<PipelineMetrics>();
         if (runWorker)
         {
