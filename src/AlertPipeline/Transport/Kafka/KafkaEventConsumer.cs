@@ -104,9 +104,11 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
                     // Hand over exactly what is done: the stored offsets, committed before another consumer starts.
                     c.Commit();
                 }
-                catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_NoOffset)
+                catch (KafkaException ex)
                 {
-                    // Nothing stored since the last commit.
+                    // Nothing stored since the last commit, or the group is already rebalancing. Either way the new
+                    // owner starts from the last committed offset and the alert store ignores what it re-reads.
+                    LogHandOverCommitFailed(ex.Error.Code);
                 }
             })
             .Build();
@@ -118,20 +120,42 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
     {
         var consumer = _consumer.Value;
         var batch = new List<ConsumedEvent>(Math.Min(max, 1024));
-        ConsumeResult<string?, byte[]>? result = consumer.Consume(cancellationToken);
-        while (result is not null)
+        var result = ConsumeOrNull(consumer, () => consumer.Consume(cancellationToken));
+        while (batch.Count == 0 || result is not null)
         {
-            batch.Add(ToEvent(result, _clock));
-            if (batch.Count >= max)
+            if (result is not null)
             {
-                break;
+                batch.Add(ToEvent(result, _clock));
+                if (batch.Count >= max)
+                {
+                    break;
+                }
             }
 
-            // Whatever librdkafka has already fetched, without waiting for more.
-            result = consumer.Consume(TimeSpan.Zero);
+            // After the first record: whatever librdkafka has already fetched, without waiting for more.
+            result = batch.Count == 0
+                ? ConsumeOrNull(consumer, () => consumer.Consume(cancellationToken))
+                : ConsumeOrNull(consumer, () => consumer.Consume(TimeSpan.Zero));
         }
 
         return batch;
+    }
+
+    /// <summary>
+    /// Consume reports client and group errors (a rebalance in progress, a broker gone) as exceptions. Only a fatal
+    /// one ends detection; the others are logged and librdkafka recovers by itself.
+    /// </summary>
+    private ConsumeResult<string?, byte[]>? ConsumeOrNull(IConsumer<string?, byte[]> consumer, Func<ConsumeResult<string?, byte[]>?> consume)
+    {
+        try
+        {
+            return consume();
+        }
+        catch (KafkaException ex) when (!ex.Error.IsFatal)
+        {
+            LogConsumeError(ex.Error.Code, ex.Error.Reason, consumer.Name);
+            return null;
+        }
     }
 
     private static string? EventIdIn(byte[] payload)
@@ -167,6 +191,12 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer: {Code} {Reason}")]
     private partial void LogClientError(ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consume error {Code} {Reason} ({Client}); retrying")]
+    private partial void LogConsumeError(ErrorCode code, string reason, string client);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Committing stored offsets on revoke failed ({Code}); the next owner re-reads from the last commit")]
+    private partial void LogHandOverCommitFailed(ErrorCode code);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kafka consumer assigned partitions {Partitions}")]
     private partial void LogAssigned(string partitions);
