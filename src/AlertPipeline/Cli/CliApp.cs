@@ -22,7 +22,10 @@ internal static class CliApp
           keys revoke KEY_ID [--data-dir DIR]
           scan      [FILE] [--format text|ndjson] [--source SOURCE] [--lists DIR]
                     one JSON object per input line: {"line","flagged","severity","categories","matches":[{"term","category","severity","start","length"}]}
-          bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR]   embedded pipeline throughput and latency
+          bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR] [--transport embedded|kafka] [--partitions N]
+                    pipeline throughput and latency (kafka: on librdkafka's 3-broker mock cluster)
+          replay    --since TIME|Nd --lists DIR [--data-dir DIR] [--config FILE]
+                    re-reads retained events (embedded queue or Kafka) through candidate keyword lists; reports alerts added/removed per category and severity; notifies nobody
           kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
           help
 
@@ -50,6 +53,7 @@ internal static class CliApp
                 "keys" => KeysCommand.Run(rest, output),
                 "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "replay" => await ReplayCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),

@@ -84,6 +84,14 @@ internal static class KafkaClientConfig
             HeartbeatIntervalMs = (int)Math.Max(100, options.SessionTimeout.TotalMilliseconds / 5),
             IsolationLevel = IsolationLevel.ReadCommitted,
         };
+
+        // librdkafka's default lets a fetch wait 500 ms for more data; alerts are worth more than fewer requests
+        // (bench: p50 produce-to-stored 287 ms at the default, 27 ms at 10 ms). Overridable through Kafka:Client.
+        if (!options.Client.ContainsKey("fetch.wait.max.ms"))
+        {
+            config.FetchWaitMaxMs = 10;
+        }
+
         return config;
     }
 
