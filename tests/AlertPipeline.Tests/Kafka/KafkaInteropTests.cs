@@ -60,6 +60,28 @@ public sealed class KafkaInteropTests : IDisposable
     }
 
     [Fact]
+    public async Task SameEventDeliveredTwice_OneAlertAndOneNotification()
+    {
+        await using var host = await TestHost.StartAsync(_kafka.HostOverrides());
+        host.UseKey();
+        var e = Some.ConcerningEvent();
+
+        // An agent retry: Kafka cannot tell it is a duplicate, so detection really sees the event twice.
+        var first = JsonNode.Parse(await (await host.PostEventsAsync(e)).Content.ReadAsStringAsync())!;
+        var second = JsonNode.Parse(await (await host.PostEventsAsync(e)).Content.ReadAsStringAsync())!;
+        Assert.Equal(1, (int)first["accepted"]!);
+        Assert.Equal(1, (int)second["accepted"]!);
+
+        var metrics = host.App.Services.GetRequiredService<Hosting.PipelineMetrics>();
+        await Eventually.TrueAsync(() => metrics.EventsProcessed >= 2, "both deliveries processed");
+        await Eventually.TrueAsync(() => Directory.Exists(host.OutboxDirectory) && Directory.GetFiles(host.OutboxDirectory, "*.eml").Length > 0, "the notification");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // A second notification, if any, would be written within this.
+
+        Assert.Equal(1, host.Alerts.Count());
+        Assert.Single(Directory.GetFiles(host.OutboxDirectory, "*.eml"));
+    }
+
+    [Fact]
     public async Task Publisher_RecordKeyedByPupilWithSchemaHeaderAndTheEventAsReceived()
     {
         var e = Some.Event(userLogin: "oak.y7.apatel");
