@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use, each for a real peer rather than a mock:
 #   wamerican       - English word list for `keywords lint` (terms that hit common words)
 #   python3         - the keyword-list checker (seeds/tools/check_lists.py)
-packages=(wamerican python3)
+#   librdkafka-dev  - librdkafka 2.0.2 for Confluent.Kafka and its mock Kafka cluster (ADR 0005)
+#   kcat            - an independent Kafka client for the interoperability tests
+#   docker-compose  - validates docker-compose.yml (no Docker engine needed for `config -q`)
+packages=(wamerican python3 librdkafka-dev kcat docker-compose)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -21,7 +24,12 @@ fi
 
 if [ -f seeds/tools/check_lists.py ]; then
   echo "==> checking keyword lists"
-  python3 seeds/tools/check_lists.py seeds/keywords
+  python3 seeds/tools/check_lists.py --keywords seeds/keywords
+fi
+
+if [ -f docker-compose.yml ]; then
+  echo "==> validating docker-compose.yml"
+  docker-compose -f docker-compose.yml config -q
 fi
 
 echo "==> building"

@@ -30,7 +30,7 @@ internal static class BenchCommand
 
     public static async Task<int> RunAsync(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("bench", rest, ["events", "rate", "seconds", "data-dir", "batch", "agents", "synchronous"]);
+        var args = CliArgs.Parse("bench", rest, ["events", "rate", "seconds", "data-dir", "batch", "agents", "synchronous", "transport", "partitions"]);
         args.NoPositionals();
         var total = args.GetInt("events", 200_000, 1_000, 10_000_000);
         var rate = args.GetInt("rate", 5_000, 100, 1_000_000);
@@ -41,14 +41,30 @@ internal static class BenchCommand
         var agents = args.GetInt("agents", 32, 1, 256);
         var data = args.Get("data-dir") ?? Path.Combine(Path.GetTempPath(), "alertpipeline-bench-" + Guid.NewGuid().ToString("N")[..8]);
 
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = data,
+            ["Storage:Synchronous"] = args.Choice("synchronous", "FULL", "FULL", "NORMAL"),
+            ["Queue:Capacity"] = "20000000",
+        };
+
+        // --transport kafka: the same host with Kafka between ingest and detection, on librdkafka's 3-broker mock
+        // cluster in this process (real protocol over loopback TCP; no disk, so broker fsyncs are not measured).
+        using var kafka = args.Choice("transport", "embedded", "embedded", "kafka") == "kafka"
+            ? new Transport.Kafka.MockKafkaCluster(brokers: 3)
+            : null;
+        if (kafka is not null)
+        {
+            var partitions = args.GetInt("partitions", 12, 1, 1_000);
+            kafka.CreateTopics(new Transport.Kafka.KafkaOptions { EventPartitions = partitions });
+            overrides["Transport:Kind"] = "kafka";
+            overrides["Kafka:BootstrapServers"] = kafka.BootstrapServers;
+            overrides["Kafka:EventPartitions"] = partitions.ToString(CultureInfo.InvariantCulture);
+        }
+
         var app = PipelineHost.Build(new HostSettings
         {
-            Overrides = new Dictionary<string, string?>
-            {
-                ["Storage:DataDirectory"] = data,
-                ["Storage:Synchronous"] = args.Choice("synchronous", "FULL", "FULL", "NORMAL"),
-                ["Queue:Capacity"] = "20000000",
-            },
+            Overrides = overrides,
             Urls = "http://127.0.0.1:0",
             ConsoleLogLevel = LogEventLevel.Warning,
         });
@@ -56,14 +72,14 @@ internal static class BenchCommand
         {
             await app.StartAsync().ConfigureAwait(false);
             var (key, _) = app.Services.GetRequiredService<ApiKeyStore>().Create("*", null, "bench");
-            var queue = app.Services.GetRequiredService<SqliteEventQueue>();
+            var queue = app.Services.GetService<SqliteEventQueue>();
             var metrics = app.Services.GetRequiredService<PipelineMetrics>();
             using var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
 
             var synchronous = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.Synchronous;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"bench: {Environment.ProcessorCount} cores, data {data}, synchronous={synchronous}, batch {batchSize}, {agents} concurrent agents")).ConfigureAwait(false);
+                $"bench: {Environment.ProcessorCount} cores, data {data}, synchronous={synchronous}, batch {batchSize}, {agents} concurrent agents, transport {(kafka is null ? "embedded queue" : "Kafka (mock cluster, 3 brokers, acks=all) " + kafka.BootstrapServers)}")).ConfigureAwait(false);
 
             // Phase 1: throughput.
             var batches = Enumerable.Range(0, (total + batchSize - 1) / batchSize).Select(b => Batch("t", b, batchSize)).ToList();
@@ -119,7 +135,7 @@ internal static class BenchCommand
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"latency at {perTick * 50:N0} events/s for {seconds} s: {count:N0} events, acceptance -> alert store p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms")).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"alerts stored: {metrics.AlertsStored:N0}; queue backlog at end: {queue.Backlog}")).ConfigureAwait(false);
+                $"alerts stored: {metrics.AlertsStored:N0}; queue backlog at end: {(queue is null ? "n/a (Kafka)" : queue.Backlog)}")).ConfigureAwait(false);
             await app.StopAsync().ConfigureAwait(false);
         }
 

@@ -28,7 +28,11 @@ internal static class CliApp
           keywords export [--format senso|csv] [--category ID] [--lists DIR]
           keywords history [--data-dir DIR]                                 who changed the lists, when and why
           eval      --file FILE [--format suite|davidson] [--lists DIR] [--misses N]   precision, recall, F1 per category
-          bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR]   embedded pipeline throughput and latency
+          bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR] [--transport embedded|kafka] [--partitions N]
+                    pipeline throughput and latency (kafka: on librdkafka's 3-broker mock cluster)
+          replay    --since TIME|Nd --lists DIR [--data-dir DIR] [--config FILE]
+                    re-reads retained events (embedded queue or Kafka) through candidate keyword lists; reports alerts added/removed per category and severity; notifies nobody
+          kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
@@ -57,6 +61,8 @@ internal static class CliApp
                 "eval" => EvalCommand.Run(rest, output),
                 "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "replay" => await ReplayCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

@@ -4,10 +4,19 @@ using AlertPipeline.Queue;
 namespace AlertPipeline.Detection;
 
 /// <summary>
-/// Events that cannot be processed (a poison record) are kept here with the reason, so the stream moves on and
-/// nothing is silently dropped. Stored in <c>alerts.db</c>; idempotent by event position.
+/// Where detection puts events it cannot process (a poison record), so the stream moves on and nothing is silently
+/// dropped. <see cref="Add"/> returns only once the dead letters are durable: the worker commits the batch after it.
 /// </summary>
-internal sealed partial class DeadLetters(AlertStore store, ILogger<DeadLetters> logger)
+internal interface IDeadLetterSink
+{
+    void Add(IReadOnlyList<(ConsumedEvent Event, string Reason)> dead, DateTimeOffset now);
+}
+
+/// <summary>
+/// The embedded transport's dead letters: kept in <c>alerts.db</c> with the reason; idempotent by event position.
+/// (Under Kafka they go to the dead-letter topic instead: <c>Transport/Kafka/KafkaDeadLetters</c>.)
+/// </summary>
+internal sealed partial class DeadLetters(AlertStore store, ILogger<DeadLetters> logger) : IDeadLetterSink
 {
     public void Add(IReadOnlyList<(ConsumedEvent Event, string Reason)> dead, DateTimeOffset now)
     {

@@ -1,4 +1,5 @@
 using AlertPipeline.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Detection;
@@ -14,6 +15,7 @@ internal static class DetectionServices
         services.AddSingleton<Lists.KeywordVersionStore>();
         services.AddSingleton<DeadLetters>();
         services.AddSingleton<AlertCorrelator>();
+        services.TryAddSingleton<IDeadLetterSink>(sp => sp.GetRequiredService<DeadLetters>());
         services.AddSingleton<PipelineMetrics>();
         if (runWorker)
         {

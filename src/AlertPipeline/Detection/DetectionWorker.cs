@@ -19,7 +19,7 @@ internal sealed partial class DetectionWorker(
     AlertStore alerts,
     NotificationPlanner planner,
     NotificationSignal notify,
-    DeadLetters deadLetters,
+    IDeadLetterSink deadLetters,
     AlertCorrelator correlator,
     PipelineMetrics metrics,
     IOptions<QueueOptions> queue,

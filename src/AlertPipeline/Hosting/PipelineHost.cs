@@ -4,6 +4,7 @@ using AlertPipeline.Ingest;
 using AlertPipeline.Notifications;
 using AlertPipeline.Queue;
 using AlertPipeline.Storage;
+using AlertPipeline.Transport;
 using Serilog;
 using Serilog.Events;
 
@@ -54,7 +55,7 @@ internal static class PipelineHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services
             .AddStorage(builder.Configuration)
-            .AddEmbeddedQueue(builder.Configuration)
+            .AddTransport(builder.Configuration, settings.Roles)
             .AddIngest()
             .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
             .AddAlerts()
@@ -74,11 +75,12 @@ internal static class PipelineHost
             app.MapIngest();
         }
 
-        app.MapGet("/health", (SqliteEventQueue queue, PipelineMetrics metrics) => Results.Json(new
+        app.MapGet("/health", (IServiceProvider services, PipelineMetrics metrics) => Results.Json(new
         {
             status = "ok",
             roles = settings.Roles.ToString(),
-            backlog = queue.Backlog,
+            transport = TransportServices.Kind(builder.Configuration),
+            backlog = services.GetService<SqliteEventQueue>()?.Backlog, // Kafka's backlog is the group's lag, read with Kafka's tools.
             processed = metrics.EventsProcessed,
             alerts = metrics.AlertsStored,
         }));

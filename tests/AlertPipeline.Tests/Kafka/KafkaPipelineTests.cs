@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using AlertPipeline.Ingest.ApiKeys;
+using AlertPipeline.Storage;
+using AlertPipeline.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Tests.Kafka;
+
+/// <summary>
+/// The pipeline split across processes with Kafka between them, against a 3-broker Kafka-protocol cluster.
+/// Each test proves one promise of docs/delivery.md.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class KafkaPipelineTests : IDisposable
+{
+    private readonly KafkaTestCluster _kafka = new();
+    private readonly TempDirectory _ingestDir = new();
+    private readonly TempDirectory _detectDir = new();
+
+    public void Dispose()
+    {
+        _kafka.Dispose();
+        _ingestDir.Dispose();
+        _detectDir.Dispose();
+    }
+
+    [Fact]
+    public async Task SplitRoles_IngestDetectRespondProcesses_EveryConcerningEventAlertedOnceNotifiedAndPublished()
+    {
+        var key = CreateKey(_ingestDir.Path);
+        var environment = _kafka.ProcessEnvironment();
+        await using var ingest = await HostProcess.StartAsync(_ingestDir.Path, environment, "--role", "ingest");
+        await using var detect = await HostProcess.StartAsync(_detectDir.Path, environment, "--role", "detect");
+        await using var respond = await HostProcess.StartAsync(_detectDir.Path, environment, "--role", "respond");
+
+        var concerning = new HashSet<string>();
+        using var http = Client(ingest.Address, key);
+        for (var batch = 0; batch < 5; batch++)
+        {
+            var events = Batch(200, 20, concerning, pupils: 50);
+            var response = await http.PostAsync("events", Body(events));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        var alerts = await Eventually.ReturnsAsync(() => KafkaTestCluster.AlertsIn(_detectDir.Path), a => a.Count >= concerning.Count, "every alert stored", TimeSpan.FromSeconds(60));
+        Assert.Equal(concerning.Order(), alerts.Select(a => a.EventId).Order());
+
+        // Kafka, not a shared file, carried the events: neither data directory has an embedded queue.
+        Assert.False(File.Exists(Path.Combine(_ingestDir.Path, "queue.db")));
+        Assert.False(File.Exists(Path.Combine(_detectDir.Path, "queue.db")));
+        Assert.Empty(KafkaTestCluster.AlertsIn(_ingestDir.Path));
+
+        // The responder sends one notification per alert and publishes each alert to the alerts topic.
+        await Eventually.TrueAsync(() => OutboxFiles(_detectDir.Path) == alerts.Count, "one notification per alert", TimeSpan.FromSeconds(60));
+        var published = await Eventually.ReturnsAsync(
+            () => _kafka.ReadTopicAsync(_kafka.Topics.Alerts).GetAwaiter().GetResult(), r => r.Count >= alerts.Count, "alerts on the alerts topic", TimeSpan.FromSeconds(30));
+        Assert.Equal(alerts.Select(a => a.AlertId).Order(), published.Select(r => (string)r["key"]!).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task BrokerDownMidStream_IngestWaitsForTheBrokerAndNothingIsLost()
+    {
+        await using var host = await TestHost.StartAsync(_kafka.HostOverrides());
+        host.UseKey();
+        var concerning = new HashSet<string>();
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostEventsAsync(Batch(300, 15, concerning, pupils: 100))).StatusCode);
+
+        _kafka.Mock.SetBrokerDown(1);
+        var duringOutage = host.PostEventsAsync(Batch(300, 15, concerning, pupils: 100));
+
+        // Partitions led by broker 1 cannot acknowledge: ingest must not answer until they do (acks=all).
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(duringOutage.IsCompleted, "ingest acknowledged events that no broker had acknowledged");
+
+        _kafka.Mock.SetBrokerUp(1);
+        Assert.Equal(HttpStatusCode.Accepted, (await duringOutage).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostEventsAsync(Batch(300, 15, concerning, pupils: 100))).StatusCode);
+
+        var alerts = await Eventually.ReturnsAsync(() => host.Alerts.List(new()), a => a.Count >= concerning.Count, "every alert stored", TimeSpan.FromSeconds(90));
+        Assert.Equal(concerning.Order(), alerts.Select(a => a.EventId).Order());
+    }
+
+    [Fact]
+    public async Task DetectKilledMidStream_RestartStoresEveryAlertExactlyOnceAndNotifiesOnce()
+    {
+        var concerning = new HashSet<string>();
+        await _kafka.PublishAsync(Batch(4_000, 40, concerning, pupils: 500));
+
+        // Small batches make detection take long enough to be killed in the middle of it.
+        var slow = _kafka.ProcessEnvironment(readBatchSize: 10);
+        await using (var detect = await HostProcess.StartAsync(_detectDir.Path, slow, "--role", "detect"))
+        {
+            await Eventually.TrueAsync(() => KafkaTestCluster.AlertsIn(_detectDir.Path).Count > 0, "detection to start", TimeSpan.FromSeconds(60));
+            detect.Kill();
+        }
+
+        var atCrash = KafkaTestCluster.AlertsIn(_detectDir.Path).Count;
+        Assert.True(atCrash < concerning.Count, $"the kill should land mid-stream ({atCrash} of {concerning.Count} alerts stored)");
+
+        await using (var detect = await HostProcess.StartAsync(_detectDir.Path, _kafka.ProcessEnvironment(), "--role", "all"))
+        {
+            await Eventually.TrueAsync(() => KafkaTestCluster.AlertsIn(_detectDir.Path).Count >= concerning.Count, "the rest of the stream", TimeSpan.FromSeconds(90));
+            await Eventually.ReturnsAsync(() => (Files: OutboxFiles(_detectDir.Path), Rows: NotificationStatuses(_detectDir.Path)), n => n.Files >= concerning.Count, "notifications", TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(1)); // Anything duplicated would show up in this second.
+        }
+
+        var alerts = KafkaTestCluster.AlertsIn(_detectDir.Path);
+        Assert.Equal(concerning.Order(), alerts.Select(a => a.EventId).Order());
+        Assert.Equal(alerts.Count, OutboxFiles(_detectDir.Path));
+    }
+
+    [Fact]
+    public async Task TwoDetectProcessesInOneGroup_ShareThePartitionsAndTheSurvivorTakesOverWhenOneIsKilled()
+    {
+        var environment = _kafka.ProcessEnvironment();
+        await using var first = await HostProcess.StartAsync(_detectDir.Path, environment, "--role", "detect");
+        await Eventually.TrueAsync(() => first.Output.Contains("assigned partitions", StringComparison.Ordinal), "the first to join the group");
+        await using var second = await HostProcess.StartAsync(_detectDir.Path, environment, "--role", "detect");
+        await Eventually.TrueAsync(() => second.Output.Contains("assigned partitions", StringComparison.Ordinal), "the second to join (a rebalance)");
+
+        var concerning = new HashSet<string>();
+        await _kafka.PublishAsync(Batch(2_000, 40, concerning, pupils: 400));
+        await Eventually.TrueAsync(() => KafkaTestCluster.AlertsIn(_detectDir.Path).Count >= concerning.Count, "alerts from both", TimeSpan.FromSeconds(60));
+        var (firstProcessed, secondProcessed) = (await ProcessedAsync(first), await ProcessedAsync(second));
+        Assert.True(firstProcessed > 0 && secondProcessed > 0, $"both should get partitions (first {firstProcessed}, second {secondProcessed})");
+        Assert.True(firstProcessed + secondProcessed < 3_000, $"a shared group reads each event about once, not once per process ({firstProcessed} + {secondProcessed} of 2000)");
+
+        first.Kill();
+        await _kafka.PublishAsync(Batch(2_000, 40, concerning, pupils: 400));
+        await Eventually.ReturnsAsync(() => (Alerts: KafkaTestCluster.AlertsIn(_detectDir.Path).Count, Log: second.Output[^Math.Min(3000, second.Output.Length)..]), a => a.Alerts >= concerning.Count, "the survivor to take over every partition", TimeSpan.FromSeconds(90));
+        Assert.True(await ProcessedAsync(second) - secondProcessed >= 2_000, "the survivor read every event of the second half");
+        Assert.Equal(concerning.Order(), KafkaTestCluster.AlertsIn(_detectDir.Path).Select(a => a.EventId).Order());
+    }
+
+    private static JsonObject[] Batch(int count, int everyNth, HashSet<string> concerning, int pupils) =>
+        Enumerable.Range(0, count).Select(i =>
+        {
+            var login = "oak.pupil" + (Random.Shared.Next(pupils)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var isConcerning = i % everyNth == 0;
+            var e = Some.Event(isConcerning ? "i want to die" : "revision notes on the water cycle", userLogin: login);
+            if (isConcerning)
+            {
+                concerning.Add((string)e["eventId"]!);
+            }
+
+            return e;
+        }).ToArray();
+
+    private static async Task<long> ProcessedAsync(HostProcess host)
+    {
+        using var http = new HttpClient();
+        var health = JsonNode.Parse(await http.GetStringAsync(new Uri(host.Address, "health")))!;
+        return (long)health["processed"]!;
+    }
+
+    private static string NotificationStatuses(string dataDirectory)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "alerts.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status || '=' || COUNT(*) || ' ' || MAX(attempts) || ' ' || COALESCE(MAX(last_error), '') || ' due ' || (MAX(next_attempt_at) - CAST(strftime('%s','now') AS INTEGER) * 1000) FROM notifications GROUP BY status";
+        using var reader = command.ExecuteReader();
+        var result = new List<string>();
+        while (reader.Read())
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return string.Join(", ", result);
+    }
+
+    private static int OutboxFiles(string dataDirectory)
+    {
+        var outbox = Path.Combine(dataDirectory, "outbox");
+        return Directory.Exists(outbox) ? Directory.GetFiles(outbox, "*.eml").Length : 0;
+    }
+
+    private static string CreateKey(string dataDirectory)
+    {
+        var options = Options.Create(new StorageOptions { DataDirectory = dataDirectory });
+        return new ApiKeyStore(new SystemDatabase(options), TimeProvider.System).Create("oakfield", null, "kafka test").Secret;
+    }
+
+    private static HttpClient Client(Uri address, string key)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(address, "api/v1/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
+        return http;
+    }
+
+    private static StringContent Body(JsonObject[] events) =>
+        new(new JsonArray(events.Select(e => (JsonNode)e).ToArray()).ToJsonString(), Encoding.UTF8, "application/json");
+}
