@@ -138,8 +138,12 @@ public sealed class KafkaPipelineTests : IDisposable
     private static JsonObject[] Batch(int count, int everyNth, HashSet<string> concerning, int pupils) =>
         Enumerable.Range(0, count).Select(i =>
         {
-            var login = "oak.pupil" + (Random.Shared.Next(pupils)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var isConcerning = i % everyNth == 0;
+
+            // Each concerning event from its own pupil: one pupil repeating a phrase is (rightly) one alert with a count.
+            var login = isConcerning
+                ? "oak.concern" + Guid.NewGuid().ToString("N")[..12]
+                : "oak.pupil" + Random.Shared.Next(pupils).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var e = Some.Event(isConcerning ? "i want to die" : "revision notes on the water cycle", userLogin: login);
             if (isConcerning)
             {
