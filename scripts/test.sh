@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use, each for a real peer rather than a mock:
 #   wamerican       - English word list for `keywords lint` (terms that hit common words)
 #   python3         - the keyword-list checker (seeds/tools/check_lists.py)
-packages=(wamerican python3)
+#   chromium        - the browser the console's Playwright tests drive (/usr/bin/chromium; never `playwright install`)
+packages=(wamerican python3 chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
