@@ -29,6 +29,24 @@ public sealed class AuditTests
     }
 
     [Fact]
+    public async Task GraphicAlertPage_ViewedByDsl_DoesNotLoadTheScreenshotUntilAsked()
+    {
+        await using var host = await TestHost.StartAsync();
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        using var dsl = await ConsoleSession.SignInAsync(host, "dsl.oak", ConsoleSession.Password);
+        var graphic = ConsoleData.SaveAlert(host, category: "self-harm", text: "cutting myself");
+        var ordinary = ConsoleData.SaveAlert(host, category: "bullying", text: "nobody likes you");
+
+        var hidden = await dsl.Http.GetStringAsync($"/alerts/{graphic.AlertId}");
+        var shown = await dsl.Http.GetStringAsync($"/alerts/{ordinary.AlertId}");
+
+        Assert.Contains($"<img id=\"shot\" hidden alt=\"Screenshot of the pupil's screen\" data-src=\"/api/v1/alerts/{graphic.AlertId}/screenshot\">", hidden, StringComparison.Ordinal);
+        Assert.Contains("data-reveal=\"#shot\"", hidden, StringComparison.Ordinal);
+        Assert.Contains($"src=\"/api/v1/alerts/{ordinary.AlertId}/screenshot\"", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain(host.App.Services.GetRequiredService<AuditLog>().Read(graphic.AlertId), e => e.Action == AuditActions.ViewScreenshot);
+    }
+
+    [Fact]
     public async Task Triage_ByDsl_ChangesStatusWritesHistoryAndAudit()
     {
         await using var host = await TestHost.StartAsync();
