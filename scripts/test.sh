@@ -22,7 +22,7 @@ fi
 
 if [ -f seeds/tools/check_lists.py ]; then
   echo "==> checking keyword lists"
-  python3 seeds/tools/check_lists.py seeds/keywords
+  python3 seeds/tools/check_lists.py --keywords seeds/keywords
 fi
 
 echo "==> building"
