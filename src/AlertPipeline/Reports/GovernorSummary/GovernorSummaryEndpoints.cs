@@ -30,7 +30,7 @@ internal static class GovernorSummaryEndpoints
         <p class="muted">Counts of alerts raised by monitoring, across the trust. No pupil, text or individual alert is shown here.
         Any count from 1 to 4 is shown as “&lt;5” so that a small number cannot point to a child.</p>
         <p class="card"><strong>All alerts:</strong> <span id="total">{E(r.Total.Count)}</span></p>
-        <div class="grid">
+        <div class="grid charts">
           <section class="card"><h2>By category</h2>{Chart("by-category", r.ByCategory)}</section>
           <section class="card"><h2>By severity</h2>{Chart("by-severity", r.BySeverity)}</section>
           <section class="card"><h2>By school</h2>{Chart("by-school", r.BySchool)}</section>
@@ -46,11 +46,11 @@ internal static class GovernorSummaryEndpoints
             return "<p class=\"muted\">No alerts.</p>";
         }
 
-        const int labelWidth = 170, barWidth = 300, row = 26;
+        const int labelWidth = 170, barWidth = 220, row = 28;
         var max = Math.Max(1, counts.Max(c => c.Value ?? 0));
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture,
-            $"<svg class=\"chart\" id=\"{id}\" role=\"img\" aria-label=\"{E(id.Replace('-', ' '))}\" viewBox=\"0 0 {labelWidth + barWidth + 60} {counts.Count * row + 4}\" width=\"100%\">");
+            $"<svg class=\"chart\" id=\"{id}\" role=\"img\" aria-label=\"{E(id.Replace('-', ' '))}\" viewBox=\"0 0 {labelWidth + barWidth + 50} {counts.Count * row + 4}\" width=\"{labelWidth + barWidth + 50}\">");
         for (var i = 0; i < counts.Count; i++)
         {
             var c = counts[i];
