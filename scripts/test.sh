@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 #   librdkafka-dev  - librdkafka 2.0.2 for Confluent.Kafka and its mock Kafka cluster (ADR 0005)
 #   kcat            - an independent Kafka client for the interoperability tests
 #   docker-compose  - validates docker-compose.yml (no Docker engine needed for `config -q`)
-packages=(wamerican python3 librdkafka-dev kcat docker-compose)
+#   chromium        - the browser the console's Playwright tests drive (/usr/bin/chromium; never `playwright install`)
+packages=(wamerican python3 librdkafka-dev kcat docker-compose chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

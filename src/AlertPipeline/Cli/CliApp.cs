@@ -17,6 +17,10 @@ internal static class CliApp
           simulate  --url URL --api-key KEY [--rate N] [--duration 30s] [--count N] [--schools N] [--pupils N] [--concerning 0.02] [--seed N]
                     the device-agent simulator alone, against a running host
           alerts list [--data-dir DIR] [--format table|json] [--school ID] [--min-severity LEVEL] [--status STATUS]
+          users add --name NAME --role dsl|trust-dsl|it|governor|admin [--school ID[,ID]] [--password-stdin] [--data-dir DIR]
+                    a console account; prints a one-time password unless one is read from stdin
+          users list [--data-dir DIR]
+          users disable NAME [--data-dir DIR]
           keys add --school ID|* [--device ID] [--label TEXT] [--data-dir DIR]   (prints the new key once)
           keys list [--data-dir DIR]
           keys revoke KEY_ID [--data-dir DIR]
@@ -57,6 +61,7 @@ internal static class CliApp
                 "serve" => await ServeCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "alerts" => AlertsCommand.Run(rest, output),
                 "keys" => KeysCommand.Run(rest, output),
+                "users" => UsersCommand.Run(rest, input, output),
                 "keywords" => await KeywordsCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "eval" => EvalCommand.Run(rest, output),
                 "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),

@@ -18,6 +18,7 @@ internal static class CliServices
         services.AddStorage(configuration).AddAlerts();
         services.AddSingleton<Ingest.ApiKeys.ApiKeyStore>();
         services.AddSingleton<Detection.Lists.KeywordVersionStore>();
+        Users.UserServices.AddUserAccounts(services, configuration);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         // Validate the way a host would on start, so a bad setting is one clear line here too.

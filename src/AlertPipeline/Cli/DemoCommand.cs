@@ -37,6 +37,7 @@ internal static class DemoCommand
             await app.StartAsync().ConfigureAwait(false);
             var (key, info) = app.Services.GetRequiredService<ApiKeyStore>().Create(EventBatchReaderTrustWide, null, "demo simulator");
             await ServeCommand.PrintWhereAsync(app, output).ConfigureAwait(false);
+            await Users.ConsoleAccounts.SeedDemoAsync(app, output).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  simulator      {simulator.SchoolCount} schools x {simulator.PupilsPerSchool} pupils, {simulator.EventsPerSecond} events/s, {simulator.ConcerningShare:P0} concerning, trust-wide key {info.KeyId}")).ConfigureAwait(false);
             await output.WriteLineAsync(duration is null ? "Press Ctrl+C to stop." : $"Stopping by itself after {duration}.").ConfigureAwait(false);

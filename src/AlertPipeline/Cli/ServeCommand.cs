@@ -50,5 +50,6 @@ internal static class ServeCommand
               notifications  {sender.Describe()}
               logs           {Path.Combine(data, "logs")}
             """).ConfigureAwait(false);
+        await Users.ConsoleAccounts.PrintFirstRunAsync(app, output).ConfigureAwait(false);
     }
 }

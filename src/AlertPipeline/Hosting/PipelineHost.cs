@@ -1,4 +1,5 @@
 using AlertPipeline.Alerts;
+using AlertPipeline.ConsoleUi;
 using AlertPipeline.Detection;
 using AlertPipeline.Ingest;
 using AlertPipeline.Notifications;
@@ -59,7 +60,8 @@ internal static class PipelineHost
             .AddIngest()
             .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
             .AddAlerts()
-            .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond));
+            .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
+            .AddConsole(builder.Configuration);
         settings.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -75,6 +77,7 @@ internal static class PipelineHost
             app.MapIngest();
         }
 
+        app.MapConsole();
         app.MapGet("/health", (IServiceProvider services, PipelineMetrics metrics) => Results.Json(new
         {
             status = "ok",

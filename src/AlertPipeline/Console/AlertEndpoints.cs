@@ -1,0 +1,201 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using AlertPipeline.Alerts;
+using AlertPipeline.Audit;
+using AlertPipeline.Ingest.Screenshots;
+using AlertPipeline.Users;
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace AlertPipeline.ConsoleUi;
+
+/// <summary>
+/// The DSL API behind the console pages: the queue, an alert's detail and screenshot, triage, export, and the
+/// live feed. Only <c>dsl</c> and <c>trust-dsl</c> reach it, and a <c>dsl</c> only for their own schools: an
+/// alert of another school answers 404, exactly as one that does not exist.
+/// </summary>
+internal static class AlertEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapAlertApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<AntiforgeryFilter>();
+        var dsl = api.MapGroup("").RequireAuthorization(ConsolePolicies.PupilData);
+        dsl.MapGet("/alerts", List);
+        dsl.MapGet("/alerts/{id}", Detail);
+        dsl.MapGet("/alerts/{id}/screenshot", Screenshot);
+        dsl.MapGet("/alerts/{id}/export", Export);
+        dsl.MapPost("/alerts/{id}/acknowledge", (string id, HttpContext c) => TriageAsync(c, id, "acknowledge", (t, actor, _) => t.Acknowledge(id, actor)));
+        dsl.MapPost("/alerts/{id}/assign", (string id, HttpContext c) => TriageAsync(c, id, "assign", (t, actor, body) => Assign(c, t, id, actor, body)));
+        dsl.MapPost("/alerts/{id}/notes", (string id, HttpContext c) => TriageAsync(c, id, "note", (t, actor, body) => t.AddNote(id, actor, Field(body, "note") ?? "")));
+        dsl.MapPost("/alerts/{id}/escalate", (string id, HttpContext c) => TriageAsync(c, id, "escalate", (t, actor, body) => t.Escalate(id, actor, Field(body, "reason") ?? "")));
+        dsl.MapPost("/alerts/{id}/resolve", (string id, HttpContext c) => TriageAsync(c, id, "resolve",
+            (t, actor, body) => t.Resolve(id, actor, Field(body, "outcome") ?? "", Field(body, "reference"), Field(body, "note"))));
+        dsl.MapGet("/events/stream", Stream);
+
+        api.MapGet("/session", (HttpContext c, IAntiforgery antiforgery) =>
+        {
+            var user = ConsoleUser.From(c.User)!;
+            return Results.Json(new { user.Name, user.Role, user.Schools, csrfToken = antiforgery.GetAndStoreTokens(c).RequestToken });
+        }).RequireAuthorization(ConsolePolicies.SignedIn);
+        api.MapGet("/audit", (string? alertId, AuditLog audit) => Results.Json(audit.Read(alertId)))
+            .RequireAuthorization(ConsolePolicies.AuditReader);
+        return app;
+    }
+
+    private static IResult List(HttpContext context, AlertQueries queries)
+    {
+        var (filter, error) = AlertFilter.Parse(context.Request.Query);
+        if (filter is null)
+        {
+            return Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        return Results.Json(queries.List(filter, User(context).SchoolScope), Json);
+    }
+
+    private static IResult Detail(string id, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)
+    {
+        var user = User(context);
+        var alert = Visible(queries, user, id);
+        if (alert is null)
+        {
+            return NotFound();
+        }
+
+        audit.Append(user.Name, user.Role, AuditActions.ViewAlert, alert.AlertId, alert.SchoolId);
+        return Results.Json(builder.Build(alert), Json);
+    }
+
+    private static IResult Screenshot(string id, HttpContext context, AlertQueries queries, ScreenshotStore screenshots, AuditLog audit)
+    {
+        var user = User(context);
+        var alert = Visible(queries, user, id);
+        var path = alert?.ScreenshotRef is { } reference ? screenshots.Find(reference) : null;
+        if (alert is null || path is null)
+        {
+            return NotFound(alert is null ? "no such alert" : "this alert has no stored screenshot");
+        }
+
+        audit.Append(user.Name, user.Role, AuditActions.ViewScreenshot, alert.AlertId, alert.SchoolId);
+        // A pupil's screen must not linger in a browser or proxy cache on a shared staff-room PC.
+        context.Response.Headers.CacheControl = "no-store, private";
+        context.Response.Headers.Pragma = "no-cache";
+        return Results.File(path, path.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "image/jpeg");
+    }
+
+    private static IResult Export(string id, string? format, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)
+    {
+        var user = User(context);
+        format ??= "json";
+        if (format is not ("json" or "csv"))
+        {
+            return Results.Json(new { error = $"format must be json or csv (was '{format}')" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var alert = Visible(queries, user, id);
+        if (alert is null)
+        {
+            return NotFound();
+        }
+
+        audit.Append(user.Name, user.Role, AuditActions.ExportAlert, alert.AlertId, alert.SchoolId, format);
+        var detail = builder.Build(alert);
+        var name = $"alert-{alert.AlertId}.{format}";
+        return format == "json"
+            ? Results.File(Encoding.UTF8.GetBytes(AlertExport.ToJson(detail)), "application/json", name)
+            : Results.File(Encoding.UTF8.GetBytes(AlertExport.ToCsv(detail)), "text/csv", name);
+    }
+
+    private static async Task<IResult> TriageAsync(HttpContext context, string id, string verb, Func<IAlertTriage, string, JsonElement, TriageResult> act)
+    {
+        var services = context.RequestServices;
+        var user = User(context);
+        var alert = Visible(services.GetRequiredService<AlertQueries>(), user, id);
+        if (alert is null)
+        {
+            return NotFound();
+        }
+
+        JsonElement body;
+        try
+        {
+            body = context.Request.ContentLength is 0 or null && !context.Request.HasJsonContentType()
+                ? default
+                : await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body, Json, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return Results.Json(new { error = "the body must be a JSON object" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var result = act(services.GetRequiredService<IAlertTriage>(), user.Name, body);
+        if (result.Kind == TriageResultKind.Done)
+        {
+            services.GetRequiredService<AuditLog>().Append(user.Name, user.Role, AuditActions.Triage, alert.AlertId, alert.SchoolId,
+                body.ValueKind == JsonValueKind.Object ? $"{verb} {body.GetRawText()}" : verb);
+        }
+
+        return result.Kind switch
+        {
+            TriageResultKind.Done => Results.Json(new { status = services.GetRequiredService<AlertQueries>().Get(id)!.Status }),
+            TriageResultKind.NotFound => NotFound(),
+            TriageResultKind.Invalid => Results.Json(new { error = result.Error }, statusCode: StatusCodes.Status400BadRequest),
+            _ => Results.Json(new { error = result.Error }, statusCode: StatusCodes.Status409Conflict),
+        };
+    }
+
+    /// <summary>An alert may be assigned only to an active DSL who can see its school.</summary>
+    private static TriageResult Assign(HttpContext context, IAlertTriage triage, string id, string actor, JsonElement body)
+    {
+        var name = Field(body, "assignee");
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return TriageResult.Invalid("assignee is required (a DSL's account name)");
+        }
+
+        var alert = context.RequestServices.GetRequiredService<AlertQueries>().Get(id)!;
+        var assignee = context.RequestServices.GetRequiredService<UserStore>().Find(name);
+        var asUser = assignee is null ? null : new ConsoleUser(assignee.UserId, assignee.Name, assignee.Role, assignee.Schools);
+        if (assignee is null || assignee.Disabled || asUser is null || !asUser.CanSee(alert.SchoolId))
+        {
+            return TriageResult.Invalid($"'{name}' is not an active DSL who can see school {alert.SchoolId}");
+        }
+
+        return triage.Assign(id, actor, assignee.Name);
+    }
+
+    private static IResult Stream(HttpContext context, AlertFeed feed, CancellationToken cancellationToken) =>
+        TypedResults.ServerSentEvents(Events(User(context), feed, cancellationToken));
+
+    private static async IAsyncEnumerable<SseItem<string>> Events(ConsoleUser user, AlertFeed feed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Sent at once so the page knows the stream is live and reloads the queue, closing the gap between its
+        // first load and this subscription.
+        yield return new SseItem<string>("{}", "ready");
+        await foreach (var alert in feed.SubscribeAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (user.CanSee(alert.SchoolId))
+            {
+                yield return new SseItem<string>(JsonSerializer.Serialize(alert, Json), "alert");
+            }
+        }
+    }
+
+    /// <summary>The alert if it exists and the user may see its school; otherwise null (answered as 404).</summary>
+    internal static Alert? Visible(AlertQueries queries, ConsoleUser user, string id)
+    {
+        var alert = queries.Get(id);
+        return alert is not null && user.CanSee(alert.SchoolId) ? alert : null;
+    }
+
+    internal static ConsoleUser User(HttpContext context) =>
+        ConsoleUser.From(context.User) ?? throw new InvalidOperationException("a console endpoint ran without a console user; its policy is missing");
+
+    private static string? Field(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static IResult NotFound(string error = "no such alert") => Results.Json(new { error }, statusCode: StatusCodes.Status404NotFound);
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace AlertPipeline.ConsoleUi;
+
+/// <summary>
+/// One alert with its history as a record a safeguarding system (CPOMS, MyConcern) can import: JSON, or CSV with
+/// one row per history entry and the alert's fields repeated on each row.
+/// </summary>
+internal static class AlertExport
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private static readonly string[] Header =
+    [
+        "alert_id", "school_id", "school_name", "pupil_login", "pupil_name", "year_group", "device_id", "occurred_at_utc", "source",
+        "app", "url", "severity", "categories", "status", "text", "matched_terms", "list_version",
+        "history_at_utc", "history_actor", "history_action", "history_detail",
+    ];
+
+    public static string ToJson(AlertDetail alert) => JsonSerializer.Serialize(new
+    {
+        format = "alertpipeline.alert-export/1",
+        alert.AlertId,
+        alert.SchoolId,
+        alert.SchoolName,
+        pupil = alert.Pupil,
+        alert.DeviceId,
+        alert.OccurredAt,
+        alert.CreatedAt,
+        alert.Source,
+        alert.App,
+        alert.Url,
+        alert.Severity,
+        alert.Categories,
+        alert.Status,
+        alert.Text,
+        matches = alert.Highlights,
+        alert.NormalizedText,
+        alert.Why,
+        alert.ListVersion,
+        history = alert.History,
+    }, Json);
+
+    public static string ToCsv(AlertDetail alert)
+    {
+        var csv = new StringBuilder();
+        csv.AppendJoin(',', Header).Append("\r\n");
+        string[] fields =
+        [
+            alert.AlertId, alert.SchoolId, alert.SchoolName, alert.Pupil.Login, alert.Pupil.DisplayName ?? "", alert.Pupil.YearGroup ?? "",
+            alert.DeviceId, alert.OccurredAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), alert.Source, alert.App ?? "", alert.Url ?? "",
+            alert.Severity, string.Join(';', alert.Categories), alert.Status, alert.Text,
+            string.Join(';', alert.Highlights.Select(h => h.Rule)), alert.ListVersion,
+        ];
+        foreach (var h in alert.History)
+        {
+            csv.AppendJoin(',', fields.Concat([h.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), h.Actor, h.Action, h.Detail ?? ""]).Select(Escape)).Append("\r\n");
+        }
+
+        return csv.ToString();
+    }
+
+    /// <summary>
+    /// RFC 4180 quoting, and a leading apostrophe on a field that a spreadsheet would run as a formula
+    /// (a pupil's text can begin with '=').
+    /// </summary>
+    internal static string Escape(string field)
+    {
+        if (field.Length > 0 && field[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            field = "'" + field;
+        }
+
+        return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+    }
+}

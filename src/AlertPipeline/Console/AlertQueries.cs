@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text.Json;
+using AlertPipeline.Alerts;
+using AlertPipeline.Detection;
+using AlertPipeline.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AlertPipeline.ConsoleUi;
+
+/// <summary>What the queue shows of an alert: enough to choose which to open, no text, no screenshot.</summary>
+internal sealed record AlertSummary(
+    string AlertId,
+    string SchoolId,
+    string UserLogin,
+    string DeviceId,
+    DateTimeOffset OccurredAt,
+    string Source,
+    IReadOnlyList<string> Categories,
+    string Severity,
+    int SeverityLevel,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+internal sealed record AlertHistoryEntry(DateTimeOffset At, string Actor, string Action, string? Detail);
+
+/// <summary>The queue's filters, as typed in the page or the query string. Empty fields do not filter.</summary>
+internal sealed record AlertFilter(
+    string? School = null,
+    string? Severity = null,
+    string? Category = null,
+    string? Status = null,
+    string? Pupil = null,
+    DateOnly? From = null,
+    DateOnly? To = null,
+    int Limit = 200)
+{
+    public const string Open = "open";
+
+    public static readonly IReadOnlyList<string> Statuses = [Open, AlertStatus.New, AlertStatus.Acknowledged, TriageStatus.Escalated, AlertStatus.Resolved, "all"];
+
+    /// <summary>Parses the query string; returns an error naming the bad parameter and value.</summary>
+    public static (AlertFilter? Filter, string? Error) Parse(IQueryCollection query)
+    {
+        string? Get(string name) => query[name].FirstOrDefault() is { Length: > 0 } v ? v.Trim() : null;
+        var severity = Get("severity");
+        if (severity is not null && !SeverityNames.TryParse(severity, out _))
+        {
+            return (null, $"severity must be one of low, medium, high, urgent, critical (was '{severity}')");
+        }
+
+        var status = Get("status") ?? Open;
+        if (!Statuses.Contains(status, StringComparer.Ordinal))
+        {
+            return (null, $"status must be one of {string.Join(", ", Statuses)} (was '{status}')");
+        }
+
+        DateOnly? from = null, to = null;
+        foreach (var (name, set) in new (string, Action<DateOnly>)[] { ("from", d => from = d), ("to", d => to = d) })
+        {
+            if (Get(name) is { } text)
+            {
+                if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                {
+                    return (null, $"{name} must be a date yyyy-MM-dd (was '{text}')");
+                }
+
+                set(date);
+            }
+        }
+
+        var limit = 200;
+        if (Get("limit") is { } l && (!int.TryParse(l, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            return (null, $"limit must be from 1 to 1000 (was '{l}')");
+        }
+
+        return (new AlertFilter(Get("school"), severity, Get("category"), status, Get("pupil"), from, to, limit), null);
+    }
+}
+
+/// <summary>
+/// The console's read queries over <c>alerts.db</c>. Written here, beside the pages that need them, rather than
+/// on <see cref="AlertStore"/>: each says exactly what it reads, and every caller passes the school scope of the
+/// user, so a query cannot forget it.
+/// </summary>
+internal sealed class AlertQueries(AlertStore store)
+{
+    private const string SummaryColumns = "alert_id, school_id, user_login, device_id, occurred_at, source, categories, severity, status, created_at, updated_at";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public SqliteDatabase Database => store.Database;
+
+    /// <param name="scope">The schools the user may see; null for every school (trust-wide).</param>
+    public IReadOnlyList<AlertSummary> List(AlertFilter filter, IReadOnlyList<string>? scope)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        var where = new List<string>();
+        AddScope(command, where, scope);
+        if (filter.School is not null)
+        {
+            where.Add("school_id = $school");
+            command.Parameters.AddWithValue("$school", filter.School);
+        }
+
+        if (filter.Severity is not null && SeverityNames.TryParse(filter.Severity, out var min))
+        {
+            where.Add("severity >= $min");
+            command.Parameters.AddWithValue("$min", (int)min);
+        }
+
+        if (filter.Category is not null)
+        {
+            where.Add("EXISTS (SELECT 1 FROM json_each(categories) WHERE value = $category)");
+            command.Parameters.AddWithValue("$category", filter.Category);
+        }
+
+        switch (filter.Status)
+        {
+            case null or "all":
+                break;
+            case AlertFilter.Open:
+                where.Add("status <> 'resolved'");
+                break;
+            default:
+                where.Add("status = $status");
+                command.Parameters.AddWithValue("$status", filter.Status);
+                break;
+        }
+
+        if (filter.Pupil is not null)
+        {
+            where.Add("instr(lower(user_login), lower($pupil)) > 0");
+            command.Parameters.AddWithValue("$pupil", filter.Pupil);
+        }
+
+        if (filter.From is { } from)
+        {
+            where.Add("occurred_at >= $from");
+            command.Parameters.AddWithValue("$from", new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds());
+        }
+
+        if (filter.To is { } to)
+        {
+            where.Add("occurred_at < $to");
+            command.Parameters.AddWithValue("$to", new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds());
+        }
+
+        // Most severe first, then newest: a new critical alert goes to the top; a new low one waits below older urgent ones.
+        command.CommandText = $"SELECT {SummaryColumns} FROM alerts {Where(where)} ORDER BY severity DESC, occurred_at DESC, alert_id LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", filter.Limit);
+        return ReadSummaries(command);
+    }
+
+    public Alert? Get(string alertId) => store.Get(alertId);
+
+    public IReadOnlyList<AlertHistoryEntry> History(string alertId)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT at, actor, action, detail FROM alert_history WHERE alert_id = $id ORDER BY at, id";
+        command.Parameters.AddWithValue("$id", alertId);
+        using var reader = command.ExecuteReader();
+        var result = new List<AlertHistoryEntry>();
+        while (reader.Read())
+        {
+            result.Add(new AlertHistoryEntry(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1),
+                reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return result;
+    }
+
+    /// <summary>The pupil's other alerts at the same school, newest first.</summary>
+    public IReadOnlyList<AlertSummary> PupilTimeline(Alert alert, int max = 50)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {SummaryColumns} FROM alerts
+            WHERE user_login = $login AND school_id = $school AND alert_id <> $id
+            ORDER BY occurred_at DESC LIMIT $max
+            """;
+        command.Parameters.AddWithValue("$login", alert.UserLogin);
+        command.Parameters.AddWithValue("$school", alert.SchoolId);
+        command.Parameters.AddWithValue("$id", alert.AlertId);
+        command.Parameters.AddWithValue("$max", max);
+        return ReadSummaries(command);
+    }
+
+    /// <summary>Alerts stored after row <paramref name="afterRow"/> or changed at or after <paramref name="changedSince"/> (ms).</summary>
+    public IReadOnlyList<(long Row, AlertSummary Alert)> Changes(long afterRow, long changedSince)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT rowid, {SummaryColumns} FROM alerts WHERE rowid > $row OR updated_at >= $since ORDER BY rowid LIMIT 1000";
+        command.Parameters.AddWithValue("$row", afterRow);
+        command.Parameters.AddWithValue("$since", changedSince);
+        using var reader = command.ExecuteReader();
+        var result = new List<(long, AlertSummary)>();
+        while (reader.Read())
+        {
+            result.Add((reader.GetInt64(0), ReadSummary(reader, 1)));
+        }
+
+        return result;
+    }
+
+    public (long Row, long Updated) Position()
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(rowid), 0), COALESCE(MAX(updated_at), 0) FROM alerts";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    internal static void AddScope(SqliteCommand command, List<string> where, IReadOnlyList<string>? scope)
+    {
+        if (scope is null)
+        {
+            return;
+        }
+
+        // An empty scope must match nothing, never everything.
+        var names = scope.Select((s, i) => { command.Parameters.AddWithValue($"$scope{i}", s); return $"$scope{i}"; }).ToList();
+        where.Add(names.Count == 0 ? "0" : $"school_id IN ({string.Join(", ", names)})");
+    }
+
+    internal static string Where(List<string> where) => where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where);
+
+    private static List<AlertSummary> ReadSummaries(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var result = new List<AlertSummary>();
+        while (reader.Read())
+        {
+            result.Add(ReadSummary(reader, 0));
+        }
+
+        return result;
+    }
+
+    private static AlertSummary ReadSummary(SqliteDataReader r, int o)
+    {
+        var severity = (Severity)r.GetInt32(o + 7);
+        return new AlertSummary(r.GetString(o), r.GetString(o + 1), r.GetString(o + 2), r.GetString(o + 3),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 4)), r.GetString(o + 5),
+            JsonSerializer.Deserialize<List<string>>(r.GetString(o + 6), Json)!, severity.ToName(), (int)severity,
+            r.GetString(o + 8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 10)));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+using AlertPipeline.Audit;
+using AlertPipeline.Detection.Lists;
+using AlertPipeline.Schools;
+using AlertPipeline.Users;
+using Microsoft.Extensions.Options;
+using static AlertPipeline.ConsoleUi.Pages.Layout;
+
+namespace AlertPipeline.ConsoleUi.Pages;
+
+/// <summary>The DSL's pages: the live queue and an alert's detail with its triage actions.</summary>
+internal static class AlertPages
+{
+    public static IEndpointRouteBuilder MapAlertPages(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/alerts", Queue).RequireAuthorization(ConsolePolicies.PupilData);
+        app.MapGet("/alerts/{id}", Detail).RequireAuthorization(ConsolePolicies.PupilData);
+        return app;
+    }
+
+    private static IResult Queue(HttpContext context, IOptions<TrustOptions> trust)
+    {
+        var user = AlertEndpoints.User(context);
+        var q = context.Request.Query;
+        string V(string name) => E(q[name].FirstOrDefault());
+        var schools = user.SchoolScope ?? [.. trust.Value.Schools.Keys.Order(StringComparer.Ordinal)];
+        string Options(IEnumerable<string> values, string selected, string any) =>
+            $"<option value=\"\">{E(any)}</option>" + string.Concat(values.Select(v =>
+                $"<option value=\"{E(v)}\"{(v == selected ? " selected" : "")}>{E(v.Replace('-', ' '))}</option>"));
+        var status = q["status"].FirstOrDefault() ?? AlertFilter.Open;
+        return Page(context, "Alerts", $"""
+            <div class="toolbar"><h1>Alerts</h1><span id="live" class="live" role="status">Connecting…</span><span id="count" class="muted"></span></div>
+            <form id="filters" class="filters card" method="get" action="/alerts">
+              <label>School <select name="school">{Options(schools, q["school"].FirstOrDefault() ?? "", "All my schools")}</select></label>
+              <label>Severity at least <select name="severity">{Options(["critical", "urgent", "high", "medium", "low"], q["severity"].FirstOrDefault() ?? "", "Any")}</select></label>
+              <label>Category <select name="category">{Options(KeywordSetParser.KnownCategories.Order(StringComparer.Ordinal), q["category"].FirstOrDefault() ?? "", "Any")}</select></label>
+              <label>Status <select name="status">{string.Concat(AlertFilter.Statuses.Select(s => $"<option value=\"{s}\"{(s == status ? " selected" : "")}>{s}</option>"))}</select></label>
+              <label>Pupil login <input name="pupil" value="{V("pupil")}" placeholder="e.g. oak.y9"></label>
+              <label>From <input type="date" name="from" value="{V("from")}"></label>
+              <label>To <input type="date" name="to" value="{V("to")}"></label>
+              <button type="submit">Apply</button>
+            </form>
+            <table id="queue" class="queue">
+              <thead><tr><th>Severity</th><th>Concern</th><th>Pupil</th><th>School</th><th>Source</th><th>When</th><th>Status</th></tr></thead>
+              <tbody></tbody>
+            </table>
+            <p id="empty" class="muted" hidden>No alerts match these filters.</p>
+            """);
+    }
+
+    private static IResult Detail(string id, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)
+    {
+        var user = AlertEndpoints.User(context);
+        var alert = AlertEndpoints.Visible(queries, user, id);
+        if (alert is null)
+        {
+            return Page(context, "Not found", "<section class=\"card narrow\"><h1>No such alert</h1><p>It does not exist, or it belongs to a school you do not look after.</p><p><a href=\"/alerts\">Back to the queue</a></p></section>", StatusCodes.Status404NotFound);
+        }
+
+        audit.Append(user.Name, user.Role, AuditActions.ViewAlert, alert.AlertId, alert.SchoolId);
+        var d = builder.Build(alert);
+        var api = $"/api/v1/alerts/{Uri.EscapeDataString(d.AlertId)}";
+        var resolved = d.Status == Alerts.AlertStatus.Resolved;
+        var body = new StringBuilder();
+        body.Append(CultureInfo.InvariantCulture, $"""
+            <p><a href="/alerts">← Queue</a></p>
+            <div class="toolbar">
+              <h1><span class="badge sev-{E(d.Severity)}">{E(d.Severity)}</span> {E(string.Join(", ", d.Categories).Replace('-', ' '))}</h1>
+              <span class="status {E(d.Status)}" id="status">{E(d.Status)}</span>
+            </div>
+            <div class="grid">
+              <section class="card">
+                <h2>Pupil</h2>
+                <dl class="facts">
+                  <dt>Name</dt><dd id="pupil-name">{(d.Pupil.DisplayName is null ? "<span class=\"muted\">not on the roster</span>" : E(d.Pupil.DisplayName))}</dd>
+                  <dt>Login</dt><dd>{E(d.Pupil.Login)}</dd>
+                  <dt>Year group</dt><dd>{E(d.Pupil.YearGroup ?? "—")}</dd>
+                  <dt>School</dt><dd>{E(d.SchoolName)}</dd>
+                  <dt>Device</dt><dd>{E(d.DeviceId)}</dd>
+                  <dt>When</dt><dd><time datetime="{IsoTime(d.OccurredAt)}">{Time(d.OccurredAt)}</time></dd>
+                  <dt>Source</dt><dd>{E(d.Source)}</dd>
+                  <dt>App</dt><dd>{E(d.App ?? "—")}</dd>
+                  <dt>URL</dt><dd>{E(d.Url ?? "—")}</dd>
+                </dl>
+              </section>
+              <section class="card">
+                <h2>What was seen</h2>
+                <p class="pupil-text" id="pupil-text">{Highlight(d)}</p>
+                <p><strong>Normalised:</strong> <code id="normalised">{E(d.NormalizedText)}</code></p>
+                <p><strong>Why it matched:</strong> <span id="why">{E(d.Why)}</span></p>
+              </section>
+            </div>
+            """);
+        body.Append("<section class=\"card screenshot\"><h2>Screenshot</h2>");
+        if (!d.HasScreenshot)
+        {
+            body.Append("<p class=\"muted\">No screenshot was sent with this event.</p>");
+        }
+        else if (d.Graphic)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"""
+                <p class="graphic-note">This alert is in a category whose screenshots can be distressing, so it is hidden until you choose to see it.</p>
+                <p><button type="button" data-reveal="#shot">Show screenshot</button></p>
+                <img id="shot" hidden alt="Screenshot of the pupil's screen" data-src="{api}/screenshot">
+                """);
+        }
+        else
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<img id=\"shot\" alt=\"Screenshot of the pupil's screen\" src=\"{api}/screenshot\">");
+        }
+
+        body.Append("</section>");
+        body.Append(CultureInfo.InvariantCulture, $"""
+            <div class="grid">
+            <section class="card actions">
+              <h2>Actions</h2>
+              {(resolved ? "<p class=\"muted\">Resolved. You can still add a note.</p>" : $"""
+              <form data-api="{api}/acknowledge" data-reload class="inline"><button type="submit" class="primary" id="acknowledge"{(d.Status == "new" ? "" : " disabled")}>Acknowledge</button><span class="form-error"></span></form>
+              <form data-api="{api}/assign" data-reload class="inline"><label>Assign to (account name) <input name="assignee" required></label><button type="submit">Assign</button><span class="form-error"></span></form>
+              <form data-api="{api}/escalate" data-reload class="inline"><label>Escalate because <input name="reason" required></label><button type="submit" class="danger">Escalate</button><span class="form-error"></span></form>
+              <form data-api="{api}/resolve" data-reload class="stack" id="resolve">
+                <label>Outcome <select name="outcome" required>
+                  <option value="">Choose…</option>
+                  <option value="concern-confirmed">Concern confirmed</option>
+                  <option value="no-further-action">No further action</option>
+                  <option value="false-positive">False positive</option>
+                  <option value="referred">Referred</option>
+                </select></label>
+                <label>External case reference (CPOMS / MyConcern id) <input name="reference"></label>
+                <label>Note <input name="note"></label>
+                <button type="submit" class="primary">Resolve</button><span class="form-error"></span>
+              </form>
+              """)}
+              <form data-api="{api}/notes" data-reload class="stack"><label>Note <textarea name="note" rows="2" required></textarea></label><button type="submit">Add note</button><span class="form-error"></span></form>
+              <p>Export for your safeguarding system: <a href="{api}/export?format=json">JSON</a> · <a href="{api}/export?format=csv">CSV</a></p>
+            </section>
+            <section class="card">
+              <h2>History</h2>
+              <ol class="timeline" id="history">{string.Concat(d.History.Select(h => $"<li><time datetime=\"{IsoTime(h.At)}\">{Time(h.At)}</time> — <strong>{E(h.Action)}</strong> by {E(h.Actor)}{(h.Detail is null ? "" : $" <span class=\"muted\">{E(h.Detail)}</span>")}</li>"))}</ol>
+              <h2>This pupil's earlier alerts</h2>
+              {(d.Timeline.Count == 0 ? "<p class=\"muted\">None.</p>" : $"<ol class=\"timeline\" id=\"timeline\">{string.Concat(d.Timeline.Select(t => $"<li><time datetime=\"{IsoTime(t.OccurredAt)}\">{Time(t.OccurredAt)}</time> <span class=\"badge sev-{E(t.Severity)}\">{E(t.Severity)}</span> <a href=\"/alerts/{Uri.EscapeDataString(t.AlertId)}\">{E(string.Join(", ", t.Categories))}</a> <span class=\"status {E(t.Status)}\">{E(t.Status)}</span></li>"))}</ol>")}
+            </section>
+            </div>
+            """);
+        return Page(context, $"{d.Severity} alert", body.ToString());
+    }
+
+    /// <summary>The pupil's text with each matched span in a &lt;mark&gt;; overlapping spans merge.</summary>
+    internal static string Highlight(AlertDetail d)
+    {
+        var html = new StringBuilder();
+        var cursor = 0;
+        foreach (var span in d.Highlights)
+        {
+            var start = Math.Max(span.Start, cursor);
+            var end = span.Start + span.Length;
+            if (end <= cursor)
+            {
+                continue;
+            }
+
+            html.Append(E(d.Text[cursor..start]));
+            html.Append(CultureInfo.InvariantCulture, $"<mark title=\"{E($"{span.Rule} · {span.Category} · {span.Severity}")}\">{E(d.Text[start..end])}</mark>");
+            cursor = end;
+        }
+
+        html.Append(E(d.Text[cursor..]));
+        return html.ToString();
+    }
+}

@@ -1,0 +1,146 @@
+using System.Text.Json;
+using AlertPipeline.Alerts;
+using Microsoft.Data.Sqlite;
+
+namespace AlertPipeline.ConsoleUi;
+
+internal static class TriageStatus
+{
+    public const string Escalated = "escalated";
+}
+
+/// <summary>How a DSL closed an alert (recorded for the safeguarding file and for per-term false-positive counts).</summary>
+internal static class TriageOutcomes
+{
+    public const string ConcernConfirmed = "concern-confirmed";
+    public const string NoFurtherAction = "no-further-action";
+    public const string FalsePositive = "false-positive";
+    public const string Referred = "referred";
+
+    public static readonly IReadOnlyList<string> All = [ConcernConfirmed, NoFurtherAction, FalsePositive, Referred];
+}
+
+internal enum TriageResultKind
+{
+    Done,
+    NotFound,
+    Invalid,
+    Conflict,
+}
+
+internal sealed record TriageResult(TriageResultKind Kind, string? Error = null)
+{
+    public static readonly TriageResult Done = new(TriageResultKind.Done);
+    public static readonly TriageResult NotFound = new(TriageResultKind.NotFound, "no such alert");
+
+    public static TriageResult Invalid(string error) => new(TriageResultKind.Invalid, error);
+
+    public static TriageResult Conflict(string error) => new(TriageResultKind.Conflict, error);
+}
+
+/// <summary>
+/// The console's triage writes. Deliberately minimal: the responder's Triage feature (escalation deadlines,
+/// webhooks) will implement this interface and replace <see cref="SqliteAlertTriage"/>; the console only needs
+/// these five verbs to change <c>alerts.status</c> and append to <c>alert_history</c>.
+/// </summary>
+internal interface IAlertTriage
+{
+    TriageResult Acknowledge(string alertId, string actor);
+
+    TriageResult Assign(string alertId, string actor, string assignee);
+
+    TriageResult AddNote(string alertId, string actor, string note);
+
+    TriageResult Escalate(string alertId, string actor, string reason);
+
+    TriageResult Resolve(string alertId, string actor, string outcome, string? externalReference, string? note);
+}
+
+internal sealed class SqliteAlertTriage(AlertStore store, TimeProvider clock) : IAlertTriage
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public TriageResult Acknowledge(string alertId, string actor) =>
+        Change(alertId, actor, "acknowledged", null, status => status switch
+        {
+            AlertStatus.New => (AlertStatus.Acknowledged, null),
+            AlertStatus.Resolved => (null, "the alert is already resolved"),
+            _ => (null, $"the alert is already {status}"),
+        });
+
+    public TriageResult Assign(string alertId, string actor, string assignee) =>
+        Change(alertId, actor, "assigned", new { assignee }, status => status == AlertStatus.Resolved
+            ? (null, "the alert is already resolved")
+            : (status == AlertStatus.New ? AlertStatus.Acknowledged : status, null));
+
+    public TriageResult AddNote(string alertId, string actor, string note) =>
+        string.IsNullOrWhiteSpace(note) ? TriageResult.Invalid("a note must not be empty")
+        : Change(alertId, actor, "note", new { note = note.Trim() }, status => (status, null));
+
+    public TriageResult Escalate(string alertId, string actor, string reason) =>
+        string.IsNullOrWhiteSpace(reason) ? TriageResult.Invalid("say why the alert is escalated")
+        : Change(alertId, actor, "escalated", new { reason = reason.Trim() }, status => status == AlertStatus.Resolved
+            ? (null, "the alert is already resolved")
+            : (TriageStatus.Escalated, null));
+
+    public TriageResult Resolve(string alertId, string actor, string outcome, string? externalReference, string? note)
+    {
+        if (!TriageOutcomes.All.Contains(outcome, StringComparer.Ordinal))
+        {
+            return TriageResult.Invalid($"outcome must be one of {string.Join(", ", TriageOutcomes.All)} (was '{outcome}')");
+        }
+
+        var reference = string.IsNullOrWhiteSpace(externalReference) ? null : externalReference.Trim();
+        if (outcome == TriageOutcomes.Referred && reference is null)
+        {
+            return TriageResult.Invalid("a referral needs the external case reference (the CPOMS or MyConcern id)");
+        }
+
+        return Change(alertId, actor, "resolved", new { outcome, reference, note = string.IsNullOrWhiteSpace(note) ? null : note.Trim() },
+            status => status == AlertStatus.Resolved ? (null, "the alert is already resolved") : (AlertStatus.Resolved, null));
+    }
+
+    /// <summary>Reads the status, decides the next one and writes status and history in one transaction.</summary>
+    private TriageResult Change(string alertId, string actor, string action, object? detail, Func<string, (string? Next, string? Error)> decide)
+    {
+        using var connection = store.Database.Open();
+        // IMMEDIATE: two DSLs acknowledging at once are serialised, and the second sees the first's status.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT status FROM alerts WHERE alert_id = $id";
+        read.Parameters.AddWithValue("$id", alertId);
+        if (read.ExecuteScalar() is not string status)
+        {
+            return TriageResult.NotFound;
+        }
+
+        var (next, error) = decide(status);
+        if (next is null)
+        {
+            return TriageResult.Conflict(error!);
+        }
+
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        Execute(connection, transaction, "UPDATE alerts SET status = $status, updated_at = $now WHERE alert_id = $id",
+            ("$status", next), ("$now", now), ("$id", alertId));
+        Execute(connection, transaction, "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $now, $actor, $action, $detail)",
+            ("$id", alertId), ("$now", now), ("$actor", actor), ("$action", action),
+            ("$detail", detail is null ? DBNull.Value : JsonSerializer.Serialize(detail, Json)));
+        transaction.Commit();
+        return TriageResult.Done;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+}

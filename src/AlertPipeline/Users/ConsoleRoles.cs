@@ -1,0 +1,70 @@
+using System.Security.Claims;
+
+namespace AlertPipeline.Users;
+
+/// <summary>
+/// The console's roles. Each is the least a job needs: a DSL sees pupils of their own school(s) only; IT tunes
+/// lists and devices and never sees a pupil; a governor sees anonymised counts; an administrator manages
+/// accounts and sees no alert at all.
+/// </summary>
+internal static class ConsoleRoles
+{
+    public const string Dsl = "dsl";
+    public const string TrustDsl = "trust-dsl";
+    public const string It = "it";
+    public const string Governor = "governor";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Dsl, TrustDsl, It, Governor, Admin];
+
+    /// <summary>Roles that may see pupil identities, text and screenshots.</summary>
+    public static bool SeesPupils(string role) => role is Dsl or TrustDsl;
+}
+
+/// <summary>
+/// The claims a console principal carries, whatever signed it in (a local account today, an OpenID Connect
+/// provider later: see docs/decisions/0006-console-accounts-and-oidc.md). Authorisation reads only these.
+/// </summary>
+internal static class ConsoleClaims
+{
+    public const string UserId = "ap:user";
+    public const string Name = "ap:name";
+    public const string Role = "ap:role";
+    public const string School = "ap:school";
+
+    public static ClaimsIdentity Identity(UserAccount user, string scheme)
+    {
+        var claims = new List<Claim>
+        {
+            new(UserId, user.UserId),
+            new(Name, user.Name),
+            new(Role, user.Role),
+        };
+        claims.AddRange(user.Schools.Select(s => new Claim(School, s)));
+        return new ClaimsIdentity(claims, scheme, Name, Role);
+    }
+}
+
+/// <summary>The signed-in console user as authorisation sees it.</summary>
+internal sealed record ConsoleUser(string UserId, string Name, string Role, IReadOnlyList<string> Schools)
+{
+    public static ConsoleUser? From(ClaimsPrincipal principal)
+    {
+        var id = principal.FindFirst(ConsoleClaims.UserId)?.Value;
+        var role = principal.FindFirst(ConsoleClaims.Role)?.Value;
+        if (id is null || role is null)
+        {
+            return null;
+        }
+
+        return new ConsoleUser(id, principal.FindFirst(ConsoleClaims.Name)?.Value ?? id, role,
+            [.. principal.FindAll(ConsoleClaims.School).Select(c => c.Value)]);
+    }
+
+    public bool SeesPupils => ConsoleRoles.SeesPupils(Role);
+
+    /// <summary>Null: every school (trust-wide). Otherwise the schools whose alerts this user may see.</summary>
+    public IReadOnlyList<string>? SchoolScope => Role == ConsoleRoles.TrustDsl ? null : Schools;
+
+    public bool CanSee(string schoolId) => SeesPupils && (SchoolScope is null || SchoolScope.Contains(schoolId, StringComparer.Ordinal));
+}

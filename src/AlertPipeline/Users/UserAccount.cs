@@ -1,0 +1,22 @@
+namespace AlertPipeline.Users;
+
+/// <summary>A local console account. <see cref="Schools"/> matters for <c>dsl</c> (and is empty for trust-wide roles).</summary>
+internal sealed record UserAccount(
+    string UserId,
+    string Name,
+    string Role,
+    IReadOnlyList<string> Schools,
+    bool Disabled,
+    bool MustChangePassword,
+    int FailedAttempts,
+    DateTimeOffset? LockedUntil,
+    DateTimeOffset CreatedAt);
+
+internal enum SignInOutcome
+{
+    Success,
+    /// <summary>Right password, but it was a one-time password: the user must choose a new one first.</summary>
+    MustChangePassword,
+    Invalid,
+    LockedOut,
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Users;
+
+/// <summary>Console sign-in settings (section <c>Users</c>).</summary>
+internal sealed class UserOptions
+{
+    public const string Section = "Users";
+
+    /// <summary>Failed passwords in a row that lock an account.</summary>
+    public int LockoutThreshold { get; set; } = 5;
+
+    /// <summary>How long a locked account stays locked.</summary>
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A session ends after this long without a request (sliding).</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(8);
+
+    public int MinimumPasswordLength { get; set; } = 12;
+}
+
+internal sealed class UserOptionsValidator : IValidateOptions<UserOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UserOptions options)
+    {
+        var failures = new List<string>();
+        if (options.LockoutThreshold is < 1 or > 100)
+        {
+            failures.Add($"Users:LockoutThreshold must be from 1 to 100 failed attempts (was {options.LockoutThreshold}).");
+        }
+
+        if (options.LockoutDuration <= TimeSpan.Zero)
+        {
+            failures.Add($"Users:LockoutDuration must be a positive duration such as 00:15:00 (was '{options.LockoutDuration}').");
+        }
+
+        if (options.SessionIdleTimeout < TimeSpan.FromMinutes(1) || options.SessionIdleTimeout > TimeSpan.FromDays(1))
+        {
+            failures.Add($"Users:SessionIdleTimeout must be from 00:01:00 to 1.00:00:00 (was '{options.SessionIdleTimeout}').");
+        }
+
+        if (options.MinimumPasswordLength is < 8 or > 128)
+        {
+            failures.Add($"Users:MinimumPasswordLength must be from 8 to 128 (was {options.MinimumPasswordLength}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,87 @@
+using AlertPipeline.Audit;
+using AlertPipeline.Storage;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Users;
+
+/// <summary>The console's authorisation policies. Each names the roles allowed; nothing else grants access.</summary>
+internal static class ConsolePolicies
+{
+    public const string Scheme = "Console";
+
+    /// <summary>Pupil identities, text and screenshots (further limited to the user's schools in each query).</summary>
+    public const string PupilData = "console:pupil-data";
+    public const string Lists = "console:lists";
+    public const string Aggregates = "console:aggregates";
+    public const string Accounts = "console:accounts";
+    public const string AuditReader = "console:audit";
+    public const string SignedIn = "console:signed-in";
+
+    public static readonly IReadOnlyDictionary<string, string[]> Roles = new Dictionary<string, string[]>
+    {
+        [PupilData] = [ConsoleRoles.Dsl, ConsoleRoles.TrustDsl],
+        [Lists] = [ConsoleRoles.It],
+        [Aggregates] = [ConsoleRoles.Governor, ConsoleRoles.TrustDsl],
+        [Accounts] = [ConsoleRoles.Admin],
+        [AuditReader] = [ConsoleRoles.TrustDsl, ConsoleRoles.Admin],
+        [SignedIn] = [.. ConsoleRoles.All],
+    };
+}
+
+internal static class UserServices
+{
+    /// <summary>Accounts and the audit log, for the host and for the CLI (<c>users add</c>).</summary>
+    public static IServiceCollection AddUserAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<UserOptions>().Bind(configuration.GetSection(UserOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UserOptions>, UserOptionsValidator>();
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<AuditLog>();
+        return services;
+    }
+
+    /// <summary>Cookie sign-in for people (device agents keep their API keys), with anti-forgery tokens.</summary>
+    public static IServiceCollection AddConsoleSignIn(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddUserAccounts(configuration);
+        var storage = new StorageOptions();
+        configuration.GetSection(StorageOptions.Section).Bind(storage);
+        // Keys under the data directory, so sessions survive a restart and every process on the same data shares them.
+        services.AddDataProtection()
+            .SetApplicationName("AlertPipeline")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(storage.FullDataDirectory, "keys")));
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = AntiforgeryFilter.HeaderName;
+            o.Cookie.Name = "ap.csrf";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        services.AddAuthentication().AddCookie(ConsolePolicies.Scheme, o =>
+        {
+            o.Cookie.Name = "ap.console";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.SlidingExpiration = true;
+            o.LoginPath = "/sign-in";
+            o.AccessDeniedPath = "/denied";
+            o.Events = new CookieAuthenticationEvents
+            {
+                OnValidatePrincipal = SignInEndpoints.ValidatePrincipalAsync,
+                OnRedirectToLogin = SignInEndpoints.RedirectToSignInAsync,
+                OnRedirectToAccessDenied = SignInEndpoints.DeniedAsync,
+            };
+        });
+        services.AddOptions<CookieAuthenticationOptions>(ConsolePolicies.Scheme)
+            .Configure<IOptions<UserOptions>>((o, users) => o.ExpireTimeSpan = users.Value.SessionIdleTimeout);
+        var authorization = services.AddAuthorizationBuilder();
+        foreach (var (policy, roles) in ConsolePolicies.Roles)
+        {
+            authorization.AddPolicy(policy, p => p.AddAuthenticationSchemes(ConsolePolicies.Scheme).RequireClaim(ConsoleClaims.Role, roles));
+        }
+
+        return services;
+    }
+}
