@@ -55,20 +55,8 @@ internal sealed class AlertStore
                 actor TEXT NOT NULL,
                 action TEXT NOT NULL,
                 detail TEXT);
-            CREATE TABLE IF NOT EXISTS notifications (
-                notification_id TEXT PRIMARY KEY,
-                alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
-                recipient TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                status TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER NOT NULL,
-                last_error TEXT,
-                created_at INTEGER NOT NULL,
-                sent_at INTEGER,
-                UNIQUE (alert_id, recipient, channel));
-            CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_attempt_at);
             """);
+        NotificationSchema.Create(connection);
     }
 
     public SqliteDatabase Database => _database;
@@ -102,8 +90,8 @@ internal sealed class AlertStore
         using var outbox = connection.CreateCommand();
         outbox.Transaction = transaction;
         outbox.CommandText = """
-            INSERT INTO notifications(notification_id, alert_id, recipient, channel, status, next_attempt_at, created_at)
-            VALUES ($nid, $id, $recipient, $channel, 'pending', $at, $at) ON CONFLICT DO NOTHING
+            INSERT INTO notifications(notification_id, alert_id, kind, recipient, channel, status, next_attempt_at, created_at)
+            VALUES ($nid, $id, $kind, $recipient, $channel, 'pending', $next, $at) ON CONFLICT DO NOTHING
             """;
 
         foreach (var (alert, notifications) in alerts)
@@ -146,7 +134,9 @@ internal sealed class AlertStore
                 outbox.Parameters.AddWithValue("$id", alert.AlertId);
                 outbox.Parameters.AddWithValue("$recipient", n.Recipient);
                 outbox.Parameters.AddWithValue("$channel", n.Channel);
+                outbox.Parameters.AddWithValue("$kind", n.Kind);
                 outbox.Parameters.AddWithValue("$at", alert.CreatedAt.ToUnixTimeMilliseconds());
+                outbox.Parameters.AddWithValue("$next", (n.NotBefore ?? alert.CreatedAt).ToUnixTimeMilliseconds());
                 outbox.ExecuteNonQuery();
             }
         }

@@ -17,6 +17,10 @@ internal static class CliApp
           simulate  --url URL --api-key KEY [--rate N] [--duration 30s] [--count N] [--schools N] [--pupils N] [--concerning 0.02] [--seed N]
                     the device-agent simulator alone, against a running host
           alerts list [--data-dir DIR] [--format table|json] [--school ID] [--min-severity LEVEL] [--status STATUS]
+          alerts ack ALERT_ID --by USER [--data-dir DIR]          acknowledge: stops the escalation chain
+          alerts resolve ALERT_ID --by USER --outcome concern-confirmed|no-further-action|false-positive|referred
+                    [--reference CPOMS-123] [--note TEXT] [--data-dir DIR]
+          alerts system [--data-dir DIR]                          open system alerts (e.g. a channel that keeps failing)
           keys add --school ID|* [--device ID] [--label TEXT] [--data-dir DIR]   (prints the new key once)
           keys list [--data-dir DIR]
           keys revoke KEY_ID [--data-dir DIR]

@@ -1,5 +1,6 @@
 using AlertPipeline.Alerts;
 using AlertPipeline.Hosting;
+using AlertPipeline.Notifications;
 using AlertPipeline.Storage;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,7 @@ internal static class CliServices
         services.AddSingleton(TimeProvider.System);
         services.AddStorage(configuration).AddAlerts();
         services.AddSingleton<Ingest.ApiKeys.ApiKeyStore>();
+        services.AddNotifications(configuration, runDispatcher: false);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         // Validate the way a host would on start, so a bad setting is one clear line here too.

@@ -70,13 +70,14 @@ internal static class PipelineHost
             app.MapIngest();
         }
 
-        app.MapGet("/health", (SqliteEventQueue queue, PipelineMetrics metrics) => Results.Json(new
+        app.MapGet("/health", (SqliteEventQueue queue, PipelineMetrics metrics, SystemAlerts systemAlerts) => Results.Json(new
         {
             status = "ok",
             roles = settings.Roles.ToString(),
             backlog = queue.Backlog,
             processed = metrics.EventsProcessed,
             alerts = metrics.AlertsStored,
+            systemAlerts = systemAlerts.OpenCount(),
         }));
         return app;
     }
