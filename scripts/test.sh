@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use, each for a real peer rather than a mock:
 #   wamerican       - English word list for `keywords lint` (terms that hit common words)
 #   python3         - the keyword-list checker (seeds/tools/check_lists.py)
-packages=(wamerican python3)
+#   python3-aiosmtpd - a real SMTP server for the responder tests (Maildir; run with /usr/bin/python3)
+packages=(wamerican python3 python3-aiosmtpd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -15,10 +15,12 @@ namespace AlertPipeline.Digests;
 /// </summary>
 internal sealed class DigestScheduler(AlertStore store, SchoolDirectory schools, DigestReports reports, NotificationSignal signal)
 {
-    /// <summary>On first start, a slot further back than this is taken as the baseline instead of being sent late.</summary>
-    private static readonly TimeSpan FirstRunCatchUp = TimeSpan.FromHours(1);
-
     private static readonly TimeOnly TrustWeeklyAt = new(9, 0);
+
+    private long _lastRunAt = long.MinValue;
+
+    /// <summary>The instant the last completed run looked at: for /health and tests.</summary>
+    public DateTimeOffset? LastRunAt => Interlocked.Read(ref _lastRunAt) is var at && at != long.MinValue ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
 
     /// <summary>Enqueues the digests due at <paramref name="now"/>. Returns how many outbox rows were added.</summary>
     public int RunDue(DateTimeOffset now)
@@ -44,6 +46,7 @@ internal sealed class DigestScheduler(AlertStore store, SchoolDirectory schools,
             signal.Notify();
         }
 
+        Interlocked.Exchange(ref _lastRunAt, now.ToUnixTimeMilliseconds());
         return added;
     }
 
@@ -59,9 +62,11 @@ internal sealed class DigestScheduler(AlertStore store, SchoolDirectory schools,
         }
 
         var added = 0;
-        if (lastEnd is not null || now - slot <= FirstRunCatchUp)
+        // The first run for a school only records where periods start: a new installation (or a newly added school)
+        // sends its first digest at the next slot, not a late one for a period it was not watching.
+        if (lastEnd is { } from)
         {
-            var period = new DigestPeriod(schoolId, lastEnd ?? latestSlot(slot.AddTicks(-1)), slot);
+            var period = new DigestPeriod(schoolId, from, slot);
             foreach (var target in recipients(period))
             {
                 var row = OutboxNotification.For(period.Subject, target, kind, subject: period.Subject);

@@ -18,6 +18,14 @@ internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory
 {
     public const string Escalated = "escalated";
 
+    private long _checks;
+    private long _lastCheckedAt = long.MinValue;
+
+    /// <summary>How many checks have completed, and the instant the last one checked at: for /health and tests.</summary>
+    public long Checks => Interlocked.Read(ref _checks);
+
+    public DateTimeOffset? LastCheckedAt => Interlocked.Read(ref _lastCheckedAt) is var at && at != long.MinValue ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
+
     /// <summary>Records and enqueues every escalation step due at <paramref name="now"/>. Returns the steps taken.</summary>
     public int RunDue(DateTimeOffset now)
     {
@@ -40,6 +48,8 @@ internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory
             signal.Notify();
         }
 
+        Interlocked.Exchange(ref _lastCheckedAt, now.ToUnixTimeMilliseconds());
+        Interlocked.Increment(ref _checks);
         return taken;
     }
 

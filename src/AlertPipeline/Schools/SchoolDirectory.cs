@@ -156,7 +156,8 @@ internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOpti
                 s.Headteacher is null ? null : Contact.From("headteacher", s.Headteacher),
                 SeverityNames.TryParse(s.NotifyAtOnce, out var atOnce) ? atOnce : Notifications.Minimum,
                 SeverityNames.TryParse(s.DigestFrom, out var digest) ? digest : Severity.Low,
-                SeverityNames.TryParse(s.OutOfHoursAtOnce, out var ooh) ? ooh : Severity.Critical,
+                SeverityNames.TryParse(s.OutOfHoursAtOnce, out var ooh) ? ooh
+                    : SeverityNames.TryParse(Trust.OutOfHoursAtOnce, out var trustOoh) ? trustOoh : Severity.Critical,
                 hours,
                 s.Escalation,
                 SchoolHours.ParseTime(s.Digest.DailyAt) ?? new TimeOnly(16, 0),

@@ -77,8 +77,8 @@ internal sealed class SchoolOptions
     /// <summary>Alerts at or above this severity but below <see cref="NotifyAtOnce"/> go into the daily digest.</summary>
     public string DigestFrom { get; set; } = "low";
 
-    /// <summary>Alerts at or above this severity are sent day and night; lower ones wait for school hours.</summary>
-    public string OutOfHoursAtOnce { get; set; } = "critical";
+    /// <summary>Alerts at or above this severity are sent day and night; lower ones wait for school hours. Empty: <c>Trust:OutOfHoursAtOnce</c>.</summary>
+    public string OutOfHoursAtOnce { get; set; } = string.Empty;
 
     /// <summary>IANA time zone of the school's hours and digest times.</summary>
     public string TimeZone { get; set; } = "Europe/London";
@@ -113,6 +113,9 @@ internal sealed class TrustOptions
     /// <summary>The trust DSL is copied, at once, on alerts of every school at or above this severity (<c>none</c>: never).</summary>
     public string CopyFrom { get; set; } = "critical";
 
+    /// <summary>The default for schools that do not set <c>OutOfHoursAtOnce</c>, and for schools not configured.</summary>
+    public string OutOfHoursAtOnce { get; set; } = "critical";
+
     public Dictionary<string, SchoolOptions> Schools { get; set; } = new(StringComparer.Ordinal);
 }
 
@@ -132,6 +135,7 @@ internal sealed class TrustOptionsValidator : IValidateOptions<TrustOptions>
             failures.Add($"Trust:CopyFrom must be one of none, low, medium, high, urgent, critical (was '{options.CopyFrom}').");
         }
 
+        ValidateSeverity("Trust:OutOfHoursAtOnce", options.OutOfHoursAtOnce, allowEmpty: false, failures);
         foreach (var (id, school) in options.Schools)
         {
             var key = $"Trust:Schools:{id}";
@@ -154,7 +158,7 @@ internal sealed class TrustOptionsValidator : IValidateOptions<TrustOptions>
             ValidateContact($"{key}:Headteacher", school.Headteacher, failures);
             ValidateSeverity($"{key}:NotifyAtOnce", school.NotifyAtOnce, allowEmpty: true, failures);
             ValidateSeverity($"{key}:DigestFrom", school.DigestFrom, allowEmpty: false, failures);
-            ValidateSeverity($"{key}:OutOfHoursAtOnce", school.OutOfHoursAtOnce, allowEmpty: false, failures);
+            ValidateSeverity($"{key}:OutOfHoursAtOnce", school.OutOfHoursAtOnce, allowEmpty: true, failures);
             if (SchoolHours.FindTimeZone(school.TimeZone) is null)
             {
                 failures.Add($"{key}:TimeZone is not a known time zone (was '{school.TimeZone}'); use an IANA id such as Europe/London.");
