@@ -27,6 +27,8 @@ internal static class CliApp
           scan      [FILE] [--format text|ndjson] [--source SOURCE] [--lists DIR]
                     one JSON object per input line: {"line","flagged","severity","categories","matches":[{"term","category","severity","start","length"}]}
           bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR]   embedded pipeline throughput and latency
+          bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100]
+                    event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
@@ -53,6 +55,7 @@ internal static class CliApp
                 "keys" => KeysCommand.Run(rest, output),
                 "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "bench-responder" => await ResponderBenchCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

@@ -29,10 +29,12 @@ internal sealed partial class NotificationDispatcher(
             try
             {
                 var due = outbox.Due(BatchSize);
-                foreach (var notification in due)
-                {
-                    await DeliverAsync(notification, stoppingToken).ConfigureAwait(false);
-                }
+                // Sends wait on the network (an SMTP handshake per message, a webhook round trip), so several run at
+                // once; a batch finishes before the next is read, so no row is ever sent by two tasks.
+                await Parallel.ForEachAsync(
+                    due,
+                    new ParallelOptions { MaxDegreeOfParallelism = options.CurrentValue.MaxConcurrentSends, CancellationToken = stoppingToken },
+                    async (notification, ct) => await DeliverAsync(notification, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
                 if (due.Count == BatchSize)
                 {

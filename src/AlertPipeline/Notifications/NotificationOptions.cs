@@ -36,6 +36,9 @@ internal sealed class NotificationOptions
 
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How many notifications are sent at the same time.</summary>
+    public int MaxConcurrentSends { get; set; } = 16;
+
     /// <summary>How often the Quartz escalation job looks for unacknowledged alerts past their deadline.</summary>
     public TimeSpan EscalationCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -94,6 +97,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay)
         {
             failures.Add($"Notifications:RetryBaseDelay must be positive and Notifications:RetryMaxDelay at least as long (were '{options.RetryBaseDelay}', '{options.RetryMaxDelay}').");
+        }
+
+        if (options.MaxConcurrentSends is < 1 or > 64)
+        {
+            failures.Add($"Notifications:MaxConcurrentSends must be between 1 and 64 (was {options.MaxConcurrentSends}).");
         }
 
         if (options.WebhookTimeout <= TimeSpan.Zero)

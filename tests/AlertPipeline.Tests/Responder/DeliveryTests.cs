@@ -5,6 +5,7 @@ using AlertPipeline.Tests.Support;
 namespace AlertPipeline.Tests.Responder;
 
 /// <summary>Notifications through real peers: an SMTP server (aiosmtpd) and an HTTP webhook receiver (Kestrel).</summary>
+[Collection(ResponderCollection.Name)]
 public sealed class DeliveryTests
 {
     // Monday 23 November 2026, 11:00 UK time: school is open.

@@ -6,6 +6,7 @@ using Quartz;
 namespace AlertPipeline.Tests.Responder;
 
 /// <summary>The daily digest and the weekly summary: the Quartz job, a fake clock, and the real SMTP server.</summary>
+[Collection(ResponderCollection.Name)]
 public sealed class DigestTests
 {
     // Monday 23 November 2026, 11:00 UK time.

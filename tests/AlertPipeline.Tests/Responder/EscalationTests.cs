@@ -9,6 +9,7 @@ using Quartz;
 namespace AlertPipeline.Tests.Responder;
 
 /// <summary>The escalation chain end to end: real host, real SMTP server, the Quartz job, and a fake clock.</summary>
+[Collection(ResponderCollection.Name)]
 public sealed class EscalationTests
 {
     // Monday 23 November 2026, 11:00 UK time (GMT): school is open, and the 09:00 weekly summary is long past.

@@ -5,6 +5,7 @@ using AlertPipeline.Tests.Support;
 namespace AlertPipeline.Tests.Responder;
 
 /// <summary><c>alerts ack</c> and <c>alerts resolve</c> against a real alert store written by the real host.</summary>
+[Collection(ResponderCollection.Name)]
 public sealed class TriageCliTests
 {
     [Fact]
