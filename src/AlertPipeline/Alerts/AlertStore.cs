@@ -60,24 +60,12 @@ internal sealed class AlertStore
                 actor TEXT NOT NULL,
                 action TEXT NOT NULL,
                 detail TEXT);
-            CREATE TABLE IF NOT EXISTS notifications (
-                notification_id TEXT PRIMARY KEY,
-                alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
-                recipient TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                status TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER NOT NULL,
-                last_error TEXT,
-                created_at INTEGER NOT NULL,
-                sent_at INTEGER,
-                UNIQUE (alert_id, recipient, channel));
-            CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_attempt_at);
             """);
         EnsureColumn(connection, "alerts", "event_count", "INTEGER NOT NULL DEFAULT 1");
         EnsureColumn(connection, "alerts", "last_event_at", "INTEGER");
         EnsureColumn(connection, "alerts", "group_key", "TEXT");
         EnsureColumn(connection, "alerts", "snippet", "TEXT NOT NULL DEFAULT ''");
+        NotificationSchema.Create(connection);
     }
 
     /// <summary>Adds a column to a store created by an earlier version (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>
@@ -133,8 +121,8 @@ internal sealed class AlertStore
         using var outbox = connection.CreateCommand();
         outbox.Transaction = transaction;
         outbox.CommandText = """
-            INSERT INTO notifications(notification_id, alert_id, recipient, channel, status, next_attempt_at, created_at)
-            VALUES ($nid, $id, $recipient, $channel, 'pending', $at, $at) ON CONFLICT DO NOTHING
+            INSERT INTO notifications(notification_id, alert_id, kind, recipient, channel, status, next_attempt_at, created_at)
+            VALUES ($nid, $id, $kind, $recipient, $channel, 'pending', $next, $at) ON CONFLICT DO NOTHING
             """;
 
         foreach (var (alert, notifications) in alerts)
@@ -240,7 +228,11 @@ internal sealed class AlertStore
             outbox.Parameters.AddWithValue("$id", alertId);
             outbox.Parameters.AddWithValue("$recipient", n.Recipient);
             outbox.Parameters.AddWithValue("$channel", n.Channel);
+            outbox.Parameters.AddWithValue("$kind", n.Kind);
             outbox.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+
+            // Out of school hours a lower-severity notification waits for opening time: scheduled, never dropped.
+            outbox.Parameters.AddWithValue("$next", (n.NotBefore ?? at).ToUnixTimeMilliseconds());
             outbox.ExecuteNonQuery();
         }
     }

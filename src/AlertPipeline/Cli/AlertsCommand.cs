@@ -16,9 +16,18 @@ internal static class AlertsCommand
 
     public static int Run(string[] rest, TextWriter output)
     {
-        if (rest.Length == 0 || rest[0] != "list")
+        switch (rest.Length == 0 ? null : rest[0])
         {
-            throw new CliException("alerts: expected a subcommand: list");
+            case "list":
+                break;
+            case "ack":
+                return TriageCommand.Acknowledge(rest[1..], output);
+            case "resolve":
+                return TriageCommand.Resolve(rest[1..], output);
+            case "system":
+                return TriageCommand.SystemAlerts(rest[1..], output);
+            default:
+                throw new CliException("alerts: expected a subcommand: list, ack, resolve, system");
         }
 
         var args = CliArgs.Parse("alerts list", rest[1..], ["data-dir", "config", "format", "school", "min-severity", "status", "limit"]);

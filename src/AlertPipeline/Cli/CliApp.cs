@@ -21,6 +21,10 @@ internal static class CliApp
                     a console account; prints a one-time password unless one is read from stdin
           users list [--data-dir DIR]
           users disable NAME [--data-dir DIR]
+          alerts ack ALERT_ID --by USER [--data-dir DIR]          acknowledge: stops the escalation chain
+          alerts resolve ALERT_ID --by USER --outcome concern-confirmed|no-further-action|false-positive|referred
+                    [--reference CPOMS-123] [--note TEXT] [--data-dir DIR]
+          alerts system [--data-dir DIR]                          open system alerts (e.g. a channel that keeps failing)
           keys add --school ID|* [--device ID] [--label TEXT] [--data-dir DIR]   (prints the new key once)
           keys list [--data-dir DIR]
           keys revoke KEY_ID [--data-dir DIR]
@@ -37,6 +41,8 @@ internal static class CliApp
           replay    --since TIME|Nd --lists DIR [--data-dir DIR] [--config FILE]
                     re-reads retained events (embedded queue or Kafka) through candidate keyword lists; reports alerts added/removed per category and severity; notifies nobody
           kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
+          bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100]
+                    event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
@@ -68,6 +74,7 @@ internal static class CliApp
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "replay" => await ReplayCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "bench-responder" => await ResponderBenchCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

@@ -1,5 +1,6 @@
 using AlertPipeline.Alerts;
 using AlertPipeline.Hosting;
+using AlertPipeline.Notifications;
 using AlertPipeline.Storage;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,7 @@ internal static class CliServices
         services.AddSingleton<Ingest.ApiKeys.ApiKeyStore>();
         services.AddSingleton<Detection.Lists.KeywordVersionStore>();
         Users.UserServices.AddUserAccounts(services, configuration);
+        services.AddNotifications(configuration, runDispatcher: false);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         // Validate the way a host would on start, so a bad setting is one clear line here too.

@@ -1,3 +1,4 @@
+using AlertPipeline.Triage;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;

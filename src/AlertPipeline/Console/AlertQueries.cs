@@ -1,3 +1,4 @@
+using AlertPipeline.Triage;
 using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;

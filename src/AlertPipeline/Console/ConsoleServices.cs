@@ -1,3 +1,5 @@
+using AlertPipeline.Triage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using AlertPipeline.ConsoleUi.Devices;
 using AlertPipeline.ConsoleUi.Lists;
 using AlertPipeline.ConsoleUi.Pages;
@@ -18,7 +20,7 @@ internal static class ConsoleServices
         services.AddSingleton<Roster>();
         services.AddSingleton<AlertQueries>();
         services.AddSingleton<AlertDetailBuilder>();
-        services.AddSingleton<IAlertTriage, SqliteAlertTriage>();
+        services.TryAddSingleton<IAlertTriage, SqliteAlertTriage>();
         services.AddSingleton<AlertFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertFeed>());
         services.AddSingleton<KeywordSnapshots>();

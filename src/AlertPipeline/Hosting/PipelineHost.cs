@@ -78,7 +78,7 @@ internal static class PipelineHost
         }
 
         app.MapConsole();
-        app.MapGet("/health", (IServiceProvider services, PipelineMetrics metrics) => Results.Json(new
+        app.MapGet("/health", (IServiceProvider services, PipelineMetrics metrics, SystemAlerts systemAlerts) => Results.Json(new
         {
             status = "ok",
             roles = settings.Roles.ToString(),
@@ -86,6 +86,7 @@ internal static class PipelineHost
             backlog = services.GetService<SqliteEventQueue>()?.Backlog, // Kafka's backlog is the group's lag, read with Kafka's tools.
             processed = metrics.EventsProcessed,
             alerts = metrics.AlertsStored,
+            systemAlerts = systemAlerts.OpenCount(),
         }));
         return app;
     }

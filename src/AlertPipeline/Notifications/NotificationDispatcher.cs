@@ -1,38 +1,42 @@
-using AlertPipeline.Alerts;
-using AlertPipeline.Schools;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Notifications;
 
 /// <summary>
-/// Sends what the outbox holds: at once when signalled, otherwise on each poll. A failed send is retried with
-/// exponential back-off (5 s doubling, at most 15 minutes) and survives restarts because the state is in SQLite;
-/// after <see cref="NotificationOptions.MaxAttempts"/> the row is marked failed and logged as an error.
+/// Sends what the outbox holds, on every channel: at once when signalled, otherwise on each poll. A failed send is
+/// retried with exponential back-off (<c>RetryBaseDelay</c> doubling, at most <c>RetryMaxDelay</c>) and survives
+/// restarts because the state is in SQLite. After <see cref="NotificationOptions.MaxAttempts"/>, or at once when
+/// the channel refuses for good (a webhook's 404), the row is marked failed and a system alert is raised.
 /// </summary>
 internal sealed partial class NotificationDispatcher(
     NotificationOutbox outbox,
-    AlertStore alerts,
-    IEmailSender sender,
+    NotificationComposer composer,
+    IEmailSender email,
+    WebhookSender webhooks,
+    SystemAlerts systemAlerts,
     NotificationSignal signal,
     IOptionsMonitor<NotificationOptions> options,
-    IOptionsMonitor<TrustOptions> trust,
     TimeProvider clock,
     ILogger<NotificationDispatcher> logger) : BackgroundService
 {
+    private const int BatchSize = 100;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        LogStarted(sender.Describe());
+        LogStarted(email.Describe());
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var due = outbox.Due(100);
-                foreach (var notification in due)
-                {
-                    await DeliverAsync(notification, stoppingToken).ConfigureAwait(false);
-                }
+                var due = outbox.Due(BatchSize);
+                // Sends wait on the network (an SMTP handshake per message, a webhook round trip), so several run at
+                // once; a batch finishes before the next is read, so no row is ever sent by two tasks.
+                await Parallel.ForEachAsync(
+                    due,
+                    new ParallelOptions { MaxDegreeOfParallelism = options.CurrentValue.MaxConcurrentSends, CancellationToken = stoppingToken },
+                    async (notification, ct) => await DeliverAsync(notification, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
-                if (due.Count == 100)
+                if (due.Count == BatchSize)
                 {
                     continue; // More are waiting: no pause.
                 }
@@ -59,56 +63,75 @@ internal sealed partial class NotificationDispatcher(
         }
     }
 
-    /// <summary>Delivers one notification and records the outcome. Public for tests that drive the outbox step by step.</summary>
+    /// <summary>Delivers one notification and records the outcome. Internal for tests that drive the outbox step by step.</summary>
     internal async Task DeliverAsync(DueNotification notification, CancellationToken cancellationToken)
     {
-        var alert = alerts.Get(notification.AlertId);
-        if (alert is null)
+        var message = composer.Compose(notification);
+        if (message is null)
         {
-            outbox.MarkFailed(notification.NotificationId, "alert not found");
+            GiveUp(notification, null, "what it is about no longer exists");
             return;
         }
 
         try
         {
-            using var message = AlertEmail.Compose(alert, notification.Recipient, options.CurrentValue, trust.CurrentValue);
-            await sender.SendAsync(message, notification.NotificationId, cancellationToken).ConfigureAwait(false);
+            if (notification.Channel == NotificationChannels.Email)
+            {
+                using var mail = NotificationEmail.Compose(message, notification.Recipient, options.CurrentValue.FromAddress);
+                await email.SendAsync(mail, notification.NotificationId, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await webhooks.SendAsync(notification.Recipient, notification.Channel, message, cancellationToken).ConfigureAwait(false);
+            }
+
             outbox.MarkSent(notification.NotificationId);
-            LogSent(alert.AlertId, alert.Severity.ToString(), notification.Recipient);
+            LogSent(notification.Kind, message.AlertId ?? message.SchoolId, notification.Recipient, notification.Channel);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-#pragma warning disable CA1031 // Any failure of a channel means "retry later", never "drop".
+        catch (PermanentDeliveryException ex)
+        {
+            GiveUp(notification, message.SchoolId, ex.Message);
+        }
+#pragma warning disable CA1031 // Any other failure of a channel means "retry later", never "drop".
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             var attempts = notification.Attempts + 1;
             if (attempts >= options.CurrentValue.MaxAttempts)
             {
-                outbox.MarkFailed(notification.NotificationId, ex.Message);
-                LogGaveUp(ex, notification.NotificationId, notification.Recipient, attempts);
+                GiveUp(notification, message.SchoolId, ex.Message);
                 return;
             }
 
-            var delay = TimeSpan.FromSeconds(Math.Min(5 * Math.Pow(2, attempts - 1), 900));
+            var o = options.CurrentValue;
+            var delay = TimeSpan.FromTicks((long)Math.Min(o.RetryBaseDelay.Ticks * Math.Pow(2, attempts - 1), o.RetryMaxDelay.Ticks));
             outbox.MarkRetry(notification.NotificationId, clock.GetUtcNow() + delay, ex.Message);
-            LogRetry(notification.NotificationId, notification.Recipient, attempts, delay, ex.Message);
+            LogRetry(notification.NotificationId, notification.Recipient, notification.Channel, attempts, delay, ex.Message);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Notifications go to {Channel}")]
+    private void GiveUp(DueNotification notification, string? schoolId, string error)
+    {
+        outbox.MarkFailed(notification.NotificationId, error);
+        var raised = systemAlerts.NotificationGaveUp(notification, string.IsNullOrEmpty(schoolId) ? null : schoolId, error);
+        LogGaveUp(notification.NotificationId, notification.Kind, notification.Recipient, notification.Channel, notification.Attempts + 1, error, raised?.Id ?? 0);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notifications: email goes to {Channel}; webhooks by HTTP")]
     private partial void LogStarted(string channel);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Notified {Recipient} of alert {AlertId} ({Severity})")]
-    private partial void LogSent(string alertId, string severity, string recipient);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent {Kind} about {About} to {Recipient} by {Channel}")]
+    private partial void LogSent(string kind, string about, string recipient, string channel);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification {NotificationId} to {Recipient} failed (attempt {Attempts}); retry in {Delay}: {Error}")]
-    private partial void LogRetry(string notificationId, string recipient, int attempts, TimeSpan delay, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification {NotificationId} to {Recipient} by {Channel} failed (attempt {Attempts}); retry in {Delay}: {Error}")]
+    private partial void LogRetry(string notificationId, string recipient, string channel, int attempts, TimeSpan delay, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "SYSTEM ALERT: notification {NotificationId} to {Recipient} failed {Attempts} times and is marked failed")]
-    private partial void LogGaveUp(Exception exception, string notificationId, string recipient, int attempts);
+    [LoggerMessage(Level = LogLevel.Error, Message = "SYSTEM ALERT {SystemAlertId}: {Kind} notification {NotificationId} to {Recipient} by {Channel} failed for good after {Attempts} attempt(s): {Error}")]
+    private partial void LogGaveUp(string notificationId, string kind, string recipient, string channel, int attempts, string error, long systemAlertId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Notification loop failed; retrying")]
     private partial void LogLoopFailed(Exception exception);

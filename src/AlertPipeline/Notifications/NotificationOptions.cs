@@ -9,7 +9,7 @@ internal sealed class NotificationOptions
 {
     public const string Section = "Notifications";
 
-    /// <summary>Alerts at or above this severity notify the DSL at once.</summary>
+    /// <summary>Alerts at or above this severity notify the DSL at once, unless a school sets its own <c>NotifyAtOnce</c>.</summary>
     public string MinimumSeverity { get; set; } = "high";
 
     public string FromAddress { get; set; } = "alertpipeline@localhost";
@@ -17,7 +17,7 @@ internal sealed class NotificationOptions
     /// <summary>Base URL of the console, for the link in each notification.</summary>
     public string ConsoleBaseUrl { get; set; } = "http://127.0.0.1:5080";
 
-    /// <summary>Off by default: a notification says severity, category, school and time, never what the pupil wrote.</summary>
+    /// <summary>Off by default: a notification says severity, category, school and time, never what the pupil wrote. A school may opt in.</summary>
     public bool IncludePupilDetail { get; set; }
 
     /// <summary>Where .eml files go when no SMTP server is configured. Relative to the data directory.</summary>
@@ -28,6 +28,22 @@ internal sealed class NotificationOptions
     public int MaxAttempts { get; set; } = 12;
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The first retry waits this long; each further one twice as long, up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many notifications are sent at the same time.</summary>
+    public int MaxConcurrentSends { get; set; } = 16;
+
+    /// <summary>How often the Quartz escalation job looks for unacknowledged alerts past their deadline.</summary>
+    public TimeSpan EscalationCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the Quartz digest job looks for schools whose digest time has come.</summary>
+    public TimeSpan DigestCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     public Severity Minimum => SeverityNames.TryParse(MinimumSeverity, out var s) ? s : Severity.High;
 }
@@ -76,6 +92,31 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         if (options.MaxAttempts is < 1 or > 1000)
         {
             failures.Add($"Notifications:MaxAttempts must be between 1 and 1000 (was {options.MaxAttempts}).");
+        }
+
+        if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay)
+        {
+            failures.Add($"Notifications:RetryBaseDelay must be positive and Notifications:RetryMaxDelay at least as long (were '{options.RetryBaseDelay}', '{options.RetryMaxDelay}').");
+        }
+
+        if (options.MaxConcurrentSends is < 1 or > 64)
+        {
+            failures.Add($"Notifications:MaxConcurrentSends must be between 1 and 64 (was {options.MaxConcurrentSends}).");
+        }
+
+        if (options.WebhookTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Notifications:WebhookTimeout must be positive (was '{options.WebhookTimeout}').");
+        }
+
+        if (options.EscalationCheckInterval < TimeSpan.FromMilliseconds(10) || options.EscalationCheckInterval > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"Notifications:EscalationCheckInterval must be between 00:00:00.010 and 00:05:00 (was '{options.EscalationCheckInterval}').");
+        }
+
+        if (options.DigestCheckInterval < TimeSpan.FromMilliseconds(10) || options.DigestCheckInterval > TimeSpan.FromMinutes(15))
+        {
+            failures.Add($"Notifications:DigestCheckInterval must be between 00:00:00.010 and 00:15:00 (was '{options.DigestCheckInterval}').");
         }
 
         if (string.IsNullOrWhiteSpace(options.OutboxDirectory))

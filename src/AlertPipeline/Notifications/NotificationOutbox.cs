@@ -1,18 +1,27 @@
 using AlertPipeline.Alerts;
+using Microsoft.Data.Sqlite;
 
 namespace AlertPipeline.Notifications;
 
-internal sealed record DueNotification(string NotificationId, string AlertId, string Recipient, string Channel, int Attempts);
+internal sealed record DueNotification(string NotificationId, string? AlertId, string Recipient, string Channel, int Attempts, string Kind = NotificationKinds.Alert, string? Subject = null);
 
-/// <summary>The outbox rows of <c>alerts.db</c>: what is due, and recording each attempt's result.</summary>
+/// <summary>A row of the outbox as the console and tests see it.</summary>
+internal sealed record OutboxRow(string NotificationId, string? AlertId, string Kind, string Recipient, string Channel, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError);
+
+/// <summary>The outbox rows of <c>alerts.db</c>: what is due, adding rows, and recording each attempt's result.</summary>
 internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
 {
+    public const string Pending = "pending";
+    public const string Sent = "sent";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
     public IReadOnlyList<DueNotification> Due(int max)
     {
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT notification_id, alert_id, recipient, channel, attempts FROM notifications
+            SELECT notification_id, alert_id, recipient, channel, attempts, kind, subject FROM notifications
             WHERE status = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at LIMIT $max
             """;
         command.Parameters.AddWithValue("$now", clock.GetUtcNow().ToUnixTimeMilliseconds());
@@ -21,10 +30,55 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
         var result = new List<DueNotification>();
         while (reader.Read())
         {
-            result.Add(new DueNotification(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4)));
+            result.Add(new DueNotification(
+                reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetInt32(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
 
         return result;
+    }
+
+    /// <summary>Every outbox row, optionally of one alert: for the console, the CLI and tests.</summary>
+    public IReadOnlyList<OutboxRow> List(string? alertId = null)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT notification_id, alert_id, kind, recipient, channel, status, attempts, next_attempt_at, last_error
+            FROM notifications WHERE $alert IS NULL OR alert_id = $alert ORDER BY created_at, notification_id
+            """;
+        command.Parameters.AddWithValue("$alert", (object?)alertId ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var result = new List<OutboxRow>();
+        while (reader.Read())
+        {
+            result.Add(new OutboxRow(
+                reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetString(4), reader.GetString(5), reader.GetInt32(6), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Adds a row unless one with the same key exists. Returns whether it was new.</summary>
+    public static bool Insert(SqliteConnection connection, SqliteTransaction transaction, string? alertId, OutboxNotification n, DateTimeOffset now)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO notifications(notification_id, alert_id, kind, subject, recipient, channel, status, next_attempt_at, created_at)
+            VALUES ($nid, $alert, $kind, $subject, $recipient, $channel, 'pending', $next, $now) ON CONFLICT DO NOTHING
+            """;
+        command.Parameters.AddWithValue("$nid", n.NotificationId);
+        command.Parameters.AddWithValue("$alert", (object?)alertId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$kind", n.Kind);
+        command.Parameters.AddWithValue("$subject", (object?)n.Subject ?? DBNull.Value);
+        command.Parameters.AddWithValue("$recipient", n.Recipient);
+        command.Parameters.AddWithValue("$channel", n.Channel);
+        command.Parameters.AddWithValue("$next", (n.NotBefore ?? now).ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        return command.ExecuteNonQuery() > 0;
     }
 
     public void MarkSent(string notificationId) => Update(

@@ -1,36 +1,75 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using AlertPipeline.Alerts;
 using AlertPipeline.Schools;
-using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Notifications;
 
-/// <summary>A notification to write to the outbox with its alert. The id is derived, so a replay writes the same row.</summary>
-internal sealed record OutboxNotification(string NotificationId, string Recipient, string Channel)
+/// <summary>Outbox channel names. Webhook channels are <see cref="WebhookFormats"/>.</summary>
+internal static class NotificationChannels
 {
-    public static OutboxNotification For(string alertId, string recipient, string channel) => new(
-        "nt_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{alertId}\n{recipient}\n{channel}")))[..20],
-        recipient, channel);
+    public const string Email = "email";
 }
 
-/// <summary>Decides who is told about an alert at once. Pure given the options.</summary>
-internal sealed class NotificationPlanner(IOptionsMonitor<NotificationOptions> notifications, IOptionsMonitor<TrustOptions> trust)
+/// <summary>What an outbox row is about; with alert, recipient and channel it is the row's unique key.</summary>
+internal static class NotificationKinds
 {
-    public const string EmailChannel = "email";
+    public const string Alert = "alert";
+    public const string DailyDigest = "digest-daily";
+    public const string WeeklySummary = "digest-weekly";
+    public const string System = "system";
+
+    public static string Escalation(int step) => "escalation-" + step.ToString(CultureInfo.InvariantCulture);
+
+    public static int? EscalationStep(string kind) =>
+        kind.StartsWith("escalation-", StringComparison.Ordinal) && int.TryParse(kind.AsSpan(11), CultureInfo.InvariantCulture, out var step) ? step : null;
+}
+
+/// <summary>
+/// A notification to write to the outbox. The id is derived from what it is about, so a replay writes the same row.
+/// <see cref="NotBefore"/> holds it until then (out of school hours): scheduled, never dropped.
+/// </summary>
+internal sealed record OutboxNotification(string NotificationId, string Recipient, string Channel, string Kind = NotificationKinds.Alert, DateTimeOffset? NotBefore = null, string? Subject = null)
+{
+    public static OutboxNotification For(string alertId, string recipient, string channel) => new(
+        "nt_" + Hash($"{alertId}\n{recipient}\n{channel}"), recipient, channel);
+
+    public static OutboxNotification For(string about, Target target, string kind, DateTimeOffset? notBefore = null, string? subject = null) => new(
+        kind == NotificationKinds.Alert ? For(about, target.Recipient, target.Channel).NotificationId : "nt_" + Hash($"{about}\n{target.Recipient}\n{target.Channel}\n{kind}"),
+        target.Recipient, target.Channel, kind, notBefore, subject);
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..20];
+}
+
+/// <summary>
+/// Decides who is told about a new alert at once, by the school's rules: the DSL (every channel of theirs) when the
+/// severity is at or above the school's <c>NotifyAtOnce</c>, held until school hours unless it is at or above
+/// <c>OutOfHoursAtOnce</c>; the trust DSL copied from <c>Trust:CopyFrom</c>. Lower severities wait for the digest.
+/// Pure given the options.
+/// </summary>
+internal sealed class NotificationPlanner(SchoolDirectory schools)
+{
+    public const string EmailChannel = NotificationChannels.Email;
 
     public IReadOnlyList<OutboxNotification> Plan(Alert alert)
     {
-        if (alert.Severity < notifications.CurrentValue.Minimum)
+        var school = schools.For(alert.SchoolId);
+        if (alert.Severity < school.NotifyAtOnce)
         {
             return [];
         }
 
-        var t = trust.CurrentValue;
-        var recipient = t.Schools.TryGetValue(alert.SchoolId, out var school) && school.DslEmail.Length > 0
-            ? school.DslEmail
-            : t.DslEmail;
-        return [OutboxNotification.For(alert.AlertId, recipient, EmailChannel)];
+        var sendAt = school.SendAt(alert.Severity, alert.CreatedAt);
+        var notBefore = sendAt > alert.CreatedAt ? sendAt : (DateTimeOffset?)null;
+        var targets = school.Dsl.Targets.ToList();
+        var trustDsl = schools.TrustDsl;
+        if (schools.TrustCopyFrom is { } copy && alert.Severity >= copy && !ReferenceEquals(trustDsl, school.Dsl))
+        {
+            targets.AddRange(trustDsl.Targets);
+        }
+
+        return targets.Distinct().Select(t => OutboxNotification.For(alert.AlertId, t, NotificationKinds.Alert, notBefore)).ToList();
     }
 }
 

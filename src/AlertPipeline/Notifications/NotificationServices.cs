@@ -1,19 +1,36 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using AlertPipeline.Digests;
+using AlertPipeline.Escalation;
 using AlertPipeline.Schools;
+using AlertPipeline.Triage;
 using Microsoft.Extensions.Options;
+using Quartz;
 
 namespace AlertPipeline.Notifications;
 
 internal static class NotificationServices
 {
+    /// <summary>
+    /// The responder: routing, the outbox and its channels, triage, and — when this process runs the respond role —
+    /// the dispatcher and the Quartz escalation and digest jobs.
+    /// </summary>
     public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration, bool runDispatcher)
     {
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
         services.AddOptions<TrustOptions>().Bind(configuration.GetSection(TrustOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TrustOptions>, TrustOptionsValidator>();
+        services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<NotificationPlanner>();
         services.AddSingleton<NotificationSignal>();
         services.AddSingleton<NotificationOutbox>();
+        services.AddSingleton<NotificationComposer>();
+        services.AddSingleton<SystemAlerts>();
+        services.AddSingleton<DigestReports>();
+        services.AddSingleton<DigestScheduler>();
+        services.AddSingleton<EscalationRunner>();
+        services.TryAddSingleton<IAlertTriage, SqliteAlertTriage>();
+        services.AddHttpClient<WebhookSender>();
         services.AddSingleton<OutboxFolderEmailSender>();
         services.AddSingleton<IEmailSender>(sp =>
             sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Smtp.Host.Length > 0
@@ -22,8 +39,36 @@ internal static class NotificationServices
         if (runDispatcher)
         {
             services.AddHostedService<NotificationDispatcher>();
+            services.AddResponderJobs(configuration);
         }
 
         return services;
     }
+
+    /// <summary>
+    /// Quartz, in memory: the jobs' triggers are fixed repeating checks, and everything they act on (open alerts,
+    /// digest periods) is in alerts.db, so there is nothing to persist in a Quartz store. Quartz runs on the
+    /// container's TimeProvider.
+    /// </summary>
+    private static void AddResponderJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new NotificationOptions();
+        configuration.GetSection(NotificationOptions.Section).Bind(options);
+        services.AddQuartz(q =>
+        {
+            q.UseInMemoryStore();
+            q.ScheduleJob<EscalationJob>(
+                t => t.WithIdentity("escalation-check", "responder").StartNow()
+                    .WithSimpleSchedule(s => s.WithInterval(AtLeast(options.EscalationCheckInterval)).RepeatForever()),
+                j => j.WithIdentity(EscalationJob.Key));
+            q.ScheduleJob<DigestJob>(
+                t => t.WithIdentity("digest-check", "responder").StartNow()
+                    .WithSimpleSchedule(s => s.WithInterval(AtLeast(options.DigestCheckInterval)).RepeatForever()),
+                j => j.WithIdentity(DigestJob.Key));
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+    }
+
+    // Bound before validation runs: a bad interval must reach the validator's clear message, not throw in Quartz.
+    private static TimeSpan AtLeast(TimeSpan interval) => interval < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : interval;
 }

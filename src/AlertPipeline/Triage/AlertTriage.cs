@@ -2,7 +2,7 @@ using System.Text.Json;
 using AlertPipeline.Alerts;
 using Microsoft.Data.Sqlite;
 
-namespace AlertPipeline.ConsoleUi;
+namespace AlertPipeline.Triage;
 
 internal static class TriageStatus
 {
@@ -28,20 +28,22 @@ internal enum TriageResultKind
     Conflict,
 }
 
-internal sealed record TriageResult(TriageResultKind Kind, string? Error = null)
+/// <summary>What a triage verb did. <see cref="Status"/> is the alert's status afterwards (or as found, on a conflict).</summary>
+internal sealed record TriageResult(TriageResultKind Kind, string? Error = null, string? Status = null)
 {
-    public static readonly TriageResult Done = new(TriageResultKind.Done);
     public static readonly TriageResult NotFound = new(TriageResultKind.NotFound, "no such alert");
+
+    public static TriageResult Done(string status) => new(TriageResultKind.Done, Status: status);
 
     public static TriageResult Invalid(string error) => new(TriageResultKind.Invalid, error);
 
-    public static TriageResult Conflict(string error) => new(TriageResultKind.Conflict, error);
+    public static TriageResult Conflict(string error, string status) => new(TriageResultKind.Conflict, error, status);
 }
 
 /// <summary>
-/// The console's triage writes. Deliberately minimal: the responder's Triage feature (escalation deadlines,
-/// webhooks) will implement this interface and replace <see cref="SqliteAlertTriage"/>; the console only needs
-/// these five verbs to change <c>alerts.status</c> and append to <c>alert_history</c>.
+/// The five things a DSL does to an alert, for the console and the CLI alike. Each changes <c>alerts.status</c>
+/// and appends to <c>alert_history</c> in one transaction; once an alert is no longer new, pending escalation
+/// notifications are cancelled in that same transaction, so acknowledgement (or any later step) stops the chain.
 /// </summary>
 internal interface IAlertTriage
 {
@@ -118,17 +120,25 @@ internal sealed class SqliteAlertTriage(AlertStore store, TimeProvider clock) : 
         var (next, error) = decide(status);
         if (next is null)
         {
-            return TriageResult.Conflict(error!);
+            return TriageResult.Conflict(error!, status);
         }
 
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         Execute(connection, transaction, "UPDATE alerts SET status = $status, updated_at = $now WHERE alert_id = $id",
             ("$status", next), ("$now", now), ("$id", alertId));
+        if (next != AlertStatus.New)
+        {
+            Execute(connection, transaction,
+                "UPDATE notifications SET status = 'cancelled', last_error = 'alert ' || $status || ' by ' || $actor " +
+                "WHERE alert_id = $id AND status = 'pending' AND kind LIKE 'escalation-%'",
+                ("$status", next), ("$actor", actor), ("$id", alertId));
+        }
+
         Execute(connection, transaction, "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $now, $actor, $action, $detail)",
             ("$id", alertId), ("$now", now), ("$actor", actor), ("$action", action),
             ("$detail", detail is null ? DBNull.Value : JsonSerializer.Serialize(detail, Json)));
         transaction.Commit();
-        return TriageResult.Done;
+        return TriageResult.Done(next);
     }
 
     private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)

@@ -1,0 +1,82 @@
+using System.Globalization;
+using AlertPipeline.Alerts;
+using AlertPipeline.Notifications;
+using AlertPipeline.Triage;
+
+namespace AlertPipeline.Cli;
+
+/// <summary><c>alertpipeline alerts ack|resolve|system</c>: the console's triage actions, from a terminal.</summary>
+internal static class TriageCommand
+{
+    public static int Acknowledge(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("alerts ack", rest, ["data-dir", "config", "by"]);
+        var alertId = SingleAlertId(args);
+        var by = args.Get("by") ?? throw new CliException("alerts ack: --by USER is required (who acknowledges)");
+        return Run(args, output, triage => triage.Acknowledge(alertId, by));
+    }
+
+    public static int Resolve(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("alerts resolve", rest, ["data-dir", "config", "by", "outcome", "reference", "note"]);
+        var alertId = SingleAlertId(args);
+        var by = args.Get("by") ?? throw new CliException("alerts resolve: --by USER is required (who resolves)");
+        var outcome = args.Get("outcome") ?? throw new CliException($"alerts resolve: --outcome is required: one of {string.Join(", ", TriageOutcomes.All)}");
+        return Run(args, output, triage => triage.Resolve(alertId, by, outcome, args.Get("reference"), args.Get("note")));
+    }
+
+    public static int SystemAlerts(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("alerts system", rest, ["data-dir", "config"]);
+        args.NoPositionals();
+        using var services = OpenStore(args, "alerts system");
+        var open = services.GetRequiredService<Notifications.SystemAlerts>().Open();
+        foreach (var a in open)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{a.Id,5}  {a.At:yyyy-MM-dd HH:mm:ss}  {a.Kind}  {a.SchoolId ?? "-"}  {a.AlertId ?? "-"}  {a.Detail}"));
+        }
+
+        output.WriteLine($"{open.Count} open system alert(s)");
+        return 0;
+    }
+
+    private static int Run(CliArgs args, TextWriter output, Func<IAlertTriage, TriageResult> action)
+    {
+        using var services = OpenStore(args, args.Command);
+        var alertId = args.Positionals[0];
+        var by = args.Get("by")!;
+        var result = action(services.GetRequiredService<IAlertTriage>());
+        switch (result.Kind)
+        {
+            case TriageResultKind.Done:
+                output.WriteLine($"{alertId} {result.Status} by {by}");
+                return 0;
+            case TriageResultKind.Conflict:
+                // Asking for what is already so is not an error: two DSLs acknowledging at once both succeed.
+                output.WriteLine($"{alertId} is already {result.Status}; nothing changed");
+                return 0;
+            case TriageResultKind.NotFound:
+                throw new CliException($"{args.Command}: no alert '{alertId}'");
+            default:
+                throw new CliException($"{args.Command}: {result.Error}");
+        }
+    }
+
+    private static ServiceProvider OpenStore(CliArgs args, string command)
+    {
+        var services = CliServices.Create(args);
+        var data = CliServices.DataDirectory(services);
+        if (!File.Exists(Path.Combine(data, "alerts.db")))
+        {
+            services.Dispose();
+            throw new CliException($"{command}: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");
+        }
+
+        _ = services.GetRequiredService<AlertStore>();
+        return services;
+    }
+
+    private static string SingleAlertId(CliArgs args) => args.Positionals.Count == 1
+        ? args.Positionals[0]
+        : throw new CliException($"{args.Command}: expected one ALERT_ID (got {args.Positionals.Count})");
+}

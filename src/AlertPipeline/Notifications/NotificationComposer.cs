@@ -1,0 +1,74 @@
+using System.Globalization;
+using AlertPipeline.Alerts;
+using AlertPipeline.Digests;
+using AlertPipeline.Schools;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Notifications;
+
+/// <summary>
+/// Builds what an outbox row says when it is sent (not when it is planned), so a held notification shows the
+/// school's current name and a digest counts the alerts of its period as stored.
+/// </summary>
+internal sealed class NotificationComposer(
+    AlertStore alerts,
+    SchoolDirectory schools,
+    DigestReports digests,
+    SystemAlerts systemAlerts,
+    IOptionsMonitor<NotificationOptions> options)
+{
+    /// <summary>The message, or null when what it is about no longer exists (the row then fails, visibly).</summary>
+    public NotificationMessage? Compose(DueNotification n)
+    {
+        var consoleUrl = options.CurrentValue.ConsoleBaseUrl;
+        switch (n.Kind)
+        {
+            case NotificationKinds.DailyDigest or NotificationKinds.WeeklySummary:
+                return n.Subject is null ? null : digests.Compose(n.NotificationId, n.Kind, n.Subject, consoleUrl);
+            case NotificationKinds.System:
+                return long.TryParse(n.Subject, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) && systemAlerts.Get(id) is { } system
+                    ? ForSystemAlert(n, system, consoleUrl)
+                    : null;
+        }
+
+        if (n.AlertId is null || alerts.Get(n.AlertId) is not { } alert)
+        {
+            return null;
+        }
+
+        var school = schools.For(alert.SchoolId);
+        Escalation? escalation = null;
+        if (NotificationKinds.EscalationStep(n.Kind) is { } step)
+        {
+            var chain = school.EscalationChain(schools.TrustDsl);
+            var target = new Target(n.Recipient, n.Channel);
+            var role = chain.ElementAtOrDefault(step - 1)?.FirstOrDefault(c => c.Targets.Contains(target))?.Role ?? "the next person in the escalation chain";
+            escalation = new Escalation(step, (school.EscalationDeadline(alert.Severity) ?? TimeSpan.Zero) * step, role);
+        }
+
+        return NotificationMessage.ForAlert(n.NotificationId, n.Kind, alert, school, consoleUrl, escalation);
+    }
+
+    private NotificationMessage ForSystemAlert(DueNotification n, SystemAlert system, string consoleUrl)
+    {
+        var school = system.SchoolId is null ? null : schools.For(system.SchoolId);
+        var facts = new List<(string, string)>
+        {
+            ("Problem", system.Detail),
+            ("School", school?.Name ?? "(trust)"),
+            ("Time", NotificationMessage.LocalTime(system.At, school?.Hours.Zone ?? TimeZoneInfo.Utc)),
+        };
+        if (system.AlertId is not null)
+        {
+            facts.Add(("Alert", system.AlertId));
+        }
+
+        var link = system.AlertId is null ? $"{consoleUrl.TrimEnd('/')}/system-alerts" : $"{consoleUrl.TrimEnd('/')}/alerts/{system.AlertId}";
+        return new NotificationMessage(
+            n.NotificationId, n.Kind, system.AlertId, system.SchoolId ?? string.Empty, school?.Name ?? schools.TrustName, null, [], system.At,
+            "[AlertPipeline] SYSTEM ALERT: a safeguarding notification could not be delivered",
+            "A notification could not be delivered after repeated attempts. Someone may not know about an alert: " +
+            "check the alert in the console and ask IT to fix the channel.",
+            facts, [], link, NotificationMessage.NoPupilDetailFooter);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using AlertPipeline.Alerts;
+using AlertPipeline.Detection;
+using AlertPipeline.Schools;
+
+namespace AlertPipeline.Notifications;
+
+/// <summary>
+/// What a notification says, independent of the channel: email, a Teams or Slack card and the generic JSON webhook
+/// all render this. By default it carries no pupil text or identity (neither email nor chat is a safe place for
+/// it): severity, categories, school, time and a link to the console, where access is controlled and audited.
+/// </summary>
+internal sealed record NotificationMessage(
+    string NotificationId,
+    string Kind,
+    string? AlertId,
+    string SchoolId,
+    string SchoolName,
+    Severity? Severity,
+    IReadOnlyList<string> Categories,
+    DateTimeOffset? OccurredAt,
+    string Title,
+    string Headline,
+    IReadOnlyList<(string Name, string Value)> Facts,
+    IReadOnlyList<string> Lines,
+    string Link,
+    string Footer)
+{
+    public const string NoPupilDetailFooter = "This message deliberately contains no pupil details. Do not forward it outside the safeguarding team.";
+
+    private static readonly TimeZoneInfo UkTime = SchoolHours.FindTimeZone("Europe/London") ?? TimeZoneInfo.Utc;
+
+    /// <summary>An alert, told at once or (with <paramref name="escalation"/>) because nobody acknowledged it in time.</summary>
+    public static NotificationMessage ForAlert(
+        string notificationId, string kind, Alert alert, SchoolPolicy school, string consoleBaseUrl, Escalation? escalation = null)
+    {
+        var severity = alert.Severity.ToName().ToUpperInvariant();
+        var categories = string.Join(", ", alert.Categories);
+        var facts = new List<(string, string)>
+        {
+            ("Severity", severity),
+            ("Categories", categories),
+            ("School", school.Name),
+            ("Time", LocalTime(alert.OccurredAt, school.Hours.Zone)),
+            ("Source", alert.Source),
+            ("Alert", alert.AlertId),
+        };
+        if (school.IncludePupilDetail)
+        {
+            facts.Add(("Pupil", $"{alert.UserLogin} on {alert.DeviceId}"));
+            facts.Add(("Matched", string.Join(", ", alert.Matches.Select(m => m.Text).Distinct())));
+        }
+
+        var title = $"[AlertPipeline] {severity}: {categories} alert at {school.Name}";
+        var headline = $"A {severity} safeguarding alert needs your attention.";
+        if (escalation is not null)
+        {
+            title = $"[AlertPipeline] ESCALATED {severity}: {categories} alert at {school.Name} not acknowledged";
+            headline = $"ESCALATION (step {escalation.Step}): this {severity} alert has not been acknowledged within {Minutes(escalation.Deadline)}. " +
+                       $"You are told as {escalation.Role}. Please make sure someone acts on it now.";
+        }
+
+        return new NotificationMessage(
+            notificationId, kind, alert.AlertId, school.SchoolId, school.Name, alert.Severity, alert.Categories, alert.OccurredAt,
+            title, headline, facts, [], $"{consoleBaseUrl.TrimEnd('/')}/alerts/{alert.AlertId}",
+            school.IncludePupilDetail ? "Pupil details are included by this school's choice. Do not forward this message." : NoPupilDetailFooter);
+    }
+
+    public static string LocalTime(DateTimeOffset at, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTime(at, zone);
+        var label = zone.Id == UkTime.Id ? "UK time" : zone.Id;
+        return string.Create(CultureInfo.InvariantCulture, $"{local:dddd d MMMM yyyy HH:mm} ({label})");
+    }
+
+    /// <summary>The message as plain text: the email body, the Slack fallback text and the JSON webhook's <c>text</c>.</summary>
+    public string ToText()
+    {
+        var text = new System.Text.StringBuilder().AppendLine(Headline).AppendLine();
+        foreach (var (name, value) in Facts)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{name + ":",-12}{value}");
+        }
+
+        if (Lines.Count > 0)
+        {
+            text.AppendLine();
+            foreach (var line in Lines)
+            {
+                text.AppendLine(line);
+            }
+        }
+
+        return text.AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"Open it in the console: {Link}")
+            .AppendLine()
+            .AppendLine(Footer)
+            .ToString();
+    }
+
+    private static string Minutes(TimeSpan span) => span.TotalMinutes >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0} minutes")
+        : string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0} seconds");
+}
+
+/// <summary>Why an escalation notification is sent: which step of the chain, the deadline missed, and the role told.</summary>
+internal sealed record Escalation(int Step, TimeSpan Deadline, string Role);

@@ -1,0 +1,97 @@
+using AlertPipeline.Alerts;
+using AlertPipeline.Schools;
+
+namespace AlertPipeline.Notifications;
+
+/// <summary>An open problem of the pipeline itself that a DSL and IT must see, e.g. a channel that keeps failing.</summary>
+internal sealed record SystemAlert(long Id, DateTimeOffset At, string Kind, string? SchoolId, string? AlertId, string? NotificationId, string Detail, string Status);
+
+/// <summary>
+/// Raises system alerts: a row in <c>system_alerts</c> (the console and <c>/health</c> show open ones), a line in the
+/// alert's history, and a notice to the school DSL and the trust DSL on every target except the one that failed —
+/// so a dead mail server is reported by chat and a dead chat hook by email, instead of failing silently.
+/// </summary>
+internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, NotificationSignal signal, TimeProvider clock)
+{
+    public const string NotificationFailed = "notification-failed";
+
+    /// <summary>Records that a notification failed for good. Idempotent per notification.</summary>
+    public SystemAlert? NotificationGaveUp(DueNotification failed, string? schoolId, string error)
+    {
+        var now = clock.GetUtcNow();
+        var detail = $"{failed.Kind} notification to {failed.Recipient} by {failed.Channel} failed for good after {failed.Attempts + 1} attempt(s): {error}";
+        using var connection = store.Database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO system_alerts(at, kind, school_id, alert_id, notification_id, detail) VALUES ($at, $kind, $school, $alert, $nid, $detail)
+            ON CONFLICT DO NOTHING RETURNING id
+            """;
+        insert.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$kind", NotificationFailed);
+        insert.Parameters.AddWithValue("$school", (object?)schoolId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$alert", (object?)failed.AlertId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$nid", failed.NotificationId);
+        insert.Parameters.AddWithValue("$detail", detail);
+        if (insert.ExecuteScalar() is not long id)
+        {
+            return null; // Raised before (a restart between the two writes): nothing new to say.
+        }
+
+        if (failed.AlertId is not null)
+        {
+            AlertHistory.Add(connection, transaction, failed.AlertId, now, "system", NotificationFailed, detail);
+        }
+
+        // A notice about a notice that failed would loop: system notices that fail are logged and listed only.
+        if (failed.Kind != NotificationKinds.System)
+        {
+            var people = new List<Contact> { schools.TrustDsl };
+            if (schoolId is not null)
+            {
+                people.Add(schools.For(schoolId).Dsl);
+            }
+
+            var failedTarget = new Target(failed.Recipient, failed.Channel);
+            foreach (var target in people.SelectMany(p => p.Targets).Distinct().Where(t => t != failedTarget))
+            {
+                NotificationOutbox.Insert(connection, transaction, null,
+                    OutboxNotification.For(failed.NotificationId, target, NotificationKinds.System, subject: id.ToString(System.Globalization.CultureInfo.InvariantCulture)), now);
+            }
+        }
+
+        transaction.Commit();
+        signal.Notify();
+        return Get(id);
+    }
+
+    public SystemAlert? Get(long id) => Query("WHERE id = $id", ("$id", id)).FirstOrDefault();
+
+    public IReadOnlyList<SystemAlert> Open() => Query("WHERE status = 'open'");
+
+    public long OpenCount() => Open().Count;
+
+    private List<SystemAlert> Query(string where, params (string Name, object Value)[] parameters)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id, at, kind, school_id, alert_id, notification_id, detail, status FROM system_alerts {where} ORDER BY id";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        var result = new List<SystemAlert>();
+        while (reader.Read())
+        {
+            result.Add(new SystemAlert(
+                reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6), reader.GetString(7)));
+        }
+
+        return result;
+    }
+}

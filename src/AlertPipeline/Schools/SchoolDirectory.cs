@@ -1,0 +1,169 @@
+using AlertPipeline.Detection;
+using AlertPipeline.Notifications;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Schools;
+
+/// <summary>One way to reach a person: an email address (channel <c>email</c>) or a webhook URL (<c>webhook:*</c>).</summary>
+internal sealed record Target(string Recipient, string Channel);
+
+/// <summary>A person in a school's routing, with every way to reach them.</summary>
+internal sealed record Contact(string Role, string Name, IReadOnlyList<Target> Targets)
+{
+    public static Contact From(string role, ContactOptions options) => new(role, options.Name, TargetsOf(options.Email, options.Webhooks));
+
+    public static IReadOnlyList<Target> TargetsOf(string email, IEnumerable<WebhookOptions> webhooks)
+    {
+        var targets = new List<Target>();
+        if (email.Length > 0)
+        {
+            targets.Add(new Target(email.Trim(), NotificationChannels.Email));
+        }
+
+        targets.AddRange(webhooks.Select(w => new Target(w.Url, WebhookFormats.Channel(w.Format)!)));
+        return targets;
+    }
+}
+
+/// <summary>Everything the responder needs to know about one school, resolved from configuration.</summary>
+internal sealed record SchoolPolicy(
+    string SchoolId,
+    string Name,
+    Contact Dsl,
+    IReadOnlyList<Contact> Deputies,
+    Contact? Headteacher,
+    Severity NotifyAtOnce,
+    Severity DigestFrom,
+    Severity OutOfHoursAtOnce,
+    SchoolHours Hours,
+    EscalationOptions Escalation,
+    TimeOnly DailyDigestAt,
+    DayOfWeek WeeklyDay,
+    TimeOnly WeeklyAt,
+    bool IncludePupilDetail)
+{
+    /// <summary>
+    /// The people told when an alert is not acknowledged, step by step: deputies, then the headteacher, then the
+    /// trust DSL. Steps with nobody configured are skipped, so the chain always ends with someone.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Contact>> EscalationChain(Contact trustDsl)
+    {
+        var chain = new List<IReadOnlyList<Contact>>();
+        if (Deputies.Count > 0)
+        {
+            chain.Add(Deputies);
+        }
+
+        if (Headteacher is not null)
+        {
+            chain.Add([Headteacher]);
+        }
+
+        if (!ReferenceEquals(trustDsl, Dsl))
+        {
+            chain.Add([trustDsl]);
+        }
+
+        return chain;
+    }
+
+    public TimeSpan? EscalationDeadline(Severity severity) => severity switch
+    {
+        Severity.Critical => Escalation.Critical,
+        Severity.Urgent => Escalation.Urgent,
+        _ => null,
+    };
+
+    /// <summary>When a notification of this severity may be sent, created at <paramref name="at"/>: at once, or when school opens.</summary>
+    public DateTimeOffset SendAt(Severity severity, DateTimeOffset at) =>
+        severity >= OutOfHoursAtOnce ? at : Hours.NextOpening(at);
+}
+
+/// <summary>
+/// Resolves schools' routing from <see cref="TrustOptions"/>. Schools not in configuration get the trust DSL and the
+/// default hours, so an alert from an unknown school still reaches someone.
+/// </summary>
+internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOptionsMonitor<NotificationOptions> notifications)
+{
+    // Resolving parses times and zones; do it once per configuration (reload gives new option instances).
+    private volatile Resolved? _resolved;
+
+    public Contact TrustDsl => Current().TrustDsl;
+
+    public Severity? TrustCopyFrom => Current().CopyFrom;
+
+    public string TrustName => trust.CurrentValue.Name;
+
+    public IReadOnlyCollection<SchoolPolicy> Configured => Current().Schools.Values;
+
+    public SchoolPolicy For(string schoolId)
+    {
+        var resolved = Current();
+        return resolved.Schools.TryGetValue(schoolId, out var school) ? school : resolved.Unknown(schoolId);
+    }
+
+    private Resolved Current()
+    {
+        var t = trust.CurrentValue;
+        var n = notifications.CurrentValue;
+        var resolved = _resolved;
+        if (resolved is not null && ReferenceEquals(resolved.Trust, t) && ReferenceEquals(resolved.Notifications, n))
+        {
+            return resolved;
+        }
+
+        resolved = new Resolved(t, n);
+        _resolved = resolved;
+        return resolved;
+    }
+
+    private sealed class Resolved
+    {
+        public Resolved(TrustOptions trust, NotificationOptions notifications)
+        {
+            Trust = trust;
+            Notifications = notifications;
+            TrustDsl = new Contact("trust DSL", trust.DslName, Contact.TargetsOf(trust.DslEmail, trust.DslWebhooks));
+            CopyFrom = SeverityNames.TryParse(trust.CopyFrom, out var copy) ? copy : null;
+            Schools = trust.Schools.ToDictionary(s => s.Key, s => Resolve(s.Key, s.Value), StringComparer.Ordinal);
+        }
+
+        public TrustOptions Trust { get; }
+
+        public NotificationOptions Notifications { get; }
+
+        public Contact TrustDsl { get; }
+
+        public Severity? CopyFrom { get; }
+
+        public Dictionary<string, SchoolPolicy> Schools { get; }
+
+        public SchoolPolicy Unknown(string schoolId) => Resolve(schoolId, new SchoolOptions());
+
+        private SchoolPolicy Resolve(string id, SchoolOptions s)
+        {
+            var dsl = s.Dsl is not null ? Contact.From("DSL", s.Dsl)
+                : s.DslEmail.Length > 0 ? new Contact("DSL", string.Empty, [new Target(s.DslEmail.Trim(), NotificationChannels.Email)])
+                : TrustDsl;
+            var zone = SchoolHours.FindTimeZone(s.TimeZone) ?? TimeZoneInfo.Utc;
+            var hours = new SchoolHours(zone, SchoolHours.ParseDays(s.Hours.Days) ?? SchoolHours.ParseDays("Mon-Fri")!,
+                SchoolHours.ParseTime(s.Hours.Start) ?? new TimeOnly(8, 0), SchoolHours.ParseTime(s.Hours.End) ?? new TimeOnly(17, 0));
+            return new SchoolPolicy(
+                id,
+                s.Name.Length > 0 ? s.Name : id,
+                dsl,
+                s.Deputies.Select(d => Contact.From("deputy DSL", d)).ToList(),
+                s.Headteacher is null ? null : Contact.From("headteacher", s.Headteacher),
+                SeverityNames.TryParse(s.NotifyAtOnce, out var atOnce) ? atOnce : Notifications.Minimum,
+                SeverityNames.TryParse(s.DigestFrom, out var digest) ? digest : Severity.Low,
+                SeverityNames.TryParse(s.OutOfHoursAtOnce, out var ooh) ? ooh
+                    : SeverityNames.TryParse(Trust.OutOfHoursAtOnce, out var trustOoh) ? trustOoh : Severity.Critical,
+                hours,
+                s.Escalation,
+                SchoolHours.ParseTime(s.Digest.DailyAt) ?? new TimeOnly(16, 0),
+                Enum.TryParse<DayOfWeek>(s.Digest.WeeklyDay, ignoreCase: true, out var day) ? day : DayOfWeek.Monday,
+                SchoolHours.ParseTime(s.Digest.WeeklyAt) ?? new TimeOnly(9, 0),
+                s.IncludePupilDetail ?? Notifications.IncludePupilDetail);
+        }
+    }
+}

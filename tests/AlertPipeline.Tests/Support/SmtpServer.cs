@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace AlertPipeline.Tests.Support;
+
+/// <summary>A message as the SMTP server stored it in its Maildir.</summary>
+internal sealed record ReceivedMail(string File, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    public string Header(string name) => Headers.TryGetValue(name, out var value) ? value : string.Empty;
+
+    public string To => Header("To");
+
+    public string Subject => Header("Subject");
+
+    public string Kind => Header("X-AlertPipeline-Kind");
+
+    public string NotificationId => Header("X-AlertPipeline-Notification");
+
+    public string AlertId => Header("X-AlertPipeline-Alert");
+}
+
+/// <summary>
+/// A real SMTP server: Debian's python3-aiosmtpd, on a loopback port, storing every accepted message in a Maildir.
+/// It can be stopped and started again on the same port to simulate an outage.
+/// </summary>
+internal sealed partial class SmtpServer : IAsyncDisposable
+{
+    private readonly TempDirectory _maildir = new();
+    private Process? _process;
+
+    private SmtpServer(int port)
+    {
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    // A path that does not exist yet: Python's mailbox.Maildir creates tmp/new/cur only when it creates the folder.
+    public string MailDir => Path.Combine(_maildir.Path, "Maildir");
+
+    public static async Task<SmtpServer> StartAsync()
+    {
+        var server = new SmtpServer(FreePort());
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo(Python(), ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", MailDir])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start aiosmtpd");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException(
+                    $"aiosmtpd exited with {_process.ExitCode} (is python3-aiosmtpd installed? scripts/test.sh installs it): {await _process.StandardError.ReadToEndAsync()}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>Kills the server: connections are refused until <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public IReadOnlyList<ReceivedMail> Messages()
+    {
+        var result = new List<ReceivedMail>();
+        foreach (var folder in new[] { "new", "cur" })
+        {
+            var path = Path.Combine(MailDir, folder);
+            if (!Directory.Exists(path))
+            {
+                continue;
+            }
+
+            foreach (var file in Directory.GetFiles(path).Order(StringComparer.Ordinal))
+            {
+                result.Add(Parse(file, File.ReadAllText(file)));
+            }
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _maildir.Dispose();
+    }
+
+    private static ReceivedMail Parse(string file, string raw)
+    {
+        var text = raw.Replace("\r\n", "\n", StringComparison.Ordinal);
+        var split = text.IndexOf("\n\n", StringComparison.Ordinal);
+        var head = split < 0 ? text : text[..split];
+        var body = split < 0 ? string.Empty : text[(split + 2)..];
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in Regex.Replace(head, "\n[ \t]+", " ").Split('\n'))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0)
+            {
+                headers.TryAdd(line[..colon].Trim(), DecodeWords(line[(colon + 1)..].Trim()));
+            }
+        }
+
+        if (headers.TryGetValue("Content-Transfer-Encoding", out var encoding) && encoding.Equals("quoted-printable", StringComparison.OrdinalIgnoreCase))
+        {
+            body = QuotedPrintable(body);
+        }
+
+        return new ReceivedMail(file, headers, body);
+    }
+
+    private static string QuotedPrintable(string text)
+    {
+        var unfolded = text.Replace("=\n", string.Empty, StringComparison.Ordinal);
+        var bytes = new List<byte>();
+        for (var i = 0; i < unfolded.Length; i++)
+        {
+            if (unfolded[i] == '=' && i + 2 < unfolded.Length && Uri.IsHexDigit(unfolded[i + 1]) && Uri.IsHexDigit(unfolded[i + 2]))
+            {
+                bytes.Add(Convert.ToByte(unfolded.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(unfolded[i].ToString()));
+            }
+        }
+
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    /// <summary>Decodes RFC 2047 encoded words (=?utf-8?B?...?= / =?utf-8?Q?...?=), as System.Net.Mail writes subjects.</summary>
+    private static string DecodeWords(string value) => EncodedWord().Replace(value, m =>
+    {
+        var data = m.Groups[2].Value;
+        var bytes = m.Groups[1].Value.Equals("B", StringComparison.OrdinalIgnoreCase)
+            ? Convert.FromBase64String(data)
+            : Encoding.UTF8.GetBytes(QuotedPrintable(data.Replace('_', ' ')));
+        return Encoding.UTF8.GetString(bytes);
+    }).Replace("?= =?", string.Empty, StringComparison.Ordinal);
+
+    [GeneratedRegex(@"=\?[^?]+\?([BbQq])\?([^?]*)\?=")]
+    private static partial Regex EncodedWord();
+
+    private static string Python() => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
