@@ -21,9 +21,9 @@ public sealed class Detector
     [ThreadStatic]
     private static Scratch? t_scratch;
 
-    private readonly AhoCorasick _automaton;
-    private readonly Target[][] _targets;
-    private readonly int[] _patternLength;
+    private readonly PatternSet _patterns;
+    private readonly Lazy<PatternSet> _squeezedPatterns;
+    private readonly Lazy<Regex?[]> _squeezedRegexes;
     private readonly CompiledEntry[] _entries;
     private readonly GroupTerm[] _groupTerms;
     private readonly string[] _groupTermNormalized;
@@ -129,9 +129,14 @@ public sealed class Detector
             .Select(c => new CompiledCombination(c, groupIndex[c.Group]))];
         _entries = [.. entries];
         _regexes = [.. regexes];
-        _targets = [.. targets.Select(t => t.ToArray())];
-        _patternLength = [.. patterns.Select(p => p.Length)];
-        _automaton = AhoCorasick.Build(patterns);
+        _patterns = new PatternSet(patterns, [.. targets.Select(t => t.ToArray())]);
+
+        // Built on first use: only texts with stretched letters ("hooow", "kiiilllll") need them. A regex is
+        // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
+        _squeezedPatterns = new Lazy<PatternSet>(() => _patterns.Squeezed(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _squeezedRegexes = new Lazy<Regex?[]>(
+            () => [.. _regexes.Select(r => GuardedRegex.TryCreate(TextNormalizer.SqueezeRuns(r.Regex.ToString()), out _))],
+            LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public KeywordSet Set { get; }
@@ -139,7 +144,7 @@ public sealed class Detector
     public string Version => Set.Version;
 
     /// <summary>Size of the compiled automaton, for diagnostics ("states × alphabet").</summary>
-    public string AutomatonSummary => $"{_automaton.StateCount} states × {_automaton.AlphabetSize} symbols";
+    public string AutomatonSummary => $"{_patterns.Automaton.StateCount} states × {_patterns.Automaton.AlphabetSize} symbols";
 
     public static Detector Compile(KeywordSet set)
     {
@@ -188,31 +193,46 @@ public sealed class Detector
     {
         var scratch = t_scratch ??= new Scratch();
         scratch.Reset(_groups.Length, _regexes.Length);
-        var primary = scratch.Buffers[0];
+        var primary = scratch.Buffers[Primary];
         TextNormalizer.Normalize(text, primary);
-        ScanVariant(0, primary, text, source, scratch);
+        ScanVariant(Primary, _patterns, primary, text, source, scratch);
         if (primary.HasStretchedLetters)
         {
-            // Rare: "diiiie" / "killlll". Both squeezes are scanned; see TextNormalizer.Squeeze.
-            TextNormalizer.Squeeze(primary, scratch.Buffers[1], keep: 1);
-            ScanVariant(1, scratch.Buffers[1], text, source, scratch);
-            TextNormalizer.Squeeze(primary, scratch.Buffers[2], keep: 2);
-            ScanVariant(2, scratch.Buffers[2], text, source, scratch);
+            // Rare: "hooow tooo schooool", "kiiilllll". Every letter run squeezed to one, matched against
+            // patterns squeezed the same way; see TextNormalizer.SqueezeRuns.
+            TextNormalizer.SqueezeRuns(primary, scratch.Buffers[Squeezed]);
+            ScanVariant(Squeezed, _squeezedPatterns.Value, scratch.Buffers[Squeezed], text, source, scratch);
+        }
+
+        if (primary.SplitPoints.Count > 0)
+        {
+            // Rare: "i w a n t to die" read as "i want to die" as well as "iwant to die".
+            TextNormalizer.Split(primary, scratch.Buffers[SplitVariant]);
+            ScanVariant(SplitVariant, _patterns, scratch.Buffers[SplitVariant], text, source, scratch);
         }
 
         if (_regexes.Length > 0)
         {
-            RunRegexes(primary, text, source, scratch);
+            RunRegexes(Primary, primary, text, source, scratch);
+            if (primary.HasStretchedLetters)
+            {
+                RunRegexes(Squeezed, scratch.Buffers[Squeezed], text, source, scratch);
+            }
+
+            if (primary.SplitPoints.Count > 0)
+            {
+                RunRegexes(SplitVariant, scratch.Buffers[SplitVariant], text, source, scratch);
+            }
         }
 
         return scratch;
     }
 
-    private void ScanVariant(int variant, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
+    private void ScanVariant(int variant, PatternSet patterns, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
     {
         var hits = scratch.Hits;
         hits.Clear();
-        _automaton.Scan(buffer.Text, hits);
+        patterns.Automaton.Scan(buffer.Text, hits);
         if (hits.Count == 0)
         {
             return;
@@ -221,12 +241,16 @@ public sealed class Detector
         var text = buffer.Text;
         var allow = scratch.Allow[variant];
 
+        // In the squeezed variant a match must cover a letter run the pupil stretched, or squeezing would
+        // invent matches in ordinary text ("as" in "ass").
+        var stretched = variant == Squeezed ? buffer.Stretched : null;
+
         // Allow phrases, context groups and regex triggers first: entries are judged against them below.
         for (var h = 0; h < hits.Count; h++)
         {
             var end = hits.End(h);
-            var start = end - _patternLength[hits.Pattern(h)];
-            foreach (var target in _targets[hits.Pattern(h)])
+            var start = end - patterns.Length[hits.Pattern(h)];
+            foreach (var target in patterns.Targets[hits.Pattern(h)])
             {
                 switch (target.Kind)
                 {
@@ -235,15 +259,15 @@ public sealed class Detector
                         break;
                     case TargetKind.Group when StartsWord(text, start) && (target.Prefix || EndsWord(text, end)):
                         var group = _groupOfTerm[target.Index];
-                        if (scratch.GroupTerm[group] < 0)
+                        var termEnd = target.Prefix ? WordEnd(text, end) : end;
+                        if (scratch.GroupTerm[group] < 0 && Covers(stretched, start, termEnd))
                         {
-                            var termEnd = target.Prefix ? WordEnd(text, end) : end;
                             scratch.GroupTerm[group] = target.Index;
                             (scratch.GroupStart[group], scratch.GroupLength[group]) = buffer.ToOriginal(original, start, termEnd - start);
                         }
 
                         break;
-                    case TargetKind.RegexTrigger when variant == 0:
+                    case TargetKind.RegexTrigger when variant == Primary:
                         scratch.RegexTriggered[target.Index] = true;
                         break;
                 }
@@ -253,8 +277,8 @@ public sealed class Detector
         for (var h = 0; h < hits.Count; h++)
         {
             var end = hits.End(h);
-            var start = end - _patternLength[hits.Pattern(h)];
-            foreach (var target in _targets[hits.Pattern(h)])
+            var start = end - patterns.Length[hits.Pattern(h)];
+            foreach (var target in patterns.Targets[hits.Pattern(h)])
             {
                 if (target.Kind != TargetKind.Entry || (_entries[target.Index].Entry.Sources & source) == 0
                     || !StartsWord(text, start) || !(target.Prefix || EndsWord(text, end)))
@@ -263,7 +287,7 @@ public sealed class Detector
                 }
 
                 var matchEnd = target.Prefix ? WordEnd(text, end) : end;
-                if (IsAllowed(allow, start, matchEnd))
+                if (IsAllowed(allow, start, matchEnd) || !Covers(stretched, start, matchEnd))
                 {
                     continue;
                 }
@@ -274,28 +298,40 @@ public sealed class Detector
         }
     }
 
-    private void RunRegexes(NormalizedBuffer primary, string original, SourceKinds source, Scratch scratch)
+    /// <summary>True when there is no stretch requirement, or the span covers a stretched letter.</summary>
+    private static bool Covers(bool[]? stretched, int start, int end) =>
+        stretched is null || stretched.AsSpan(start, end - start).Contains(true);
+
+    /// <summary>
+    /// Runs the list's regex entries on one variant. On the primary text a regex runs only when the automaton
+    /// saw its required literal; the rare variants are short-lived and run every regex (a match in the
+    /// squeezed variant must still cover a stretched letter).
+    /// </summary>
+    private void RunRegexes(int variant, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
     {
+        var stretched = variant == Squeezed ? buffer.Stretched : null;
+        var squeezedRegexes = variant == Squeezed ? _squeezedRegexes.Value : null;
         for (var r = 0; r < _regexes.Length; r++)
         {
             var compiled = _regexes[r];
-            if ((compiled.HasTrigger && !scratch.RegexTriggered[r])
-                || (_entries[compiled.Entry].Entry.Sources & source) == 0)
+            var regex = squeezedRegexes is null ? compiled.Regex : squeezedRegexes[r];
+            if ((variant == Primary && compiled.HasTrigger && !scratch.RegexTriggered[r])
+                || (_entries[compiled.Entry].Entry.Sources & source) == 0 || regex is null)
             {
                 continue;
             }
 
             try
             {
-                foreach (var m in compiled.Regex.EnumerateMatches(primary.Text))
+                foreach (var m in regex.EnumerateMatches(buffer.Text))
                 {
-                    if (m.Length == 0 || IsAllowed(scratch.Allow[0], m.Index, m.Index + m.Length))
+                    if (m.Length == 0 || IsAllowed(scratch.Allow[variant], m.Index, m.Index + m.Length) || !Covers(stretched, m.Index, m.Index + m.Length))
                     {
                         continue;
                     }
 
-                    var (origStart, origLength) = primary.ToOriginal(original, m.Index, m.Length);
-                    scratch.Candidates.Add(new Candidate(compiled.Entry, 0, m.Index, m.Length, origStart, origLength));
+                    var (origStart, origLength) = buffer.ToOriginal(original, m.Index, m.Length);
+                    scratch.Candidates.Add(new Candidate(compiled.Entry, variant, m.Index, m.Length, origStart, origLength));
                 }
             }
             catch (RegexMatchTimeoutException)
@@ -343,6 +379,7 @@ public sealed class Detector
         }
 
         matches.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
+        matches.RemoveAll(m => matches.Exists(longer => IsWithin(m, longer)));
         var categorySeverity = new Dictionary<string, Severity>(StringComparer.Ordinal);
         foreach (var m in matches)
         {
@@ -389,6 +426,14 @@ public sealed class Detector
         };
     }
 
+    /// <summary>
+    /// "want to die" inside "i want to die" (same category, no stronger): one finding, so the explanation
+    /// does not double up. A contained match of another category, or a stronger one, is kept.
+    /// </summary>
+    private static bool IsWithin(TermMatch inner, TermMatch outer) =>
+        outer.Length > inner.Length && outer.Start <= inner.Start && inner.Start + inner.Length <= outer.Start + outer.Length
+        && string.Equals(outer.Category, inner.Category, StringComparison.Ordinal) && inner.Severity <= outer.Severity;
+
     private static string Explain(List<TermMatch> matches, List<CombinationHit> combinations, Severity severity, string rule)
     {
         var builder = new StringBuilder();
@@ -432,6 +477,10 @@ public sealed class Detector
         return false;
     }
 
+    private const int Primary = 0;
+    private const int Squeezed = 1;
+    private const int SplitVariant = 2;
+
     private enum TargetKind : byte
     {
         Entry,
@@ -442,6 +491,49 @@ public sealed class Detector
 
     /// <summary>What an automaton pattern means; one normalised string can serve several entries, groups and allow phrases.</summary>
     private readonly record struct Target(TargetKind Kind, int Index, bool Prefix);
+
+    /// <summary>An automaton over a set of pattern strings, with what each pattern means and its length.</summary>
+    private sealed class PatternSet
+    {
+        public PatternSet(List<string> patterns, Target[][] targets)
+        {
+            Patterns = patterns;
+            Targets = targets;
+            Length = [.. patterns.Select(p => p.Length)];
+            Automaton = AhoCorasick.Build(patterns);
+        }
+
+        public List<string> Patterns { get; }
+
+        public Target[][] Targets { get; }
+
+        public int[] Length { get; }
+
+        public AhoCorasick Automaton { get; }
+
+        /// <summary>The same targets under their squeezed patterns ("kill" → "kil"); patterns that squeeze alike share a row.</summary>
+        public PatternSet Squeezed()
+        {
+            var patterns = new List<string>();
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var targets = new List<List<Target>>();
+            for (var p = 0; p < Patterns.Count; p++)
+            {
+                var squeezed = TextNormalizer.SqueezeRuns(Patterns[p]);
+                if (!index.TryGetValue(squeezed, out var q))
+                {
+                    q = patterns.Count;
+                    index[squeezed] = q;
+                    patterns.Add(squeezed);
+                    targets.Add([]);
+                }
+
+                targets[q].AddRange(Targets[p]);
+            }
+
+            return new PatternSet(patterns, [.. targets.Select(t => t.ToArray())]);
+        }
+    }
 
     private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
 

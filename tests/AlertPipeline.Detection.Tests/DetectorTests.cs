@@ -58,6 +58,56 @@ public sealed class DetectorTests
     }
 
     [Theory]
+    [InlineData("hooow tooo sneaaak aaa knifeee intooo schooool")]
+    [InlineData("how to sneak a knife into schooool")]
+    [InlineData("https://www.google.com/search?q=how+to+sneak+a+knife+into+s+c+h+o+o+l")]
+    [InlineData("h0w t0 sn34k 4 kn1f3 1nt0 sch00l - Google Search - Google Chrome")]
+    public void Scan_StretchedSpacedOrLeetWithRealDoubleLetters_MatchesPhrase(string text)
+    {
+        var detector = Some.Detector(Some.List("weapons", "sneak a knife into school,phrase,critical,,,"));
+        Assert.Equal(Severity.Critical, detector.Scan(text, SourceKinds.Url).Severity);
+    }
+
+    [Fact]
+    public void Scan_WordStretchedInTwoPlaces_Matches()
+    {
+        var match = Assert.Single(Suicide.Scan("gonna kiiilllll myseeelf", SourceKinds.Chat).Matches, m => m.EntryId == "suicide/kill myself");
+        Assert.Equal("kiiilllll myseeelf", match.MatchedText);
+    }
+
+    [Theory]
+    [InlineData("as if, sooo funny")] // "ass" squeezes to "as", but this "as" was not stretched
+    [InlineData("ok sooo the skill is to assess")]
+    public void Scan_SqueezedVariant_NeverMatchesOutsideStretchedRuns(string text) =>
+        Assert.False(Suicide.Scan(text, SourceKinds.Chat).Flagged, text);
+
+    [Fact]
+    public void Scan_SpacedWordAfterOneLetterWord_MatchesBothReadings()
+    {
+        var result = Suicide.Scan("i w a n t to die", SourceKinds.Chat);
+        var match = Assert.Single(result.Matches, m => m.Category == "suicide");
+        Assert.Equal("suicide/i want to die", match.EntryId);
+        Assert.Equal("i w a n t to die", match.MatchedText);
+    }
+
+    [Fact]
+    public void Scan_MatchInsideLongerMatchOfSameCategory_IsReportedOnce()
+    {
+        var detector = Some.Detector(
+            Some.List("suicide", "i want to die,phrase,urgent,,,", "want to die,phrase,urgent,,,"),
+            Some.List("violence", "die,word,low,,,"));
+        var result = detector.Scan("honestly i want to die", SourceKinds.Chat);
+        Assert.Equal(["suicide/i want to die", "violence/die"], result.Matches.Select(m => m.EntryId));
+    }
+
+    [Fact]
+    public void Scan_StrongerMatchInsideWeakerOne_IsKept()
+    {
+        var detector = Some.Detector(Some.List("suicide", "kill myself,phrase,urgent,,,", "kill myself laughing,phrase,low,,,"));
+        Assert.Equal(2, detector.Scan("kill myself laughing", SourceKinds.Chat).Matches.Count);
+    }
+
+    [Theory]
     [InlineData("we need to assess the class")]
     [InlineData("my therapist said")]
     [InlineData("trains to Scunthorpe")]

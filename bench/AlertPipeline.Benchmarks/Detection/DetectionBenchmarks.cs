@@ -114,7 +114,7 @@ public class DetectionBenchmarks
         return hits;
     }
 
-    private static KeywordSet LoadSeeds()
+    internal static KeywordSet LoadSeeds()
     {
         var dir = Environment.GetEnvironmentVariable("ALERTPIPELINE_KEYWORDS") ?? FindSeeds();
         return KeywordSetParser.Parse(Directory.GetFiles(dir, "*.csv").Select(p => new KeywordSourceFile(Path.GetFileName(p), File.ReadAllText(p))));
