@@ -14,6 +14,12 @@ internal static class Program
             return;
         }
 
+        if (args is ["profile", ..])
+        {
+            Detection.QuickProfile.Run();
+            return;
+        }
+
         if (args is ["explain", ..])
         {
             Detection.Explain.Run(args);

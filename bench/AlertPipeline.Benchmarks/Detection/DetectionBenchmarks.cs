@@ -31,6 +31,8 @@ public class DetectionBenchmarks
     [Params("seeds", "generated-5000")]
     public string Lists { get; set; } = "seeds";
 
+    internal Detector Detector => _detector;
+
     public static long CorpusBytes { get; } = PupilText.Events(EventCount).Sum(e => (long)Encoding.UTF8.GetByteCount(e.Text));
 
     [GlobalSetup]

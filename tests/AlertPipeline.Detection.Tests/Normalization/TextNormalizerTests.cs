@@ -164,6 +164,12 @@ public sealed class TextNormalizerTests
     public void Normalize_UrlQueryEscapes_DecodeToCharacters(string text, string expected) =>
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
+    [Theory]
+    [InlineData("k \uD83D i l l", "k ill")]
+    [InlineData("\uDE2D\uD83D", "")]
+    public void Normalize_LoneSurrogates_AreSeparators(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
     [Fact]
     public void Normalize_UrlEscape_MapsMatchBackToWholeEscape()
     {

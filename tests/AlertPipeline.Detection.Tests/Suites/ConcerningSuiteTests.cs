@@ -44,3 +44,27 @@ public sealed class ConcerningSuiteTests
         Assert.True(passes, $"{row}: expected {row.Category} at least {row.MinSeverity?.ToName()}, got {SuiteRunner.Describe(result)}");
     }
 }
+
+/// <summary>The hot path (<see cref="Detector.TryScan"/>, which may skip normalising) agrees with <see cref="Detector.Scan"/> on every suite text.</summary>
+public sealed class TryScanAgreementTests
+{
+    [Fact]
+    public void TryScan_EverySuiteText_AgreesWithScan()
+    {
+        var detector = Support.Some.SeedDetector;
+        var random = new Random(5);
+        var rows = SuiteRow.Load("concerning").Concat(SuiteRow.Load("benign-school")).Concat(SuiteRow.Load("obfuscation")).ToList();
+        var texts = rows.Select(r => (r.Text, r.Source))
+            .Concat(rows.SelectMany(r => Disguises.Of(r.Plain, r.Source, random).Select(d => (d.Text, d.Source))));
+        foreach (var (text, source) in texts)
+        {
+            var full = detector.Scan(text, source);
+            var hot = detector.TryScan(text, source, out var result);
+            Assert.True(full.Flagged == hot, $"'{text}': Scan {full.Flagged}, TryScan {hot}");
+            if (hot)
+            {
+                Assert.Equal(full.Matches.Select(m => (m.EntryId, m.Start, m.Length)), result!.Matches.Select(m => (m.EntryId, m.Start, m.Length)));
+            }
+        }
+    }
+}
