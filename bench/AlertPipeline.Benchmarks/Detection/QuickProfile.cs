@@ -61,6 +61,9 @@ internal static class QuickProfile
                 }
             }
 
+            var bailed = events.Where(e => { hits.Clear(); return !AlertPipeline.Detection.Matching.FusedAsciiScan.TryScan(e.Text, detector.Automaton, hits, null, SourceKinds.Chat, out _); })
+                .SelectMany(e => e.Text.Split(' ')).CountBy(w => w).Where(kv => kv.Value > 100).Select(kv => kv.Key);
+            Console.WriteLine("  words in bailed texts: " + string.Join(" | ", bailed.Take(60)));
             Console.WriteLine($"{lists}: {detector.AutomatonSummary}; fused path {fast} events ({withHits} with hits, {relevantCount} relevant), slow path {events.Length - fast}");
             Console.WriteLine("  relevant patterns: " + string.Join(", ", relevantPatterns.OrderByDescending(kv => kv.Value).Take(15).Select(kv => $"'{kv.Key}' {kv.Value}")));
             Report(lists, "fused only", fastBytes, () =>

@@ -46,6 +46,7 @@ internal sealed class AhoCorasick
             }
 
             CompactState = order;
+            CompactRootStaysOnLetters = Enumerable.Range('a', 26).All(c => table[_symbolOf[c]] == 0);
             CompactFirstOutput = order.Count(state => outputStart[state + 1] == outputStart[state]);
             Compact = new ushort[states << CompactShift];
             for (var state = 0; state < states; state++)
@@ -70,6 +71,13 @@ internal sealed class AhoCorasick
 
     /// <summary>Compact state numbers from this one on end at least one pattern.</summary>
     public int CompactFirstOutput { get; }
+
+    /// <summary>
+    /// No pattern starts with a letter (every list pattern starts with its bounding space), so inside a word
+    /// the walk, once back at the root, stays there until the next separator: the fused scan can stop
+    /// looking letters up until then.
+    /// </summary>
+    public bool CompactRootStaysOnLetters { get; }
 
     /// <summary>Compact state number → state (for <see cref="Report"/>).</summary>
     public int[]? CompactState { get; }
@@ -207,6 +215,12 @@ internal sealed class AhoCorasick
     /// </summary>
     public void ScanPadded(ReadOnlySpan<char> text, HitList hits)
     {
+        if (Compact is not null)
+        {
+            ScanPaddedCompact(text, hits);
+            return;
+        }
+
         var state = Step(0, ' ', 0, hits);
         for (var i = 0; i < text.Length; i++)
         {
@@ -214,6 +228,34 @@ internal sealed class AhoCorasick
         }
 
         Step(state, ' ', text.Length + 1, hits);
+    }
+
+    private void ScanPaddedCompact(ReadOnlySpan<char> text, HitList hits)
+    {
+        ref var table = ref MemoryMarshal.GetArrayDataReference(Compact!);
+        ref var symbolOf = ref MemoryMarshal.GetArrayDataReference(_symbolOf);
+        var shift = CompactShift;
+        var firstOutput = CompactFirstOutput;
+        int state = Unsafe.Add(ref table, _symbolOf[' ']);
+        if (state >= firstOutput)
+        {
+            Report(CompactState![state], 1, hits);
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            state = Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, text[i]));
+            if (state >= firstOutput)
+            {
+                Report(CompactState![state], i + 2, hits);
+            }
+        }
+
+        state = Unsafe.Add(ref table, (state << shift) + _symbolOf[' ']);
+        if (state >= firstOutput)
+        {
+            Report(CompactState![state], text.Length + 2, hits);
+        }
     }
 
     private int Step(int state, char c, int position, HitList hits)

@@ -5,20 +5,23 @@ namespace AlertPipeline.Detection.Matching;
 
 /// <summary>
 /// The hot path for plain text: normalises and walks the automaton in one loop, writing nothing but hits,
-/// for text that is ASCII words, numbers and punctuation. It produces exactly the hits that
-/// <see cref="AhoCorasick.Scan"/> finds in <see cref="Normalization.TextNormalizer"/>'s output, or gives up
-/// (returns false) as soon as the text needs anything the normaliser does beyond lower-casing and collapsing
-/// separators: non-ASCII, a word mixing letters and digits (leet), leet symbols and URL escapes, a letter
-/// three times in a row (stretching), two one-character words in a row (spaced letters). The caller then runs
-/// the full normaliser. See docs/decisions/0004-detection-engine.md.
+/// for text that is ASCII words, numbers, punctuation and symbols that only separate (emoji, "£"). It
+/// produces exactly the hits that <see cref="AhoCorasick.ScanPadded"/> finds in
+/// <see cref="Normalization.TextNormalizer"/>'s output, or gives up (returns false) as soon as the text needs
+/// what only the full normaliser does: other non-ASCII, leet symbols and URL escapes, stretched letters,
+/// spaced-out letters, or a leet word after a digits-only word ("1 w4n7"). Leet digits in a word ("k1ll",
+/// a video id "dQw4w9") are read here with the normaliser's rule: a digit run waits until the next letter
+/// or the end of its word decides it. See docs/decisions/0004-detection-engine.md.
 /// </summary>
 internal static class FusedAsciiScan
 {
+    // Longer digit runs ("1000000000000000000") go to the normaliser rather than a bigger buffer.
+    private const int MaxDigitRun = 32;
+
     /// <summary>
-    /// Scans <c>" " + normalise(text) + " "</c> (see <see cref="AhoCorasick.ScanPadded"/>) into <paramref name="hits"/>;
-    /// false when the text needs the full normaliser (hits are then meaningless). <paramref name="relevant"/>
-    /// is set when some hit's pattern matters for <paramref name="source"/> on its own (<paramref name="relevance"/>
-    /// per pattern; a pattern that is only a context term or an allow phrase cannot make a match by itself).
+    /// Scans <c>" " + normalise(text) + " "</c> into <paramref name="hits"/>; false when the text needs the full
+    /// normaliser (hits are then meaningless). <paramref name="relevant"/> is set when some hit's pattern matters
+    /// for <paramref name="source"/> on its own (<paramref name="relevance"/> per pattern; null: every pattern).
     /// </summary>
     public static bool TryScan(ReadOnlySpan<char> text, AhoCorasick automaton, HitList hits, SourceKinds[]? relevance, SourceKinds source, out bool relevant)
     {
@@ -29,201 +32,116 @@ internal static class FusedAsciiScan
             return false;
         }
 
-        ref var table = ref MemoryMarshal.GetArrayDataReference(compact);
-        ref var symbolOf = ref MemoryMarshal.GetArrayDataReference(automaton.SymbolOf);
-        var shift = automaton.CompactShift;
-        var firstOutput = automaton.CompactFirstOutput;
-        var space = Unsafe.Add(ref symbolOf, ' ');
+        var walk = new Walk(automaton, compact, hits, relevance, source);
 
-        // The padded text starts with a space: every pattern written " word" can start at the first word.
-        var state = 0;
-        var n = 1; // length of the padded normalised text so far
-        state = Unsafe.Add(ref table, space);
-        if (state >= firstOutput)
-        {
-            relevant |= Report(automaton, state, n, hits, relevance, source);
-        }
-
-        // The word being read.
-        var inWord = false;
-        var wordLength = 0;
-        var wordLetters = false;
-        var wordOneChar = true; // every character so far equals the first
-        var first = '\0';
-        var previous = '\0';
-        var repeat = 0;
-        var triple = false;
-        var inDigitRun = false;
-        var digitRunLeetOnly = false;
-
-        // What came before it.
-        var chainMembers = 0; // one-character words in a row, each after one spacing separator
-        var chainLetters = 0;
-        var gapLength = 0;
-        var gapSpacing = false;
-        var wordGapLength = 0;
-        var wordGapSpacing = false;
-
+        // The padded text starts with a space: a pattern written " word" can start at the first word.
+        walk.Step(' ');
         for (var i = 0; i < text.Length; i++)
         {
             int c = text[i];
-            bool letter;
             if ((uint)((c | 0x20) - 'a') <= 'z' - 'a')
             {
-                c |= 0x20;
-                letter = true;
-            }
-            else if ((uint)(c - '0') <= 9)
-            {
-                letter = false;
-            }
-            else
-            {
-                if (c >= 128)
+                if (!walk.InWord)
                 {
+                    walk.StartWord();
+                }
+                else if (walk.DigitRun > 0 && !walk.ResolveDigits(text.Slice(walk.DigitStart, walk.DigitRun), letterFollows: true))
+                {
+                    return false;
+                }
+
+                i = walk.Letters(text, i) - 1;
+                continue;
+            }
+
+            if ((uint)(c - '0') <= 9)
+            {
+                if (!walk.InWord)
+                {
+                    walk.StartWord();
+                }
+
+                if (walk.DigitRun == 0)
+                {
+                    walk.DigitStart = i;
+                }
+
+                if (++walk.DigitRun > MaxDigitRun)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var spaces = 1;
+            var spacing = false;
+            switch (c)
+            {
+                case '\'':
+                    if (walk.InWord && i + 1 < text.Length)
+                    {
+                        var next = text[i + 1];
+                        if (char.IsAsciiLetter(next))
+                        {
+                            continue; // "don't" → "dont": the word goes on
+                        }
+
+                        if (next >= 128 || char.IsAsciiDigit(next))
+                        {
+                            return false;
+                        }
+                    }
+
+                    break;
+                case '$' or '@' or '|':
+                    return false;
+                case '!':
+                    if (i + 1 < text.Length && (char.IsAsciiLetter(text[i + 1]) || text[i + 1] is '$' or '@' or '!' or '|' || text[i + 1] >= 128))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case '%':
+                    if (i + 2 < text.Length && char.IsAsciiHexDigit(text[i + 1]) && char.IsAsciiHexDigit(text[i + 2]))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case ' ' or '.' or '-' or '_' or '*' or '~' or '+':
+                    spacing = true;
+                    break;
+                case >= 128:
                     // An emoji or symbol that folds to separators ("😂", "£") is a gap like any other;
                     // anything that folds to letters, or vanishes, is the normaliser's job.
-                    var spaces = NonAsciiSeparator(text, ref i);
+                    spaces = NonAsciiSeparator(text, ref i);
                     if (spaces == 0)
                     {
                         return false;
                     }
 
-                    if (inWord)
-                    {
-                        if (!EndWord(wordLength, wordLetters, wordOneChar, triple, wordLetters && inDigitRun && digitRunLeetOnly, first, wordGapLength, wordGapSpacing, ref chainMembers, ref chainLetters))
-                        {
-                            return false;
-                        }
-
-                        inWord = false;
-                    }
-
-                    gapLength += spaces;
-                    gapSpacing = true;
-                    continue;
-                }
-
-                switch (c)
-                {
-                    case '\'':
-                        if (inWord && i + 1 < text.Length)
-                        {
-                            var next = text[i + 1];
-                            if (char.IsAsciiLetter(next))
-                            {
-                                continue; // "don't" → "dont": the word goes on
-                            }
-
-                            if (next >= 128 || char.IsAsciiDigit(next))
-                            {
-                                return false;
-                            }
-                        }
-
-                        break;
-                    case '$' or '@' or '|':
-                        return false;
-                    case '!':
-                        if (i + 1 < text.Length && (char.IsAsciiLetter(text[i + 1]) || text[i + 1] is '$' or '@' or '!' or '|' || text[i + 1] >= 128))
-                        {
-                            return false;
-                        }
-
-                        break;
-                    case '%':
-                        if (i + 2 < text.Length && char.IsAsciiHexDigit(text[i + 1]) && char.IsAsciiHexDigit(text[i + 2]))
-                        {
-                            return false;
-                        }
-
-                        break;
-                }
-
-                // A separator.
-                if (inWord)
-                {
-                    if (!EndWord(wordLength, wordLetters, wordOneChar, triple, wordLetters && inDigitRun && digitRunLeetOnly, first, wordGapLength, wordGapSpacing, ref chainMembers, ref chainLetters))
-                    {
-                        return false;
-                    }
-
-                    inWord = false;
-                }
-
-                gapLength++;
-                gapSpacing = c is ' ' or '.' or '-' or '_' or '*' or '~' or '+';
-                continue;
+                    spacing = true;
+                    break;
             }
 
-            if (!inWord)
+            if (walk.InWord && !walk.EndWord(text))
             {
-                if (n > 1)
-                {
-                    state = Unsafe.Add(ref table, (state << shift) + space);
-                    n++;
-                    if (state >= firstOutput)
-                    {
-                        relevant |= Report(automaton, state, n, hits, relevance, source);
-                    }
-                }
-
-                inWord = true;
-                wordLength = 0;
-                wordLetters = false;
-                wordOneChar = true;
-                first = (char)c;
-                previous = '\0';
-                repeat = 0;
-                triple = false;
-                inDigitRun = false;
-                wordGapLength = gapLength;
-                wordGapSpacing = gapSpacing;
-                gapLength = 0;
+                return false;
             }
 
-            if (letter)
-            {
-                if (inDigitRun && digitRunLeetOnly)
-                {
-                    return false; // "5ex", "k1ll": leet digits beside letters are read as letters
-                }
-
-                inDigitRun = false;
-            }
-            else
-            {
-                digitRunLeetOnly = (!inDigitRun || digitRunLeetOnly) && c is '0' or '1' or '3' or '4' or '5' or '7';
-                inDigitRun = true;
-            }
-
-            wordLetters |= letter;
-            wordOneChar &= c == first;
-            repeat = c == previous ? repeat + 1 : 1;
-            triple |= letter && repeat >= 3; // "2000" is a number, not stretching
-            previous = (char)c;
-            wordLength++;
-
-            state = Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, c));
-            n++;
-            if (state >= firstOutput)
-            {
-                relevant |= Report(automaton, state, n, hits, relevance, source);
-            }
+            walk.GapLength += spaces;
+            walk.GapSpacing = spacing;
         }
 
-        if (inWord && !EndWord(wordLength, wordLetters, wordOneChar, triple, wordLetters && inDigitRun && digitRunLeetOnly, first, wordGapLength, wordGapSpacing, ref chainMembers, ref chainLetters))
+        if (walk.InWord && !walk.EndWord(text))
         {
             return false;
         }
 
-        // The closing pad.
-        state = Unsafe.Add(ref table, (state << shift) + space);
-        if (state >= firstOutput)
-        {
-            relevant |= Report(automaton, state, n + 1, hits, relevance, source);
-        }
-
+        walk.Step(' ');
+        relevant = walk.Relevant;
         return true;
     }
 
@@ -253,50 +171,310 @@ internal static class FusedAsciiScan
         return fold.Length;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool Report(AhoCorasick automaton, int state, int end, HitList hits, SourceKinds[]? relevance, SourceKinds source)
+    private static bool IsLeetDigit(char c) => c is '0' or '1' or '3' or '4' or '5' or '7';
+
+    /// <summary>The automaton walk and what the normaliser's rules need to know about the words read so far.</summary>
+    private ref struct Walk
     {
-        var relevant = relevance is null;
-        foreach (var pattern in automaton.OutputsOf(automaton.CompactState![state]))
+        private readonly AhoCorasick _automaton;
+        private readonly ref ushort _table;
+        private readonly ref ushort _symbolOf;
+        private readonly int _shift;
+        private readonly int _firstOutput;
+        private readonly HitList _hits;
+        private readonly SourceKinds[]? _relevance;
+        private readonly SourceKinds _source;
+
+        private int _state;
+        private int _n; // length of the padded normalised text so far
+
+        // The word being read (letters as the normaliser writes them, leet digits read).
+        private int _length;
+        private bool _letters;
+        private bool _leet;
+        private bool _oneChar;
+        private char _first;
+        private char _previous;
+        private int _repeat;
+        private bool _triple;
+        private int _gapLength;
+        private bool _gapSpacing;
+
+        // The words before it.
+        private bool _previousLeet;
+        private bool _previousPendingDigits; // a digits-only word the normaliser would read as letters if this word is leet
+        private int _chainMembers; // one-character words in a row, each after one spacing separator
+        private int _chainLetters;
+
+        public Walk(AhoCorasick automaton, ushort[] compact, HitList hits, SourceKinds[]? relevance, SourceKinds source)
         {
-            hits.Add(pattern, end);
-            relevant |= relevance is not null && (relevance[pattern] & source) != 0;
+            _automaton = automaton;
+            _table = ref MemoryMarshal.GetArrayDataReference(compact);
+            _symbolOf = ref MemoryMarshal.GetArrayDataReference(automaton.SymbolOf);
+            _shift = automaton.CompactShift;
+            _firstOutput = automaton.CompactFirstOutput;
+            _hits = hits;
+            _relevance = relevance;
+            _source = source;
         }
 
-        return relevant;
-    }
+        public bool InWord { get; private set; }
 
-    /// <summary>
-    /// False when the word just read needs the full normaliser: it ends in leet digits ("ex5"), has a letter
-    /// three times in a row other than "www" (stretching), or makes a chain of spaced-run members with two
-    /// letters ("s u", "a b"), which the normaliser might join. Digits and lone letters ("a 9") are fine.
-    /// </summary>
-    private static bool EndWord(int length, bool letters, bool oneChar, bool triple, bool leetEnd, char first, int gapLength, bool gapSpacing,
-        ref int chainMembers, ref int chainLetters)
-    {
-        var www = length == 3 && oneChar && first == 'w';
-        if (leetEnd || (triple && !www))
+        /// <summary>Digits read but not yet stepped: the next letter or the word's end decides how they read.</summary>
+        public int DigitRun { get; set; }
+
+        public int DigitStart { get; set; }
+
+        public int GapLength { get; set; }
+
+        public bool GapSpacing { get; set; }
+
+        public bool Relevant { get; private set; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step(char c)
         {
-            return false;
+            _state = Unsafe.Add(ref _table, (_state << _shift) + Unsafe.Add(ref _symbolOf, c));
+            _n++;
+            if (_state >= _firstOutput)
+            {
+                Report();
+            }
         }
 
-        // TextNormalizer's run members: one letter or digit, or one letter repeated (up to six, not "www").
-        var member = length == 1 || (letters && oneChar && length <= 6 && !www);
-        if (!member)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void StartWord()
         {
-            chainMembers = 0;
-            chainLetters = 0;
+            if (_n > 1)
+            {
+                Step(' ');
+            }
+
+            InWord = true;
+            _length = 0;
+            _letters = false;
+            _leet = false;
+            _oneChar = true;
+            _previous = '\0';
+            _repeat = 0;
+            _triple = false;
+            _gapLength = GapLength;
+            _gapSpacing = GapSpacing;
+            GapLength = 0;
+        }
+
+        /// <summary>
+        /// Steps the run of ASCII letters that starts at <paramref name="i"/> and returns where it ends: the
+        /// hottest loop, on locals so the walk state stays in registers.
+        /// </summary>
+        public int Letters(ReadOnlySpan<char> text, int i)
+        {
+            ref var table = ref _table;
+            ref var symbolOf = ref _symbolOf;
+            var shift = _shift;
+            var firstOutput = _firstOutput;
+            var state = _state;
+            var n = _n;
+            var previous = _previous;
+            var repeat = _repeat;
+            var triple = _triple;
+            var oneChar = _oneChar;
+            var length = _length;
+            if (length == 0)
+            {
+                _first = (char)(text[i] | 0x20);
+            }
+
+            var first = _first;
+            var skipAtRoot = _automaton.CompactRootStaysOnLetters;
+            int c;
+            while (i < text.Length && (uint)(((c = text[i]) | 0x20) - 'a') <= 'z' - 'a')
+            {
+                if (state == 0 && skipAtRoot)
+                {
+                    // Back at the root inside a word, with no pattern starting on a letter: the rest of the
+                    // word only needs counting (stretching, one-letter words), not the table.
+                    do
+                    {
+                        c |= 0x20;
+                        oneChar &= c == first;
+                        repeat = c == previous ? repeat + 1 : 1;
+                        triple |= repeat >= 3;
+                        previous = (char)c;
+                        length++;
+                        n++;
+                        i++;
+                    }
+                    while (i < text.Length && (uint)(((c = text[i]) | 0x20) - 'a') <= 'z' - 'a');
+                    break;
+                }
+
+                c |= 0x20;
+                oneChar &= c == first;
+                repeat = c == previous ? repeat + 1 : 1;
+                triple |= repeat >= 3;
+                previous = (char)c;
+                length++;
+                state = Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, c));
+                n++;
+                i++;
+                if (state >= firstOutput)
+                {
+                    _state = state;
+                    _n = n;
+                    Report();
+                }
+            }
+
+            _state = state;
+            _n = n;
+            _previous = previous;
+            _repeat = repeat;
+            _triple = triple;
+            _oneChar = oneChar;
+            _length = length;
+            _letters = true;
+            return i;
+        }
+
+        /// <summary>
+        /// Steps a finished digit run the way <c>TextNormalizer.LeetWord</c> reads it: leet digits beside letters
+        /// become letters when the run is inside the word or at most four digits (a repeated digit once) at its
+        /// edge; a digits-only word only when the word before was leet. False when the normaliser would also
+        /// rewrite the previous word.
+        /// </summary>
+        public bool ResolveDigits(ReadOnlySpan<char> digits, bool letterFollows)
+        {
+            DigitRun = 0;
+            var allLeet = true;
+            var groups = 0;
+            for (var k = 0; k < digits.Length; k++)
+            {
+                allLeet &= IsLeetDigit(digits[k]);
+                groups += k == 0 || digits[k] != digits[k - 1] ? 1 : 0;
+            }
+
+            var wordHasLetters = _letters || letterFollows;
+            bool map;
+            if (wordHasLetters)
+            {
+                map = allLeet && ((_letters && letterFollows) || groups <= 4);
+                if (map && !_leet)
+                {
+                    _leet = true;
+                    if (_previousPendingDigits)
+                    {
+                        return false; // "1 w4n7": the normaliser reads the "1" as "i" too
+                    }
+                }
+            }
+            else
+            {
+                map = allLeet && groups <= 4 && _previousLeet;
+                _leet = map;
+            }
+
+            foreach (var d in digits)
+            {
+                var c = map ? Normalization.TextNormalizer.LeetLetter(d) : d;
+                if (map)
+                {
+                    _letters = true;
+                }
+
+                Count(c, letter: map);
+                Step(c);
+            }
+
             return true;
         }
 
-        if (chainMembers == 0 || gapLength != 1 || !gapSpacing)
+        /// <summary>
+        /// Ends the word; false when the normaliser would do more than this scan: a letter three times in a row
+        /// other than "www" (stretching), or a chain of spaced-run members with two letters ("s u", "a b").
+        /// </summary>
+        public bool EndWord(ReadOnlySpan<char> text)
         {
-            chainMembers = 0;
-            chainLetters = 0;
+            var pureDigits = !_letters && DigitRun > 0 && _length == 0;
+            var pendingCandidate = false;
+            if (DigitRun > 0)
+            {
+                var digits = text.Slice(DigitStart, DigitRun);
+                if (pureDigits)
+                {
+                    var allLeet = true;
+                    var groups = 0;
+                    for (var k = 0; k < digits.Length; k++)
+                    {
+                        allLeet &= IsLeetDigit(digits[k]);
+                        groups += k == 0 || digits[k] != digits[k - 1] ? 1 : 0;
+                    }
+
+                    pendingCandidate = allLeet && groups <= 4 && !_previousLeet;
+                }
+
+                if (!ResolveDigits(digits, letterFollows: false))
+                {
+                    return false;
+                }
+            }
+
+            InWord = false;
+            var www = _length == 3 && _oneChar && _first == 'w';
+            if (_triple && !www)
+            {
+                return false;
+            }
+
+            _previousLeet = _leet;
+            _previousPendingDigits = pendingCandidate;
+
+            // TextNormalizer's run members: one letter or digit, or one letter repeated (up to six, not "www").
+            var member = _length == 1 || (_letters && _oneChar && _length <= 6 && !www);
+            if (!member)
+            {
+                _chainMembers = 0;
+                _chainLetters = 0;
+                return true;
+            }
+
+            if (_chainMembers == 0 || _gapLength != 1 || !_gapSpacing)
+            {
+                _chainMembers = 0;
+                _chainLetters = 0;
+            }
+
+            _chainMembers++;
+            _chainLetters += char.IsAsciiLetter(_first) ? 1 : 0;
+            return _chainLetters < 2;
         }
 
-        chainMembers++;
-        chainLetters += letters ? 1 : 0;
-        return chainLetters < 2;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Count(char c, bool letter)
+        {
+            if (_length == 0)
+            {
+                _first = c;
+            }
+
+            _oneChar &= c == _first;
+            _repeat = c == _previous ? _repeat + 1 : 1;
+            _triple |= letter && _repeat >= 3; // "2000" is a number, not stretching
+            _previous = c;
+            _length++;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void Report()
+        {
+            var any = _relevance is null;
+            foreach (var pattern in _automaton.OutputsOf(_automaton.CompactState![_state]))
+            {
+                _hits.Add(pattern, _n);
+                any |= _relevance is not null && (_relevance[pattern] & _source) != 0;
+            }
+
+            Relevant |= any;
+        }
     }
 }

@@ -16,7 +16,7 @@ public sealed class FusedAsciiScanTests
     {
         var random = new Random(11);
         string[] pieces = ["a", "b", "ab", "ba", "aab", "aaa", "www", "kill", "me", "i", "u", "x", "1", "5", "2000", " ", " ", " ", "  ",
-            ".", "-", "+", "'", "!", "$", "@", "%20", "%", "?", ",", "\t", "K", "AB", "é", "\u200B", "😂", "£", "€", "🔪"];
+            ".", "-", "+", "'", "!", "$", "@", "%20", "%", "?", ",", "\t", "K", "AB", "é", "\u200B", "😂", "£", "€", "🔪", "4", "07", "1337", "3a", "h4", "'", "9"];
         var accepted = 0;
         for (var round = 0; round < 200; round++)
         {
@@ -70,7 +70,8 @@ public sealed class FusedAsciiScanTests
     [InlineData("How many soldiers died at the Battle of the Somme, 1916?", true)]
     [InlineData("don't tell anyone but i got a 9 in maths", true)]
     [InlineData("https://www.bbc.co.uk/bitesize/guides/z2x", true)]
-    [InlineData("k1ll", false)]
+    [InlineData("k1ll h4735 14th dQw4w9WgXcQ", true)]
+    [InlineData("1 w4n7", false)] // the normaliser reads "1" as "i" because of the leet word after it
     [InlineData("s u i c i d e", false)]
     [InlineData("noooo", false)]
     [InlineData("caf\u00E9", false)]
