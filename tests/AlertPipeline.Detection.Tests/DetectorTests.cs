@@ -221,10 +221,13 @@ public sealed class DetectorTests
         Assert.Equal("nice weather today", result.NormalizedText);
     }
 
-    [Fact]
-    public void TryScan_NoMatch_AllocatesNothing()
+    [Theory]
+    [InlineData("Going to the cinema later with Sam, then revising for the Year 9 maths test (chapter 4).")] // fused path
+    [InlineData("paracetamol for a headache, then the weed killer")] // fused path, hits judged without normalising
+    [InlineData("sooo goood, caf\u00E9 at 4:30 😂 see u l8r")] // full normaliser, squeezed variant
+    [InlineData("i w a n t a n a p")] // full normaliser, split variant
+    public void TryScan_NoMatch_AllocatesNothing(string text)
     {
-        const string text = "Going to the cinema later with Sam, then revising for the Year 9 maths test (chapter 4).";
         Assert.False(Suicide.TryScan(text, SourceKinds.Chat, out _));
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 100; i++)
