@@ -6,5 +6,26 @@ namespace AlertPipeline.Benchmarks;
 // already has a global `Program`, and `typeof(Program)` must mean this assembly.
 internal static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args is ["recall", ..])
+        {
+            Detection.SimulatorRecall.Run(args);
+            return;
+        }
+
+        if (args is ["profile", ..])
+        {
+            Detection.QuickProfile.Run();
+            return;
+        }
+
+        if (args is ["explain", ..])
+        {
+            Detection.Explain.Run(args);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

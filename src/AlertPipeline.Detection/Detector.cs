@@ -21,9 +21,13 @@ public sealed class Detector
     [ThreadStatic]
     private static Scratch? t_scratch;
 
-    private readonly AhoCorasick _automaton;
-    private readonly Target[][] _targets;
-    private readonly int[] _patternLength;
+    private readonly PatternSet _patterns;
+    private readonly Lazy<PatternSet> _squeezedPatterns;
+
+    // Per primary pattern: the sources for which a hit on it can make a match by itself (an entry or a
+    // regex trigger). A text whose hits are only context terms and allow phrases cannot be flagged.
+    private readonly SourceKinds[] _relevance;
+    private readonly Lazy<Regex?[]> _squeezedRegexes;
     private readonly CompiledEntry[] _entries;
     private readonly GroupTerm[] _groupTerms;
     private readonly string[] _groupTermNormalized;
@@ -31,6 +35,9 @@ public sealed class Detector
     private readonly string[] _groups;
     private readonly CompiledCombination[] _combinations;
     private readonly CompiledRegex[] _regexes;
+
+    // A regex with no required literal runs on every text, so every text must be normalised.
+    private readonly bool _regexWithoutTrigger;
 
     private Detector(KeywordSet set)
     {
@@ -46,8 +53,17 @@ public sealed class Detector
         var patternIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var targets = new List<List<Target>>();
 
+        // Patterns are padded with the spaces that bound them (" kill " for a word, " suicid" for a prefix,
+        // " suicide squad" for an allow phrase) and texts are scanned padded (AhoCorasick.ScanPadded), so the
+        // automaton itself enforces word boundaries and reports far fewer hits inside words. Regex literals
+        // match anywhere.
         void AddPattern(string normalized, Target target)
         {
+            if (target.Kind != TargetKind.RegexTrigger && normalized != "\uFFFF")
+            {
+                normalized = " " + normalized + (target.Prefix ? string.Empty : " ");
+            }
+
             if (!patternIndex.TryGetValue(normalized, out var p))
             {
                 p = patterns.Count;
@@ -74,13 +90,16 @@ public sealed class Detector
             {
                 var regex = GuardedRegex.TryCreate(entry.Term, out var problem)
                     ?? throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' {problem}");
-                var literal = RegexPrefilter.RequiredLiteral(entry.Term);
-                if (literal is not null)
+                var sets = RegexPrefilter.RequiredSets(entry.Term) ?? [];
+                for (var k = 0; k < sets.Count; k++)
                 {
-                    AddPattern(literal, new Target(TargetKind.RegexTrigger, regexes.Count, Prefix: false));
+                    foreach (var literal in sets[k])
+                    {
+                        AddPattern(literal, new Target(TargetKind.RegexTrigger, regexes.Count, Prefix: false, Bit: 1 << k));
+                    }
                 }
 
-                regexes.Add(new CompiledRegex(index, regex, literal is not null));
+                regexes.Add(new CompiledRegex(index, regex, sets.Count == 0 ? 0 : (int)((1L << sets.Count) - 1)));
                 entries.Add(new CompiledEntry(entry, entry.Term, requires));
                 continue;
             }
@@ -129,9 +148,21 @@ public sealed class Detector
             .Select(c => new CompiledCombination(c, groupIndex[c.Group]))];
         _entries = [.. entries];
         _regexes = [.. regexes];
-        _targets = [.. targets.Select(t => t.ToArray())];
-        _patternLength = [.. patterns.Select(p => p.Length)];
-        _automaton = AhoCorasick.Build(patterns);
+        _regexWithoutTrigger = _regexes.Any(r => r.RequiredMask == 0);
+        _patterns = new PatternSet(patterns, [.. targets.Select(t => t.ToArray())]);
+        _relevance = [.. _patterns.Targets.Select(ts => ts.Aggregate(SourceKinds.None, (sources, t) => sources | t.Kind switch
+        {
+            TargetKind.Entry => _entries[t.Index].Entry.Sources,
+            TargetKind.RegexTrigger => _entries[_regexes[t.Index].Entry].Entry.Sources,
+            _ => SourceKinds.None,
+        }))];
+
+        // Built on first use: only texts with stretched letters ("hooow", "kiiilllll") need them. A regex is
+        // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
+        _squeezedPatterns = new Lazy<PatternSet>(() => _patterns.Squeezed(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _squeezedRegexes = new Lazy<Regex?[]>(
+            () => [.. _regexes.Select(r => GuardedRegex.TryCreate(TextNormalizer.SqueezeRuns(r.Regex.ToString()), out _))],
+            LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public KeywordSet Set { get; }
@@ -139,7 +170,16 @@ public sealed class Detector
     public string Version => Set.Version;
 
     /// <summary>Size of the compiled automaton, for diagnostics ("states × alphabet").</summary>
-    public string AutomatonSummary => $"{_automaton.StateCount} states × {_automaton.AlphabetSize} symbols";
+    public string AutomatonSummary => $"{_patterns.Automaton.StateCount} states × {_patterns.Automaton.AlphabetSize} symbols";
+
+    /// <summary>The primary automaton, for diagnostics and benchmarks.</summary>
+    internal AhoCorasick Automaton => _patterns.Automaton;
+
+    /// <summary>Per primary pattern, the sources for which a hit on it can make a match by itself; for diagnostics.</summary>
+    internal SourceKinds[] Relevance => _relevance;
+
+    /// <summary>A primary pattern as the automaton holds it (padded with its bounding spaces); for diagnostics.</summary>
+    internal string Pattern(int index) => _patterns.Patterns[index];
 
     public static Detector Compile(KeywordSet set)
     {
@@ -151,7 +191,7 @@ public sealed class Detector
     public DetectionResult Scan(string text, SourceKinds source)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var scratch = Run(text, source);
+        var scratch = Run(text, source, needNormalized: true);
         if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
         {
             return DetectionResult.None(new string(scratch.Buffers[0].Text));
@@ -167,7 +207,7 @@ public sealed class Detector
     public bool TryScan(string text, SourceKinds source, [NotNullWhen(true)] out DetectionResult? result)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var scratch = Run(text, source);
+        var scratch = Run(text, source, needNormalized: false);
         if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
         {
             result = null;
@@ -184,35 +224,132 @@ public sealed class Detector
         return true;
     }
 
-    private Scratch Run(string text, SourceKinds source)
+    private Scratch Run(string text, SourceKinds source, bool needNormalized)
     {
         var scratch = t_scratch ??= new Scratch();
         scratch.Reset(_groups.Length, _regexes.Length);
-        var primary = scratch.Buffers[0];
-        TextNormalizer.Normalize(text, primary);
-        ScanVariant(0, primary, text, source, scratch);
-        if (primary.HasStretchedLetters)
+        var primary = scratch.Buffers[Primary];
+        var hits = scratch.Hits;
+        hits.Clear();
+        if (FusedAsciiScan.TryScan(text, _patterns.Automaton, hits, _relevance, source, out var relevant))
         {
-            // Rare: "diiiie" / "killlll". Both squeezes are scanned; see TextNormalizer.Squeeze.
-            TextNormalizer.Squeeze(primary, scratch.Buffers[1], keep: 1);
-            ScanVariant(1, scratch.Buffers[1], text, source, scratch);
-            TextNormalizer.Squeeze(primary, scratch.Buffers[2], keep: 2);
-            ScanVariant(2, scratch.Buffers[2], text, source, scratch);
+            // Plain ASCII words: the automaton has already seen the normalised text. The normaliser runs
+            // only to judge hits that can make a match (prefix ends, offsets) or for a regex that needs every text.
+            if (!needNormalized && !_regexWithoutTrigger && (!relevant || !CouldMatch(source, scratch)))
+            {
+                return scratch;
+            }
+
+            TextNormalizer.Normalize(text, primary);
+            JudgeHits(Primary, _patterns, primary, text, source, scratch);
+        }
+        else
+        {
+            TextNormalizer.Normalize(text, primary);
+            ScanVariant(Primary, _patterns, primary, text, source, scratch);
+            if (primary.HasStretchedLetters)
+            {
+                // Rare: "hooow tooo schooool", "kiiilllll". Every letter run squeezed to one, matched against
+                // patterns squeezed the same way; see TextNormalizer.SqueezeRuns.
+                TextNormalizer.SqueezeRuns(primary, scratch.Buffers[Squeezed]);
+                ScanVariant(Squeezed, _squeezedPatterns.Value, scratch.Buffers[Squeezed], text, source, scratch);
+            }
+
+            if (primary.SplitPoints.Count > 0)
+            {
+                // Rare: "i w a n t to die" read as "i want to die" as well as "iwant to die".
+                TextNormalizer.Split(primary, scratch.Buffers[SplitVariant]);
+                ScanVariant(SplitVariant, _patterns, scratch.Buffers[SplitVariant], text, source, scratch);
+            }
         }
 
         if (_regexes.Length > 0)
         {
-            RunRegexes(primary, text, source, scratch);
+            RunRegexes(Primary, primary, text, source, scratch);
+            if (primary.HasStretchedLetters)
+            {
+                RunRegexes(Squeezed, scratch.Buffers[Squeezed], text, source, scratch);
+            }
+
+            if (primary.SplitPoints.Count > 0)
+            {
+                RunRegexes(SplitVariant, scratch.Buffers[SplitVariant], text, source, scratch);
+            }
         }
 
         return scratch;
     }
 
-    private void ScanVariant(int variant, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
+    /// <summary>
+    /// Judges the fused scan's hits without the normalised text (their positions are in the same
+    /// coordinates): could any of them become a match? An entry for this source counts unless its required
+    /// group was not seen or (for a word or phrase) an allow phrase covers it; a regex counts when a literal
+    /// of each of its required sets was seen. False means the text cannot be flagged, and it is not normalised.
+    /// </summary>
+    private bool CouldMatch(SourceKinds source, Scratch scratch)
     {
         var hits = scratch.Hits;
-        hits.Clear();
-        _automaton.Scan(buffer.Text, hits);
+        var groupSeen = scratch.GroupSeen;
+        var allow = scratch.Allow[Primary];
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var (start, end) = _patterns.Span(hits.Pattern(h), hits.End(h));
+            foreach (var target in _patterns.Targets[hits.Pattern(h)])
+            {
+                switch (target.Kind)
+                {
+                    case TargetKind.Group:
+                        groupSeen[_groupOfTerm[target.Index]] = true;
+                        break;
+                    case TargetKind.Allow:
+                        allow.Add((start, end));
+                        break;
+                    case TargetKind.RegexTrigger:
+                        scratch.RegexSeen[target.Index] |= target.Bit;
+                        break;
+                }
+            }
+        }
+
+        var could = false;
+        for (var r = 0; r < _regexes.Length && !could; r++)
+        {
+            could = scratch.RegexSeen[r] == _regexes[r].RequiredMask && (_entries[_regexes[r].Entry].Entry.Sources & source) != 0;
+        }
+
+        for (var h = 0; h < hits.Count && !could; h++)
+        {
+            var (start, end) = _patterns.Span(hits.Pattern(h), hits.End(h));
+            foreach (var target in _patterns.Targets[hits.Pattern(h)])
+            {
+                if (target.Kind == TargetKind.Entry && (_entries[target.Index].Entry.Sources & source) != 0
+                    && (_entries[target.Index].RequiresGroup < 0 || groupSeen[_entries[target.Index].RequiresGroup])
+                    && (target.Prefix || !IsAllowed(allow, start, end)))
+                {
+                    could = true;
+                    break;
+                }
+            }
+        }
+
+        // JudgeHits fills these again from the same hits if the text goes on to be judged.
+        allow.Clear();
+        groupSeen.AsSpan().Clear();
+        scratch.RegexSeen.AsSpan().Clear();
+        return could;
+    }
+
+    private void ScanVariant(int variant, PatternSet patterns, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
+    {
+        scratch.Hits.Clear();
+        patterns.Automaton.ScanPadded(buffer.Text, scratch.Hits);
+        JudgeHits(variant, patterns, buffer, original, source, scratch);
+    }
+
+    /// <summary>Turns the automaton's hits on one variant into group terms, allowed spans, regex triggers and candidate matches.</summary>
+    private void JudgeHits(int variant, PatternSet patterns, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
+    {
+        var hits = scratch.Hits;
         if (hits.Count == 0)
         {
             return;
@@ -221,12 +358,15 @@ public sealed class Detector
         var text = buffer.Text;
         var allow = scratch.Allow[variant];
 
+        // In the squeezed variant a match must cover a letter run the pupil stretched, or squeezing would
+        // invent matches in ordinary text ("as" in "ass").
+        var stretched = variant == Squeezed ? buffer.Stretched : null;
+
         // Allow phrases, context groups and regex triggers first: entries are judged against them below.
         for (var h = 0; h < hits.Count; h++)
         {
-            var end = hits.End(h);
-            var start = end - _patternLength[hits.Pattern(h)];
-            foreach (var target in _targets[hits.Pattern(h)])
+            var (start, end) = patterns.Span(hits.Pattern(h), hits.End(h));
+            foreach (var target in patterns.Targets[hits.Pattern(h)])
             {
                 switch (target.Kind)
                 {
@@ -235,16 +375,16 @@ public sealed class Detector
                         break;
                     case TargetKind.Group when StartsWord(text, start) && (target.Prefix || EndsWord(text, end)):
                         var group = _groupOfTerm[target.Index];
-                        if (scratch.GroupTerm[group] < 0)
+                        var termEnd = target.Prefix ? WordEnd(text, end) : end;
+                        if (scratch.GroupTerm[group] < 0 && Covers(stretched, start, termEnd))
                         {
-                            var termEnd = target.Prefix ? WordEnd(text, end) : end;
                             scratch.GroupTerm[group] = target.Index;
                             (scratch.GroupStart[group], scratch.GroupLength[group]) = buffer.ToOriginal(original, start, termEnd - start);
                         }
 
                         break;
-                    case TargetKind.RegexTrigger when variant == 0:
-                        scratch.RegexTriggered[target.Index] = true;
+                    case TargetKind.RegexTrigger when variant == Primary:
+                        scratch.RegexSeen[target.Index] |= target.Bit;
                         break;
                 }
             }
@@ -252,9 +392,8 @@ public sealed class Detector
 
         for (var h = 0; h < hits.Count; h++)
         {
-            var end = hits.End(h);
-            var start = end - _patternLength[hits.Pattern(h)];
-            foreach (var target in _targets[hits.Pattern(h)])
+            var (start, end) = patterns.Span(hits.Pattern(h), hits.End(h));
+            foreach (var target in patterns.Targets[hits.Pattern(h)])
             {
                 if (target.Kind != TargetKind.Entry || (_entries[target.Index].Entry.Sources & source) == 0
                     || !StartsWord(text, start) || !(target.Prefix || EndsWord(text, end)))
@@ -263,7 +402,7 @@ public sealed class Detector
                 }
 
                 var matchEnd = target.Prefix ? WordEnd(text, end) : end;
-                if (IsAllowed(allow, start, matchEnd))
+                if (IsAllowed(allow, start, matchEnd) || !Covers(stretched, start, matchEnd))
                 {
                     continue;
                 }
@@ -274,28 +413,40 @@ public sealed class Detector
         }
     }
 
-    private void RunRegexes(NormalizedBuffer primary, string original, SourceKinds source, Scratch scratch)
+    /// <summary>True when there is no stretch requirement, or the span covers a stretched letter.</summary>
+    private static bool Covers(bool[]? stretched, int start, int end) =>
+        stretched is null || stretched.AsSpan(start, end - start).Contains(true);
+
+    /// <summary>
+    /// Runs the list's regex entries on one variant. On the primary text a regex runs only when the automaton
+    /// saw its required literal; the rare variants are short-lived and run every regex (a match in the
+    /// squeezed variant must still cover a stretched letter).
+    /// </summary>
+    private void RunRegexes(int variant, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
     {
+        var stretched = variant == Squeezed ? buffer.Stretched : null;
+        var squeezedRegexes = variant == Squeezed ? _squeezedRegexes.Value : null;
         for (var r = 0; r < _regexes.Length; r++)
         {
             var compiled = _regexes[r];
-            if ((compiled.HasTrigger && !scratch.RegexTriggered[r])
-                || (_entries[compiled.Entry].Entry.Sources & source) == 0)
+            var regex = squeezedRegexes is null ? compiled.Regex : squeezedRegexes[r];
+            if ((variant == Primary && scratch.RegexSeen[r] != compiled.RequiredMask)
+                || (_entries[compiled.Entry].Entry.Sources & source) == 0 || regex is null)
             {
                 continue;
             }
 
             try
             {
-                foreach (var m in compiled.Regex.EnumerateMatches(primary.Text))
+                foreach (var m in regex.EnumerateMatches(buffer.Text))
                 {
-                    if (m.Length == 0 || IsAllowed(scratch.Allow[0], m.Index, m.Index + m.Length))
+                    if (m.Length == 0 || IsAllowed(scratch.Allow[variant], m.Index, m.Index + m.Length) || !Covers(stretched, m.Index, m.Index + m.Length))
                     {
                         continue;
                     }
 
-                    var (origStart, origLength) = primary.ToOriginal(original, m.Index, m.Length);
-                    scratch.Candidates.Add(new Candidate(compiled.Entry, 0, m.Index, m.Length, origStart, origLength));
+                    var (origStart, origLength) = buffer.ToOriginal(original, m.Index, m.Length);
+                    scratch.Candidates.Add(new Candidate(compiled.Entry, variant, m.Index, m.Length, origStart, origLength));
                 }
             }
             catch (RegexMatchTimeoutException)
@@ -343,6 +494,7 @@ public sealed class Detector
         }
 
         matches.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
+        matches.RemoveAll(m => matches.Exists(longer => IsWithin(m, longer)));
         var categorySeverity = new Dictionary<string, Severity>(StringComparer.Ordinal);
         foreach (var m in matches)
         {
@@ -389,6 +541,14 @@ public sealed class Detector
         };
     }
 
+    /// <summary>
+    /// "want to die" inside "i want to die" (same category, no stronger): one finding, so the explanation
+    /// does not double up. A contained match of another category, or a stronger one, is kept.
+    /// </summary>
+    private static bool IsWithin(TermMatch inner, TermMatch outer) =>
+        outer.Length > inner.Length && outer.Start <= inner.Start && inner.Start + inner.Length <= outer.Start + outer.Length
+        && string.Equals(outer.Category, inner.Category, StringComparison.Ordinal) && inner.Severity <= outer.Severity;
+
     private static string Explain(List<TermMatch> matches, List<CombinationHit> combinations, Severity severity, string rule)
     {
         var builder = new StringBuilder();
@@ -432,6 +592,10 @@ public sealed class Detector
         return false;
     }
 
+    private const int Primary = 0;
+    private const int Squeezed = 1;
+    private const int SplitVariant = 2;
+
     private enum TargetKind : byte
     {
         Entry,
@@ -441,13 +605,70 @@ public sealed class Detector
     }
 
     /// <summary>What an automaton pattern means; one normalised string can serve several entries, groups and allow phrases.</summary>
-    private readonly record struct Target(TargetKind Kind, int Index, bool Prefix);
+    /// <remarks><see cref="Bit"/>: for a regex trigger, which of the regex's required literal sets this literal belongs to.</remarks>
+    private readonly record struct Target(TargetKind Kind, int Index, bool Prefix, int Bit = 0);
+
+    /// <summary>An automaton over a set of pattern strings, with what each pattern means and its length.</summary>
+    private sealed class PatternSet
+    {
+        public PatternSet(List<string> patterns, Target[][] targets)
+        {
+            Patterns = patterns;
+            Targets = targets;
+            Length = [.. patterns.Select(p => p.Length)];
+            Automaton = AhoCorasick.Build(patterns);
+        }
+
+        public List<string> Patterns { get; }
+
+        public Target[][] Targets { get; }
+
+        public int[] Length { get; }
+
+        /// <summary>
+        /// The span in the normalised text of a hit that ends at <paramref name="paddedEnd"/> in the padded text
+        /// (<see cref="AhoCorasick.ScanPadded"/>), without the pattern's own bounding spaces.
+        /// </summary>
+        public (int Start, int End) Span(int pattern, int paddedEnd)
+        {
+            var text = Patterns[pattern];
+            var lead = text[0] == ' ' ? 1 : 0;
+            var trail = text.Length > 1 && text[^1] == ' ' ? 1 : 0;
+            return (paddedEnd - Length[pattern] + lead - 1, paddedEnd - 1 - trail);
+        }
+
+        public AhoCorasick Automaton { get; }
+
+        /// <summary>The same targets under their squeezed patterns ("kill" → "kil"); patterns that squeeze alike share a row.</summary>
+        public PatternSet Squeezed()
+        {
+            var patterns = new List<string>();
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var targets = new List<List<Target>>();
+            for (var p = 0; p < Patterns.Count; p++)
+            {
+                var squeezed = TextNormalizer.SqueezeRuns(Patterns[p]);
+                if (!index.TryGetValue(squeezed, out var q))
+                {
+                    q = patterns.Count;
+                    index[squeezed] = q;
+                    patterns.Add(squeezed);
+                    targets.Add([]);
+                }
+
+                targets[q].AddRange(Targets[p]);
+            }
+
+            return new PatternSet(patterns, [.. targets.Select(t => t.ToArray())]);
+        }
+    }
 
     private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
 
     private sealed record CompiledCombination(Combination Rule, int Group);
 
-    private sealed record CompiledRegex(int Entry, Regex Regex, bool HasTrigger);
+    /// <summary>A list regex; it runs on the primary text only when a literal of every required set was seen (all of <see cref="RequiredMask"/>; 0: always).</summary>
+    private sealed record CompiledRegex(int Entry, Regex Regex, int RequiredMask);
 
     private readonly record struct Candidate(int Entry, int Variant, int NormStart, int NormLength, int OrigStart, int OrigLength);
 
@@ -467,28 +688,33 @@ public sealed class Detector
         /// <summary>Per group: the index of the first group term seen (−1: none), and where it is in the original.</summary>
         public int[] GroupTerm { get; private set; } = [];
 
+        /// <summary>Per group: a term of it was among the fused scan's hits (<see cref="CouldMatch"/>).</summary>
+        public bool[] GroupSeen { get; private set; } = [];
+
         public int[] GroupStart { get; private set; } = [];
 
         public int[] GroupLength { get; private set; } = [];
 
-        public bool[] RegexTriggered { get; private set; } = [];
+        /// <summary>Per regex: a bit per required literal set a member of which was seen.</summary>
+        public int[] RegexSeen { get; private set; } = [];
 
         public void Reset(int groups, int regexes)
         {
-            if (GroupTerm.Length < groups)
+            if (GroupTerm.Length != groups)
             {
+                GroupSeen = new bool[groups];
                 GroupTerm = new int[groups];
                 GroupStart = new int[groups];
                 GroupLength = new int[groups];
             }
 
-            if (RegexTriggered.Length < regexes)
+            if (RegexSeen.Length < regexes)
             {
-                RegexTriggered = new bool[regexes];
+                RegexSeen = new int[regexes];
             }
 
             GroupTerm.AsSpan(0, groups).Fill(-1);
-            RegexTriggered.AsSpan(0, regexes).Clear();
+            RegexSeen.AsSpan(0, regexes).Clear();
             Candidates.Clear();
             Allow[0].Clear();
             Allow[1].Clear();

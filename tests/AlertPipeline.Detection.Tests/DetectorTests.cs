@@ -58,6 +58,56 @@ public sealed class DetectorTests
     }
 
     [Theory]
+    [InlineData("hooow tooo sneaaak aaa knifeee intooo schooool")]
+    [InlineData("how to sneak a knife into schooool")]
+    [InlineData("https://www.google.com/search?q=how+to+sneak+a+knife+into+s+c+h+o+o+l")]
+    [InlineData("h0w t0 sn34k 4 kn1f3 1nt0 sch00l - Google Search - Google Chrome")]
+    public void Scan_StretchedSpacedOrLeetWithRealDoubleLetters_MatchesPhrase(string text)
+    {
+        var detector = Some.Detector(Some.List("weapons", "sneak a knife into school,phrase,critical,,,"));
+        Assert.Equal(Severity.Critical, detector.Scan(text, SourceKinds.Url).Severity);
+    }
+
+    [Fact]
+    public void Scan_WordStretchedInTwoPlaces_Matches()
+    {
+        var match = Assert.Single(Suicide.Scan("gonna kiiilllll myseeelf", SourceKinds.Chat).Matches, m => m.EntryId == "suicide/kill myself");
+        Assert.Equal("kiiilllll myseeelf", match.MatchedText);
+    }
+
+    [Theory]
+    [InlineData("as if, sooo funny")] // "ass" squeezes to "as", but this "as" was not stretched
+    [InlineData("ok sooo the skill is to assess")]
+    public void Scan_SqueezedVariant_NeverMatchesOutsideStretchedRuns(string text) =>
+        Assert.False(Suicide.Scan(text, SourceKinds.Chat).Flagged, text);
+
+    [Fact]
+    public void Scan_SpacedWordAfterOneLetterWord_MatchesBothReadings()
+    {
+        var result = Suicide.Scan("i w a n t to die", SourceKinds.Chat);
+        var match = Assert.Single(result.Matches, m => m.Category == "suicide");
+        Assert.Equal("suicide/i want to die", match.EntryId);
+        Assert.Equal("i w a n t to die", match.MatchedText);
+    }
+
+    [Fact]
+    public void Scan_MatchInsideLongerMatchOfSameCategory_IsReportedOnce()
+    {
+        var detector = Some.Detector(
+            Some.List("suicide", "i want to die,phrase,urgent,,,", "want to die,phrase,urgent,,,"),
+            Some.List("violence", "die,word,low,,,"));
+        var result = detector.Scan("honestly i want to die", SourceKinds.Chat);
+        Assert.Equal(["suicide/i want to die", "violence/die"], result.Matches.Select(m => m.EntryId));
+    }
+
+    [Fact]
+    public void Scan_StrongerMatchInsideWeakerOne_IsKept()
+    {
+        var detector = Some.Detector(Some.List("suicide", "kill myself,phrase,urgent,,,", "kill myself laughing,phrase,low,,,"));
+        Assert.Equal(2, detector.Scan("kill myself laughing", SourceKinds.Chat).Matches.Count);
+    }
+
+    [Theory]
     [InlineData("we need to assess the class")]
     [InlineData("my therapist said")]
     [InlineData("trains to Scunthorpe")]
@@ -171,10 +221,13 @@ public sealed class DetectorTests
         Assert.Equal("nice weather today", result.NormalizedText);
     }
 
-    [Fact]
-    public void TryScan_NoMatch_AllocatesNothing()
+    [Theory]
+    [InlineData("Going to the cinema later with Sam, then revising for the Year 9 maths test (chapter 4).")] // fused path
+    [InlineData("paracetamol for a headache, then the weed killer")] // fused path, hits judged without normalising
+    [InlineData("sooo goood, caf\u00E9 at 4:30 😂 see u l8r")] // full normaliser, squeezed variant
+    [InlineData("i w a n t a n a p")] // full normaliser, split variant
+    public void TryScan_NoMatch_AllocatesNothing(string text)
     {
-        const string text = "Going to the cinema later with Sam, then revising for the Year 9 maths test (chapter 4).";
         Assert.False(Suicide.TryScan(text, SourceKinds.Chat, out _));
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 100; i++)

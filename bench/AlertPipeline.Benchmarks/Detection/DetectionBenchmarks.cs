@@ -31,6 +31,8 @@ public class DetectionBenchmarks
     [Params("seeds", "generated-5000")]
     public string Lists { get; set; } = "seeds";
 
+    internal Detector Detector => _detector;
+
     public static long CorpusBytes { get; } = PupilText.Events(EventCount).Sum(e => (long)Encoding.UTF8.GetByteCount(e.Text));
 
     [GlobalSetup]
@@ -114,7 +116,7 @@ public class DetectionBenchmarks
         return hits;
     }
 
-    private static KeywordSet LoadSeeds()
+    internal static KeywordSet LoadSeeds()
     {
         var dir = Environment.GetEnvironmentVariable("ALERTPIPELINE_KEYWORDS") ?? FindSeeds();
         return KeywordSetParser.Parse(Directory.GetFiles(dir, "*.csv").Select(p => new KeywordSourceFile(Path.GetFileName(p), File.ReadAllText(p))));

@@ -30,7 +30,60 @@ internal sealed class AhoCorasick
         _outputStart = outputStart;
         _outputs = outputs;
         PatternLengths = lengths;
+        var states = table.Length / symbols;
+        if (states <= CompactStateLimit)
+        {
+            // The compact table: 16-bit state numbers in rows padded to a power of two, so a row of up to 32
+            // symbols is one 64-byte cache line and the row offset is a shift; half the int table. States are
+            // renumbered so that those ending a pattern come last (breadth-first order otherwise kept): "did a
+            // pattern end" is then a compare, not a second load. The fused scan walks this table.
+            CompactShift = (int)Math.Ceiling(Math.Log2(symbols));
+            var order = Enumerable.Range(0, states).OrderBy(state => outputStart[state + 1] > outputStart[state] ? 1 : 0).ToArray();
+            var number = new int[states];
+            for (var k = 0; k < states; k++)
+            {
+                number[order[k]] = k;
+            }
+
+            CompactState = order;
+            CompactRootStaysOnLetters = Enumerable.Range('a', 26).All(c => table[_symbolOf[c]] == 0);
+            CompactFirstOutput = order.Count(state => outputStart[state + 1] == outputStart[state]);
+            Compact = new ushort[states << CompactShift];
+            for (var state = 0; state < states; state++)
+            {
+                for (var a = 0; a < symbols; a++)
+                {
+                    var target = Math.Abs(table[state * symbols + a]) / symbols;
+                    Compact[(number[state] << CompactShift) + a] = (ushort)number[target];
+                }
+            }
+        }
     }
+
+    /// <summary>Automata with more states than this have no compact table (and no fused scan).</summary>
+    public const int CompactStateLimit = ushort.MaxValue;
+
+    /// <summary>The 16-bit transition table (compact state numbers), or null when there are more than <see cref="CompactStateLimit"/> states.</summary>
+    public ushort[]? Compact { get; }
+
+    /// <summary>log2 of a compact row's length.</summary>
+    public int CompactShift { get; }
+
+    /// <summary>Compact state numbers from this one on end at least one pattern.</summary>
+    public int CompactFirstOutput { get; }
+
+    /// <summary>
+    /// No pattern starts with a letter (every list pattern starts with its bounding space), so inside a word
+    /// the walk, once back at the root, stays there until the next separator: the fused scan can stop
+    /// looking letters up until then.
+    /// </summary>
+    public bool CompactRootStaysOnLetters { get; }
+
+    /// <summary>Compact state number → state (for <see cref="Report"/>).</summary>
+    public int[]? CompactState { get; }
+
+    /// <summary>Character → symbol (0 = a character no pattern contains); 65,536 entries.</summary>
+    public ushort[] SymbolOf => _symbolOf;
 
     public IReadOnlyList<int> PatternLengths { get; }
 
@@ -155,8 +208,74 @@ internal sealed class AhoCorasick
         }
     }
 
+    /// <summary>
+    /// Like <see cref="Scan"/> on <c>" " + text + " "</c> without building that string: patterns written with a
+    /// leading (and trailing) space then match only at word starts (and ends). Ends are reported in the
+    /// coordinates of the padded text.
+    /// </summary>
+    public void ScanPadded(ReadOnlySpan<char> text, HitList hits)
+    {
+        if (Compact is not null)
+        {
+            ScanPaddedCompact(text, hits);
+            return;
+        }
+
+        var state = Step(0, ' ', 0, hits);
+        for (var i = 0; i < text.Length; i++)
+        {
+            state = Step(state, text[i], i + 1, hits);
+        }
+
+        Step(state, ' ', text.Length + 1, hits);
+    }
+
+    private void ScanPaddedCompact(ReadOnlySpan<char> text, HitList hits)
+    {
+        ref var table = ref MemoryMarshal.GetArrayDataReference(Compact!);
+        ref var symbolOf = ref MemoryMarshal.GetArrayDataReference(_symbolOf);
+        var shift = CompactShift;
+        var firstOutput = CompactFirstOutput;
+        int state = Unsafe.Add(ref table, _symbolOf[' ']);
+        if (state >= firstOutput)
+        {
+            Report(CompactState![state], 1, hits);
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            state = Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, text[i]));
+            if (state >= firstOutput)
+            {
+                Report(CompactState![state], i + 2, hits);
+            }
+        }
+
+        state = Unsafe.Add(ref table, (state << shift) + _symbolOf[' ']);
+        if (state >= firstOutput)
+        {
+            Report(CompactState![state], text.Length + 2, hits);
+        }
+    }
+
+    private int Step(int state, char c, int position, HitList hits)
+    {
+        var next = _table[state + _symbolOf[c]];
+        if (next < 0)
+        {
+            next = -next;
+            Report(next / _symbols, position + 1, hits);
+        }
+
+        return next;
+    }
+
+    /// <summary>The patterns that end in <paramref name="state"/>.</summary>
+    public ReadOnlySpan<int> OutputsOf(int state) => _outputs.AsSpan(_outputStart[state], _outputStart[state + 1] - _outputStart[state]);
+
+    /// <summary>Appends every pattern that ends in <paramref name="state"/> (a state number, not a row offset).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Report(int state, int end, HitList hits)
+    public void Report(int state, int end, HitList hits)
     {
         for (var k = _outputStart[state]; k < _outputStart[state + 1]; k++)
         {

@@ -80,6 +80,67 @@ internal static class RegexPrefilter
         }
     }
 
+    /// <summary>
+    /// Sets of literals such that every match contains a member of each set: the required literal (a set of
+    /// one) and every top-level group of plain alternatives that is itself required (not followed by
+    /// <c>? * {</c>) and whose members are all at least <see cref="MinimumLength"/> long, with the spaces
+    /// the pattern writes around the group. A regex need run
+    /// only on a text that has a member of every set ("(how|ways) to (kill|hang) (yourself|urself)" needs
+    /// "yourself" or "urself", not just " to "). Null when there is none: the regex then runs on every text.
+    /// At most 32 sets.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>>? RequiredSets(string pattern)
+    {
+        var sets = new List<IReadOnlyList<string>>();
+        if (RequiredLiteral(pattern) is { } literal)
+        {
+            sets.Add([literal]);
+        }
+
+        var depth = 0;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            switch (pattern[i])
+            {
+                case '\\':
+                    i++;
+                    break;
+                case '[':
+                    i = SkipClass(pattern, i);
+                    break;
+                case '|' when depth == 0:
+                    return null;
+                case '(' when depth == 0:
+                    var close = pattern.IndexOf(')', i + 1);
+                    var required = close > 0 && (close + 1 == pattern.Length || pattern[close + 1] is not ('?' or '*' or '{'));
+                    var body = close > 0 ? pattern[(i + 1)..close] : string.Empty;
+                    if (required && body.Length > 0 && body.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '|'))
+                    {
+                        // A space written before or after the group in the pattern is in every match too:
+                        // " all " is far rarer in text than "all" (which is in "small" and "allow").
+                        var members = body.ToLowerInvariant().Split('|');
+                        var before = i > 0 && pattern[i - 1] == ' ' ? " " : string.Empty;
+                        var after = close + 1 < pattern.Length && pattern[close + 1] == ' ' ? " " : string.Empty;
+                        if (members.Min(m => m.Length) >= MinimumLength && sets.Count < 32)
+                        {
+                            sets.Add([.. members.Select(m => before + m + after)]);
+                        }
+                    }
+
+                    depth++;
+                    break;
+                case '(':
+                    depth++;
+                    break;
+                case ')':
+                    depth--;
+                    break;
+            }
+        }
+
+        return sets.Count > 0 ? sets : null;
+    }
+
     private static int SkipClass(string pattern, int open)
     {
         for (var i = open + 1; i < pattern.Length; i++)

@@ -113,6 +113,13 @@ internal static class CharFolding
 
     private static string Compute(int cp)
     {
+        if (cp is >= 0xD800 and <= 0xDFFF)
+        {
+            // A lone surrogate (a malformed string, or a pair split by "s p a c i n g" an emoji): draws nothing a
+            // keyword could contain, and char.ConvertFromUtf32 would throw on it.
+            return " ";
+        }
+
         if (IsInvisible(cp))
         {
             return string.Empty;

@@ -25,18 +25,44 @@ internal sealed class NormalizedBuffer
     /// <summary>Some letter occurs three or more times in a row ("diiiie"): the stretched variants are worth scanning.</summary>
     public bool HasStretchedLetters { get; set; }
 
+    /// <summary>
+    /// For the squeezed variant only (<see cref="TextNormalizer.SqueezeRuns(NormalizedBuffer, NormalizedBuffer)"/>):
+    /// <c>Stretched[k]</c> is true when <c>Chars[k]</c> stands for a run of three or more identical letters.
+    /// </summary>
+    public bool[]? Stretched { get; private set; }
+
+    /// <summary>
+    /// Output positions, in increasing order, just after a leading "a", "i" or "u" of a joined spaced-letter run
+    /// ("i w a n t" → "iwant", split point 1) or just before a trailing one ("m a k e a" → "makea"): the pupil
+    /// may have meant that one-letter word beside a spaced word, so the detector also scans the text with a
+    /// space inserted there.
+    /// </summary>
+    public List<int> SplitPoints { get; } = [];
+
     public ReadOnlySpan<char> Text => Chars.AsSpan(0, Length);
 
     public void Reset(int expectedLength)
     {
         Length = 0;
         HasStretchedLetters = false;
+        SplitPoints.Clear();
         if (Chars.Length < expectedLength || Chars.Length > RetainLimit && expectedLength <= RetainLimit)
         {
             var size = Math.Max(expectedLength, 256);
             Chars = new char[size];
             Map = new int[size];
+            Stretched = null;
         }
+    }
+
+    public bool[] EnsureStretched()
+    {
+        if (Stretched is null || Stretched.Length < Chars.Length)
+        {
+            Stretched = new bool[Chars.Length];
+        }
+
+        return Stretched;
     }
 
     public void Grow(int needed)
@@ -53,6 +79,7 @@ internal sealed class NormalizedBuffer
         Map.AsSpan(0, Length).CopyTo(map);
         Chars = chars;
         Map = map;
+        Stretched = null;
     }
 
     /// <summary>

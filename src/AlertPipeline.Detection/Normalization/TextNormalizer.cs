@@ -33,35 +33,47 @@ internal static class TextNormalizer
     }
 
     /// <summary>
-    /// Writes the variant of <paramref name="source"/> where every run of three or more identical letters
-    /// is cut to <paramref name="keep"/> letters. Scanned only when the text has such a run; both
-    /// keep = 1 ("diiiie" → "die") and keep = 2 ("killlll" → "kill") are scanned, because only the list
-    /// knows which one the pupil stretched.
+    /// Writes the squeezed variant of <paramref name="source"/>: every run of two or more identical letters
+    /// cut to one ("hooow tooo schooool" → "how to schol"), with <see cref="NormalizedBuffer.Stretched"/>
+    /// marking the characters that came from a run of three or more (a run the pupil stretched; "www" is not
+    /// one). Patterns are squeezed the same way (<see cref="SqueezeRuns(string)"/>); a match in this variant
+    /// counts only if it covers a stretched character, so text nobody stretched never gains a match
+    /// ("ass" squeezed is "as", but "as" in plain text is not stretched).
     /// </summary>
-    public static void Squeeze(NormalizedBuffer source, NormalizedBuffer target, int keep)
+    public static void SqueezeRuns(NormalizedBuffer source, NormalizedBuffer target)
     {
         target.Reset(source.Length + 16);
+        var stretched = target.EnsureStretched();
         var src = source.Chars;
         var map = source.Map;
-        var outChars = target.Chars;
-        var outMap = target.Map;
+        var length = source.Length;
         var n = 0;
         var i = 0;
-        while (i < source.Length)
+        while (i < length)
         {
             var c = src[i];
             var j = i + 1;
-            while (j < source.Length && src[j] == c)
+            while (j < length && src[j] == c)
             {
                 j++;
             }
 
-            var count = j - i >= 3 && char.IsLetter(c) ? keep : j - i;
-            for (var k = 0; k < count; k++)
+            var run = j - i;
+            var letter = run > 1 && char.IsLetter(c);
+            target.Chars[n] = c;
+            target.Map[n] = map[i];
+            stretched[n] = letter && run >= 3 && !IsWww(src, length, i, j);
+            n++;
+            if (!letter)
             {
-                outChars[n] = c;
-                outMap[n] = map[i + k];
-                n++;
+                // Separators and digits are copied as they are (a run of them is kept whole).
+                for (var k = i + 1; k < j; k++)
+                {
+                    target.Chars[n] = c;
+                    target.Map[n] = map[k];
+                    stretched[n] = false;
+                    n++;
+                }
             }
 
             i = j;
@@ -69,6 +81,52 @@ internal static class TextNormalizer
 
         target.Length = n;
     }
+
+    /// <summary>
+    /// Writes <paramref name="source"/> with a space inserted at each of its <see cref="NormalizedBuffer.SplitPoints"/>
+    /// ("iwant to die" → "i want to die"): the other reading of a spaced run that began with "a" or "i".
+    /// </summary>
+    public static void Split(NormalizedBuffer source, NormalizedBuffer target)
+    {
+        target.Reset(source.Length + source.SplitPoints.Count + 16);
+        var n = 0;
+        var from = 0;
+        foreach (var point in source.SplitPoints)
+        {
+            var count = point - from;
+            Array.Copy(source.Chars, from, target.Chars, n, count);
+            Array.Copy(source.Map, from, target.Map, n, count);
+            n += count;
+            target.Chars[n] = ' ';
+            target.Map[n] = source.Map[point];
+            n++;
+            from = point;
+        }
+
+        Array.Copy(source.Chars, from, target.Chars, n, source.Length - from);
+        Array.Copy(source.Map, from, target.Map, n, source.Length - from);
+        target.Length = n + source.Length - from;
+    }
+
+    /// <summary>A list term squeezed like <see cref="SqueezeRuns(NormalizedBuffer, NormalizedBuffer)"/> squeezes text.</summary>
+    public static string SqueezeRuns(string normalized)
+    {
+        var builder = new System.Text.StringBuilder(normalized.Length);
+        for (var i = 0; i < normalized.Length; i++)
+        {
+            if (i == 0 || normalized[i] != normalized[i - 1] || !char.IsLetter(normalized[i]))
+            {
+                builder.Append(normalized[i]);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool IsWww(char[] chars, int length, int start, int end) =>
+        end - start == 3 && chars[start] == 'w' && (start == 0 || chars[start - 1] == ' ') && (end == length || chars[end] == ' ');
+
+    private static bool IsOneLetterWord(char c) => c is 'a' or 'i' or 'u';
 
     internal static bool IsLeetDigit(char c) => c is '0' or '1' or '3' or '4' or '5' or '7';
 
@@ -88,6 +146,8 @@ internal static class TextNormalizer
 
     private ref struct State
     {
+        private const char Euro = '\u20AC';
+
         private readonly ReadOnlySpan<char> _src;
         private readonly NormalizedBuffer _buffer;
         private char[] _chars;
@@ -110,7 +170,26 @@ internal static class TextNormalizer
         private int _runStart;
         private int _runEnd;
         private int _runCount;
+        private int _runSingles;
         private char _runSeparator;
+        private int _runGapLength;
+        private char _runGapChar;
+
+        // The last word written, in case a run has to restart from it.
+        private int _lastMemberStart;
+        private bool _lastMemberSingle;
+        private int _lastMemberGapLength;
+        private char _lastMemberGapChar;
+
+        // The previous word group was a joined spaced run ("w a n t"), so a following two-letter run
+        // set apart the same way ("t o") is spaced out too.
+        private bool _prevJoined;
+
+        // Leet digits: whether the previous word had digits read as letters, and a digits-only word
+        // waiting for its next neighbour to decide ("1" and "70" in "1 w4n7 70 d13").
+        private bool _prevLeet;
+        private int _pendingStart;
+        private int _pendingEnd;
 
         private bool _stretched;
 
@@ -132,7 +211,18 @@ internal static class TextNormalizer
             _runStart = -1;
             _runEnd = 0;
             _runCount = 0;
+            _runSingles = 0;
             _runSeparator = '\0';
+            _runGapLength = 0;
+            _runGapChar = '\0';
+            _lastMemberStart = -1;
+            _lastMemberSingle = false;
+            _lastMemberGapLength = 0;
+            _lastMemberGapChar = '\0';
+            _prevJoined = false;
+            _prevLeet = false;
+            _pendingStart = -1;
+            _pendingEnd = -1;
             _stretched = false;
         }
 
@@ -177,7 +267,8 @@ internal static class TextNormalizer
                     }
                     else if (kind == KindSeparator)
                     {
-                        Separator(c, i);
+                        // '+' is a space in a URL query ("how+to+die", "s+u+i+c+i+d+e"): one kind of gap with ' '.
+                        Separator(c == '+' ? ' ' : c, i);
                     }
                     else
                     {
@@ -204,6 +295,21 @@ internal static class TextNormalizer
         private int NonAscii(int i)
         {
             var c = _src[i];
+            if (c == Euro)
+            {
+                // "d!€", "my$€lf": the euro sign drawn for an e, when it touches a letter; "€5" stays a price.
+                if (AfterLetter() || NextIsLetterLike(i + 1))
+                {
+                    Word('e', i, letter: true);
+                }
+                else
+                {
+                    Separator(' ', i);
+                }
+
+                return i + 1;
+            }
+
             int cp = c;
             var width = 1;
             if (char.IsHighSurrogate(c) && i + 1 < _src.Length && char.IsLowSurrogate(_src[i + 1]))
@@ -212,11 +318,17 @@ internal static class TextNormalizer
                 width = 2;
             }
 
-            var fold = CharFolding.Fold(cp);
+            Emit(CharFolding.Fold(cp), i, i + width);
+            return i + width;
+        }
+
+        /// <summary>Writes the fold of one code point that starts at <paramref name="origin"/>; <paramref name="next"/> is where the text continues.</summary>
+        private void Emit(string fold, int origin, int next)
+        {
             if (_n + fold.Length * 2 + 2 > _chars.Length)
             {
                 _buffer.Length = _n;
-                _buffer.Grow(_n + fold.Length * 2 + (_src.Length - i) * 2 + 16);
+                _buffer.Grow(_n + fold.Length * 2 + (_src.Length - origin) * 2 + 16);
                 _chars = _buffer.Chars;
                 _map = _buffer.Map;
             }
@@ -225,62 +337,166 @@ internal static class TextNormalizer
             {
                 if (f == ' ')
                 {
-                    Separator(' ', i);
+                    Separator(' ', origin);
                 }
                 else if (f == '\'')
                 {
-                    Apostrophe(i + width - 1);
+                    Apostrophe(origin, next);
                 }
                 else
                 {
-                    Word(f, i, letter: !char.IsAsciiDigit(f));
+                    Word(f, origin, letter: !char.IsAsciiDigit(f));
                 }
             }
-
-            return i + width;
         }
 
         /// <summary>Apostrophes, leet symbols and percent-escapes: each depends on its neighbours.</summary>
         private int Special(char c, int i)
         {
-            var nextIsLetter = i + 1 < _src.Length && char.IsAsciiLetter(_src[i + 1]);
             var afterWordChar = _tokStart >= 0 && _n > _tokStart;
             switch (c)
             {
                 case '\'':
-                    Apostrophe(i);
+                    Apostrophe(i, i + 1);
                     return i;
-                case '$' when nextIsLetter:
+                case '$' when NextIsLetterLike(i + 1) || (AfterLetter() && !NextIsDigit(i + 1)):
+                    // "$uicide", "km$", "my$€lf"; "$5" and "pay $ 5" stay money.
                     Word('s', i, letter: true);
                     return i;
-                case '!' when nextIsLetter && afterWordChar:
+                case '!' when afterWordChar && NextIsLetterLike(i + 1):
                     Word('i', i, letter: true);
                     return i;
-                case '|' when nextIsLetter && afterWordChar:
+                case '|' when afterWordChar && NextIsLetterLike(i + 1):
                     // Drawn like a capital I as much as an l; "k|ll" is "kIll", read the same way as '1'.
                     Word('i', i, letter: true);
                     return i;
-                case '@' when nextIsLetter && afterWordChar && !StartsEmailDomain(i + 1):
+                case '@' when afterWordChar && NextIsLetterLike(i + 1) && !StartsEmailDomain(i + 1):
                     Word('a', i, letter: true);
                     return i;
                 case '%' when i + 2 < _src.Length && char.IsAsciiHexDigit(_src[i + 1]) && char.IsAsciiHexDigit(_src[i + 2]):
-                    // A URL escape ("how%20to") is one separator, not a word "20to".
-                    Separator(' ', i);
-                    return i + 2;
+                    return Escape(i);
                 default:
                     Separator(c, i);
                     return i;
             }
         }
 
-        private void Apostrophe(int i)
+        /// <summary>
+        /// A URL escape is the character it encodes ("don%27t" → "dont", "caf%C3%A9" → "cafe"), mapped to the
+        /// '%' that starts it. Escapes of separators ("how%20to") stay separators, never the word "20to".
+        /// Returns the index of the escape's last character.
+        /// </summary>
+        private int Escape(int i)
         {
-            // "don't" → "dont" so lists need not spell both; an apostrophe not between letters separates.
-            var nextIsLetter = i + 1 < _src.Length && char.IsLetter(_src[i + 1]);
-            if (!(_tokStart >= 0 && _tokLetter && nextIsLetter))
+            var first = HexByte(i);
+            var count = first switch
+            {
+                < 0x80 => 1,
+                >= 0xC2 and < 0xE0 => 2,
+                >= 0xE0 and < 0xF0 => 3,
+                >= 0xF0 and < 0xF5 => 4,
+                _ => 0,
+            };
+            var cp = count switch
+            {
+                1 => first,
+                2 => first & 0x1F,
+                3 => first & 0x0F,
+                _ => first & 0x07,
+            };
+            for (var k = 1; k < count; k++)
+            {
+                var at = i + 3 * k;
+                if (at + 2 >= _src.Length || _src[at] != '%' || !char.IsAsciiHexDigit(_src[at + 1]) || !char.IsAsciiHexDigit(_src[at + 2])
+                    || (HexByte(at) & 0xC0) != 0x80)
+                {
+                    count = 0;
+                    break;
+                }
+
+                cp = cp << 6 | HexByte(at) & 0x3F;
+            }
+
+            if (count == 0 || cp > 0x10FFFF || cp is >= 0xD800 and <= 0xDFFF)
+            {
+                Separator(' ', i);
+                return i + 2;
+            }
+
+            var next = i + 3 * count;
+            if (cp < 0x80)
+            {
+                var c = (char)cp;
+                if (char.IsAsciiLetter(c))
+                {
+                    Word((char)(c | 0x20), i, letter: true);
+                }
+                else if (char.IsAsciiDigit(c))
+                {
+                    Word(c, i, letter: false);
+                }
+                else if (c == '\'')
+                {
+                    Apostrophe(i, next);
+                }
+                else
+                {
+                    Separator(c == '+' ? ' ' : c, i);
+                }
+            }
+            else
+            {
+                Emit(CharFolding.Fold(cp), i, next);
+            }
+
+            return next - 1;
+        }
+
+        private readonly int HexByte(int i) => Convert.FromHexString(_src.Slice(i + 1, 2))[0];
+
+        private void Apostrophe(int i, int next)
+        {
+            // "don't" → "dont" so lists need not spell both; "1'll" (leet) too; an apostrophe not between
+            // a word and a letter separates.
+            if (!(_tokStart >= 0 && _n > _tokStart && (NextIsLetter(next) || (_tokLetter && next < _src.Length && IsLeetDigit(_src[next])))))
             {
                 Separator('\'', i);
             }
+        }
+
+        private readonly bool AfterLetter() => _tokStart >= 0 && _n > _tokStart && char.IsLetter(_chars[_n - 1]);
+
+        /// <summary>The next visible character (zero-width characters skipped) is a letter.</summary>
+        private readonly bool NextIsLetter(int j)
+        {
+            j = SkipInvisible(j);
+            return j < _src.Length && char.IsLetter(_src[j]);
+        }
+
+        /// <summary>The next visible character is a letter or a leet symbol drawn for one ("d!€", "c0c@!n€").</summary>
+        private readonly bool NextIsLetterLike(int j)
+        {
+            j = SkipInvisible(j);
+            if (j >= _src.Length)
+            {
+                return false;
+            }
+
+            var c = _src[j];
+            return char.IsLetter(c) || c is Euro or '$' or '@'
+                || (c is '!' or '|' && j + 1 < _src.Length && char.IsLetter(_src[j + 1]));
+        }
+
+        private readonly bool NextIsDigit(int j) => j < _src.Length && char.IsAsciiDigit(_src[j]);
+
+        private readonly int SkipInvisible(int j)
+        {
+            while (j < _src.Length && _src[j] >= 128 && CharFolding.IsInvisible(_src[j]))
+            {
+                j++;
+            }
+
+            return j;
         }
 
         private readonly bool StartsEmailDomain(int i)
@@ -359,20 +575,20 @@ internal static class TextNormalizer
 
         private void EndToken()
         {
-            // "www" of a URL is the one common triple letter in benign text; scanning squeezed variants
-            // for every URL would triple the cost of URL events for nothing.
-            if (!_stretched && HasTripleLetter(_tokStart, _n) && !(_n - _tokStart == 3 && _chars[_tokStart] == 'w'))
+            var start = _tokStart;
+            var end = _n;
+
+            LeetWord(start, end);
+
+            // "www" of a URL is the one common triple letter in benign text; scanning the squeezed variant
+            // for every URL would cost for nothing. Checked after leet digits are read ("d1333" is "dieee").
+            if (!_stretched && HasTripleLetter(start, end) && !(end - start == 3 && _chars[start] == 'w' && _chars[start + 1] == 'w'))
             {
                 _stretched = true;
             }
 
-            if (_tokLetter && _tokDigit)
-            {
-                MapLeetDigits(_tokStart, _n);
-            }
-
-            var single = _n - _tokStart == 1 && (char.IsLetter(_chars[_tokStart]) || IsLeetDigit(_chars[_tokStart]));
-            if (single)
+            var member = IsRunMember(start, end, out var single);
+            if (member)
             {
                 var continues = _runCount > 0 && _tokGapLength == 1 && IsSpacingSeparator(_tokGapChar)
                     && (_runCount == 1 || _tokGapChar == _runSeparator);
@@ -380,22 +596,149 @@ internal static class TextNormalizer
                 {
                     _runSeparator = _tokGapChar;
                     _runCount++;
-                    _runEnd = _n;
+                    _runSingles += single ? 1 : 0;
+                    _runEnd = end;
+                }
+                else if (_runCount == 2 && _runSeparator == ' ' && _tokGapLength == 1 && _tokGapChar != ' ' && IsSpacingSeparator(_tokGapChar) && _lastMemberSingle)
+                {
+                    // "i w.a.n.t": the run is "w.a.n.t", not "i w"; the lone "i" stays a word.
+                    _runStart = _lastMemberStart;
+                    _runSeparator = _tokGapChar;
+                    _runCount = 2;
+                    _runSingles = 1 + (single ? 1 : 0);
+                    _runEnd = end;
+                    _runGapLength = _lastMemberGapLength;
+                    _runGapChar = _lastMemberGapChar;
+                    _prevJoined = false;
                 }
                 else
                 {
-                    _tokStart -= CloseRun();
+                    var removed = CloseRun();
+                    _tokStart -= removed;
                     _runStart = _tokStart;
-                    _runEnd = _n;
+                    _runEnd = end - removed;
                     _runCount = 1;
+                    _runSingles = single ? 1 : 0;
+                    _runGapLength = _tokGapLength;
+                    _runGapChar = _tokGapChar;
                 }
             }
             else
             {
                 CloseRun();
+                _prevJoined = false;
             }
 
+            _lastMemberStart = _tokStart;
+            _lastMemberSingle = single;
+            _lastMemberGapLength = _tokGapLength;
+            _lastMemberGapChar = _tokGapChar;
             _tokStart = -1;
+        }
+
+        /// <summary>
+        /// Leet digits in a word with letters: a run of leet digits (<c>0 1 3 4 5 7</c>) inside the word, or of
+        /// at most four digits at its start or end (a repeated digit counted once: "d1333"), is read as letters
+        /// ("k1ll", "d13", "p4r4c374m0l", "h4735"). Runs with other digits stay numbers ("year2024",
+        /// "covid19"). A word of leet digits alone ("1", "70", "1515") is read as letters only when a
+        /// neighbouring word was leet ("1 w4n7 70 d13"), so "take 5 pills" and "in 2024" keep their numbers;
+        /// the price is that a real number beside a leet word is read as letters too ("rul3 34").
+        /// </summary>
+        private void LeetWord(int start, int end)
+        {
+            var leet = false;
+            if (_tokLetter && _tokDigit)
+            {
+                leet = MapLeetDigits(start, end);
+                if (leet && _pendingStart >= 0)
+                {
+                    MapAll(_pendingStart, _pendingEnd);
+                }
+
+                _pendingStart = -1;
+            }
+            else if (!_tokLetter && _tokDigit && DigitGroups(start, end) <= 4 && AllLeet(start, end))
+            {
+                if (_prevLeet)
+                {
+                    MapAll(start, end);
+                    leet = true;
+                    _pendingStart = -1;
+                }
+                else
+                {
+                    _pendingStart = start;
+                    _pendingEnd = end;
+                }
+            }
+            else
+            {
+                _pendingStart = -1;
+            }
+
+            _prevLeet = leet;
+        }
+
+        /// <summary>Digits counted with a repeated digit once, so a stretched leet letter ("d1333") counts as one.</summary>
+        private readonly int DigitGroups(int start, int end)
+        {
+            var groups = 0;
+            for (var k = start; k < end; k++)
+            {
+                groups += k == start || _chars[k] != _chars[k - 1] ? 1 : 0;
+            }
+
+            return groups;
+        }
+
+        private readonly bool AllLeet(int start, int end)
+        {
+            for (var k = start; k < end; k++)
+            {
+                if (!IsLeetDigit(_chars[k]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private readonly void MapAll(int start, int end)
+        {
+            for (var k = start; k < end; k++)
+            {
+                _chars[k] = LeetLetter(_chars[k]);
+            }
+        }
+
+        /// <summary>
+        /// Whether a word can be one member of a spaced-out word: a single letter or leet digit ("s u 1 c"), or
+        /// one letter repeated ("s uuu iii c", where the pupil stretched the spaced letters; not "www").
+        /// </summary>
+        private readonly bool IsRunMember(int start, int end, out bool single)
+        {
+            var c = _chars[start];
+            single = end - start == 1 && char.IsLetterOrDigit(c);
+            if (single)
+            {
+                return true;
+            }
+
+            if (end - start > 6 || !char.IsLetter(c) || (c == 'w' && end - start == 3))
+            {
+                return false;
+            }
+
+            for (var k = start + 1; k < end; k++)
+            {
+                if (_chars[k] != c)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private readonly bool HasTripleLetter(int start, int end)
@@ -412,13 +755,10 @@ internal static class TextNormalizer
             return false;
         }
 
-        /// <summary>
-        /// Inside a word that has letters, a run of at most two leet digits is read as letters ("k1ll",
-        /// "d13", "a55"). Longer runs and runs with other digits stay numbers ("year2024", "covid19"),
-        /// and words without letters ("2024", the "5" of "5 pills") are never touched.
-        /// </summary>
-        private readonly void MapLeetDigits(int start, int end)
+        /// <summary>Maps leet digit runs of a word with letters in place (see <see cref="LeetWord"/>); true if any was mapped.</summary>
+        private readonly bool MapLeetDigits(int start, int end)
         {
+            var mapped = false;
             var i = start;
             while (i < end)
             {
@@ -436,22 +776,26 @@ internal static class TextNormalizer
                     j++;
                 }
 
-                if (allLeet && j - i <= 2)
+                var inside = i > start && j < end;
+                if (allLeet && (inside || DigitGroups(i, j) <= 4))
                 {
-                    for (var k = i; k < j; k++)
-                    {
-                        _chars[k] = LeetLetter(_chars[k]);
-                    }
+                    MapAll(i, j);
+                    mapped = true;
                 }
 
                 i = j;
             }
+
+            return mapped;
         }
 
         /// <summary>
-        /// Joins a finished run of single letters ("s u i c i d e") if it has at least three members and
-        /// two letters; leet digits may sit inside it ("s u 1 c 1 d e") but not at its ends, so
-        /// "page 5 a b" keeps its number. Returns how many characters the output shrank by.
+        /// Joins a finished run of spaced letters ("s u i c i d e") if it has at least three members, two of
+        /// them letters and two of them single characters. Leet digits may sit inside it ("s u 1 c 1 d e"), and
+        /// at its ends when it has four members with two letters ("5 3 n d", "s u 1 c 1 d 3"); a shorter run
+        /// loses digits at its ends, so "page 5 a b" keeps its number. A two-letter run joins when its letters are set apart by a dot or dash ("t.o", "m-y") or
+        /// it follows a joined run and is set apart from it the same way ("w a n t   t o"). Returns how many
+        /// characters the output shrank by.
         /// </summary>
         private int CloseRun()
         {
@@ -460,41 +804,58 @@ internal static class TextNormalizer
             var last = _runEnd - 1;
             _runCount = 0;
             _runStart = -1;
-            if (count < 3)
+            if (count < 2)
             {
+                _prevJoined = false;
                 return 0;
-            }
-
-            while (count > 0 && char.IsAsciiDigit(_chars[first]))
-            {
-                first += 2;
-                count--;
-            }
-
-            while (count > 0 && char.IsAsciiDigit(_chars[last]))
-            {
-                last -= 2;
-                count--;
             }
 
             var letters = 0;
-            for (var p = first; p <= last; p += 2)
+            for (var p = first; p <= last; p++)
             {
-                letters += char.IsLetter(_chars[p]) ? 1 : 0;
+                letters += char.IsLetter(_chars[p]) && (p == first || _chars[p - 1] == ' ') ? 1 : 0;
             }
 
-            if (count < 3 || letters < 2)
+            if (count < 4 || letters < 2)
             {
+                while (count > 0 && char.IsAsciiDigit(_chars[first]))
+                {
+                    first += 2;
+                    count--;
+                }
+
+                while (count > 0 && letters < 3 && char.IsAsciiDigit(_chars[last]))
+                {
+                    last -= 2;
+                    count--;
+                }
+            }
+
+            var join = count >= 3 ? letters >= 2 && _runSingles >= 2
+                : count == 2 && letters == 2 && _runSingles == 2
+                    && (_runSeparator is not ' ' and not '\u00A0' || (_prevJoined && (_runGapLength != 1 || _runGapChar != ' ')));
+            if (!join)
+            {
+                _prevJoined = false;
                 return 0;
             }
 
-            var w = first;
-            for (var p = first; p <= last; p += 2)
+            // "i w a n t to die", "buy a z o m b i e knife", "u s h o u l d", "m a k e a bomb": the run may
+            // begin or end with the word "i", "a" or "u"; the detector also reads it split there.
+            var splitFirst = count >= 4 && IsOneLetterWord(_chars[first]) && _chars[first + 1] == ' ';
+            var splitLast = count >= 4 && IsOneLetterWord(_chars[last]) && _chars[last - 1] == ' ';
+            if (splitFirst)
             {
-                var c = LeetLetter(_chars[p]);
-                if (w - first >= 2 && _chars[w - 1] == c && _chars[w - 2] == c)
+                _buffer.SplitPoints.Add(first + 1);
+            }
+
+            var w = first;
+            for (var p = first; p <= last; p++)
+            {
+                var c = _chars[p];
+                if (c == ' ')
                 {
-                    _stretched = true;
+                    continue;
                 }
 
                 _chars[w] = c;
@@ -502,11 +863,30 @@ internal static class TextNormalizer
                 w++;
             }
 
+            // The joined word is read like any word: "s u 1 c 1 d 3" → "suicide", "b e t 3 6 5" → "bet365".
+            MapLeetDigits(first, w);
+            if (HasTripleLetter(first, w))
+            {
+                _stretched = true;
+            }
+
+            if (splitLast)
+            {
+                _buffer.SplitPoints.Add(w - 1);
+            }
+
             var removed = last + 1 - w;
             var tail = _n - (last + 1);
             Array.Copy(_chars, last + 1, _chars, w, tail);
             Array.Copy(_map, last + 1, _map, w, tail);
             _n -= removed;
+            _prevJoined = true;
+            if (removed > 0)
+            {
+                // A digits-only word waiting for its neighbour may have moved; let it go rather than map the wrong place.
+                _pendingStart = -1;
+            }
+
             return removed;
         }
     }

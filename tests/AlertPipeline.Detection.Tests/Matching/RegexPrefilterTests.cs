@@ -22,4 +22,16 @@ public sealed class RegexPrefilterTests
     [InlineData("ab?")]
     public void RequiredLiteral_NoSafeLiteral_ReturnsNull(string pattern) =>
         Assert.Null(RegexPrefilter.RequiredLiteral(pattern));
+
+    [Theory]
+    [InlineData("(how|ways|way) to (kill|hang) (yourself|urself|oneself)", " to ; how ,ways ,way ;  kill , hang ;  yourself, urself, oneself")]
+    [InlineData("how (much|many) (\\w+ ){1,3}(to|would) (die|kill)", "how ;  much , many ;  die, kill")]
+    [InlineData("my (dad|mum|stepdad) (hits|beats|punches) me", "my ;  dad , mum , stepdad ;  hits , beats , punches ")]
+    [InlineData("(leak|post) (your|ur)? pics", " pics; leak ,post ")]
+    public void RequiredSets_PatternWithGroups_ReturnsLiteralAndEveryRequiredPlainGroup(string pattern, string expected) =>
+        Assert.Equal(expected, string.Join("; ", RegexPrefilter.RequiredSets(pattern)!.Select(set => string.Join(',', set))));
+
+    [Fact]
+    public void RequiredSets_TopLevelAlternation_IsNull() =>
+        Assert.Null(RegexPrefilter.RequiredSets("mdma|(ketamine|ket)"));
 }

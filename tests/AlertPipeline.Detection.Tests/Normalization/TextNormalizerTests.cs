@@ -70,7 +70,7 @@ public sealed class TextNormalizerTests
     [InlineData("i want to d i e now", "i want to die now")]
     [InlineData("s u 1 c 1 d e", "suicide")]
     [InlineData("i a", "i a")]
-    [InlineData("s u.i c", "s u i c")]
+    [InlineData("s u.i c", "s ui c")] // "u.i" is a dotted two-letter word; the mixed separators still make no run of four
     [InlineData("page 5 a b", "page 5 a b")]
     [InlineData("this k i l l", "this kill")]
     public void Normalize_SpacedLetters_CollapseOnlyConsistentRunsOfThree(string text, string expected) =>
@@ -94,16 +94,90 @@ public sealed class TextNormalizerTests
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
     [Fact]
-    public void Normalize_StretchedLetters_FlagsAndSqueezesToOneAndTwo()
+    public void SqueezeRuns_StretchedAndDoubleLetters_CutToOneAndMarkOnlyStretchedRuns()
     {
-        var buffer = TextNormalizer.Normalize("diiiie killlll");
+        var buffer = TextNormalizer.Normalize("hooow tooo schooool kiiilllll www.x.com");
         Assert.True(buffer.HasStretchedLetters);
-        var one = new NormalizedBuffer();
-        var two = new NormalizedBuffer();
-        TextNormalizer.Squeeze(buffer, one, 1);
-        TextNormalizer.Squeeze(buffer, two, 2);
-        Assert.Equal("die kil", new string(one.Text));
-        Assert.Equal("diie kill", new string(two.Text));
+        var squeezed = new NormalizedBuffer();
+        TextNormalizer.SqueezeRuns(buffer, squeezed);
+        Assert.Equal("how to schol kil w x com", new string(squeezed.Text));
+        var marked = new string([.. squeezed.Text.ToArray().Select((c, i) => squeezed.Stretched![i] ? char.ToUpperInvariant(c) : c)]);
+        Assert.Equal("hOw tO schOl kIL w x com", marked);
+    }
+
+    [Theory]
+    [InlineData("kill", "kil")]
+    [InlineData("ass", "as")]
+    [InlineData("xxx", "x")]
+    [InlineData("bet 365", "bet 365")]
+    public void SqueezeRuns_Pattern_SqueezesLetterRunsOnly(string pattern, string expected) =>
+        Assert.Equal(expected, TextNormalizer.SqueezeRuns(pattern));
+
+    [Theory]
+    [InlineData("s uuu iii c iii d eee", "suuuiiiciiideee")]
+    [InlineData("s u 1 c 1 d 3", "suicide")]
+    [InlineData("i   w a n t   t o   d i e", "i want to die")]
+    [InlineData("k.i.l.l m.y.s.e.l.f", "kill myself")]
+    [InlineData("i w.a.n.t t.o d.i.e", "i want to die")]
+    [InlineData("e.g. this", "eg this")]
+    [InlineData("i a m", "iam")]
+    [InlineData("to be or not", "to be or not")]
+    [InlineData("plan a b", "plan a b")]
+    public void Normalize_SpacedRunsWithStretchOrTwoLetterWords_Join(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
+    [Fact]
+    public void Normalize_SpacedRunStartingWithAOrI_RecordsSplitPoint()
+    {
+        var buffer = TextNormalizer.Normalize("buy a z o m b i e knife");
+        Assert.Equal("buy azombie knife", new string(buffer.Text));
+        var split = new NormalizedBuffer();
+        TextNormalizer.Split(buffer, split);
+        Assert.Equal("buy a zombie knife", new string(split.Text));
+        Assert.Empty(TextNormalizer.Normalize("a s s").SplitPoints); // "a" + two letters is no spaced word
+    }
+
+    [Theory]
+    [InlineData("1 w4n7 70 d13", "i want to die")]
+    [InlineData("h0w m4ny p4r4c374m0l 70 d13", "how many paracetamol to die")]
+    [InlineData("0ur l177l3 53cr37", "our little secret")]
+    [InlineData("5h007 up 7h3 5ch00l", "shoot up the school")]
+    [InlineData("d0wnl04d th3 chr1stchurch sh00t3r m4n1f3st0", "download the christchurch shooter manifesto")]
+    [InlineData("k!ll my$€lf", "kill myself")]
+    [InlineData("c0c@!n€", "cocaine")]
+    [InlineData("km$ lol", "kms lol")]
+    [InlineData("1'll k1ll y0u", "ill kill you")]
+    [InlineData("i'​ll", "ill")]
+    [InlineData("costs €5 or $5 or 5$", "costs 5 or 5 or 5")]
+    [InlineData("take 5 pills in 2024", "take 5 pills in 2024")]
+    public void Normalize_LeetWordsAndNeighbours_MapToLetters(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
+    [Theory]
+    [InlineData("how+to+die", "how to die")]
+    [InlineData("s+u+i+c+i+d+e", "suicide")]
+    [InlineData("don%27t%20tell", "dont tell")]
+    [InlineData("caf%C3%A9", "cafe")]
+    [InlineData("100%25 sure", "100 sure")]
+    [InlineData("bad %ZZ escape", "bad zz escape")]
+    [InlineData("%F0%9F%94%AA", "knife")]
+    public void Normalize_UrlQueryEscapes_DecodeToCharacters(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
+    [Theory]
+    [InlineData("k \uD83D i l l", "k ill")]
+    [InlineData("\uDE2D\uD83D", "")]
+    public void Normalize_LoneSurrogates_AreSeparators(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
+    [Fact]
+    public void Normalize_UrlEscape_MapsMatchBackToWholeEscape()
+    {
+        const string text = "q=kill%20my%73elf";
+        var buffer = TextNormalizer.Normalize(text);
+        Assert.Equal("q kill myself", new string(buffer.Text));
+        var (start, length) = buffer.ToOriginal(text, 2, 11);
+        Assert.Equal("kill%20my%73elf", text.Substring(start, length));
     }
 
     [Theory]

@@ -27,6 +27,11 @@ internal static class Some
     public static Detector WordDetector(string category, Severity severity, params string[] terms) =>
         Detector(List(category, [.. terms.Select(t => $"{t},word,{severity.ToName()},,,")]));
 
+    private static readonly Lazy<Detection.Detector> Seeds = new(() => Detection.Detector.Compile(Set([.. SeedFiles()])));
+
+    /// <summary>The curated seed lists, compiled once for every test that needs them.</summary>
+    public static Detection.Detector SeedDetector => Seeds.Value;
+
     /// <summary>The repo's seeds/keywords directory as copied beside the test assembly.</summary>
     public static IReadOnlyList<KeywordSourceFile> SeedFiles() =>
         [.. Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "seeds", "keywords"), "*.csv")

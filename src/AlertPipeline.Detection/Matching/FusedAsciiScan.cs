@@ -1,0 +1,480 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AlertPipeline.Detection.Matching;
+
+/// <summary>
+/// The hot path for plain text: normalises and walks the automaton in one loop, writing nothing but hits,
+/// for text that is ASCII words, numbers, punctuation and symbols that only separate (emoji, "£"). It
+/// produces exactly the hits that <see cref="AhoCorasick.ScanPadded"/> finds in
+/// <see cref="Normalization.TextNormalizer"/>'s output, or gives up (returns false) as soon as the text needs
+/// what only the full normaliser does: other non-ASCII, leet symbols and URL escapes, stretched letters,
+/// spaced-out letters, or a leet word after a digits-only word ("1 w4n7"). Leet digits in a word ("k1ll",
+/// a video id "dQw4w9") are read here with the normaliser's rule: a digit run waits until the next letter
+/// or the end of its word decides it. See docs/decisions/0004-detection-engine.md.
+/// </summary>
+internal static class FusedAsciiScan
+{
+    // Longer digit runs ("1000000000000000000") go to the normaliser rather than a bigger buffer.
+    private const int MaxDigitRun = 32;
+
+    /// <summary>
+    /// Scans <c>" " + normalise(text) + " "</c> into <paramref name="hits"/>; false when the text needs the full
+    /// normaliser (hits are then meaningless). <paramref name="relevant"/> is set when some hit's pattern matters
+    /// for <paramref name="source"/> on its own (<paramref name="relevance"/> per pattern; null: every pattern).
+    /// </summary>
+    public static bool TryScan(ReadOnlySpan<char> text, AhoCorasick automaton, HitList hits, SourceKinds[]? relevance, SourceKinds source, out bool relevant)
+    {
+        relevant = false;
+        var compact = automaton.Compact;
+        if (compact is null)
+        {
+            return false;
+        }
+
+        var walk = new Walk(automaton, compact, hits, relevance, source);
+
+        // The padded text starts with a space: a pattern written " word" can start at the first word.
+        walk.Step(' ');
+        for (var i = 0; i < text.Length; i++)
+        {
+            int c = text[i];
+            if ((uint)((c | 0x20) - 'a') <= 'z' - 'a')
+            {
+                if (!walk.InWord)
+                {
+                    walk.StartWord();
+                }
+                else if (walk.DigitRun > 0 && !walk.ResolveDigits(text.Slice(walk.DigitStart, walk.DigitRun), letterFollows: true))
+                {
+                    return false;
+                }
+
+                i = walk.Letters(text, i) - 1;
+                continue;
+            }
+
+            if ((uint)(c - '0') <= 9)
+            {
+                if (!walk.InWord)
+                {
+                    walk.StartWord();
+                }
+
+                if (walk.DigitRun == 0)
+                {
+                    walk.DigitStart = i;
+                }
+
+                if (++walk.DigitRun > MaxDigitRun)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var spaces = 1;
+            var spacing = false;
+            switch (c)
+            {
+                case '\'':
+                    if (walk.InWord && i + 1 < text.Length)
+                    {
+                        var next = text[i + 1];
+                        if (char.IsAsciiLetter(next))
+                        {
+                            continue; // "don't" → "dont": the word goes on
+                        }
+
+                        if (next >= 128 || char.IsAsciiDigit(next))
+                        {
+                            return false;
+                        }
+                    }
+
+                    break;
+                case '$' or '@' or '|':
+                    return false;
+                case '!':
+                    if (i + 1 < text.Length && (char.IsAsciiLetter(text[i + 1]) || text[i + 1] is '$' or '@' or '!' or '|' || text[i + 1] >= 128))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case '%':
+                    if (i + 2 < text.Length && char.IsAsciiHexDigit(text[i + 1]) && char.IsAsciiHexDigit(text[i + 2]))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case ' ' or '.' or '-' or '_' or '*' or '~' or '+':
+                    spacing = true;
+                    break;
+                case >= 128:
+                    // An emoji or symbol that folds to separators ("😂", "£") is a gap like any other;
+                    // anything that folds to letters, or vanishes, is the normaliser's job.
+                    spaces = NonAsciiSeparator(text, ref i);
+                    if (spaces == 0)
+                    {
+                        return false;
+                    }
+
+                    spacing = true;
+                    break;
+            }
+
+            if (walk.InWord && !walk.EndWord(text))
+            {
+                return false;
+            }
+
+            walk.GapLength += spaces;
+            walk.GapSpacing = spacing;
+        }
+
+        if (walk.InWord && !walk.EndWord(text))
+        {
+            return false;
+        }
+
+        walk.Step(' ');
+        relevant = walk.Relevant;
+        return true;
+    }
+
+    /// <summary>How many separators the non-ASCII character at <paramref name="i"/> folds to (0: it is not only separators); steps over a surrogate pair.</summary>
+    private static int NonAsciiSeparator(ReadOnlySpan<char> text, ref int i)
+    {
+        int cp = text[i];
+        var width = 1;
+        if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+        {
+            cp = char.ConvertToUtf32(text[i], text[i + 1]);
+            width = 2;
+        }
+
+        if (cp == '\u20AC')
+        {
+            return 0; // '€' may be a leet e
+        }
+
+        var fold = Normalization.CharFolding.Fold(cp);
+        if (fold.Length == 0 || fold.AsSpan().ContainsAnyExcept(' '))
+        {
+            return 0;
+        }
+
+        i += width - 1;
+        return fold.Length;
+    }
+
+    private static bool IsLeetDigit(char c) => c is '0' or '1' or '3' or '4' or '5' or '7';
+
+    /// <summary>The automaton walk and what the normaliser's rules need to know about the words read so far.</summary>
+    private ref struct Walk
+    {
+        private readonly AhoCorasick _automaton;
+        private readonly ref ushort _table;
+        private readonly ref ushort _symbolOf;
+        private readonly int _shift;
+        private readonly int _firstOutput;
+        private readonly HitList _hits;
+        private readonly SourceKinds[]? _relevance;
+        private readonly SourceKinds _source;
+
+        private int _state;
+        private int _n; // length of the padded normalised text so far
+
+        // The word being read (letters as the normaliser writes them, leet digits read).
+        private int _length;
+        private bool _letters;
+        private bool _leet;
+        private bool _oneChar;
+        private char _first;
+        private char _previous;
+        private int _repeat;
+        private bool _triple;
+        private int _gapLength;
+        private bool _gapSpacing;
+
+        // The words before it.
+        private bool _previousLeet;
+        private bool _previousPendingDigits; // a digits-only word the normaliser would read as letters if this word is leet
+        private int _chainMembers; // one-character words in a row, each after one spacing separator
+        private int _chainLetters;
+
+        public Walk(AhoCorasick automaton, ushort[] compact, HitList hits, SourceKinds[]? relevance, SourceKinds source)
+        {
+            _automaton = automaton;
+            _table = ref MemoryMarshal.GetArrayDataReference(compact);
+            _symbolOf = ref MemoryMarshal.GetArrayDataReference(automaton.SymbolOf);
+            _shift = automaton.CompactShift;
+            _firstOutput = automaton.CompactFirstOutput;
+            _hits = hits;
+            _relevance = relevance;
+            _source = source;
+        }
+
+        public bool InWord { get; private set; }
+
+        /// <summary>Digits read but not yet stepped: the next letter or the word's end decides how they read.</summary>
+        public int DigitRun { get; set; }
+
+        public int DigitStart { get; set; }
+
+        public int GapLength { get; set; }
+
+        public bool GapSpacing { get; set; }
+
+        public bool Relevant { get; private set; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step(char c)
+        {
+            _state = Unsafe.Add(ref _table, (_state << _shift) + Unsafe.Add(ref _symbolOf, c));
+            _n++;
+            if (_state >= _firstOutput)
+            {
+                Report();
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void StartWord()
+        {
+            if (_n > 1)
+            {
+                Step(' ');
+            }
+
+            InWord = true;
+            _length = 0;
+            _letters = false;
+            _leet = false;
+            _oneChar = true;
+            _previous = '\0';
+            _repeat = 0;
+            _triple = false;
+            _gapLength = GapLength;
+            _gapSpacing = GapSpacing;
+            GapLength = 0;
+        }
+
+        /// <summary>
+        /// Steps the run of ASCII letters that starts at <paramref name="i"/> and returns where it ends: the
+        /// hottest loop, on locals so the walk state stays in registers.
+        /// </summary>
+        public int Letters(ReadOnlySpan<char> text, int i)
+        {
+            ref var table = ref _table;
+            ref var symbolOf = ref _symbolOf;
+            var shift = _shift;
+            var firstOutput = _firstOutput;
+            var state = _state;
+            var n = _n;
+            var previous = _previous;
+            var repeat = _repeat;
+            var triple = _triple;
+            var oneChar = _oneChar;
+            var length = _length;
+            if (length == 0)
+            {
+                _first = (char)(text[i] | 0x20);
+            }
+
+            var first = _first;
+            var skipAtRoot = _automaton.CompactRootStaysOnLetters;
+            int c;
+            while (i < text.Length && (uint)(((c = text[i]) | 0x20) - 'a') <= 'z' - 'a')
+            {
+                if (state == 0 && skipAtRoot)
+                {
+                    // Back at the root inside a word, with no pattern starting on a letter: the rest of the
+                    // word only needs counting (stretching, one-letter words), not the table.
+                    do
+                    {
+                        c |= 0x20;
+                        oneChar &= c == first;
+                        repeat = c == previous ? repeat + 1 : 1;
+                        triple |= repeat >= 3;
+                        previous = (char)c;
+                        length++;
+                        n++;
+                        i++;
+                    }
+                    while (i < text.Length && (uint)(((c = text[i]) | 0x20) - 'a') <= 'z' - 'a');
+                    break;
+                }
+
+                c |= 0x20;
+                oneChar &= c == first;
+                repeat = c == previous ? repeat + 1 : 1;
+                triple |= repeat >= 3;
+                previous = (char)c;
+                length++;
+                state = Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, c));
+                n++;
+                i++;
+                if (state >= firstOutput)
+                {
+                    _state = state;
+                    _n = n;
+                    Report();
+                }
+            }
+
+            _state = state;
+            _n = n;
+            _previous = previous;
+            _repeat = repeat;
+            _triple = triple;
+            _oneChar = oneChar;
+            _length = length;
+            _letters = true;
+            return i;
+        }
+
+        /// <summary>
+        /// Steps a finished digit run the way <c>TextNormalizer.LeetWord</c> reads it: leet digits beside letters
+        /// become letters when the run is inside the word or at most four digits (a repeated digit once) at its
+        /// edge; a digits-only word only when the word before was leet. False when the normaliser would also
+        /// rewrite the previous word.
+        /// </summary>
+        public bool ResolveDigits(ReadOnlySpan<char> digits, bool letterFollows)
+        {
+            DigitRun = 0;
+            var allLeet = true;
+            var groups = 0;
+            for (var k = 0; k < digits.Length; k++)
+            {
+                allLeet &= IsLeetDigit(digits[k]);
+                groups += k == 0 || digits[k] != digits[k - 1] ? 1 : 0;
+            }
+
+            var wordHasLetters = _letters || letterFollows;
+            bool map;
+            if (wordHasLetters)
+            {
+                map = allLeet && ((_letters && letterFollows) || groups <= 4);
+                if (map && !_leet)
+                {
+                    _leet = true;
+                    if (_previousPendingDigits)
+                    {
+                        return false; // "1 w4n7": the normaliser reads the "1" as "i" too
+                    }
+                }
+            }
+            else
+            {
+                map = allLeet && groups <= 4 && _previousLeet;
+                _leet = map;
+            }
+
+            foreach (var d in digits)
+            {
+                var c = map ? Normalization.TextNormalizer.LeetLetter(d) : d;
+                if (map)
+                {
+                    _letters = true;
+                }
+
+                Count(c, letter: map);
+                Step(c);
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Ends the word; false when the normaliser would do more than this scan: a letter three times in a row
+        /// other than "www" (stretching), or a chain of spaced-run members with two letters ("s u", "a b").
+        /// </summary>
+        public bool EndWord(ReadOnlySpan<char> text)
+        {
+            var pureDigits = !_letters && DigitRun > 0 && _length == 0;
+            var pendingCandidate = false;
+            if (DigitRun > 0)
+            {
+                var digits = text.Slice(DigitStart, DigitRun);
+                if (pureDigits)
+                {
+                    var allLeet = true;
+                    var groups = 0;
+                    for (var k = 0; k < digits.Length; k++)
+                    {
+                        allLeet &= IsLeetDigit(digits[k]);
+                        groups += k == 0 || digits[k] != digits[k - 1] ? 1 : 0;
+                    }
+
+                    pendingCandidate = allLeet && groups <= 4 && !_previousLeet;
+                }
+
+                if (!ResolveDigits(digits, letterFollows: false))
+                {
+                    return false;
+                }
+            }
+
+            InWord = false;
+            var www = _length == 3 && _oneChar && _first == 'w';
+            if (_triple && !www)
+            {
+                return false;
+            }
+
+            _previousLeet = _leet;
+            _previousPendingDigits = pendingCandidate;
+
+            // TextNormalizer's run members: one letter or digit, or one letter repeated (up to six, not "www").
+            var member = _length == 1 || (_letters && _oneChar && _length <= 6 && !www);
+            if (!member)
+            {
+                _chainMembers = 0;
+                _chainLetters = 0;
+                return true;
+            }
+
+            if (_chainMembers == 0 || _gapLength != 1 || !_gapSpacing)
+            {
+                _chainMembers = 0;
+                _chainLetters = 0;
+            }
+
+            _chainMembers++;
+            _chainLetters += char.IsAsciiLetter(_first) ? 1 : 0;
+            return _chainLetters < 2;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Count(char c, bool letter)
+        {
+            if (_length == 0)
+            {
+                _first = c;
+            }
+
+            _oneChar &= c == _first;
+            _repeat = c == _previous ? _repeat + 1 : 1;
+            _triple |= letter && _repeat >= 3; // "2000" is a number, not stretching
+            _previous = c;
+            _length++;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void Report()
+        {
+            var any = _relevance is null;
+            foreach (var pattern in _automaton.OutputsOf(_automaton.CompactState![_state]))
+            {
+                _hits.Add(pattern, _n);
+                any |= _relevance is not null && (_relevance[pattern] & _source) != 0;
+            }
+
+            Relevant |= any;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using AlertPipeline.Detection.Matching;
+using AlertPipeline.Detection.Normalization;
+using AlertPipeline.Detection.Tests.Suites;
+
+namespace AlertPipeline.Detection.Tests.Matching;
+
+public sealed class FusedAsciiScanTests
+{
+    /// <summary>
+    /// Property: whenever the fused scan accepts a text, its hits are exactly the automaton's hits on the
+    /// normaliser's output. Random texts over an alphabet dense in the characters the fused scan must give
+    /// up on (digits, apostrophes, leet symbols, escapes, repeated letters, one-letter words).
+    /// </summary>
+    [Fact]
+    public void TryScan_RandomTexts_EqualsNormaliseThenScanWheneverItAccepts()
+    {
+        var random = new Random(11);
+        string[] pieces = ["a", "b", "ab", "ba", "aab", "aaa", "www", "kill", "me", "i", "u", "x", "1", "5", "2000", " ", " ", " ", "  ",
+            ".", "-", "+", "'", "!", "$", "@", "%20", "%", "?", ",", "\t", "K", "AB", "é", "\u200B", "😂", "£", "€", "🔪", "4", "07", "1337", "3a", "h4", "'", "9"];
+        var accepted = 0;
+        for (var round = 0; round < 200; round++)
+        {
+            var patterns = Enumerable.Range(0, random.Next(1, 12))
+                .Select(_ => TextNormalizer.NormalizeToString(string.Join(' ', Enumerable.Range(0, random.Next(1, 3)).Select(_ => pieces[random.Next(17)]))))
+                .Select(p => random.Next(3) switch { 0 => " " + p + " ", 1 => " " + p, _ => p })
+                .Where(p => p.Trim().Length > 0).Distinct(StringComparer.Ordinal).ToList();
+            if (patterns.Count == 0)
+            {
+                continue;
+            }
+
+            var automaton = AhoCorasick.Build(patterns);
+            for (var t = 0; t < 50; t++)
+            {
+                var text = string.Concat(Enumerable.Range(0, random.Next(0, 16)).Select(_ => pieces[random.Next(pieces.Length)]));
+                var fused = new HitList();
+                if (!FusedAsciiScan.TryScan(text, automaton, fused, null, SourceKinds.Chat, out _))
+                {
+                    continue;
+                }
+
+                accepted++;
+                var reference = new HitList();
+                automaton.ScanPadded(TextNormalizer.Normalize(text).Text, reference);
+                Assert.Equal(Pairs(reference), Pairs(fused));
+            }
+        }
+
+        Assert.True(accepted > 1000, $"only {accepted} texts took the fused path");
+    }
+
+    [Fact]
+    public void TryScan_SuiteTexts_EqualsNormaliseThenScanWheneverItAccepts()
+    {
+        var detectorPatterns = SuiteRow.Load("benign-school").Concat(SuiteRow.Load("concerning")).Select(r => r.Text).ToList();
+        var automaton = AhoCorasick.Build([.. detectorPatterns.Select(TextNormalizer.NormalizeToString).Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).Take(300), "the", "in", "kill"]);
+        foreach (var text in detectorPatterns)
+        {
+            var fused = new HitList();
+            if (FusedAsciiScan.TryScan(text, automaton, fused, null, SourceKinds.Chat, out _))
+            {
+                var reference = new HitList();
+                automaton.ScanPadded(TextNormalizer.Normalize(text).Text, reference);
+                Assert.Equal(Pairs(reference), Pairs(fused));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("How many soldiers died at the Battle of the Somme, 1916?", true)]
+    [InlineData("don't tell anyone but i got a 9 in maths", true)]
+    [InlineData("https://www.bbc.co.uk/bitesize/guides/z2x", true)]
+    [InlineData("k1ll h4735 14th dQw4w9WgXcQ", true)]
+    [InlineData("1 w4n7", false)] // the normaliser reads "1" as "i" because of the leet word after it
+    [InlineData("s u i c i d e", false)]
+    [InlineData("noooo", false)]
+    [InlineData("caf\u00E9", false)]
+    [InlineData("lol 😂😂 £50", true)]
+    [InlineData("how%20to", false)]
+    [InlineData("$uicide", false)]
+    public void TryScan_PlainTextTakesFastPath_ObfuscationGivesUp(string text, bool accepted) =>
+        Assert.Equal(accepted, FusedAsciiScan.TryScan(text, AhoCorasick.Build(["kill"]), new HitList(), null, SourceKinds.Chat, out _));
+
+    private static List<(int, int)> Pairs(HitList hits) =>
+        [.. Enumerable.Range(0, hits.Count).Select(i => (hits.Pattern(i), hits.End(i))).Order()];
+}
