@@ -35,6 +35,8 @@ public sealed class ReplayCommandTests : IDisposable
         var events = new[] { Some.Event("photosynthesis diagram"), Some.Event("photosynthesis diagram"), Some.ConcerningEvent(), Some.Event("premier league table") };
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostEventsAsync(events)).StatusCode);
         await Eventually.TrueAsync(() => host.Alerts.Count() == 1, "the live alert");
+        var outbox = host.App.Services.GetRequiredService<AlertPipeline.Notifications.NotificationOutbox>();
+        await Eventually.TrueAsync(() => outbox.Counts() is { Pending: 0, Sent: > 0 }, "the live alert's notification to be written");
         var notificationsBefore = Directory.Exists(host.OutboxDirectory) ? Directory.GetFiles(host.OutboxDirectory).Length : 0;
 
         var (exit, output) = await RunAsync("replay", "--since", "1d", "--lists", _candidate.Path, "--data-dir", host.DataDirectory);
