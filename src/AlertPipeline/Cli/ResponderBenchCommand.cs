@@ -156,7 +156,11 @@ internal static class ResponderBenchCommand
                 ["eventId"] = id,
                 ["schoolId"] = (n % 3) switch { 0 => "oakfield", 1 => "riverside", _ => "hillcrest" },
                 ["deviceId"] = string.Create(CultureInfo.InvariantCulture, $"LT-{n % 400:D4}"),
-                ["userLogin"] = string.Create(CultureInfo.InvariantCulture, $"pupil{n % 2000:D4}"),
+                // Each urgent event from its own pupil: one pupil repeating a phrase is one alert with a count, and
+                // this bench measures one email per urgent event.
+                ["userLogin"] = isUrgent
+                    ? string.Create(CultureInfo.InvariantCulture, $"urgent{n}")
+                    : string.Create(CultureInfo.InvariantCulture, $"pupil{n % 2000:D4}"),
                 ["occurredAt"] = now,
                 ["source"] = "search",
                 ["text"] = isUrgent ? Urgent : Benign[n % Benign.Length],
