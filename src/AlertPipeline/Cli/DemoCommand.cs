@@ -25,6 +25,13 @@ internal static class DemoCommand
 
         var overrides = CliApp.CommonOverrides(args);
         overrides[$"{NotificationOptions.Section}:ConsoleBaseUrl"] = $"http://127.0.0.1:{(port == 0 ? 5080 : port)}";
+
+        // A demo lasts seconds, not a school day: everything notifies at once whatever the hour, and Oakfield's
+        // escalation deadlines are seconds, so an unacknowledged urgent alert is seen escalating to the deputy and head.
+        overrides["Trust:OutOfHoursAtOnce"] = "low";
+        overrides["Trust:Schools:oakfield:Escalation:Critical"] = "00:00:10";
+        overrides["Trust:Schools:oakfield:Escalation:Urgent"] = "00:00:20";
+        overrides[$"{NotificationOptions.Section}:EscalationCheckInterval"] = "00:00:02";
         var app = PipelineHost.Build(new HostSettings
         {
             ConfigFile = args.Get("config"),
@@ -55,11 +62,13 @@ internal static class DemoCommand
 
             var stats = await run.ConfigureAwait(false);
             await DrainAsync(app).ConfigureAwait(false);
-            var alerts = app.Services.GetRequiredService<AlertStore>().Count();
+            var store = app.Services.GetRequiredService<AlertStore>();
+            var alerts = store.Count();
+            var escalations = Escalations(store);
             var (_, sent, failed) = app.Services.GetRequiredService<NotificationOutbox>().Counts();
             await output.WriteLineAsync(Status(app, stats)).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
-                Demo finished: {stats.Accepted} events accepted, {stats.Concerning} of them concerning; {alerts} alerts stored; {sent} notifications written{(failed > 0 ? $", {failed} FAILED" : "")}.
+                Demo finished: {stats.Accepted} events accepted, {stats.Concerning} of them concerning; {alerts} alerts stored; {sent} notifications written{(failed > 0 ? $", {failed} FAILED" : "")}; {escalations} escalation steps for unacknowledged alerts.
                   see the alerts:        alertpipeline alerts list --data-dir {CliServices.DataDirectoryOf(app)}
                   see the notifications: {app.Services.GetRequiredService<IEmailSender>().Describe()}
                 """)).ConfigureAwait(false);
@@ -77,6 +86,14 @@ internal static class DemoCommand
         var (pending, sent, _) = app.Services.GetRequiredService<NotificationOutbox>().Counts();
         return string.Create(CultureInfo.InvariantCulture,
             $"[{stats.Elapsed:mm\\:ss}] sent {stats.Sent} (accepted {stats.Accepted}, concerning {stats.Concerning}) | processed {metrics.EventsProcessed}, alerts {metrics.AlertsStored} | notifications sent {sent}, pending {pending}");
+    }
+
+    private static long Escalations(AlertStore store)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM alert_history WHERE action = 'escalated'";
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>Waits (at most 15 s) until detection has caught up and the outbox is empty, so the summary is complete.</summary>
