@@ -26,11 +26,17 @@ internal static class DemoCommand
         var overrides = CliApp.CommonOverrides(args);
         overrides[$"{NotificationOptions.Section}:ConsoleBaseUrl"] = $"http://127.0.0.1:{(port == 0 ? 5080 : port)}";
 
-        // A demo lasts seconds, not a school day: everything notifies at once whatever the hour, and Oakfield's
-        // escalation deadlines are seconds, so an unacknowledged urgent alert is seen escalating to the deputy and head.
+        // A demo lasts seconds, not a school day: everything notifies at once whatever the hour, and every school's
+        // escalation deadlines are seconds, so unacknowledged urgent alerts are seen escalating (deputy, head, trust DSL).
         overrides["Trust:OutOfHoursAtOnce"] = "low";
-        overrides["Trust:Schools:oakfield:Escalation:Critical"] = "00:00:10";
-        overrides["Trust:Schools:oakfield:Escalation:Urgent"] = "00:00:20";
+        var configured = PipelineConfiguration.Build(args.Get("config"), overrides).GetSection("Trust:Schools").GetChildren();
+        foreach (var school in configured)
+        {
+            overrides[$"Trust:Schools:{school.Key}:OutOfHoursAtOnce"] = "low";
+            overrides[$"Trust:Schools:{school.Key}:Escalation:Critical"] = "00:00:10";
+            overrides[$"Trust:Schools:{school.Key}:Escalation:Urgent"] = "00:00:15";
+        }
+
         overrides[$"{NotificationOptions.Section}:EscalationCheckInterval"] = "00:00:02";
         var app = PipelineHost.Build(new HostSettings
         {
