@@ -10,24 +10,29 @@ namespace AlertPipeline.Notifications;
 /// </summary>
 internal static class NotificationSchema
 {
+    // One definition for creating the table and for the v1 migration, so the two can never drift apart.
+    private const string NotificationsColumns = """
+        (
+            notification_id TEXT PRIMARY KEY,
+            alert_id TEXT REFERENCES alerts(alert_id),
+            kind TEXT NOT NULL DEFAULT 'alert',
+            subject TEXT,
+            recipient TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            sent_at INTEGER,
+            UNIQUE (alert_id, recipient, channel, kind))
+        """;
+
     public static void Create(SqliteConnection connection)
     {
         MigrateFromV1(connection);
-        SqliteDatabase.Execute(connection, """
-            CREATE TABLE IF NOT EXISTS notifications (
-                notification_id TEXT PRIMARY KEY,
-                alert_id TEXT REFERENCES alerts(alert_id),
-                kind TEXT NOT NULL DEFAULT 'alert',
-                subject TEXT,
-                recipient TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                status TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER NOT NULL,
-                last_error TEXT,
-                created_at INTEGER NOT NULL,
-                sent_at INTEGER,
-                UNIQUE (alert_id, recipient, channel, kind));
+        SqliteDatabase.Execute(connection, $$"""
+            CREATE TABLE IF NOT EXISTS notifications {{NotificationsColumns}};
             CREATE INDEX IF NOT EXISTS notifications_due ON notifications(status, next_attempt_at);
             CREATE INDEX IF NOT EXISTS notifications_by_alert ON notifications(alert_id);
             CREATE TABLE IF NOT EXISTS system_alerts (
@@ -64,23 +69,10 @@ internal static class NotificationSchema
         }
 
         using var transaction = connection.BeginTransaction();
-        SqliteDatabase.Execute(connection, """
+        SqliteDatabase.Execute(connection, $$"""
             ALTER TABLE notifications RENAME TO notifications_v1;
             DROP INDEX IF EXISTS notifications_due;
-            CREATE TABLE notifications (
-                notification_id TEXT PRIMARY KEY,
-                alert_id TEXT REFERENCES alerts(alert_id),
-                kind TEXT NOT NULL DEFAULT 'alert',
-                subject TEXT,
-                recipient TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                status TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt_at INTEGER NOT NULL,
-                last_error TEXT,
-                created_at INTEGER NOT NULL,
-                sent_at INTEGER,
-                UNIQUE (alert_id, recipient, channel, kind));
+            CREATE TABLE notifications {{NotificationsColumns}};
             INSERT INTO notifications(notification_id, alert_id, kind, recipient, channel, status, attempts, next_attempt_at, last_error, created_at, sent_at)
                 SELECT notification_id, alert_id, 'alert', recipient, channel, status, attempts, next_attempt_at, last_error, created_at, sent_at
                 FROM notifications_v1;

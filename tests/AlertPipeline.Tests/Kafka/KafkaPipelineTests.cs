@@ -61,7 +61,7 @@ public sealed class KafkaPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task BrokerDownMidStream_IngestWaitsForTheBrokerAndNothingIsLost()
+    public async Task BrokerDownMidStream_EveryAcknowledgedEventBecomesItsAlert()
     {
         await using var host = await TestHost.StartAsync(_kafka.HostOverrides());
         host.UseKey();
@@ -71,10 +71,10 @@ public sealed class KafkaPipelineTests : IDisposable
         _kafka.Mock.SetBrokerDown(1);
         var duringOutage = host.PostEventsAsync(Batch(300, 15, concerning, pupils: 100));
 
-        // Partitions led by broker 1 cannot acknowledge: ingest must not answer until they do (acks=all).
+        // Whether ingest answers during the outage depends on whether the cluster has moved leadership off broker 1
+        // yet (acks=all is then met by the live replicas), so the test does not time it; what must hold either way is
+        // below: every event acknowledged before, during and after the outage becomes its alert.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.False(duringOutage.IsCompleted, "ingest acknowledged events that no broker had acknowledged");
-
         _kafka.Mock.SetBrokerUp(1);
         Assert.Equal(HttpStatusCode.Accepted, (await duringOutage).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostEventsAsync(Batch(300, 15, concerning, pupils: 100))).StatusCode);

@@ -158,36 +158,9 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
         }
     }
 
-    private static string? EventIdIn(byte[] payload)
-    {
-        // Records from producers other than ingest (kcat, another system) carry no ap-event-id header.
-        try
-        {
-            var reader = new Utf8JsonReader(payload);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isId = reader.ValueTextEquals("eventId"u8);
-                reader.Read();
-                if (isId && reader.TokenType == JsonTokenType.String)
-                {
-                    return reader.GetString();
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (JsonException)
-        {
-            // Not JSON: detection dead-letters it; the position names it.
-        }
-
-        return null;
-    }
+    // Records from producers other than ingest (kcat, another system) carry no ap-event-id header; a record that is
+    // not JSON has no id at all, and detection dead-letters it (the position names it).
+    private static string? EventIdIn(byte[] payload) => Events.DeviceEventReader.PeekEventId(payload);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer: {Code} {Reason}")]
     private partial void LogClientError(ErrorCode code, string reason);
