@@ -14,7 +14,7 @@ internal static class CliApp
                     all-in-one host on embedded defaults plus the device-agent simulator
           serve     [--data-dir DIR] [--urls URL] [--config FILE] [--role all|ingest|detect|respond]
                     the host (ingest API, embedded queue, detection, alerts, notifications)
-          simulate  --url URL --api-key KEY [--rate N] [--duration 30s] [--count N] [--schools N] [--pupils N] [--concerning 0.02] [--seed N]
+          simulate  (--url URL --api-key KEY | --kafka BOOTSTRAP) [--rate N] [--duration 30s] [--count N] [--schools N] [--pupils N] [--concerning 0.02] [--seed N]
                     the device-agent simulator alone, against a running host
           alerts list [--data-dir DIR] [--format table|json] [--school ID] [--min-severity LEVEL] [--status STATUS]
           users add --name NAME --role dsl|trust-dsl|it|governor|admin [--school ID[,ID]] [--password-stdin] [--data-dir DIR]

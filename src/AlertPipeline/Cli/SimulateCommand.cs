@@ -1,3 +1,5 @@
+using AlertPipeline.Transport.Kafka;
+using Microsoft.Extensions.Options;
 using AlertPipeline.Hosting;
 using AlertPipeline.Simulator;
 using Serilog.Extensions.Logging;
@@ -9,9 +11,14 @@ internal static class SimulateCommand
 {
     public static async Task<int> RunAsync(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("simulate", rest, ["url", "api-key", "duration", "count", .. SimulatorArgs.Names]);
+        var args = CliArgs.Parse("simulate", rest, ["url", "api-key", "duration", "count", "kafka", "config", .. SimulatorArgs.Names]);
         args.NoPositionals();
-        var url = args.Get("url") ?? throw new CliException("simulate: --url is required (the host's base URL, e.g. http://127.0.0.1:5080)");
+        if (args.Get("kafka") is { } bootstrap)
+        {
+            return await RunOnKafkaAsync(args, bootstrap, output).ConfigureAwait(false);
+        }
+
+        var url = args.Get("url") ?? throw new CliException("simulate: --url is required (the host's base URL, e.g. http://127.0.0.1:5080), or --kafka BOOTSTRAP");
         if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
         {
             throw new CliException($"simulate: --url must be an absolute http(s) URL (was '{url}')");
@@ -40,6 +47,44 @@ internal static class SimulateCommand
 
         await output.WriteLineAsync($"simulate: run {runner.RunId} -> {baseUrl}api/v1/events at {options.EventsPerSecond} events/s (Ctrl+C stops)").ConfigureAwait(false);
         var run = runner.RunAsync(stop.Token);
+        return await ReportAsync(runner, run, output).ConfigureAwait(false);
+    }
+
+    /// <summary>Straight to the device-events topic, as a trust's relay would: no ingest API, no key, no screenshots.</summary>
+    private static async Task<int> RunOnKafkaAsync(CliArgs args, string bootstrap, TextWriter output)
+    {
+        var configuration = PipelineConfiguration.Build(args.Get("config"), new Dictionary<string, string?> { ["Kafka:BootstrapServers"] = bootstrap });
+        var kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
+        kafka.BootstrapServers = bootstrap;
+        var check = new KafkaOptionsValidator().Validate(null, kafka);
+        if (check.Failed)
+        {
+            throw new OptionsValidationException(KafkaOptions.Section, typeof(KafkaOptions), check.Failures);
+        }
+
+        var options = SimulatorArgs.Apply(args, new SimulatorOptions { Sink = "kafka", Screenshots = false, Duration = args.GetDuration("duration") }, defaultRate: 50);
+        if (args.Get("count") is not null)
+        {
+            options.MaxEvents = args.GetInt("count", 0, 1, int.MaxValue);
+        }
+
+        using var loggers = new SerilogLoggerFactory(PipelineLogging.Create(null, Serilog.Events.LogEventLevel.Warning), dispose: true);
+        using var producer = new KafkaProducer(Microsoft.Extensions.Options.Options.Create(kafka), TimeProvider.System, loggers.CreateLogger<KafkaProducer>());
+        var sink = new KafkaEventSink(new KafkaEventPublisher(producer, Microsoft.Extensions.Options.Options.Create(kafka), TimeProvider.System));
+        var runner = SimulatorRunner.Create(sink, options, TimeProvider.System, loggers);
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+
+        await output.WriteLineAsync($"simulate: run {runner.RunId} -> Kafka {bootstrap} topic {kafka.Topics.Events} at {options.EventsPerSecond} events/s (Ctrl+C stops)").ConfigureAwait(false);
+        return await ReportAsync(runner, runner.RunAsync(stop.Token), output).ConfigureAwait(false);
+    }
+
+    private static async Task<int> ReportAsync(SimulatorRunner runner, Task<SimulatorStats> run, TextWriter output)
+    {
         while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false) != run)
         {
             await output.WriteLineAsync(runner.Snapshot().ToString()).ConfigureAwait(false);

@@ -45,6 +45,12 @@ internal sealed class SimulatorOptions
     /// <summary>Base address of the ingest API, e.g. <c>http://localhost:5080/</c>. Not needed in-process.</summary>
     public Uri? TargetBaseUrl { get; set; }
 
+    /// <summary>
+    /// Where batches go: <c>http</c> (the ingest API, the default) or <c>kafka</c> (straight to the device-events
+    /// topic, for a trust on Kafka; no API key and no screenshots then).
+    /// </summary>
+    public string Sink { get; set; } = "http";
+
     /// <summary>The key sent for every school that has no entry in <see cref="ApiKeys"/>.</summary>
     public string? ApiKey { get; set; }
 

@@ -92,9 +92,14 @@ internal sealed partial class SimulatorOptionsValidator : IValidateOptions<Simul
             failures.Add($"{S}:{nameof(options.TargetBaseUrl)} must be an absolute http or https URL (was '{url.OriginalString}')");
         }
 
-        if (failures.Count == 0)
+        if (options.Sink is not ("http" or "kafka"))
         {
-            // Only meaningful once the school list is known to be valid.
+            failures.Add($"{S}:{nameof(options.Sink)} must be http or kafka (was '{options.Sink}')");
+        }
+
+        if (failures.Count == 0 && options.Sink == "http")
+        {
+            // Only meaningful once the school list is known to be valid; Kafka needs no API key.
             var missing = options.ResolveSchoolIds().Where(id => options.ApiKeyFor(id) is null).ToList();
             if (missing.Count > 0)
             {

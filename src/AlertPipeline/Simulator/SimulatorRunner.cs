@@ -54,6 +54,17 @@ internal sealed partial class SimulatorRunner
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
+        time ??= TimeProvider.System;
+        loggers ??= NullLoggerFactory.Instance;
+        return Create(new IngestClient(http, Options.Create(options), time, loggers.CreateLogger<IngestClient>()), options, time, loggers);
+    }
+
+    /// <summary>Builds a runner that delivers through any sink (e.g. <see cref="KafkaEventSink"/>).</summary>
+    /// <exception cref="OptionsValidationException">The options are invalid.</exception>
+    public static SimulatorRunner Create(IEventSink sink, SimulatorOptions options, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(options);
         var validation = new SimulatorOptionsValidator().Validate(Options.DefaultName, options);
         if (validation.Failed)
         {
@@ -63,10 +74,7 @@ internal sealed partial class SimulatorRunner
         time ??= TimeProvider.System;
         loggers ??= NullLoggerFactory.Instance;
         var wrapped = Options.Create(options);
-        return new SimulatorRunner(
-            new ActivityGenerator(wrapped, time, new ScreenshotRenderer()),
-            new IngestClient(http, wrapped, time, loggers.CreateLogger<IngestClient>()),
-            wrapped, time, loggers.CreateLogger<SimulatorRunner>());
+        return new SimulatorRunner(new ActivityGenerator(wrapped, time, new ScreenshotRenderer()), sink, wrapped, time, loggers.CreateLogger<SimulatorRunner>());
     }
 
     public string RunId => _generator.RunId;
