@@ -61,22 +61,11 @@ internal sealed class AlertStore
                 action TEXT NOT NULL,
                 detail TEXT);
             """);
-        EnsureColumn(connection, "alerts", "event_count", "INTEGER NOT NULL DEFAULT 1");
-        EnsureColumn(connection, "alerts", "last_event_at", "INTEGER");
-        EnsureColumn(connection, "alerts", "group_key", "TEXT");
-        EnsureColumn(connection, "alerts", "snippet", "TEXT NOT NULL DEFAULT ''");
+        SqliteDatabase.EnsureColumn(connection, "alerts", "event_count", "INTEGER NOT NULL DEFAULT 1");
+        SqliteDatabase.EnsureColumn(connection, "alerts", "last_event_at", "INTEGER");
+        SqliteDatabase.EnsureColumn(connection, "alerts", "group_key", "TEXT");
+        SqliteDatabase.EnsureColumn(connection, "alerts", "snippet", "TEXT NOT NULL DEFAULT ''");
         NotificationSchema.Create(connection);
-    }
-
-    /// <summary>Adds a column to a store created by an earlier version (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>
-    private static void EnsureColumn(SqliteConnection connection, string table, string column, string definition)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
-        if ((long)command.ExecuteScalar()! == 0)
-        {
-            SqliteDatabase.Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
-        }
     }
 
     public SqliteDatabase Database => _database;

@@ -24,7 +24,7 @@ internal static class CliApp
           alerts ack ALERT_ID --by USER [--data-dir DIR]          acknowledge: stops the escalation chain
           alerts resolve ALERT_ID --by USER --outcome concern-confirmed|no-further-action|false-positive|referred
                     [--reference CPOMS-123] [--note TEXT] [--data-dir DIR]
-          alerts system [--data-dir DIR]                          open system alerts (e.g. a channel that keeps failing)
+          alerts system [--resolve ID --by USER] [--data-dir DIR]  open system alerts (e.g. a channel that keeps failing); close one
           keys add --school ID|* [--device ID] [--label TEXT] [--data-dir DIR]   (prints the new key once)
           keys list [--data-dir DIR]
           keys revoke KEY_ID [--data-dir DIR]

@@ -27,10 +27,24 @@ internal static class TriageCommand
 
     public static int SystemAlerts(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("alerts system", rest, ["data-dir", "config"]);
+        var args = CliArgs.Parse("alerts system", rest, ["data-dir", "config", "resolve", "by"]);
         args.NoPositionals();
         using var services = OpenStore(args, "alerts system");
-        var open = services.GetRequiredService<Notifications.SystemAlerts>().Open();
+        var systemAlerts = services.GetRequiredService<Notifications.SystemAlerts>();
+        if (args.Get("resolve") is not null)
+        {
+            var id = args.GetInt("resolve", 0, 1, int.MaxValue);
+            var by = args.Get("by") ?? throw new CliException("alerts system: --by USER is required with --resolve (who dealt with it)");
+            if (!systemAlerts.Resolve(id, by))
+            {
+                throw new CliException($"alerts system: no open system alert {id}");
+            }
+
+            output.WriteLine($"system alert {id} resolved by {by}");
+            return 0;
+        }
+
+        var open = systemAlerts.Open();
         foreach (var a in open)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{a.Id,5}  {a.At:yyyy-MM-dd HH:mm:ss}  {a.Kind}  {a.SchoolId ?? "-"}  {a.AlertId ?? "-"}  {a.Detail}"));

@@ -51,6 +51,8 @@ internal static class NotificationSchema
                 PRIMARY KEY (school_id, kind, period_end));
             CREATE INDEX IF NOT EXISTS alerts_open_escalable ON alerts(created_at) WHERE status = 'new' AND severity >= 4;
             """);
+        SqliteDatabase.EnsureColumn(connection, "system_alerts", "resolved_at", "INTEGER");
+        SqliteDatabase.EnsureColumn(connection, "system_alerts", "resolved_by", "TEXT");
     }
 
     /// <summary>

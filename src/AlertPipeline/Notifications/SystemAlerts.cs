@@ -72,6 +72,18 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
 
     public long OpenCount() => Open().Count;
 
+    /// <summary>Closes a system alert once someone has dealt with its cause. Returns false if it was not open.</summary>
+    public bool Resolve(long id, string by)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE system_alerts SET status = 'resolved', resolved_at = $at, resolved_by = $by WHERE id = $id AND status = 'open'";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$at", clock.GetUtcNow().ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$by", by);
+        return command.ExecuteNonQuery() == 1;
+    }
+
     private List<SystemAlert> Query(string where, params (string Name, object Value)[] parameters)
     {
         using var connection = store.Database.Open();

@@ -42,6 +42,17 @@ internal sealed class SqliteDatabase
         return connection;
     }
 
+    /// <summary>Adds a column to a database created by an earlier version (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>
+    public static void EnsureColumn(SqliteConnection connection, string table, string column, string definition)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        }
+    }
+
     public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();

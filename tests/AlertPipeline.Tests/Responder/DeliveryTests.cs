@@ -165,6 +165,12 @@ public sealed class DeliveryTests
         Assert.Equal(1, (int)health["systemAlerts"]!);
         Assert.Contains(Alerts.AlertHistory.List(host.Alerts, failed.AlertId!), h => h.Action == "notification-failed");
         Assert.Contains(smtp.Messages(), m => m.Kind == "alert" && m.To == ResponderConfig.Dsl); // Email still went.
+
+        // Once IT has fixed the hook, the system alert is closed and stops counting in /health.
+        var (exit, output, _) = await AlertPipeline.Tests.Cli.CliTests.RunAsync(["alerts", "system", "--resolve", system.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--by", "it.admin", "--data-dir", host.DataDirectory]);
+        Assert.Equal((0, $"system alert {system.Id} resolved by it.admin"), (exit, output.Trim()));
+        Assert.Empty(host.App.Services.GetRequiredService<SystemAlerts>().Open());
+        Assert.Equal(0, (int)JsonNode.Parse(await host.Http.GetStringAsync("/health"))!["systemAlerts"]!);
     }
 
     private static NotificationOutbox Outbox(TestHost host) => host.App.Services.GetRequiredService<NotificationOutbox>();
