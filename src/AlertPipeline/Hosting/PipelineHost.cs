@@ -70,6 +70,7 @@ internal static class PipelineHost
         // mistakes in appsettings.json gets three lines, not the first one wrapped in a hosting stack trace.
         app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         if (settings.Roles.HasFlag(HostRoles.Ingest))

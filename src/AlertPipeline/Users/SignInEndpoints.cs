@@ -11,11 +11,13 @@ namespace AlertPipeline.Users;
 /// <summary>Sign-in, one-time password change and sign-out pages, and the cookie events that enforce them.</summary>
 internal static class SignInEndpoints
 {
+    public const string RateLimitPolicy = "sign-in";
+
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app)
     {
         app.MapGet("/sign-in", (HttpContext context, string? returnUrl) => SignInPage(context, returnUrl, null));
         var forms = app.MapGroup("").AddEndpointFilter<AntiforgeryFilter>();
-        forms.MapPost("/sign-in", SignInAsync);
+        forms.MapPost("/sign-in", SignInAsync).RequireRateLimiting(RateLimitPolicy);
         forms.MapPost("/password", ChangePasswordAsync);
         forms.MapPost("/sign-out", SignOutAsync).RequireAuthorization(ConsolePolicies.SignedIn);
         app.MapGet("/denied", (HttpContext context) => DeniedPage(context));

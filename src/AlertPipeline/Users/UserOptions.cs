@@ -17,6 +17,12 @@ internal sealed class UserOptions
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(8);
 
     public int MinimumPasswordLength { get; set; } = 12;
+
+    /// <summary>
+    /// Sign-in attempts one network address may make per minute, whatever the accounts: lockout protects one account,
+    /// this stops one machine trying many (or locking many out).
+    /// </summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
 }
 
 internal sealed class UserOptionsValidator : IValidateOptions<UserOptions>
@@ -24,6 +30,11 @@ internal sealed class UserOptionsValidator : IValidateOptions<UserOptions>
     public ValidateOptionsResult Validate(string? name, UserOptions options)
     {
         var failures = new List<string>();
+        if (options.SignInAttemptsPerMinute is < 1 or > 100_000)
+        {
+            failures.Add($"Users:SignInAttemptsPerMinute must be from 1 to 100000 (was {options.SignInAttemptsPerMinute}).");
+        }
+
         if (options.LockoutThreshold is < 1 or > 100)
         {
             failures.Add($"Users:LockoutThreshold must be from 1 to 100 failed attempts (was {options.LockoutThreshold}).");

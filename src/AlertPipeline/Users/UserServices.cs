@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using AlertPipeline.Audit;
 using AlertPipeline.Storage;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -52,6 +53,22 @@ internal static class UserServices
         services.AddDataProtection()
             .SetApplicationName("AlertPipeline")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(storage.FullDataDirectory, "keys")));
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = static async (context, token) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await context.HttpContext.Response.WriteAsync("Too many sign-in attempts from this address. Wait a minute and try again.", token).ConfigureAwait(false);
+            };
+            o.AddPolicy(SignInEndpoints.RateLimitPolicy, context =>
+            {
+                var perMinute = context.RequestServices.GetRequiredService<IOptions<UserOptions>>().Value.SignInAttemptsPerMinute;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+        });
         services.AddAntiforgery(o =>
         {
             o.HeaderName = AntiforgeryFilter.HeaderName;

@@ -9,6 +9,23 @@ namespace AlertPipeline.Tests.Console;
 public sealed class UserAccountTests
 {
     [Fact]
+    public async Task SignIn_ManyAttemptsFromOneAddress_AreRefusedWith429WhateverTheAccount()
+    {
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Users:SignInAttemptsPerMinute"] = "3" });
+        using var session = ConsoleSession.Anonymous(host);
+
+        // Three different accounts: lockout (per account) would never trigger; the per-address limit does.
+        var answers = new List<HttpStatusCode>();
+        foreach (var name in new[] { "guess.one", "guess.two", "guess.three", "guess.four" })
+        {
+            answers.Add((await session.PostSignInAsync(name, "not-the-password")).StatusCode);
+        }
+
+        Assert.All(answers.Take(3), status => Assert.NotEqual(HttpStatusCode.TooManyRequests, status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, answers[3]);
+    }
+
+    [Fact]
     public void SignIn_ThresholdWrongPasswords_LocksEvenTheRightPasswordUntilTheLockExpires()
     {
         using var directory = new TempDirectory();

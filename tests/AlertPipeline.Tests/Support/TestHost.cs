@@ -47,6 +47,9 @@ internal sealed class TestHost : IAsyncDisposable
             ["Detection:KeywordsDirectory"] = Path.Combine(AppContext.BaseDirectory, "seeds", "keywords"),
             ["Queue:PollInterval"] = "00:00:00.200",
             ["Notifications:PollInterval"] = "00:00:00.200",
+
+            // Tests sign in many sessions from 127.0.0.1; the per-address limit has its own test.
+            ["Users:SignInAttemptsPerMinute"] = "10000",
             // Notifications below this wait for school hours; on the real clock that would make a test's outcome depend
             // on when it runs. Tests about school hours set a fake clock and the school's own OutOfHoursAtOnce.
             ["Trust:OutOfHoursAtOnce"] = "low",
