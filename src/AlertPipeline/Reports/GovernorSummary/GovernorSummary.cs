@@ -15,6 +15,22 @@ internal sealed record SummaryCount(string Key, string Label, string Count, long
 
     public static SummaryCount Of(string key, string label, long count) =>
         count < Threshold ? new(key, label, "<5", null) : new(key, label, count.ToString(CultureInfo.InvariantCulture), count);
+
+    /// <summary>
+    /// Complementary suppression: with the exact total on the page, a dimension with a single "&lt;5" cell gives it
+    /// away by subtraction (total 8, bullying 5 → self-harm 3). So when exactly one cell of a dimension is withheld,
+    /// the smallest exact cell is withheld too, shown as "≥5" — true, and no longer enough to subtract.
+    /// </summary>
+    public static IReadOnlyList<SummaryCount> Protect(IReadOnlyList<SummaryCount> cells)
+    {
+        if (cells.Count(c => c.Value is null) != 1 || !cells.Any(c => c.Value is not null))
+        {
+            return cells;
+        }
+
+        var smallest = cells.Where(c => c.Value is not null).MinBy(c => c.Value)!;
+        return [.. cells.Select(c => ReferenceEquals(c, smallest) ? c with { Count = "≥5", Value = null } : c)];
+    }
 }
 
 internal sealed record GovernorReport(
@@ -50,13 +66,13 @@ internal sealed class GovernorSummaryQuery(AlertQueries queries, AlertDetailBuil
         var total = Group("SELECT 'all', COUNT(*) FROM alerts").Single().Count;
         return new GovernorReport(
             SummaryCount.Of("all", "All alerts", total),
-            [.. Group("SELECT c.value, COUNT(*) FROM alerts a CROSS JOIN json_each(a.categories) c GROUP BY c.value ORDER BY 2 DESC, 1")
-                .Select(r => SummaryCount.Of(r.Key, r.Key.Replace('-', ' '), r.Count))],
-            [.. Group("SELECT severity, COUNT(*) FROM alerts GROUP BY severity ORDER BY severity DESC")
-                .Select(r => { var s = ((Severity)int.Parse(r.Key, CultureInfo.InvariantCulture)).ToName(); return SummaryCount.Of(s, s, r.Count); })],
-            [.. Group("SELECT school_id, COUNT(*) FROM alerts GROUP BY school_id ORDER BY school_id")
-                .Select(r => SummaryCount.Of(r.Key, schools.SchoolName(r.Key), r.Count))],
-            [.. Group("SELECT strftime('%Y-%m', occurred_at / 1000, 'unixepoch'), COUNT(*) FROM alerts GROUP BY 1 ORDER BY 1")
-                .Select(r => SummaryCount.Of(r.Key, r.Key, r.Count))]);
+            SummaryCount.Protect([.. Group("SELECT c.value, COUNT(*) FROM alerts a CROSS JOIN json_each(a.categories) c GROUP BY c.value ORDER BY 2 DESC, 1")
+                .Select(r => SummaryCount.Of(r.Key, r.Key.Replace('-', ' '), r.Count))]),
+            SummaryCount.Protect([.. Group("SELECT severity, COUNT(*) FROM alerts GROUP BY severity ORDER BY severity DESC")
+                .Select(r => { var s = ((Severity)int.Parse(r.Key, CultureInfo.InvariantCulture)).ToName(); return SummaryCount.Of(s, s, r.Count); })]),
+            SummaryCount.Protect([.. Group("SELECT school_id, COUNT(*) FROM alerts GROUP BY school_id ORDER BY school_id")
+                .Select(r => SummaryCount.Of(r.Key, schools.SchoolName(r.Key), r.Count))]),
+            SummaryCount.Protect([.. Group("SELECT strftime('%Y-%m', occurred_at / 1000, 'unixepoch'), COUNT(*) FROM alerts GROUP BY 1 ORDER BY 1")
+                .Select(r => SummaryCount.Of(r.Key, r.Key, r.Count))]));
     }
 }

@@ -28,7 +28,8 @@ internal static class GovernorSummaryEndpoints
     private static IResult Render(HttpContext context, GovernorReport r) => ConsoleUi.Pages.Layout.Page(context, "Summary", $"""
         <h1>Safeguarding alerts: summary</h1>
         <p class="muted">Counts of alerts raised by monitoring, across the trust. No pupil, text or individual alert is shown here.
-        Any count from 1 to 4 is shown as “&lt;5” so that a small number cannot point to a child.</p>
+        Any count from 1 to 4 is shown as “&lt;5” so that a small number cannot point to a child, and where one such count
+        could be worked out from the total, another is shown only as “≥5”.</p>
         <p class="card"><strong>All alerts:</strong> <span id="total">{E(r.Total.Count)}</span></p>
         <div class="grid charts">
           <section class="card"><h2>By category</h2>{Chart("by-category", r.ByCategory)}</section>
