@@ -55,8 +55,9 @@ public sealed class Detector
 
         // Patterns are padded with the spaces that bound them (" kill " for a word, " suicid" for a prefix,
         // " suicide squad" for an allow phrase) and texts are scanned padded (AhoCorasick.ScanPadded), so the
-        // automaton itself enforces word boundaries and reports far fewer hits inside words. Regex literals
-        // match anywhere.
+        // automaton itself enforces word boundaries and reports far fewer hits inside words. Regex entries are
+        // word-bounded too; RegexPrefilter pads their literals with the spaces that bound them where the
+        // pattern makes them word-aligned (" how " for a pattern starting "how "), so they are added as they are.
         void AddPattern(string normalized, Target target)
         {
             if (target.Kind != TargetKind.RegexTrigger && normalized != "\uFFFF")
@@ -88,7 +89,7 @@ public sealed class Detector
             var index = entries.Count;
             if (entry.Kind == MatchKind.Regex)
             {
-                var regex = GuardedRegex.TryCreate(entry.Term, out var problem)
+                var regex = GuardedRegex.TryCreateWordBounded(entry.Term, out var problem)
                     ?? throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' {problem}");
                 var sets = RegexPrefilter.RequiredSets(entry.Term) ?? [];
                 for (var k = 0; k < sets.Count; k++)
@@ -161,7 +162,7 @@ public sealed class Detector
         // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
         _squeezedPatterns = new Lazy<PatternSet>(() => _patterns.Squeezed(), LazyThreadSafetyMode.ExecutionAndPublication);
         _squeezedRegexes = new Lazy<Regex?[]>(
-            () => [.. _regexes.Select(r => GuardedRegex.TryCreate(TextNormalizer.SqueezeRuns(r.Regex.ToString()), out _))],
+            () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.Term), out _))],
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -180,6 +181,19 @@ public sealed class Detector
 
     /// <summary>A primary pattern as the automaton holds it (padded with its bounding spaces); for diagnostics.</summary>
     internal string Pattern(int index) => _patterns.Patterns[index];
+
+    /// <summary>
+    /// For diagnostics and benchmarks: whether <see cref="TryScan"/> would normalise this text (it left the
+    /// fused scan, or the fused scan's hits could make a match) rather than finish on the fused scan alone.
+    /// </summary>
+    internal bool LeavesFastPath(string text, SourceKinds source)
+    {
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Reset(_groups.Length, _regexes.Length);
+        scratch.Hits.Clear();
+        return !FusedAsciiScan.TryScan(text, _patterns.Automaton, scratch.Hits, _relevance, source, out var relevant)
+            || _regexWithoutTrigger || (relevant && CouldMatch(source, scratch));
+    }
 
     public static Detector Compile(KeywordSet set)
     {
@@ -420,7 +434,8 @@ public sealed class Detector
     /// <summary>
     /// Runs the list's regex entries on one variant. On the primary text a regex runs only when the automaton
     /// saw its required literal; the rare variants are short-lived and run every regex (a match in the
-    /// squeezed variant must still cover a stretched letter).
+    /// squeezed variant must still cover a stretched letter). Like every other entry, a regex match counts only
+    /// when it starts and ends at a word boundary of the normalised text ("kill" never inside "skillful").
     /// </summary>
     private void RunRegexes(int variant, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
     {
@@ -440,7 +455,8 @@ public sealed class Detector
             {
                 foreach (var m in regex.EnumerateMatches(buffer.Text))
                 {
-                    if (m.Length == 0 || IsAllowed(scratch.Allow[variant], m.Index, m.Index + m.Length) || !Covers(stretched, m.Index, m.Index + m.Length))
+                    if (m.Length == 0 || !StartsWord(buffer.Text, m.Index) || !EndsWord(buffer.Text, m.Index + m.Length)
+                        || IsAllowed(scratch.Allow[variant], m.Index, m.Index + m.Length) || !Covers(stretched, m.Index, m.Index + m.Length))
                     {
                         continue;
                     }

@@ -255,11 +255,72 @@ public sealed class DetectorTests
         Assert.False(detector.Scan("cutting my hair", SourceKinds.Typed).Flagged);
     }
 
+    [Theory]
+    [InlineData("such a skillful player")]
+    [InlineData("overkill you know")]
+    [InlineData("i will kill yourself")]
+    [InlineData("kill youth")]
+    public void Scan_RegexEntry_DoesNotMatchInsideAWord(string text)
+    {
+        var detector = Some.Detector(Some.List("violence", "kill (you|u),regex,urgent,,,"));
+        Assert.False(detector.Scan(text, SourceKinds.Chat).Flagged);
+        Assert.False(detector.TryScan(text, SourceKinds.Chat, out _));
+    }
+
+    [Theory]
+    [InlineData("kill you", "kill you")]
+    [InlineData("i will KILL U.", "KILL U")]
+    [InlineData("skill you know, i'll kill u", "kill u")]
+    [InlineData("kill uh kill you", "kill you")]
+    public void Scan_RegexEntry_MatchesAtWordBoundaries(string text, string matched)
+    {
+        var detector = Some.Detector(Some.List("violence", "kill (you|u),regex,urgent,,,"));
+        Assert.Equal(matched, Assert.Single(detector.Scan(text, SourceKinds.Chat).Matches).MatchedText);
+        Assert.True(detector.TryScan(text, SourceKinds.Chat, out _));
+    }
+
+    [Fact]
+    public void Scan_RegexEntry_FindsTheBoundedMatchWhenTheEnginePrefersOneInsideAWord()
+    {
+        // Unbounded, the engine would take "ab" (first alternative) and end inside "abc".
+        var detector = Some.Detector(Some.List("drugs", "xan (ab|abc),regex,medium,,,"));
+        Assert.Equal("xan abc", Assert.Single(detector.Scan("xan abc", SourceKinds.Chat).Matches).MatchedText);
+    }
+
+    [Fact]
+    public void Scan_RegexEntryInStretchedText_IsWordBoundedToo()
+    {
+        var detector = Some.Detector(Some.List("violence", "kill (you|u),regex,urgent,,,"));
+        Assert.True(detector.Scan("kiiiill youuuu", SourceKinds.Chat).Flagged);
+        Assert.False(detector.Scan("skiiiill youuuuth", SourceKinds.Chat).Flagged);
+    }
+
     [Fact]
     public void Scan_RegexWithAlternationOnly_StillRunsWithoutPrefilter()
     {
         var detector = Some.Detector(Some.List("drugs", "(mdma|ket),regex,medium,,,"));
         Assert.True(detector.Scan("got any ket", SourceKinds.Chat).Flagged);
+        Assert.False(detector.Scan("a basket of eggs", SourceKinds.Chat).Flagged);
+    }
+
+    [Theory]
+    [InlineData("don't tell your grandma about us", "child-sexual-exploitation")]
+    [InlineData("dont tell your nanny ok", "child-sexual-exploitation")]
+    [InlineData("ima stab ur mum", "violence")]
+    [InlineData("i'll kill your whole family", "violence")]
+    public void Scan_SeedRegexes_WordBoundedStillCoverWhatTheyMeant(string text, string category)
+    {
+        var detector = Detector.Compile(KeywordSetParser.Parse(Some.SeedFiles()));
+        Assert.Contains(detector.Scan(text, SourceKinds.Chat).Matches, m => m.Kind == MatchKind.Regex && m.Category == category);
+    }
+
+    [Theory]
+    [InlineData("my friend will spend it all today")]
+    [InlineData("show much pills to odd people")]
+    public void Scan_SeedRegexes_NoLongerMatchInsideWords(string text)
+    {
+        var detector = Detector.Compile(KeywordSetParser.Parse(Some.SeedFiles()));
+        Assert.DoesNotContain(detector.Scan(text, SourceKinds.Chat).Matches, m => m.Kind == MatchKind.Regex);
     }
 
     [Fact]

@@ -64,7 +64,26 @@ internal static class QuickProfile
             var bailed = events.Where(e => { hits.Clear(); return !AlertPipeline.Detection.Matching.FusedAsciiScan.TryScan(e.Text, detector.Automaton, hits, null, SourceKinds.Chat, out _); })
                 .SelectMany(e => e.Text.Split(' ')).CountBy(w => w).Where(kv => kv.Value > 100).Select(kv => kv.Key);
             Console.WriteLine("  words in bailed texts: " + string.Join(" | ", bailed.Take(60)));
-            Console.WriteLine($"{lists}: {detector.AutomatonSummary}; fused path {fast} events ({withHits} with hits, {relevantCount} relevant), slow path {events.Length - fast}");
+            var leaving = events.Where(e => detector.LeavesFastPath(e.Text, e.Source)).ToList();
+            var normalised = leaving.Count;
+            var leavingPatterns = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var (text, source) in leaving)
+            {
+                hits.Clear();
+                if (AlertPipeline.Detection.Matching.FusedAsciiScan.TryScan(text, detector.Automaton, hits, detector.Relevance, source, out _))
+                {
+                    foreach (var key in Enumerable.Range(0, hits.Count).Select(h => hits.Pattern(h)).Where(p => (detector.Relevance[p] & source) != 0).Distinct().Select(detector.Pattern))
+                    {
+                        leavingPatterns[key] = leavingPatterns.GetValueOrDefault(key) + 1;
+                    }
+                }
+            }
+
+            Console.WriteLine("  relevant patterns in texts TryScan normalises: " + string.Join(", ", leavingPatterns.OrderByDescending(kv => kv.Value).Take(10).Select(kv => $"'{kv.Key}' {kv.Value}")));
+            Console.WriteLine($"{lists}: {detector.AutomatonSummary}; fused path {fast} events ({withHits} with hits, {relevantCount} relevant), slow path {events.Length - fast}; normalised by TryScan {normalised}");
+            var letterStarts = Enumerable.Range(0, detector.Relevance.Length).Select(detector.Pattern).Where(p => char.IsAsciiLetterOrDigit(p[0])).ToList();
+            Console.WriteLine($"  root skips inside words: {detector.Automaton.CompactRootStaysOnLetters}; patterns starting inside a word: {letterStarts.Count} "
+                + string.Join(", ", letterStarts.Take(10).Select(p => $"'{p}'")));
             Console.WriteLine("  relevant patterns: " + string.Join(", ", relevantPatterns.OrderByDescending(kv => kv.Value).Take(15).Select(kv => $"'{kv.Key}' {kv.Value}")));
             Report(lists, "fused only", fastBytes, () =>
             {

@@ -16,7 +16,17 @@ internal static class GuardedRegex
     private const RegexOptions Options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase;
 
     /// <summary>Returns null and a reason when the pattern is not acceptable.</summary>
-    public static Regex? TryCreate(string pattern, out string? problem)
+    public static Regex? TryCreate(string pattern, out string? problem) => TryCreate(pattern, wordBounded: false, out problem);
+
+    /// <summary>
+    /// The regex the matcher runs: <paramref name="pattern"/> (checked as <see cref="TryCreate(string, out string?)"/>
+    /// checks it) wrapped in <c>\b(?:…)\b</c>, so the engine looks for matches that start and end at a word
+    /// boundary rather than reporting one inside a word and missing the bounded one beside it. The matcher still
+    /// checks each match's boundaries in the normalised text (a space or an end).
+    /// </summary>
+    public static Regex? TryCreateWordBounded(string pattern, out string? problem) => TryCreate(pattern, wordBounded: true, out problem);
+
+    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem)
     {
         problem = null;
         if (pattern.Length > MaxPatternLength)
@@ -34,7 +44,7 @@ internal static class GuardedRegex
                 return null;
             }
 
-            return regex;
+            return wordBounded ? new Regex($@"\b(?:{pattern})\b", Options, MatchTimeout) : regex;
         }
         catch (ArgumentException ex)
         {

@@ -7,6 +7,11 @@ namespace AlertPipeline.Detection.Matching;
 /// the Aho-Corasick pass saw that literal. Conservative: any construct it does not understand ends the
 /// literal, and a top-level alternation means "no literal" (the regex then runs on every text).
 /// </summary>
+/// <remarks>
+/// Regex matches are word-bounded (they start and end at a word boundary of the normalised text), so a literal
+/// that starts the pattern, ends it, or sits beside a <c>\b</c> is padded with the space that bounds it there
+/// (" how " for "how (much|many) …"), like an ordinary pattern: the automaton then sees "how" only as a word.
+/// </remarks>
 internal static class RegexPrefilter
 {
     public const int MinimumLength = 3;
@@ -14,15 +19,20 @@ internal static class RegexPrefilter
     public static string? RequiredLiteral(string pattern)
     {
         var best = string.Empty;
+        var bestLength = 0;
         var run = new StringBuilder();
+        var runAligned = false; // the run starts where a match starts, or after \b
+        var afterBoundary = false;
         var depth = 0;
         for (var i = 0; i < pattern.Length; i++)
         {
             var c = pattern[i];
+            var boundary = false;
             switch (c)
             {
                 case '\\':
-                    Flush();
+                    boundary = depth == 0 && i + 1 < pattern.Length && pattern[i + 1] == 'b';
+                    Flush(endAligned: boundary);
                     i++;
                     break;
                 case '[':
@@ -47,6 +57,11 @@ internal static class RegexPrefilter
                     }
 
                     Flush();
+                    if (c == '{' && pattern.IndexOf('}', i) is > 0 and var closeBrace)
+                    {
+                        i = closeBrace; // "{1,3}": the counts are not text
+                    }
+
                     break;
                 case '+':
                     Flush();
@@ -54,6 +69,11 @@ internal static class RegexPrefilter
                 default:
                     if (depth == 0 && (char.IsAsciiLetterOrDigit(c) || c == ' '))
                     {
+                        if (run.Length == 0)
+                        {
+                            runAligned = i == 0 || afterBoundary;
+                        }
+
                         run.Append(char.ToLowerInvariant(c));
                     }
                     else
@@ -63,17 +83,20 @@ internal static class RegexPrefilter
 
                     break;
             }
+
+            afterBoundary = boundary;
         }
 
-        Flush();
+        Flush(endAligned: true);
         // Spaces are kept: a literal " my " is as required as "my", and more selective.
-        return best.Length >= MinimumLength ? best : null;
+        return bestLength >= MinimumLength ? best : null;
 
-        void Flush()
+        void Flush(bool endAligned = false)
         {
-            if (run.Length > best.Length)
+            if (run.Length > bestLength)
             {
-                best = run.ToString();
+                bestLength = run.Length;
+                best = Pad(run.ToString(), runAligned, endAligned);
             }
 
             run.Clear();
@@ -119,11 +142,14 @@ internal static class RegexPrefilter
                         // A space written before or after the group in the pattern is in every match too:
                         // " all " is far rarer in text than "all" (which is in "small" and "allow").
                         var members = body.ToLowerInvariant().Split('|');
-                        var before = i > 0 && pattern[i - 1] == ' ' ? " " : string.Empty;
-                        var after = close + 1 < pattern.Length && pattern[close + 1] == ' ' ? " " : string.Empty;
+                        // A group that starts or ends the pattern, or sits beside \b, is word-aligned there: a
+                        // match starts and ends at a word boundary.
+                        var startAligned = i == 0 || pattern[i - 1] == ' ' || (i >= 2 && pattern[i - 2] == '\\' && pattern[i - 1] == 'b');
+                        var endAligned = close + 1 == pattern.Length || pattern[close + 1] == ' '
+                            || (close + 2 < pattern.Length && pattern[close + 1] == '\\' && pattern[close + 2] == 'b');
                         if (members.Min(m => m.Length) >= MinimumLength && sets.Count < 32)
                         {
-                            sets.Add([.. members.Select(m => before + m + after)]);
+                            sets.Add([.. members.Select(m => Pad(m, startAligned, endAligned))]);
                         }
                     }
 
@@ -140,6 +166,10 @@ internal static class RegexPrefilter
 
         return sets.Count > 0 ? sets : null;
     }
+
+    /// <summary>A literal with the spaces that bound it where it is word-aligned (none doubled).</summary>
+    private static string Pad(string literal, bool startAligned, bool endAligned) =>
+        (startAligned && !literal.StartsWith(' ') ? " " : string.Empty) + literal + (endAligned && !literal.EndsWith(' ') ? " " : string.Empty);
 
     private static int SkipClass(string pattern, int open)
     {

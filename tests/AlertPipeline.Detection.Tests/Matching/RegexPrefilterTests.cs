@@ -6,12 +6,15 @@ public sealed class RegexPrefilterTests
 {
     [Theory]
     [InlineData("cut(ting)? my (arm|wrist)s?", " my ")]
-    [InlineData(@"\bkill(ing)? myself\b", " myself")]
-    [InlineData("overdos(e|ing) on [a-z]+", "overdos")]
-    [InlineData("how (much|many) paracetamol", " paracetamol")]
-    [InlineData("dying?", "dyin")]
-    [InlineData("kil+", "kil")]
-    [InlineData("[a-z]+ing", "ing")]
+    [InlineData(@"\bkill(ing)? myself\b", " myself ")]
+    [InlineData("overdos(e|ing) on [a-z]+", " overdos")]
+    [InlineData("how (much|many) paracetamol", " paracetamol ")]
+    [InlineData("dying?", " dyin")]
+    [InlineData("kil+", " kil")]
+    [InlineData("[a-z]+ing", "ing ")]
+    [InlineData("to (\\w+ ){1000}die", " to ")]
+    [InlineData("my mum", " my mum ")]
+    [InlineData("(cut|slit)s? my", " my ")]
     public void RequiredLiteral_PatternWithLiteral_ReturnsTextEveryMatchContains(string pattern, string expected) =>
         Assert.Equal(expected, RegexPrefilter.RequiredLiteral(pattern));
 
@@ -24,12 +27,16 @@ public sealed class RegexPrefilterTests
         Assert.Null(RegexPrefilter.RequiredLiteral(pattern));
 
     [Theory]
-    [InlineData("(how|ways|way) to (kill|hang) (yourself|urself|oneself)", " to ; how ,ways ,way ;  kill , hang ;  yourself, urself, oneself")]
-    [InlineData("how (much|many) (\\w+ ){1,3}(to|would) (die|kill)", "how ;  much , many ;  die, kill")]
-    [InlineData("my (dad|mum|stepdad) (hits|beats|punches) me", "my ;  dad , mum , stepdad ;  hits , beats , punches ")]
-    [InlineData("(leak|post) (your|ur)? pics", " pics; leak ,post ")]
+    [InlineData("(how|ways|way) to (kill|hang) (yourself|urself|oneself)", " to ;  how , ways , way ;  kill , hang ;  yourself , urself , oneself ")]
+    [InlineData("how (much|many) (\\w+ ){1,3}(to|would) (die|kill)", " how ;  much , many ;  die , kill ")]
+    [InlineData("my (dad|mum|stepdad) (hits|beats|punches) me", " my ;  dad , mum , stepdad ;  hits , beats , punches ")]
+    [InlineData("(leak|post) (your|ur)? pics", " pics ;  leak , post ")]
     public void RequiredSets_PatternWithGroups_ReturnsLiteralAndEveryRequiredPlainGroup(string pattern, string expected) =>
         Assert.Equal(expected, string.Join("; ", RegexPrefilter.RequiredSets(pattern)!.Select(set => string.Join(',', set))));
+
+    [Fact]
+    public void RequiredSets_GroupBesideWordBoundaryEscape_IsPadded() =>
+        Assert.Equal(" kill , hang ", string.Join(",", RegexPrefilter.RequiredSets(@"\b(kill|hang)\b")!.Single()));
 
     [Fact]
     public void RequiredSets_TopLevelAlternation_IsNull() =>
