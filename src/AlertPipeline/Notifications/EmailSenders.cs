@@ -53,6 +53,14 @@ internal sealed class OutboxFolderEmailSender(IOptions<NotificationOptions> opti
     public async Task SendAsync(MailMessage message, string notificationId, CancellationToken cancellationToken)
     {
         var staging = Path.Combine(_folder, ".staging", notificationId);
+
+        // A crash between writing and renaming leaves a file here; start clean, or every retry would find two files
+        // and this notification would never be delivered.
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
         Directory.CreateDirectory(staging);
         using (var client = new SmtpClient { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = staging })
         {
