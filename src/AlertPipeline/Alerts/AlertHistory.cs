@@ -25,7 +25,8 @@ internal static class AlertHistory
     {
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT at, actor, action, detail FROM alert_history WHERE alert_id = $id ORDER BY id";
+        // In time order, as a DSL reads it (a merged event may be older than the alert's creation); id breaks ties.
+        command.CommandText = "SELECT at, actor, action, detail FROM alert_history WHERE alert_id = $id ORDER BY at, id";
         command.Parameters.AddWithValue("$id", alertId);
         using var reader = command.ExecuteReader();
         var result = new List<AlertHistoryEntry>();

@@ -23,8 +23,6 @@ internal sealed record AlertSummary(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
-internal sealed record AlertHistoryEntry(DateTimeOffset At, string Actor, string Action, string? Detail);
-
 /// <summary>The queue's filters, as typed in the page or the query string. Empty fields do not filter.</summary>
 internal sealed record AlertFilter(
     string? School = null,
@@ -157,22 +155,7 @@ internal sealed class AlertQueries(AlertStore store)
 
     public Alert? Get(string alertId) => store.Get(alertId);
 
-    public IReadOnlyList<AlertHistoryEntry> History(string alertId)
-    {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT at, actor, action, detail FROM alert_history WHERE alert_id = $id ORDER BY at, id";
-        command.Parameters.AddWithValue("$id", alertId);
-        using var reader = command.ExecuteReader();
-        var result = new List<AlertHistoryEntry>();
-        while (reader.Read())
-        {
-            result.Add(new AlertHistoryEntry(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1),
-                reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
-        }
-
-        return result;
-    }
+    public IReadOnlyList<AlertHistoryEntry> History(string alertId) => AlertHistory.List(store, alertId);
 
     /// <summary>The pupil's other alerts at the same school, newest first.</summary>
     public IReadOnlyList<AlertSummary> PupilTimeline(Alert alert, int max = 50)
