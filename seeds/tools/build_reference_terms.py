@@ -46,6 +46,7 @@ PRIORITY = ["hate-speech", "discrimination", "extremism", "suicide", "self-harm"
 # Ordinary English / school vocabulary / anatomy taught in science / identity terms / names /
 # terms a person curated into another list by hand. Multi-word phrases here; single words below.
 EXCLUDE_PHRASES = set(p.strip() for p in """
+buddha head|coal burner|coal burners|wet back|der untermensch|eye tie|petrol sniffer|alaskan pipeline|axe wound|ball kicking|ball sack|beat off|beat the meat|dump a load|pony boy|pony girl|strap on|suck off|tossing salad|deep throat|jesus christ|jack off|jack offs|chocolate rosebud|chocolate rosebuds|gay sex|wet dream|baby juice|girl on top|
 sod off|tainted love|venus mound|mound of venus|tied up|tight white|loose woman|jim crow|zip in the wire|cotton picker|pancake face|
 ku kluxer|allah akbar|china man|china men|frog eater|gin jockey|cheese eating surrender monkey|mayonnaise monkey|
 mayonnaise monkies|neo nazi|white power|t girl|gym bunny|muscle mary|chicken queen|potato queen|rice queen|bean queen|grey queen|gray queen|
@@ -55,7 +56,8 @@ strip club|barely legal|only fans|porn hub|jerk mate|frolic me|bang bros|bang bu
 blonde action|brunette action|blonde on blonde action|pleasure chest|sultry women|boston george|collared|
 go to hell|jelly donut|pussy cat|coot coot|sixty nine|nut butter|double pen|god dam|cream pie|go kun|mushroom tip|spicy gringo|hickory switch|impact play|hot carl|hot richard|violet wand|wrapping men|leather restraint|leather straight jacket|
 """.replace("\n", "").split("|") if p.strip())
-EXCLUDE_SINGLE_WORDS = set("""abbie abo anal anus arse ass balls bang beaver bitch bloody bone boner boob boobs booty breasts brown buck bugger bum
+EXCLUDE_SINGLE_WORDS = set("""whites nicker jigger jiggs spix nigra fagging buddhahead gymbunny bareback barenaked fisted ponyboy ponygirl pegging shrimping snowballing strappado octopussy hippophile hippophilia kynophile kynophilia dendrophile dendrophilia claustrophile claustrophilia ejaculate ejaculated ejaculating ejaculation erotic frottage cornhole asses masturbate masturbating masterbate slanty
+abbie abo anal anus arse ass balls bang beaver bitch bloody bone boner boob boobs booty breasts brown buck bugger bum
 busty butt buttermilk cholo cialis clit clitoris cock cocks cooties crap crow crows cum cumming damn dick dolt erotism escort eunuch fanny fingering
 genitals god gringo grope gyp hell hooker horny hustler intercourse jerry jesus kinky knickers knob knobed lolita lovemaking mongrel muff negroid nip
 nipple nipples nude nudity nuggets nutten nymph pansy pecker penis pissing playboy poon prick pubes punta puta pussycat pussies queer queers rectum
