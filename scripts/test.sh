@@ -27,6 +27,19 @@ fi
 if [ -f seeds/tools/check_lists.py ]; then
   echo "==> checking keyword lists"
   python3 seeds/tools/check_lists.py --keywords seeds/keywords
+  # The generator reads the public reference lists (../shared/reference-lists); where they are present, a rerun
+  # must reproduce the committed lists exactly, so curated removals and re-ratings are never undone.
+  references="${ALERTPIPELINE_REFERENCE_LISTS:-$(cd .. && pwd)/shared/reference-lists}"
+  if [ -d "$references" ]; then
+    echo "==> checking the generated list blocks are reproducible from $references"
+    regenerated="$(mktemp -d)"
+    cp -r seeds/keywords "$regenerated/keywords"
+    python3 seeds/tools/build_reference_terms.py --ref "$references" --out "$regenerated/keywords" >/dev/null
+    diff -r seeds/keywords "$regenerated/keywords"
+    rm -rf "$regenerated"
+  else
+    echo "==> reference lists not found at $references: generated-block reproducibility not checked"
+  fi
 fi
 
 if [ -f docker-compose.yml ]; then
