@@ -20,6 +20,12 @@ internal static class Program
             return;
         }
 
+        if (args is ["fused", ..])
+        {
+            Detection.FusedOnly.Run(args);
+            return;
+        }
+
         if (args is ["explain", ..])
         {
             Detection.Explain.Run(args);

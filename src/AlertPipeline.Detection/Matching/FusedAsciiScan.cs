@@ -179,6 +179,9 @@ internal static class FusedAsciiScan
         private readonly AhoCorasick _automaton;
         private readonly ref ushort _table;
         private readonly ref ushort _symbolOf;
+        private readonly ref ushort _wordStart;
+        private readonly int _afterSpace;
+        private readonly bool _afterSpaceQuiet;
         private readonly int _shift;
         private readonly int _firstOutput;
         private readonly HitList _hits;
@@ -211,8 +214,11 @@ internal static class FusedAsciiScan
             _automaton = automaton;
             _table = ref MemoryMarshal.GetArrayDataReference(compact);
             _symbolOf = ref MemoryMarshal.GetArrayDataReference(automaton.SymbolOf);
+            _wordStart = ref MemoryMarshal.GetArrayDataReference(automaton.CompactWordStart!);
+            _afterSpace = automaton.CompactAfterSpace;
             _shift = automaton.CompactShift;
             _firstOutput = automaton.CompactFirstOutput;
+            _afterSpaceQuiet = _afterSpace < _firstOutput;
             _hits = hits;
             _relevance = relevance;
             _source = source;
@@ -247,7 +253,16 @@ internal static class FusedAsciiScan
         {
             if (_n > 1)
             {
-                Step(' ');
+                if (_state == 0 && _afterSpaceQuiet)
+                {
+                    // From the root a space always leads to the same state: no load on the chain.
+                    _state = _afterSpace;
+                    _n++;
+                }
+                else
+                {
+                    Step(' ');
+                }
             }
 
             InWord = true;
@@ -288,6 +303,29 @@ internal static class FusedAsciiScan
             var first = _first;
             var skipAtRoot = _automaton.CompactRootStaysOnLetters;
             int c;
+            if (length == 0 && state == _afterSpace && i + 2 < text.Length)
+            {
+                // A word starting outside any phrase: its first three letters in one load (CompactWordStart).
+                var l1 = (uint)((text[i] | 0x20) - 'a');
+                var l2 = (uint)((text[i + 1] | 0x20) - 'a');
+                var l3 = (uint)((text[i + 2] | 0x20) - 'a');
+                if ((l2 | l3) <= 'z' - 'a')
+                {
+                    var next = Unsafe.Add(ref _wordStart, (int)((((l1 * 26) + l2) * 26) + l3));
+                    if (next != AhoCorasick.WordStartUnknown)
+                    {
+                        state = next;
+                        oneChar = l2 == l1 && l3 == l1;
+                        repeat = l3 != l2 ? 1 : l2 == l1 ? 3 : 2;
+                        triple = repeat >= 3;
+                        previous = (char)('a' + l3);
+                        length = 3;
+                        n += 3;
+                        i += 3;
+                    }
+                }
+            }
+
             while (i < text.Length && (uint)(((c = text[i]) | 0x20) - 'a') <= 'z' - 'a')
             {
                 if (state == 0 && skipAtRoot)

@@ -81,6 +81,56 @@ public sealed class FusedAsciiScanTests
     public void TryScan_PlainTextTakesFastPath_ObfuscationGivesUp(string text, bool accepted) =>
         Assert.Equal(accepted, FusedAsciiScan.TryScan(text, AhoCorasick.Build(["kill"]), new HitList(), null, SourceKinds.Chat, out _));
 
+    [Fact]
+    public void CompactWordStart_EqualsThreeStepsFromTheSpaceState_OrUnknownWhenAPatternEndsOnTheWay()
+    {
+        var automaton = AhoCorasick.Build([" kill ", " ab", " abc ", " zzz", " kil", "ll ", " a", " my life "]);
+        var compact = automaton.Compact!;
+        var shift = automaton.CompactShift;
+        int StepOf(int state, char c) => compact[(state << shift) + automaton.SymbolOf[c]];
+        Assert.Equal(StepOf(0, ' '), automaton.CompactAfterSpace);
+        var unknown = 0;
+        for (var a = 'a'; a <= 'z'; a++)
+        {
+            for (var b = 'a'; b <= 'z'; b++)
+            {
+                for (var c = 'a'; c <= 'z'; c++)
+                {
+                    var s1 = StepOf(automaton.CompactAfterSpace, a);
+                    var s2 = StepOf(s1, b);
+                    var s3 = StepOf(s2, c);
+                    var reports = new[] { s1, s2, s3 }.Any(s => s >= automaton.CompactFirstOutput);
+                    var entry = automaton.CompactWordStart![(((a - 'a') * 26) + (b - 'a')) * 26 + (c - 'a')];
+                    Assert.Equal(reports ? AhoCorasick.WordStartUnknown : s3, entry);
+                    unknown += reports ? 1 : 0;
+                }
+            }
+        }
+
+        Assert.Equal((26 * 26) + 2, unknown); // every word starting with "a" passes the end of " a"; "kil" and "zzz" end " kil" and " zzz"
+    }
+
+    [Theory]
+    [InlineData("abc kill my life abcd", new[] { " abc ", " kill ", " my life " })]
+    [InlineData("kiLL KILL kills skill", new[] { " kill ", " kill " })]
+    [InlineData("zzzz pizza ab", new string[0])]
+    public void TryScan_WordsTakingTheWordStartTable_FindTheSameWholeWordHits(string text, string[] expected)
+    {
+        string[] patterns = [" kill ", " abc ", " my life ", " zzzz ", " piz "];
+        var automaton = AhoCorasick.Build(patterns);
+        var hits = new HitList();
+        Assert.True(FusedAsciiScan.TryScan(text, automaton, hits, null, SourceKinds.Chat, out _) || text.Contains("zzzz", StringComparison.Ordinal));
+        if (text.Contains("zzzz", StringComparison.Ordinal))
+        {
+            return; // stretched letters: the normaliser's job
+        }
+
+        var reference = new HitList();
+        automaton.ScanPadded(TextNormalizer.Normalize(text).Text, reference);
+        Assert.Equal(Pairs(reference), Pairs(hits));
+        Assert.Equal(expected, Enumerable.Range(0, hits.Count).Select(h => patterns[hits.Pattern(h)]));
+    }
+
     private static List<(int, int)> Pairs(HitList hits) =>
         [.. Enumerable.Range(0, hits.Count).Select(i => (hits.Pattern(i), hits.End(i))).Order()];
 }

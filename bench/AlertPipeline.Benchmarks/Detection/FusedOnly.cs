@@ -1,0 +1,39 @@
+using System.Diagnostics;
+
+namespace AlertPipeline.Benchmarks.Detection;
+
+/// <summary>
+/// The fused scan alone on one list for a number of seconds, for profiling the hot loop: `fused [LISTS] [SECONDS]`
+/// (e.g. under `DOTNET_EnableWriteXorExecute=0 DOTNET_PerfMapEnabled=1 perf record -e cpu-clock`, which names JIT
+/// frames on this VM without hardware counters). Prints the best and the mean pass.
+/// </summary>
+internal static class FusedOnly
+{
+    public static void Run(string[] args)
+    {
+        var lists = args.Length > 1 ? args[1] : "generated-5000";
+        var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
+        var bench = new DetectionBenchmarks { Lists = lists };
+        bench.Setup();
+        var events = PupilText.Events(DetectionBenchmarks.EventCount);
+        var detector = bench.Detector;
+        var hits = new AlertPipeline.Detection.Matching.HitList();
+        var watch = Stopwatch.StartNew();
+        var passes = 0;
+        var best = double.MaxValue;
+        while (watch.Elapsed.TotalSeconds < seconds)
+        {
+            var pass = Stopwatch.StartNew();
+            foreach (var (text, source) in events)
+            {
+                hits.Clear();
+                AlertPipeline.Detection.Matching.FusedAsciiScan.TryScan(text, detector.Automaton, hits, detector.Relevance, source, out _);
+            }
+
+            best = Math.Min(best, pass.Elapsed.TotalSeconds);
+            passes++;
+        }
+
+        Console.WriteLine($"{lists}: {passes} passes, best {DetectionBenchmarks.CorpusBytes / 1e6 / best:F0} MB/s, mean {DetectionBenchmarks.CorpusBytes * passes / 1e6 / watch.Elapsed.TotalSeconds:F0} MB/s");
+    }
+}
