@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Notifications;
 
-/// <summary>Delivers one email. Throwing means "not delivered, try again later".</summary>
+/// <summary>Delivers one email. Throwing means "not delivered, try again later"; <see cref="PermanentDeliveryException"/> means "never for this address".</summary>
 internal interface IEmailSender
 {
     string Describe();
@@ -33,8 +33,25 @@ internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options) : I
             client.Credentials = new NetworkCredential(_smtp.UserName, _smtp.Password);
         }
 
-        await client.SendMailAsync(message, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await client.SendMailAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpException ex) when (IsPermanent(ex.StatusCode))
+        {
+            // The server will never take this message for this address (RFC 5321 5xx about the mailbox or the
+            // transaction): retrying for hours would only hide it. The dispatcher raises a system alert at once.
+            throw new PermanentDeliveryException($"SMTP server refused the message for good ({(int)ex.StatusCode} {ex.StatusCode}): {ex.Message}");
+        }
     }
+
+    /// <summary>
+    /// Mailbox unavailable / not local / name not allowed, and transaction failed: permanent. Authentication,
+    /// TLS and command errors are not: they are configuration that IT can fix, and the outbox keeps retrying
+    /// (and raises a system alert after MaxAttempts) so nothing is lost meanwhile.
+    /// </summary>
+    internal static bool IsPermanent(SmtpStatusCode code) => code is SmtpStatusCode.MailboxUnavailable or SmtpStatusCode.UserNotLocalTryAlternatePath
+        or SmtpStatusCode.MailboxNameNotAllowed or SmtpStatusCode.TransactionFailed;
 }
 
 /// <summary>

@@ -173,5 +173,26 @@ public sealed class DeliveryTests
         Assert.Equal(0, (int)JsonNode.Parse(await host.Http.GetStringAsync("/health"))!["systemAlerts"]!);
     }
 
+    [Fact]
+    public async Task DslMailboxUnknown_Smtp550_FailsAtOnceWithSystemAlertWhileTheTrustDslStillHears()
+    {
+        await using var smtp = await SmtpServer.StartAsync(rejectNobody: true);
+        var config = ResponderConfig.For(smtp, ("Trust:Schools:oakfield:Dsl:Email", "nobody.dsl@oakfield.example"));
+        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
+        host.UseKey();
+
+        await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));
+
+        var failed = await Eventually.ReturnsAsync(() => Outbox(host).List().Where(r => r.Recipient == "nobody.dsl@oakfield.example" && r.Status == NotificationOutbox.Failed).ToList(),
+            r => r.Count >= 1, "the refused email marked failed");
+        Assert.Equal(1, Assert.Single(failed).Attempts); // no retries for hours against a mailbox that does not exist
+        Assert.Contains("550", failed[0].LastError, StringComparison.Ordinal);
+        var system = Assert.Single(host.App.Services.GetRequiredService<SystemAlerts>().Open());
+        Assert.Equal(failed[0].NotificationId, system.NotificationId);
+        var notice = await Eventually.ReturnsAsync(() => smtp.Messages().Where(m => m.Kind == "system").ToList(), m => m.Count >= 1, "the system-alert notice");
+        Assert.Contains(notice, m => m.To == ResponderConfig.TrustDsl);
+        Assert.DoesNotContain(smtp.Messages(), m => m.To.StartsWith("nobody", StringComparison.Ordinal));
+    }
+
     private static NotificationOutbox Outbox(TestHost host) => host.App.Services.GetRequiredService<NotificationOutbox>();
 }

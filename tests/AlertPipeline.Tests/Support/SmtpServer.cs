@@ -31,9 +31,24 @@ internal sealed partial class SmtpServer : IAsyncDisposable
     private readonly TempDirectory _maildir = new();
     private Process? _process;
 
-    private SmtpServer(int port)
+    // A Mailbox that refuses some recipients the way a real server does for an address that does not exist.
+    private const string RejectingHandler = """
+        from aiosmtpd.handlers import Mailbox
+
+        class RejectingMailbox(Mailbox):
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if address.lower().startswith("nobody"):
+                    return "550 5.1.1 <" + address + ">: Recipient address rejected: User unknown"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+        """;
+
+    private readonly bool _rejectNobody;
+
+    private SmtpServer(int port, bool rejectNobody)
     {
         Port = port;
+        _rejectNobody = rejectNobody;
     }
 
     public int Port { get; }
@@ -41,20 +56,29 @@ internal sealed partial class SmtpServer : IAsyncDisposable
     // A path that does not exist yet: Python's mailbox.Maildir creates tmp/new/cur only when it creates the folder.
     public string MailDir => Path.Combine(_maildir.Path, "Maildir");
 
-    public static async Task<SmtpServer> StartAsync()
+    /// <summary>Starts the server; with <paramref name="rejectNobody"/> it answers 550 (user unknown) to recipients starting "nobody".</summary>
+    public static async Task<SmtpServer> StartAsync(bool rejectNobody = false)
     {
-        var server = new SmtpServer(FreePort());
+        var server = new SmtpServer(FreePort(), rejectNobody);
         await server.StartAgainAsync();
         return server;
     }
 
     public async Task StartAgainAsync()
     {
-        var start = new ProcessStartInfo(Python(), ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", MailDir])
+        var handler = "aiosmtpd.handlers.Mailbox";
+        if (_rejectNobody)
+        {
+            await File.WriteAllTextAsync(Path.Combine(_maildir.Path, "rejecting_mailbox.py"), RejectingHandler);
+            handler = "rejecting_mailbox.RejectingMailbox";
+        }
+
+        var start = new ProcessStartInfo(Python(), ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", handler, MailDir])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            Environment = { ["PYTHONPATH"] = _maildir.Path },
         };
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start aiosmtpd");
         var deadline = DateTime.UtcNow.AddSeconds(20);
