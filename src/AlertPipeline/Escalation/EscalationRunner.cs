@@ -14,8 +14,10 @@ namespace AlertPipeline.Escalation;
 /// <c>escalated</c> history entries), so nothing is lost across a restart: the pending escalations are simply the
 /// open alerts, read again at the next check. A function of the instant passed in: tests drive it with a fake clock.
 /// </summary>
-internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory schools, NotificationSignal signal, ILogger<EscalationRunner> logger)
+internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory schools, NotificationSignal signal, ILogger<EscalationRunner> logger) : Hosting.IDueWork
 {
+    public static Quartz.JobKey JobKey { get; } = new("escalation", "responder");
+
     public const string Escalated = "escalated";
 
     private long _checks;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using AlertPipeline.Digests;
 using AlertPipeline.Escalation;
+using AlertPipeline.Hosting;
 using AlertPipeline.Schools;
 using AlertPipeline.Triage;
 using Microsoft.Extensions.Options;
@@ -57,14 +58,14 @@ internal static class NotificationServices
         services.AddQuartz(q =>
         {
             q.UseInMemoryStore();
-            q.ScheduleJob<EscalationJob>(
+            q.ScheduleJob<DueWorkJob<EscalationRunner>>(
                 t => t.WithIdentity("escalation-check", "responder").StartNow()
                     .WithSimpleSchedule(s => s.WithInterval(AtLeast(options.EscalationCheckInterval)).RepeatForever()),
-                j => j.WithIdentity(EscalationJob.Key));
-            q.ScheduleJob<DigestJob>(
+                j => j.WithIdentity(EscalationRunner.JobKey));
+            q.ScheduleJob<DueWorkJob<DigestScheduler>>(
                 t => t.WithIdentity("digest-check", "responder").StartNow()
                     .WithSimpleSchedule(s => s.WithInterval(AtLeast(options.DigestCheckInterval)).RepeatForever()),
-                j => j.WithIdentity(DigestJob.Key));
+                j => j.WithIdentity(DigestScheduler.JobKey));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }

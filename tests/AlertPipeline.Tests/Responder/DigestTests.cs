@@ -105,7 +105,7 @@ public sealed class DigestTests
         var scheduler = await host.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
         var runs = host.App.Services.GetRequiredService<DigestScheduler>();
         var now = clock.GetUtcNow();
-        await scheduler.TriggerJob(DigestJob.Key);
+        await scheduler.TriggerJob(AlertPipeline.Digests.DigestScheduler.JobKey);
         await Eventually.TrueAsync(() => runs.LastRunAt >= now, "a digest run at the current time");
     }
 

@@ -120,7 +120,7 @@ public sealed class EscalationTests
         var runner = host.App.Services.GetRequiredService<EscalationRunner>();
         var now = clock.GetUtcNow();
         var scheduler = await host.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
-        await scheduler.TriggerJob(EscalationJob.Key);
+        await scheduler.TriggerJob(AlertPipeline.Escalation.EscalationRunner.JobKey);
         await Eventually.TrueAsync(() => runner.LastCheckedAt >= now, "an escalation check at the current time");
     }
 
