@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace AlertPipeline.Benchmarks.Detection;
 
 /// <summary>
-/// The fused scan alone on one list for a number of seconds, for profiling the hot loop: `fused [LISTS] [SECONDS]`
+/// The fused scan alone on one list for a number of seconds, for profiling the hot loop: `fused [LISTS] [SECONDS] [--tryscan]`
+/// (--tryscan: the whole <c>Detector.TryScan</c> instead)
 /// (e.g. under `DOTNET_EnableWriteXorExecute=0 DOTNET_PerfMapEnabled=1 perf record -e cpu-clock`, which names JIT
 /// frames on this VM without hardware counters). Prints the best and the mean pass.
 /// </summary>
@@ -13,6 +14,7 @@ internal static class FusedOnly
     {
         var lists = args.Length > 1 ? args[1] : "generated-5000";
         var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
+        var whole = args.Contains("--tryscan");
         var bench = new DetectionBenchmarks { Lists = lists };
         bench.Setup();
         var events = PupilText.Events(DetectionBenchmarks.EventCount);
@@ -24,10 +26,17 @@ internal static class FusedOnly
         while (watch.Elapsed.TotalSeconds < seconds)
         {
             var pass = Stopwatch.StartNew();
-            foreach (var (text, source) in events)
+            if (whole)
             {
-                hits.Clear();
-                AlertPipeline.Detection.Matching.FusedAsciiScan.TryScan(text, detector.Automaton, hits, detector.Relevance, source, out _);
+                bench.DetectorTryScan();
+            }
+            else
+            {
+                foreach (var (text, source) in events)
+                {
+                    hits.Clear();
+                    AlertPipeline.Detection.Matching.FusedAsciiScan.TryScan(text, detector.Automaton, hits, detector.Relevance, source, out _);
+                }
             }
 
             best = Math.Min(best, pass.Elapsed.TotalSeconds);

@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 
 namespace AlertPipeline.Detection.Matching;
@@ -43,6 +45,13 @@ internal static class FusedAsciiScan
             {
                 if (!walk.InWord)
                 {
+                    var end = walk.OrdinaryWords(text, i);
+                    if (end > i)
+                    {
+                        i = end - 1;
+                        continue;
+                    }
+
                     walk.StartWord();
                 }
                 else if (walk.DigitRun > 0 && !walk.ResolveDigits(text.Slice(walk.DigitStart, walk.DigitRun), letterFollows: true))
@@ -171,6 +180,22 @@ internal static class FusedAsciiScan
         return fold.Length;
     }
 
+    /// <summary>
+    /// ASCII characters that are nothing but a gap to the scan: not letters or digits, and none of the characters
+    /// with rules of their own (<c>' $ @ | ! %</c>). A word followed by one of these (or by the end) ends there.
+    /// </summary>
+    private static ReadOnlySpan<bool> PlainGap =>
+    [
+        true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x00
+        true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x10
+        true, false, true, true, false, false, true, false, true, true, true, true, true, true, true, true, // ' ' ! " # $ % & ' ( ) * + , - . /
+        false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, // 0-9 : ; < = > ?
+        false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, // @ A-O
+        false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, // P-Z [ \ ] ^ _
+        true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, // ` a-o
+        false, false, false, false, false, false, false, false, false, false, false, true, false, true, true, true, // p-z { | } ~ DEL
+    ];
+
     private static bool IsLeetDigit(char c) => c is '0' or '1' or '3' or '4' or '5' or '7';
 
     /// <summary>The automaton walk and what the normaliser's rules need to know about the words read so far.</summary>
@@ -182,6 +207,7 @@ internal static class FusedAsciiScan
         private readonly ref ushort _wordStart;
         private readonly int _afterSpace;
         private readonly bool _afterSpaceQuiet;
+        private readonly bool _rootStaysOnLetters;
         private readonly int _shift;
         private readonly int _firstOutput;
         private readonly HitList _hits;
@@ -219,6 +245,7 @@ internal static class FusedAsciiScan
             _shift = automaton.CompactShift;
             _firstOutput = automaton.CompactFirstOutput;
             _afterSpaceQuiet = _afterSpace < _firstOutput;
+            _rootStaysOnLetters = automaton.CompactRootStaysOnLetters;
             _hits = hits;
             _relevance = relevance;
             _source = source;
@@ -246,6 +273,154 @@ internal static class FusedAsciiScan
             {
                 Report();
             }
+        }
+
+        /// <summary>
+        /// The common case, read without the per-letter bookkeeping: a run of ordinary words from
+        /// <paramref name="start"/> (outside a word). An ordinary word is 2 to 15 ASCII letters followed by a plain
+        /// gap (<see cref="PlainGap"/>) or the end, with no letter three times in a row and not one letter repeated,
+        /// so neither the stretching nor the spaced-letter rule can apply and it ends as plainly as it began. Each is
+        /// stepped through the table only until the walk is back at the root, then jumped over, with its gap.
+        /// Returns where the run stops (at the first word that is not ordinary, or the end); <paramref name="start"/>
+        /// itself when the first word is not ordinary. Whatever stops it is read by the main loop, letter by letter.
+        /// </summary>
+        public int OrdinaryWords(ReadOnlySpan<char> text, int start)
+        {
+            if (!_rootStaysOnLetters)
+            {
+                return start;
+            }
+
+            ref var table = ref _table;
+            ref var symbolOf = ref _symbolOf;
+            var shift = _shift;
+            var firstOutput = _firstOutput;
+            var state = _state;
+            var n = _n;
+            var position = start;
+            var words = 0;
+            var gapLength = 0;
+            var gapSpacing = false;
+            while (position < text.Length)
+            {
+                // letters: bit j set when text[position + j] is an ASCII letter; same: bit j set when characters j
+                // and j + 1 are equal ignoring case (read only between letters of the word).
+                uint letters, same;
+                if (Vector256.IsHardwareAccelerated && position + 17 <= text.Length)
+                {
+                    ref var at = ref Unsafe.As<char, ushort>(ref Unsafe.Add(ref MemoryMarshal.GetReference(text), position));
+                    var lower = Vector256.LoadUnsafe(ref at) | Vector256.Create((ushort)0x20);
+                    var next = Vector256.LoadUnsafe(ref Unsafe.Add(ref at, 1)) | Vector256.Create((ushort)0x20);
+                    letters = Vector256.LessThanOrEqual(lower - Vector256.Create((ushort)'a'), Vector256.Create((ushort)('z' - 'a'))).ExtractMostSignificantBits();
+                    same = Vector256.Equals(lower, next).ExtractMostSignificantBits();
+                }
+                else
+                {
+                    (letters, same) = ScalarMasks(text, position);
+                }
+
+                var length = BitOperations.TrailingZeroCount(~letters);
+                if (length is < 2 or > 15)
+                {
+                    break;
+                }
+
+                var end = position + length;
+                if (end < text.Length && (text[end] >= 128 || !PlainGap[text[end]]))
+                {
+                    break;
+                }
+
+                var pairs = (1u << (length - 1)) - 1;
+                same &= pairs;
+                if (same == pairs || (same & (same >> 1)) != 0)
+                {
+                    break; // one letter repeated ("aa", a spaced-letter chain member) or three in a row (stretching)
+                }
+
+                // The space before the word (none before the first word of the text).
+                if (n > 1)
+                {
+                    state = state == 0 && _afterSpaceQuiet ? _afterSpace : Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, ' '));
+                    n++;
+                    if (state >= firstOutput)
+                    {
+                        (_state, _n) = (state, n);
+                        Report();
+                    }
+                }
+
+                var i = position;
+                if (state == _afterSpace && length >= 3)
+                {
+                    var index = ((((text[i] | 0x20) - 'a') * 26) + ((text[i + 1] | 0x20) - 'a')) * 26 + ((text[i + 2] | 0x20) - 'a');
+                    var jump = Unsafe.Add(ref _wordStart, index);
+                    if (jump != AhoCorasick.WordStartUnknown)
+                    {
+                        state = jump;
+                        n += 3;
+                        i += 3;
+                    }
+                }
+
+                while (i < end && state != 0)
+                {
+                    state = Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, text[i] | 0x20));
+                    n++;
+                    i++;
+                    if (state >= firstOutput)
+                    {
+                        (_state, _n) = (state, n);
+                        Report();
+                    }
+                }
+
+                n += end - i;
+                words++;
+
+                // The gap after it, counted as the main loop counts one: a character each; spacing if the last one is.
+                position = end;
+                while (position < text.Length && text[position] < 128 && PlainGap[text[position]])
+                {
+                    position++;
+                }
+
+                gapLength = position - end;
+                gapSpacing = position > end && text[position - 1] is ' ' or '.' or '-' or '_' or '*' or '~' or '+';
+            }
+
+            if (words > 0)
+            {
+                (_state, _n) = (state, n);
+
+                // What EndWord leaves after a plain word: not leet, no digits pending, no spaced-letter chain.
+                _previousLeet = false;
+                _previousPendingDigits = false;
+                _chainMembers = 0;
+                _chainLetters = 0;
+                GapLength = gapLength;
+                GapSpacing = gapSpacing;
+            }
+
+            return position;
+        }
+
+        /// <summary><see cref="OrdinaryWords"/>' masks without vectors: near the end of the text, or without SIMD.</summary>
+        private static (uint Letters, uint Same) ScalarMasks(ReadOnlySpan<char> text, int start)
+        {
+            uint letters = 0, same = 0;
+            var limit = Math.Min(16, text.Length - start);
+            for (var j = 0; j < limit; j++)
+            {
+                var c = text[start + j] | 0x20;
+                letters |= (uint)((uint)(c - 'a') <= 'z' - 'a' ? 1 : 0) << j;
+                if (j + 1 < limit + (start + limit < text.Length ? 1 : 0))
+                {
+                    same |= (uint)(c == (text[start + j + 1] | 0x20) ? 1 : 0) << j;
+                }
+            }
+
+            return (letters, same);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -49,6 +49,48 @@ public sealed class FusedAsciiScanTests
         Assert.True(accepted > 1000, $"only {accepted} texts took the fused path");
     }
 
+    /// <summary>
+    /// The same property for lists as they are (every pattern word-bounded, so the fast word path runs): words of
+    /// 1 to 20 letters (the vector window is 16), doubled and tripled letters, mixed case, every kind of gap and
+    /// the characters that end a word differently (apostrophes, digits, '!', non-ASCII), near and far from the end.
+    /// </summary>
+    [Fact]
+    public void TryScan_WordBoundedPatterns_RandomWords_EqualsNormaliseThenScanWheneverItAccepts()
+    {
+        var random = new Random(23);
+        string[] vocabulary = ["kill", "killer", "me", "my", "self", "myself", "to", "die", "hello", "football", "aa", "i", "a", "xyz",
+            "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopqrst", "bookkeeper", "www", "sooo", "Kill", "MYSELF", "ToDie"];
+        string[] gaps = [" ", " ", " ", "  ", ". ", ", ", "-", "_", "?", "\n", " 😂 ", "£", "'", "'s ", "!", "! ", "9", " 2024 ", ":", "%20", "$", "*", "~", "+", "(", ")"];
+        var accepted = 0;
+        for (var round = 0; round < 150; round++)
+        {
+            var patterns = Enumerable.Range(0, random.Next(1, 10))
+                .Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(1, 3)).Select(_ => vocabulary[random.Next(vocabulary.Length)].ToLowerInvariant())))
+                .Select(p => random.Next(4) == 0 ? " " + p : " " + p + " ")
+                .Distinct(StringComparer.Ordinal).ToList();
+            var automaton = AhoCorasick.Build(patterns);
+            Assert.True(automaton.CompactRootStaysOnLetters);
+            for (var t = 0; t < 60; t++)
+            {
+                var words = Enumerable.Range(0, random.Next(1, 14)).Select(_ => vocabulary[random.Next(vocabulary.Length)]);
+                var text = string.Concat(words.Select(w => w + gaps[random.Next(gaps.Length)]));
+                text = random.Next(2) == 0 ? text.TrimEnd() : text;
+                var fused = new HitList();
+                if (!FusedAsciiScan.TryScan(text, automaton, fused, null, SourceKinds.Chat, out _))
+                {
+                    continue;
+                }
+
+                accepted++;
+                var reference = new HitList();
+                automaton.ScanPadded(TextNormalizer.Normalize(text).Text, reference);
+                Assert.True(Pairs(reference).SequenceEqual(Pairs(fused)), $"text '{text}', patterns {string.Join('|', patterns)}");
+            }
+        }
+
+        Assert.True(accepted > 3000, $"only {accepted} texts took the fused path");
+    }
+
     [Fact]
     public void TryScan_SuiteTexts_EqualsNormaliseThenScanWheneverItAccepts()
     {
