@@ -138,6 +138,7 @@ internal static class TextNormalizer
         '4' => 'a',
         '5' => 's',
         '7' => 't',
+        '9' => 'g',
         _ => c,
     };
 
@@ -161,10 +162,13 @@ internal static class TextNormalizer
         private int _tokGapLength;
         private char _tokGapChar;
 
-        // The separator run since the last word: where it started in the original, how long, its last char.
+        // The separator run since the last word: where it started in the original, how long, its first and
+        // last char other than an apostrophe, and how many apostrophes it holds.
         private int _gapStart;
         private int _gapLength;
+        private char _gapFirst;
         private char _gapChar;
+        private int _gapApostrophes;
 
         // A run of single-letter words that may be one spaced-out word.
         private int _runStart;
@@ -207,7 +211,9 @@ internal static class TextNormalizer
             _tokGapChar = '\0';
             _gapStart = 0;
             _gapLength = 0;
+            _gapFirst = '\0';
             _gapChar = '\0';
+            _gapApostrophes = 0;
             _runStart = -1;
             _runEnd = 0;
             _runCount = 0;
@@ -366,6 +372,10 @@ internal static class TextNormalizer
                 case '!' when afterWordChar && NextIsLetterLike(i + 1):
                     Word('i', i, letter: true);
                     return i;
+                case '!' when !afterWordChar && StartsContractionOfI(i + 1):
+                    // "!'ll", "!'m": the pupil's "I" of "I'll", "I'm", "I'd", "I've" drawn as '!'.
+                    Word('i', i, letter: true);
+                    return i;
                 case '|' when afterWordChar && NextIsLetterLike(i + 1):
                     // Drawn like a capital I as much as an l; "k|ll" is "kIll", read the same way as '1'.
                     Word('i', i, letter: true);
@@ -487,6 +497,31 @@ internal static class TextNormalizer
                 || (c is '!' or '|' && j + 1 < _src.Length && char.IsLetter(_src[j + 1]));
         }
 
+        /// <summary>An apostrophe and the ending of a contraction of "I" ("'ll", "'m", "'d", "'ve", any case) start at <paramref name="j"/>.</summary>
+        private readonly bool StartsContractionOfI(int j)
+        {
+            if (j + 1 >= _src.Length || _src[j] is not '\'' and not '\u2019')
+            {
+                return false;
+            }
+
+            var rest = _src[(j + 1)..];
+            var length = 0;
+            while (length < rest.Length && length < 3 && char.IsAsciiLetter(rest[length]))
+            {
+                length++;
+            }
+
+            if (length == 3 || (length < rest.Length && char.IsLetterOrDigit(rest[length])))
+            {
+                return false;
+            }
+
+            var ending = rest[..length];
+            return ending.Equals("ll", StringComparison.OrdinalIgnoreCase) || ending.Equals("m", StringComparison.OrdinalIgnoreCase)
+                || ending.Equals("d", StringComparison.OrdinalIgnoreCase) || ending.Equals("ve", StringComparison.OrdinalIgnoreCase);
+        }
+
         private readonly bool NextIsDigit(int j) => j < _src.Length && char.IsAsciiDigit(_src[j]);
 
         private readonly int SkipInvisible(int j)
@@ -554,6 +589,13 @@ internal static class TextNormalizer
             _tokDigit = false;
             _tokGapLength = _gapLength;
             _tokGapChar = _gapChar;
+            if (_gapApostrophes == 1 && (_gapLength == 2 || (_gapLength == 3 && _gapFirst == _gapChar)))
+            {
+                // "i ' l l", "i.'.l.l", "i' l l": an apostrophe between spaced letters is dropped as it is inside a
+                // word, so the gap is the one separator beside it and the run goes on ("ill").
+                _tokGapLength = 1;
+            }
+
             _gapLength = 0;
         }
 
@@ -567,10 +609,20 @@ internal static class TextNormalizer
             if (_gapLength == 0)
             {
                 _gapStart = origin;
+                _gapFirst = c;
+                _gapChar = '\0';
+                _gapApostrophes = 0;
             }
 
             _gapLength++;
-            _gapChar = c;
+            if (c == '\'')
+            {
+                _gapApostrophes++;
+            }
+            else
+            {
+                _gapChar = c;
+            }
         }
 
         private void EndToken()
@@ -755,10 +807,16 @@ internal static class TextNormalizer
             return false;
         }
 
-        /// <summary>Maps leet digit runs of a word with letters in place (see <see cref="LeetWord"/>); true if any was mapped.</summary>
+        /// <summary>
+        /// Maps leet digit runs of a word with letters in place (see <see cref="LeetWord"/>); true if any was mapped.
+        /// A <c>9</c> is read as "g" only in a run that also has another leet digit, when the run is inside the word
+        /// ("n1993r"), the word has other leet runs ("93n0c1d3"), or it is three or four digit groups at an edge that
+        /// are not a year ("f49907"); so "covid19", "1990s", "year1993", "9gag" and "9th" keep their digits.
+        /// </summary>
         private readonly bool MapLeetDigits(int start, int end)
         {
             var mapped = false;
+            var nines = false;
             var i = start;
             while (i < end)
             {
@@ -782,11 +840,79 @@ internal static class TextNormalizer
                     MapAll(i, j);
                     mapped = true;
                 }
+                else
+                {
+                    nines |= IsLeetRunWithNine(i, j);
+                }
+
+                i = j;
+            }
+
+            if (nines)
+            {
+                mapped |= MapNines(start, end, mapped);
+            }
+
+            return mapped;
+        }
+
+        /// <summary>The second pass of <see cref="MapLeetDigits"/>: runs of leet digits and 9s, once the rest of the word is known.</summary>
+        private readonly bool MapNines(int start, int end, bool wordIsLeet)
+        {
+            var mapped = false;
+            var i = start;
+            while (i < end)
+            {
+                if (!char.IsAsciiDigit(_chars[i]))
+                {
+                    i++;
+                    continue;
+                }
+
+                var j = i;
+                while (j < end && char.IsAsciiDigit(_chars[j]))
+                {
+                    j++;
+                }
+
+                var groups = DigitGroups(i, j);
+                var year = j - i == 4 && _chars[i] == '1' && _chars[i + 1] == '9';
+                if (IsLeetRunWithNine(i, j)
+                    && ((i > start && j < end) || (wordIsLeet && groups <= 4) || (groups is 3 or 4 && !year)))
+                {
+                    MapAll(i, j);
+                    mapped = true;
+                }
 
                 i = j;
             }
 
             return mapped;
+        }
+
+        /// <summary>A digit run of leet digits and at least one 9, with a leet digit other than 9 ("93", "1993", "49907").</summary>
+        private readonly bool IsLeetRunWithNine(int start, int end)
+        {
+            var nine = false;
+            var leet = false;
+            for (var k = start; k < end; k++)
+            {
+                var c = _chars[k];
+                if (c == '9')
+                {
+                    nine = true;
+                }
+                else if (IsLeetDigit(c))
+                {
+                    leet = true;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+
+            return nine && leet;
         }
 
         /// <summary>

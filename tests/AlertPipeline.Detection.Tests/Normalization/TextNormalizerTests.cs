@@ -154,6 +154,28 @@ public sealed class TextNormalizerTests
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
     [Theory]
+    [InlineData("wh173 93n0c1d3", "white genocide")] // the word has other leet runs
+    [InlineData("n1993r", "nigger")] // inside the word
+    [InlineData("f49907", "faggot")] // four digit groups at the edge, not a year
+    [InlineData("covid19 c0vid19", "covid19 covidig")]
+    [InlineData("the 1990s in 1993 and year1993", "the 1990s in 1993 and year1993")]
+    [InlineData("9gag at 9am in year 9, 9th", "9gag at 9am in year 9 9th")]
+    [InlineData("4 9 7", "4 9 7")]
+    public void Normalize_NineInLeetWord_ReadsAsGOnlyWhereSafe(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
+    [Theory]
+    [InlineData("i ' l l   k i l l   y o u", "ill kill you")]
+    [InlineData("i.'.l.l k.i.l.l y.o.u", "ill kill you")]
+    [InlineData("!'ll k!ll y0u", "ill kill you")]
+    [InlineData("!'m done", "im done")]
+    [InlineData("wow!'ll", "wow ll")]
+    [InlineData("grades 'a' 'b' 'c'", "grades a b c")]
+    [InlineData("i ' m", "i m")]
+    public void Normalize_ApostropheInSpacedLetters_IsDroppedLikeInsideAWord(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
+    [Theory]
     [InlineData("how+to+die", "how to die")]
     [InlineData("s+u+i+c+i+d+e", "suicide")]
     [InlineData("don%27t%20tell", "dont tell")]
