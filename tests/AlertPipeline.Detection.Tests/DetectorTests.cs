@@ -48,6 +48,38 @@ public sealed class DetectorTests
         Assert.Equal(expected, text.Substring(match.Start, match.Length));
     }
 
+    [Theory]
+    [InlineData("k_i_l_l_m_y_s_e_l_f", "k_i_l_l_m_y_s_e_l_f")]
+    [InlineData("i will k.i.l.l.m.y.s.e.l.f", "k.i.l.l.m.y.s.e.l.f")]
+    [InlineData("kill\u200Bmyself", "kill\u200Bmyself")]
+    [InlineData("k_i_l_l_m_y_s_e_l_f_n_o_w", "k_i_l_l_m_y_s_e_l_f")] // a long phrase may sit inside a joined run
+    public void Scan_PhraseGluedByJoinedLetters_MatchesAndMapsToOriginalText(string text, string expected)
+    {
+        var match = Assert.Single(Suicide.Scan(text, SourceKinds.Chat).Matches, m => m.EntryId == "suicide/kill myself");
+        Assert.Equal(expected, match.MatchedText);
+        Assert.Equal(expected, text.Substring(match.Start, match.Length));
+        Assert.Equal("killmyself", match.NormalizedMatch);
+    }
+
+    [Theory]
+    [InlineData("killmyself")] // typed glued: no join point, so the boundary rule holds
+    [InlineData("k_i_l_l_m_e")] // one-word entries are never read inside a joined run ("s_k_i_l_l")
+    [InlineData("kil\u200Blmyself")] // the join is not where the phrase's space is
+    public void Scan_GluedPhraseWithoutJoinAtItsSpace_DoesNotMatch(string text) =>
+        Assert.DoesNotContain(Suicide.Scan(text, SourceKinds.Chat).Matches, m => m.EntryId == "suicide/kill myself");
+
+    [Fact]
+    public void Scan_ShortGluedPhrase_MatchesOnlyAsAWholeJoinedWord()
+    {
+        var detector = Some.Detector(Some.List("drugs", "k hole,phrase,medium,,,"));
+        Assert.True(detector.Scan("k_h_o_l_e", SourceKinds.Chat).Flagged);
+        Assert.False(detector.Scan("s_i_n_k_h_o_l_e", SourceKinds.Chat).Flagged);
+    }
+
+    [Fact]
+    public void Scan_GluedPhraseInsideGluedAllowPhrase_IsSuppressed() =>
+        Assert.False(Suicide.Scan("k_i_l_l_t_h_e_p_r_o_c_e_s_s", SourceKinds.Chat).Flagged);
+
     [Fact]
     public void Scan_StretchedLetters_FindsSingleAndDoubleLetterTerms()
     {

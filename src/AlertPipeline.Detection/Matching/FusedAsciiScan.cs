@@ -376,9 +376,9 @@ internal static class FusedAsciiScan
             }
 
             var wordHasLetters = _letters || letterFollows;
-            if (wordHasLetters && nine && leetOrNine && groups > 1)
+            if (wordHasLetters && nine && leetOrNine && (groups > 1 || (_leet && !letterFollows)))
             {
-                return false; // "93n0c1d3", "n1993r": whether a 9 reads as "g" depends on the rest of the word
+                return false; // "93n0c1d3", "n1993r", "k1ll1n9": whether a 9 reads as "g" depends on the rest of the word
             }
 
             bool map;

@@ -197,6 +197,9 @@ internal static class TextNormalizer
 
         private bool _stretched;
 
+        // An invisible character inside the word: the next character written is joined to the one before it.
+        private bool _pendingJoin;
+
         public State(ReadOnlySpan<char> src, NormalizedBuffer buffer)
         {
             _src = src;
@@ -230,6 +233,7 @@ internal static class TextNormalizer
             _pendingStart = -1;
             _pendingEnd = -1;
             _stretched = false;
+            _pendingJoin = false;
         }
 
         public void Run()
@@ -245,6 +249,10 @@ internal static class TextNormalizer
                     if (_tokStart < 0)
                     {
                         StartToken();
+                    }
+                    else if (_pendingJoin)
+                    {
+                        MarkJoin();
                     }
 
                     var chars = _chars;
@@ -322,6 +330,12 @@ internal static class TextNormalizer
             {
                 cp = char.ConvertToUtf32(c, _src[i + 1]);
                 width = 2;
+            }
+
+            if (CharFolding.IsInvisible(cp) && _tokStart >= 0 && _n > _tokStart)
+            {
+                // "kill\u200Bmyself": removing it joins what the pupil may have meant as two words.
+                _pendingJoin = true;
             }
 
             Emit(CharFolding.Fold(cp), i, i + width);
@@ -560,6 +574,10 @@ internal static class TextNormalizer
             {
                 StartToken();
             }
+            else if (_pendingJoin)
+            {
+                MarkJoin();
+            }
 
             var n = _n;
             _chars[n] = c;
@@ -575,8 +593,15 @@ internal static class TextNormalizer
             }
         }
 
+        private void MarkJoin()
+        {
+            _pendingJoin = false;
+            _buffer.MarkJoined(_n);
+        }
+
         private void StartToken()
         {
+            _pendingJoin = false;
             if (_n > 0)
             {
                 _chars[_n] = ' ';
@@ -601,6 +626,7 @@ internal static class TextNormalizer
 
         private void Separator(char c, int origin)
         {
+            _pendingJoin = false;
             if (_tokStart >= 0)
             {
                 EndToken();
@@ -809,9 +835,10 @@ internal static class TextNormalizer
 
         /// <summary>
         /// Maps leet digit runs of a word with letters in place (see <see cref="LeetWord"/>); true if any was mapped.
-        /// A <c>9</c> is read as "g" only in a run that also has another leet digit, when the run is inside the word
+        /// A <c>9</c> is read as "g" in a run that also has another leet digit, when the run is inside the word
         /// ("n1993r"), the word has other leet runs ("93n0c1d3"), or it is three or four digit groups at an edge that
-        /// are not a year ("f49907"); so "covid19", "1990s", "year1993", "9gag" and "9th" keep their digits.
+        /// are not a year ("f49907"); and as the 9s that end a word already leet ("k1ll1n9"). So "covid19", "1990s",
+        /// "year1993", "9gag", "9th" and a video id's "w4w9W" keep their digits.
         /// </summary>
         private readonly bool MapLeetDigits(int start, int end)
         {
@@ -842,7 +869,7 @@ internal static class TextNormalizer
                 }
                 else
                 {
-                    nines |= IsLeetRunWithNine(i, j);
+                    nines |= IsLeetRunWithNine(i, j) || (j == end && i > start && IsNines(i, j));
                 }
 
                 i = j;
@@ -877,8 +904,10 @@ internal static class TextNormalizer
 
                 var groups = DigitGroups(i, j);
                 var year = j - i == 4 && _chars[i] == '1' && _chars[i + 1] == '9';
-                if (IsLeetRunWithNine(i, j)
-                    && ((i > start && j < end) || (wordIsLeet && groups <= 4) || (groups is 3 or 4 && !year)))
+                var map = IsLeetRunWithNine(i, j)
+                    ? (i > start && j < end) || (wordIsLeet && groups <= 4) || (groups is 3 or 4 && !year)
+                    : j == end && (wordIsLeet || mapped) && IsNines(i, j);
+                if (map)
                 {
                     MapAll(i, j);
                     mapped = true;
@@ -889,6 +918,8 @@ internal static class TextNormalizer
 
             return mapped;
         }
+
+        private readonly bool IsNines(int start, int end) => _chars.AsSpan(start, end - start).TrimStart('9').IsEmpty;
 
         /// <summary>A digit run of leet digits and at least one 9, with a leet digit other than 9 ("93", "1993", "49907").</summary>
         private readonly bool IsLeetRunWithNine(int start, int end)
@@ -975,17 +1006,32 @@ internal static class TextNormalizer
                 _buffer.SplitPoints.Add(first + 1);
             }
 
+            // Each separator dropped here is a join point ("k_i_l_l_m_y_s_e_l_f" may be "kill myself"); marks
+            // of the members themselves ("uu\u200Bu") move with their characters.
             var w = first;
+            var separated = false;
             for (var p = first; p <= last; p++)
             {
                 var c = _chars[p];
                 if (c == ' ')
                 {
+                    separated = true;
                     continue;
                 }
 
+                var joined = _buffer.HasJoins && _buffer.Joined![p];
                 _chars[w] = c;
                 _map[w] = _map[p];
+                if (separated || joined)
+                {
+                    _buffer.MarkJoined(w);
+                }
+                else if (_buffer.HasJoins)
+                {
+                    _buffer.Joined![w] = false;
+                }
+
+                separated = false;
                 w++;
             }
 
@@ -1005,6 +1051,7 @@ internal static class TextNormalizer
             var tail = _n - (last + 1);
             Array.Copy(_chars, last + 1, _chars, w, tail);
             Array.Copy(_map, last + 1, _map, w, tail);
+            _buffer.MoveJoined(last + 1, w, tail, _n - removed, _n);
             _n -= removed;
             _prevJoined = true;
             if (removed > 0)
