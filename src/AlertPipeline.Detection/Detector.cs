@@ -114,6 +114,12 @@ public sealed class Detector
 
             entries.Add(new CompiledEntry(entry, normalized, requires));
             AddPattern(normalized, new Target(TargetKind.Entry, index, entry.Kind == MatchKind.Prefix));
+
+            // "bet365" is also "b37365": a leet run beside the term's own number is left as digits by the normaliser.
+            foreach (var spelling in TextNormalizer.LeetSpellings(entry.Term))
+            {
+                AddPattern(spelling, new Target(TargetKind.Entry, index, entry.Kind == MatchKind.Prefix));
+            }
         }
 
         _groupTerms = [.. set.Groups];

@@ -80,6 +80,16 @@ public sealed class DetectorTests
     public void Scan_GluedPhraseInsideGluedAllowPhrase_IsSuppressed() =>
         Assert.False(Suicide.Scan("k_i_l_l_t_h_e_p_r_o_c_e_s_s", SourceKinds.Chat).Flagged);
 
+    [Theory]
+    [InlineData("b37365", true)]
+    [InlineData("be7365 tips", true)]
+    [InlineData("AR is augmented reality", false)]
+    public void Scan_TermWithNumberInLeet_MatchesWhereTheNumberStaysDigits(string text, bool flagged)
+    {
+        var detector = Some.Detector(Some.List("gambling", "bet365,word,medium,,,"), Some.List("weapons", "ar 15,phrase,high,,,"));
+        Assert.Equal(flagged, detector.Scan(text, SourceKinds.Search).Flagged);
+    }
+
     [Fact]
     public void Scan_StretchedLetters_FindsSingleAndDoubleLetterTerms()
     {

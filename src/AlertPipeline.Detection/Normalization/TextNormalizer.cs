@@ -123,6 +123,59 @@ internal static class TextNormalizer
         return builder.ToString();
     }
 
+    /// <summary>
+    /// For a list term that mixes letters and digits ("bet365", "ak47"): the normalised forms of its leet spellings
+    /// (letters written as the digits the normaliser reads back) that do not normalise to the term itself and still
+    /// hold a digit. A digit run beside the term's own number is ambiguous ("b37365" could be "bete65"), so the
+    /// normaliser keeps it; the term is matched in those spellings instead. Forms the normaliser turned into
+    /// letters only are left out: "4r 15" reads "ar is", and "AR is" is ordinary text. Empty for terms without
+    /// digits or with more than ten leet-able letters.
+    /// </summary>
+    public static IEnumerable<string> LeetSpellings(string term)
+    {
+        if (!term.Any(char.IsAsciiDigit))
+        {
+            yield break;
+        }
+
+        var lower = term.ToLowerInvariant();
+        var positions = Enumerable.Range(0, lower.Length).Where(k => LeetDigitOf(lower[k]) != lower[k]).ToArray();
+        if (positions.Length > 10)
+        {
+            yield break;
+        }
+
+        var plain = NormalizeToString(term);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { plain };
+        var spelling = lower.ToCharArray();
+        for (var mask = 1; mask < 1 << positions.Length; mask++)
+        {
+            for (var b = 0; b < positions.Length; b++)
+            {
+                var k = positions[b];
+                spelling[k] = (mask & 1 << b) != 0 ? LeetDigitOf(lower[k]) : lower[k];
+            }
+
+            var normalized = NormalizeToString(new string(spelling));
+            if (normalized.Any(char.IsAsciiDigit) && seen.Add(normalized))
+            {
+                yield return normalized;
+            }
+        }
+    }
+
+    private static char LeetDigitOf(char letter) => letter switch
+    {
+        'o' => '0',
+        'i' => '1',
+        'e' => '3',
+        'a' => '4',
+        's' => '5',
+        't' => '7',
+        'g' => '9',
+        _ => letter,
+    };
+
     private static bool IsWww(char[] chars, int length, int start, int end) =>
         end - start == 3 && chars[start] == 'w' && (start == 0 || chars[start - 1] == ' ') && (end == length || chars[end] == ' ');
 

@@ -140,6 +140,14 @@ public sealed class TextNormalizerTests
     }
 
     [Fact]
+    public void LeetSpellings_TermWithNumber_AreTheFormsTheNormaliserLeavesAsDigits()
+    {
+        Assert.Equal(["be7365", "b37365"], TextNormalizer.LeetSpellings("bet365"));
+        Assert.DoesNotContain("ar is", TextNormalizer.LeetSpellings("ar 15")); // "4r 15" reads "ar is", like "AR is"
+        Assert.Empty(TextNormalizer.LeetSpellings("kill myself"));
+    }
+
+    [Fact]
     public void Normalize_SpacedRunStartingWithAOrI_RecordsSplitPoint()
     {
         var buffer = TextNormalizer.Normalize("buy a z o m b i e knife");
