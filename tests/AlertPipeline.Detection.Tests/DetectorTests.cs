@@ -268,6 +268,7 @@ public sealed class DetectorTests
     [InlineData("paracetamol for a headache, then the weed killer")] // fused path, hits judged without normalising
     [InlineData("sooo goood, caf\u00E9 at 4:30 😂 see u l8r")] // full normaliser, squeezed variant
     [InlineData("i w a n t a n a p")] // full normaliser, split variant
+    [InlineData("k_i_l_l_t_h_e_p_r_o_c_e_s_s_e_s and the 1990s c0vid19 d\u200Bata")] // full normaliser, glued variant
     public void TryScan_NoMatch_AllocatesNothing(string text)
     {
         Assert.False(Suicide.TryScan(text, SourceKinds.Chat, out _));
