@@ -23,6 +23,7 @@ public sealed class Detector
 
     private readonly PatternSet _patterns;
     private readonly Lazy<PatternSet> _squeezedPatterns;
+    private readonly Lazy<PatternSet> _gluedPatterns;
 
     // Per primary pattern: the sources for which a hit on it can make a match by itself (an entry or a
     // regex trigger). A text whose hits are only context terms and allow phrases cannot be flagged.
@@ -113,6 +114,12 @@ public sealed class Detector
 
             entries.Add(new CompiledEntry(entry, normalized, requires));
             AddPattern(normalized, new Target(TargetKind.Entry, index, entry.Kind == MatchKind.Prefix));
+
+            // "bet365" is also "b37365": a leet run beside the term's own number is left as digits by the normaliser.
+            foreach (var spelling in TextNormalizer.LeetSpellings(entry.Term))
+            {
+                AddPattern(spelling, new Target(TargetKind.Entry, index, entry.Kind == MatchKind.Prefix));
+            }
         }
 
         _groupTerms = [.. set.Groups];
@@ -161,6 +168,9 @@ public sealed class Detector
         // Built on first use: only texts with stretched letters ("hooow", "kiiilllll") need them. A regex is
         // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
         _squeezedPatterns = new Lazy<PatternSet>(() => _patterns.Squeezed(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+        // Built on first use: only texts whose letters were joined ("k_i_l_l_m_y_s_e_l_f") need it.
+        _gluedPatterns = new Lazy<PatternSet>(() => _patterns.Glued(), LazyThreadSafetyMode.ExecutionAndPublication);
         _squeezedRegexes = new Lazy<Regex?[]>(
             () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.Term), out _))],
             LazyThreadSafetyMode.ExecutionAndPublication);
@@ -275,6 +285,13 @@ public sealed class Detector
                 TextNormalizer.Split(primary, scratch.Buffers[SplitVariant]);
                 ScanVariant(SplitVariant, _patterns, scratch.Buffers[SplitVariant], text, source, scratch);
             }
+
+            if (primary.HasJoins)
+            {
+                // Rare: "k_i_l_l_m_y_s_e_l_f" or "kill\u200Bmyself" joined into "killmyself"; the primary text is
+                // scanned again for phrases with their spaces removed, each space standing on a join point.
+                ScanVariant(Glued, _gluedPatterns.Value, primary, text, source, scratch);
+            }
         }
 
         if (_regexes.Length > 0)
@@ -376,18 +393,28 @@ public sealed class Detector
         // invent matches in ordinary text ("as" in "ass").
         var stretched = variant == Squeezed ? buffer.Stretched : null;
 
+        // In the glued variant a phrase's spaces must each fall on a join point, and its ends on a word boundary
+        // or a join point, so only letters the normaliser joined are read as separate words.
+        var glued = variant == Glued ? patterns.Joints : null;
+
         // Allow phrases, context groups and regex triggers first: entries are judged against them below.
         for (var h = 0; h < hits.Count; h++)
         {
             var (start, end) = patterns.Span(hits.Pattern(h), hits.End(h));
+            if (glued is not null && !JoinsSpaces(buffer, start, glued[hits.Pattern(h)]))
+            {
+                continue;
+            }
+
+            var inRun = InsideJoinedRun(glued, start, end);
             foreach (var target in patterns.Targets[hits.Pattern(h)])
             {
                 switch (target.Kind)
                 {
-                    case TargetKind.Allow when StartsWord(text, start):
+                    case TargetKind.Allow when StartsWord(text, buffer, start, inRun):
                         allow.Add((start, end));
                         break;
-                    case TargetKind.Group when StartsWord(text, start) && (target.Prefix || EndsWord(text, end)):
+                    case TargetKind.Group when StartsWord(text, buffer, start, inRun) && (target.Prefix || EndsWord(text, buffer, end, inRun)):
                         var group = _groupOfTerm[target.Index];
                         var termEnd = target.Prefix ? WordEnd(text, end) : end;
                         if (scratch.GroupTerm[group] < 0 && Covers(stretched, start, termEnd))
@@ -407,10 +434,16 @@ public sealed class Detector
         for (var h = 0; h < hits.Count; h++)
         {
             var (start, end) = patterns.Span(hits.Pattern(h), hits.End(h));
+            if (glued is not null && !JoinsSpaces(buffer, start, glued[hits.Pattern(h)]))
+            {
+                continue;
+            }
+
+            var inRun = InsideJoinedRun(glued, start, end);
             foreach (var target in patterns.Targets[hits.Pattern(h)])
             {
                 if (target.Kind != TargetKind.Entry || (_entries[target.Index].Entry.Sources & source) == 0
-                    || !StartsWord(text, start) || !(target.Prefix || EndsWord(text, end)))
+                    || !StartsWord(text, buffer, start, inRun) || !(target.Prefix || EndsWord(text, buffer, end, inRun)))
                 {
                     continue;
                 }
@@ -426,6 +459,34 @@ public sealed class Detector
             }
         }
     }
+
+    /// <summary>A glued pattern's spaces (<paramref name="spaces"/>: offsets in the glued pattern) all fall on join points of the text.</summary>
+    private static bool JoinsSpaces(NormalizedBuffer buffer, int start, int[] spaces)
+    {
+        foreach (var offset in spaces)
+        {
+            if (!buffer.IsJoinedAt(start + offset))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a glued match may start or end inside a joined run ("k_i_l_l_m_y_s_e_l_f_n_o_w") rather than at a word
+    /// boundary: only a phrase of six letters or more, so short ones ("k hole", "go er") are not read inside
+    /// spaced-out words ("s_i_n_k_h_o_l_e", "p_l_a_y_g_o_e_r").
+    /// </summary>
+    private static bool InsideJoinedRun(int[][]? glued, int start, int end) => glued is not null && end - start >= 6;
+
+    /// <summary>A word starts at <paramref name="start"/>, or (<paramref name="inRun"/>) the letters there were joined.</summary>
+    private static bool StartsWord(ReadOnlySpan<char> text, NormalizedBuffer buffer, int start, bool inRun) =>
+        StartsWord(text, start) || (inRun && buffer.IsJoinedAt(start));
+
+    private static bool EndsWord(ReadOnlySpan<char> text, NormalizedBuffer buffer, int end, bool inRun) =>
+        EndsWord(text, end) || (inRun && buffer.IsJoinedAt(end));
 
     /// <summary>True when there is no stretch requirement, or the span covers a stretched letter.</summary>
     private static bool Covers(bool[]? stretched, int start, int end) =>
@@ -496,7 +557,7 @@ public sealed class Detector
             matches.Add(new TermMatch(entry.Id, entry.Term, entry.Category, entry.Severity, c.OrigStart, c.OrigLength,
                 text.Substring(c.OrigStart, c.OrigLength))
             {
-                NormalizedMatch = new string(scratch.Buffers[c.Variant].Text.Slice(c.NormStart, c.NormLength)),
+                NormalizedMatch = new string(scratch.BufferOf(c.Variant).Text.Slice(c.NormStart, c.NormLength)),
                 Kind = entry.Kind,
                 RequiredContext = compiled.RequiresGroup >= 0
                     ? $"{_groups[compiled.RequiresGroup]}: {_groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]]}"
@@ -612,6 +673,9 @@ public sealed class Detector
     private const int Squeezed = 1;
     private const int SplitVariant = 2;
 
+    // The primary text read against glued patterns; it has no buffer of its own.
+    private const int Glued = 3;
+
     private enum TargetKind : byte
     {
         Entry,
@@ -627,10 +691,11 @@ public sealed class Detector
     /// <summary>An automaton over a set of pattern strings, with what each pattern means and its length.</summary>
     private sealed class PatternSet
     {
-        public PatternSet(List<string> patterns, Target[][] targets)
+        public PatternSet(List<string> patterns, Target[][] targets, int[][]? joints = null)
         {
             Patterns = patterns;
             Targets = targets;
+            Joints = joints;
             Length = [.. patterns.Select(p => p.Length)];
             Automaton = AhoCorasick.Build(patterns);
         }
@@ -638,6 +703,9 @@ public sealed class Detector
         public List<string> Patterns { get; }
 
         public Target[][] Targets { get; }
+
+        /// <summary>For a glued set (<see cref="Glued"/>), per pattern: where the phrase's spaces were, as offsets in the glued pattern.</summary>
+        public int[][]? Joints { get; }
 
         public int[] Length { get; }
 
@@ -677,6 +745,69 @@ public sealed class Detector
 
             return new PatternSet(patterns, [.. targets.Select(t => t.ToArray())]);
         }
+
+        /// <summary>
+        /// Phrases (entries, group terms and allow phrases of two or more words) with their spaces removed and
+        /// no bounding spaces ("kill myself" → "killmyself", spaces at offset 4), for text whose letters the
+        /// normaliser joined. One-word patterns are left out: the primary scan has them, and reading one inside
+        /// a joined run ("s_k_i_l_l") would undo the word boundary. Regex triggers are left out too.
+        /// </summary>
+        public PatternSet Glued()
+        {
+            var patterns = new List<string>();
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var targets = new List<List<Target>>();
+            var joints = new List<int[]>();
+            for (var p = 0; p < Patterns.Count; p++)
+            {
+                var phrase = Patterns[p].Trim(' ');
+                var kept = Array.FindAll(Targets[p], t => t.Kind != TargetKind.RegexTrigger);
+                if (!phrase.Contains(' ', StringComparison.Ordinal) || kept.Length == 0)
+                {
+                    continue;
+                }
+
+                var spaces = new List<int>();
+                var glued = new StringBuilder(phrase.Length);
+                foreach (var c in phrase)
+                {
+                    if (c == ' ')
+                    {
+                        spaces.Add(glued.Length);
+                    }
+                    else
+                    {
+                        glued.Append(c);
+                    }
+                }
+
+                // Phrases that glue alike ("kill yourself", "kill your self") share a row that needs the spaces they share.
+                var key = glued.ToString();
+                if (!index.TryGetValue(key, out var q))
+                {
+                    q = patterns.Count;
+                    index[key] = q;
+                    patterns.Add(key);
+                    targets.Add([]);
+                    joints.Add([.. spaces]);
+                }
+                else
+                {
+                    joints[q] = [.. joints[q].Intersect(spaces)];
+                }
+
+                targets[q].AddRange(kept);
+            }
+
+            if (patterns.Count == 0)
+            {
+                patterns.Add("\uFFFF");
+                targets.Add([]);
+                joints.Add([]);
+            }
+
+            return new PatternSet(patterns, [.. targets.Select(t => t.ToArray())], [.. joints]);
+        }
     }
 
     private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
@@ -695,7 +826,7 @@ public sealed class Detector
 
         public HitList Hits { get; } = new();
 
-        public List<(int Start, int End)>[] Allow { get; } = [[], [], []];
+        public List<(int Start, int End)>[] Allow { get; } = [[], [], [], []];
 
         public List<Candidate> Candidates { get; } = [];
 
@@ -735,7 +866,11 @@ public sealed class Detector
             Allow[0].Clear();
             Allow[1].Clear();
             Allow[2].Clear();
+            Allow[3].Clear();
             Warnings = null;
         }
+
+        /// <summary>The text a variant was read in: the glued variant reads the primary text.</summary>
+        public NormalizedBuffer BufferOf(int variant) => Buffers[variant == Glued ? Primary : variant];
     }
 }

@@ -48,6 +48,48 @@ public sealed class DetectorTests
         Assert.Equal(expected, text.Substring(match.Start, match.Length));
     }
 
+    [Theory]
+    [InlineData("k_i_l_l_m_y_s_e_l_f", "k_i_l_l_m_y_s_e_l_f")]
+    [InlineData("i will k.i.l.l.m.y.s.e.l.f", "k.i.l.l.m.y.s.e.l.f")]
+    [InlineData("kill\u200Bmyself", "kill\u200Bmyself")]
+    [InlineData("k_i_l_l_m_y_s_e_l_f_n_o_w", "k_i_l_l_m_y_s_e_l_f")] // a long phrase may sit inside a joined run
+    public void Scan_PhraseGluedByJoinedLetters_MatchesAndMapsToOriginalText(string text, string expected)
+    {
+        var match = Assert.Single(Suicide.Scan(text, SourceKinds.Chat).Matches, m => m.EntryId == "suicide/kill myself");
+        Assert.Equal(expected, match.MatchedText);
+        Assert.Equal(expected, text.Substring(match.Start, match.Length));
+        Assert.Equal("killmyself", match.NormalizedMatch);
+    }
+
+    [Theory]
+    [InlineData("killmyself")] // typed glued: no join point, so the boundary rule holds
+    [InlineData("k_i_l_l_m_e")] // one-word entries are never read inside a joined run ("s_k_i_l_l")
+    [InlineData("kil\u200Blmyself")] // the join is not where the phrase's space is
+    public void Scan_GluedPhraseWithoutJoinAtItsSpace_DoesNotMatch(string text) =>
+        Assert.DoesNotContain(Suicide.Scan(text, SourceKinds.Chat).Matches, m => m.EntryId == "suicide/kill myself");
+
+    [Fact]
+    public void Scan_ShortGluedPhrase_MatchesOnlyAsAWholeJoinedWord()
+    {
+        var detector = Some.Detector(Some.List("drugs", "k hole,phrase,medium,,,"));
+        Assert.True(detector.Scan("k_h_o_l_e", SourceKinds.Chat).Flagged);
+        Assert.False(detector.Scan("s_i_n_k_h_o_l_e", SourceKinds.Chat).Flagged);
+    }
+
+    [Fact]
+    public void Scan_GluedPhraseInsideGluedAllowPhrase_IsSuppressed() =>
+        Assert.False(Suicide.Scan("k_i_l_l_t_h_e_p_r_o_c_e_s_s", SourceKinds.Chat).Flagged);
+
+    [Theory]
+    [InlineData("b37365", true)]
+    [InlineData("be7365 tips", true)]
+    [InlineData("AR is augmented reality", false)]
+    public void Scan_TermWithNumberInLeet_MatchesWhereTheNumberStaysDigits(string text, bool flagged)
+    {
+        var detector = Some.Detector(Some.List("gambling", "bet365,word,medium,,,"), Some.List("weapons", "ar 15,phrase,high,,,"));
+        Assert.Equal(flagged, detector.Scan(text, SourceKinds.Search).Flagged);
+    }
+
     [Fact]
     public void Scan_StretchedLetters_FindsSingleAndDoubleLetterTerms()
     {
@@ -226,6 +268,7 @@ public sealed class DetectorTests
     [InlineData("paracetamol for a headache, then the weed killer")] // fused path, hits judged without normalising
     [InlineData("sooo goood, caf\u00E9 at 4:30 😂 see u l8r")] // full normaliser, squeezed variant
     [InlineData("i w a n t a n a p")] // full normaliser, split variant
+    [InlineData("k_i_l_l_t_h_e_p_r_o_c_e_s_s_e_s and the 1990s c0vid19 d\u200Bata")] // full normaliser, glued variant
     public void TryScan_NoMatch_AllocatesNothing(string text)
     {
         Assert.False(Suicide.TryScan(text, SourceKinds.Chat, out _));

@@ -102,11 +102,16 @@ internal static class FusedAsciiScan
                         }
                     }
 
+                    if (AfterOneCharWord(text, i))
+                    {
+                        return false; // "i ' l l", "i.'.l.l": the normaliser drops an apostrophe between spaced letters
+                    }
+
                     break;
                 case '$' or '@' or '|':
                     return false;
                 case '!':
-                    if (i + 1 < text.Length && (char.IsAsciiLetter(text[i + 1]) || text[i + 1] is '$' or '@' or '!' or '|' || text[i + 1] >= 128))
+                    if (i + 1 < text.Length && (char.IsAsciiLetter(text[i + 1]) || text[i + 1] is '$' or '@' or '!' or '|' or '\'' || text[i + 1] >= 128))
                     {
                         return false;
                     }
@@ -195,6 +200,17 @@ internal static class FusedAsciiScan
         true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, // ` a-o
         false, false, false, false, false, false, false, false, false, false, false, true, false, true, true, true, // p-z { | } ~ DEL
     ];
+    /// <summary>The apostrophe at <paramref name="i"/> follows a one-character word, with at most one separator between.</summary>
+    private static bool AfterOneCharWord(ReadOnlySpan<char> text, int i)
+    {
+        var j = i - 1;
+        if (j >= 0 && (text[j] is ' ' or '.' or '-' or '_' or '*' or '~' or '+' || text[j] >= 128))
+        {
+            j--;
+        }
+
+        return j >= 0 && char.IsAsciiLetterOrDigit(text[j]) && (j == 0 || !char.IsAsciiLetterOrDigit(text[j - 1]));
+    }
 
     private static bool IsLeetDigit(char c) => c is '0' or '1' or '3' or '4' or '5' or '7';
 
@@ -561,13 +577,22 @@ internal static class FusedAsciiScan
             DigitRun = 0;
             var allLeet = true;
             var groups = 0;
+            var nine = false;
+            var leetOrNine = true;
             for (var k = 0; k < digits.Length; k++)
             {
                 allLeet &= IsLeetDigit(digits[k]);
+                nine |= digits[k] == '9';
+                leetOrNine &= IsLeetDigit(digits[k]) || digits[k] == '9';
                 groups += k == 0 || digits[k] != digits[k - 1] ? 1 : 0;
             }
 
             var wordHasLetters = _letters || letterFollows;
+            if (wordHasLetters && nine && leetOrNine && (groups > 1 || (_leet && !letterFollows)))
+            {
+                return false; // "93n0c1d3", "n1993r", "k1ll1n9": whether a 9 reads as "g" depends on the rest of the word
+            }
+
             bool map;
             if (wordHasLetters)
             {

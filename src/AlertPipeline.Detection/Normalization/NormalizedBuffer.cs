@@ -39,12 +39,24 @@ internal sealed class NormalizedBuffer
     /// </summary>
     public List<int> SplitPoints { get; } = [];
 
+    /// <summary>
+    /// <c>Joined[k]</c> (valid while <see cref="HasJoins"/>): the normaliser joined <c>Chars[k - 1]</c> and <c>Chars[k]</c>
+    /// across something the pupil typed between them: a separator of a spaced-letter run ("k_i_l_l_m_y") or an
+    /// invisible character ("kill\u200Bmyself"). A word boundary may have been meant there; see the glued variant
+    /// in docs/decisions/0004-detection-engine.md.
+    /// </summary>
+    public bool[]? Joined { get; private set; }
+
+    /// <summary>Some characters were joined (<see cref="Joined"/>): the glued variant is worth scanning.</summary>
+    public bool HasJoins { get; private set; }
+
     public ReadOnlySpan<char> Text => Chars.AsSpan(0, Length);
 
     public void Reset(int expectedLength)
     {
         Length = 0;
         HasStretchedLetters = false;
+        HasJoins = false;
         SplitPoints.Clear();
         if (Chars.Length < expectedLength || Chars.Length > RetainLimit && expectedLength <= RetainLimit)
         {
@@ -52,7 +64,43 @@ internal sealed class NormalizedBuffer
             Chars = new char[size];
             Map = new int[size];
             Stretched = null;
+            Joined = null;
         }
+    }
+
+    /// <summary>Records that <c>Chars[k - 1]</c> and <c>Chars[k]</c> were joined; the first join of a text clears what an earlier text left.</summary>
+    public void MarkJoined(int k)
+    {
+        if (!HasJoins)
+        {
+            if (Joined is null || Joined.Length < Chars.Length)
+            {
+                Joined = new bool[Chars.Length];
+            }
+            else
+            {
+                Array.Clear(Joined);
+            }
+
+            HasJoins = true;
+        }
+
+        Joined![k] = true;
+    }
+
+    /// <summary>Whether <paramref name="k"/> is a join point (<see cref="Joined"/>); false at the ends.</summary>
+    public bool IsJoinedAt(int k) => HasJoins && k > 0 && k < Length && Joined![k];
+
+    /// <summary>Moves join marks with characters the normaliser moved (a joined run shrinks the text behind it).</summary>
+    public void MoveJoined(int from, int to, int count, int clearFrom, int clearTo)
+    {
+        if (!HasJoins)
+        {
+            return;
+        }
+
+        Array.Copy(Joined!, from, Joined!, to, count);
+        Array.Clear(Joined!, clearFrom, clearTo - clearFrom);
     }
 
     public bool[] EnsureStretched()
@@ -80,6 +128,16 @@ internal sealed class NormalizedBuffer
         Chars = chars;
         Map = map;
         Stretched = null;
+        if (HasJoins)
+        {
+            var joined = new bool[size];
+            Joined!.AsSpan(0, Length).CopyTo(joined);
+            Joined = joined;
+        }
+        else
+        {
+            Joined = null;
+        }
     }
 
     /// <summary>

@@ -123,6 +123,59 @@ internal static class TextNormalizer
         return builder.ToString();
     }
 
+    /// <summary>
+    /// For a list term that mixes letters and digits ("bet365", "ak47"): the normalised forms of its leet spellings
+    /// (letters written as the digits the normaliser reads back) that do not normalise to the term itself and still
+    /// hold a digit. A digit run beside the term's own number is ambiguous ("b37365" could be "bete65"), so the
+    /// normaliser keeps it; the term is matched in those spellings instead. Forms the normaliser turned into
+    /// letters only are left out: "4r 15" reads "ar is", and "AR is" is ordinary text. Empty for terms without
+    /// digits or with more than ten leet-able letters.
+    /// </summary>
+    public static IEnumerable<string> LeetSpellings(string term)
+    {
+        if (!term.Any(char.IsAsciiDigit))
+        {
+            yield break;
+        }
+
+        var lower = term.ToLowerInvariant();
+        var positions = Enumerable.Range(0, lower.Length).Where(k => LeetDigitOf(lower[k]) != lower[k]).ToArray();
+        if (positions.Length > 10)
+        {
+            yield break;
+        }
+
+        var plain = NormalizeToString(term);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { plain };
+        var spelling = lower.ToCharArray();
+        for (var mask = 1; mask < 1 << positions.Length; mask++)
+        {
+            for (var b = 0; b < positions.Length; b++)
+            {
+                var k = positions[b];
+                spelling[k] = (mask & 1 << b) != 0 ? LeetDigitOf(lower[k]) : lower[k];
+            }
+
+            var normalized = NormalizeToString(new string(spelling));
+            if (normalized.Any(char.IsAsciiDigit) && seen.Add(normalized))
+            {
+                yield return normalized;
+            }
+        }
+    }
+
+    private static char LeetDigitOf(char letter) => letter switch
+    {
+        'o' => '0',
+        'i' => '1',
+        'e' => '3',
+        'a' => '4',
+        's' => '5',
+        't' => '7',
+        'g' => '9',
+        _ => letter,
+    };
+
     private static bool IsWww(char[] chars, int length, int start, int end) =>
         end - start == 3 && chars[start] == 'w' && (start == 0 || chars[start - 1] == ' ') && (end == length || chars[end] == ' ');
 
@@ -138,6 +191,7 @@ internal static class TextNormalizer
         '4' => 'a',
         '5' => 's',
         '7' => 't',
+        '9' => 'g',
         _ => c,
     };
 
@@ -161,10 +215,13 @@ internal static class TextNormalizer
         private int _tokGapLength;
         private char _tokGapChar;
 
-        // The separator run since the last word: where it started in the original, how long, its last char.
+        // The separator run since the last word: where it started in the original, how long, its first and
+        // last char other than an apostrophe, and how many apostrophes it holds.
         private int _gapStart;
         private int _gapLength;
+        private char _gapFirst;
         private char _gapChar;
+        private int _gapApostrophes;
 
         // A run of single-letter words that may be one spaced-out word.
         private int _runStart;
@@ -193,6 +250,9 @@ internal static class TextNormalizer
 
         private bool _stretched;
 
+        // An invisible character inside the word: the next character written is joined to the one before it.
+        private bool _pendingJoin;
+
         public State(ReadOnlySpan<char> src, NormalizedBuffer buffer)
         {
             _src = src;
@@ -207,7 +267,9 @@ internal static class TextNormalizer
             _tokGapChar = '\0';
             _gapStart = 0;
             _gapLength = 0;
+            _gapFirst = '\0';
             _gapChar = '\0';
+            _gapApostrophes = 0;
             _runStart = -1;
             _runEnd = 0;
             _runCount = 0;
@@ -224,6 +286,7 @@ internal static class TextNormalizer
             _pendingStart = -1;
             _pendingEnd = -1;
             _stretched = false;
+            _pendingJoin = false;
         }
 
         public void Run()
@@ -239,6 +302,10 @@ internal static class TextNormalizer
                     if (_tokStart < 0)
                     {
                         StartToken();
+                    }
+                    else if (_pendingJoin)
+                    {
+                        MarkJoin();
                     }
 
                     var chars = _chars;
@@ -318,6 +385,12 @@ internal static class TextNormalizer
                 width = 2;
             }
 
+            if (CharFolding.IsInvisible(cp) && _tokStart >= 0 && _n > _tokStart)
+            {
+                // "kill\u200Bmyself": removing it joins what the pupil may have meant as two words.
+                _pendingJoin = true;
+            }
+
             Emit(CharFolding.Fold(cp), i, i + width);
             return i + width;
         }
@@ -364,6 +437,10 @@ internal static class TextNormalizer
                     Word('s', i, letter: true);
                     return i;
                 case '!' when afterWordChar && NextIsLetterLike(i + 1):
+                    Word('i', i, letter: true);
+                    return i;
+                case '!' when !afterWordChar && StartsContractionOfI(i + 1):
+                    // "!'ll", "!'m": the pupil's "I" of "I'll", "I'm", "I'd", "I've" drawn as '!'.
                     Word('i', i, letter: true);
                     return i;
                 case '|' when afterWordChar && NextIsLetterLike(i + 1):
@@ -487,6 +564,31 @@ internal static class TextNormalizer
                 || (c is '!' or '|' && j + 1 < _src.Length && char.IsLetter(_src[j + 1]));
         }
 
+        /// <summary>An apostrophe and the ending of a contraction of "I" ("'ll", "'m", "'d", "'ve", any case) start at <paramref name="j"/>.</summary>
+        private readonly bool StartsContractionOfI(int j)
+        {
+            if (j + 1 >= _src.Length || _src[j] is not '\'' and not '\u2019')
+            {
+                return false;
+            }
+
+            var rest = _src[(j + 1)..];
+            var length = 0;
+            while (length < rest.Length && length < 3 && char.IsAsciiLetter(rest[length]))
+            {
+                length++;
+            }
+
+            if (length == 3 || (length < rest.Length && char.IsLetterOrDigit(rest[length])))
+            {
+                return false;
+            }
+
+            var ending = rest[..length];
+            return ending.Equals("ll", StringComparison.OrdinalIgnoreCase) || ending.Equals("m", StringComparison.OrdinalIgnoreCase)
+                || ending.Equals("d", StringComparison.OrdinalIgnoreCase) || ending.Equals("ve", StringComparison.OrdinalIgnoreCase);
+        }
+
         private readonly bool NextIsDigit(int j) => j < _src.Length && char.IsAsciiDigit(_src[j]);
 
         private readonly int SkipInvisible(int j)
@@ -525,6 +627,10 @@ internal static class TextNormalizer
             {
                 StartToken();
             }
+            else if (_pendingJoin)
+            {
+                MarkJoin();
+            }
 
             var n = _n;
             _chars[n] = c;
@@ -540,8 +646,15 @@ internal static class TextNormalizer
             }
         }
 
+        private void MarkJoin()
+        {
+            _pendingJoin = false;
+            _buffer.MarkJoined(_n);
+        }
+
         private void StartToken()
         {
+            _pendingJoin = false;
             if (_n > 0)
             {
                 _chars[_n] = ' ';
@@ -554,11 +667,19 @@ internal static class TextNormalizer
             _tokDigit = false;
             _tokGapLength = _gapLength;
             _tokGapChar = _gapChar;
+            if (_gapApostrophes == 1 && (_gapLength == 2 || (_gapLength == 3 && _gapFirst == _gapChar)))
+            {
+                // "i ' l l", "i.'.l.l", "i' l l": an apostrophe between spaced letters is dropped as it is inside a
+                // word, so the gap is the one separator beside it and the run goes on ("ill").
+                _tokGapLength = 1;
+            }
+
             _gapLength = 0;
         }
 
         private void Separator(char c, int origin)
         {
+            _pendingJoin = false;
             if (_tokStart >= 0)
             {
                 EndToken();
@@ -567,10 +688,20 @@ internal static class TextNormalizer
             if (_gapLength == 0)
             {
                 _gapStart = origin;
+                _gapFirst = c;
+                _gapChar = '\0';
+                _gapApostrophes = 0;
             }
 
             _gapLength++;
-            _gapChar = c;
+            if (c == '\'')
+            {
+                _gapApostrophes++;
+            }
+            else
+            {
+                _gapChar = c;
+            }
         }
 
         private void EndToken()
@@ -755,10 +886,17 @@ internal static class TextNormalizer
             return false;
         }
 
-        /// <summary>Maps leet digit runs of a word with letters in place (see <see cref="LeetWord"/>); true if any was mapped.</summary>
+        /// <summary>
+        /// Maps leet digit runs of a word with letters in place (see <see cref="LeetWord"/>); true if any was mapped.
+        /// A <c>9</c> is read as "g" in a run that also has another leet digit, when the run is inside the word
+        /// ("n1993r"), the word has other leet runs ("93n0c1d3"), or it is three or four digit groups at an edge that
+        /// are not a year ("f49907"); and as the 9s that end a word already leet ("k1ll1n9"). So "covid19", "1990s",
+        /// "year1993", "9gag", "9th" and a video id's "w4w9W" keep their digits.
+        /// </summary>
         private readonly bool MapLeetDigits(int start, int end)
         {
             var mapped = false;
+            var nines = false;
             var i = start;
             while (i < end)
             {
@@ -782,11 +920,83 @@ internal static class TextNormalizer
                     MapAll(i, j);
                     mapped = true;
                 }
+                else
+                {
+                    nines |= IsLeetRunWithNine(i, j) || (j == end && i > start && IsNines(i, j));
+                }
+
+                i = j;
+            }
+
+            if (nines)
+            {
+                mapped |= MapNines(start, end, mapped);
+            }
+
+            return mapped;
+        }
+
+        /// <summary>The second pass of <see cref="MapLeetDigits"/>: runs of leet digits and 9s, once the rest of the word is known.</summary>
+        private readonly bool MapNines(int start, int end, bool wordIsLeet)
+        {
+            var mapped = false;
+            var i = start;
+            while (i < end)
+            {
+                if (!char.IsAsciiDigit(_chars[i]))
+                {
+                    i++;
+                    continue;
+                }
+
+                var j = i;
+                while (j < end && char.IsAsciiDigit(_chars[j]))
+                {
+                    j++;
+                }
+
+                var groups = DigitGroups(i, j);
+                var year = j - i == 4 && _chars[i] == '1' && _chars[i + 1] == '9';
+                var map = IsLeetRunWithNine(i, j)
+                    ? (i > start && j < end) || (wordIsLeet && groups <= 4) || (groups is 3 or 4 && !year)
+                    : j == end && (wordIsLeet || mapped) && IsNines(i, j);
+                if (map)
+                {
+                    MapAll(i, j);
+                    mapped = true;
+                }
 
                 i = j;
             }
 
             return mapped;
+        }
+
+        private readonly bool IsNines(int start, int end) => _chars.AsSpan(start, end - start).TrimStart('9').IsEmpty;
+
+        /// <summary>A digit run of leet digits and at least one 9, with a leet digit other than 9 ("93", "1993", "49907").</summary>
+        private readonly bool IsLeetRunWithNine(int start, int end)
+        {
+            var nine = false;
+            var leet = false;
+            for (var k = start; k < end; k++)
+            {
+                var c = _chars[k];
+                if (c == '9')
+                {
+                    nine = true;
+                }
+                else if (IsLeetDigit(c))
+                {
+                    leet = true;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+
+            return nine && leet;
         }
 
         /// <summary>
@@ -849,17 +1059,32 @@ internal static class TextNormalizer
                 _buffer.SplitPoints.Add(first + 1);
             }
 
+            // Each separator dropped here is a join point ("k_i_l_l_m_y_s_e_l_f" may be "kill myself"); marks
+            // of the members themselves ("uu\u200Bu") move with their characters.
             var w = first;
+            var separated = false;
             for (var p = first; p <= last; p++)
             {
                 var c = _chars[p];
                 if (c == ' ')
                 {
+                    separated = true;
                     continue;
                 }
 
+                var joined = _buffer.HasJoins && _buffer.Joined![p];
                 _chars[w] = c;
                 _map[w] = _map[p];
+                if (separated || joined)
+                {
+                    _buffer.MarkJoined(w);
+                }
+                else if (_buffer.HasJoins)
+                {
+                    _buffer.Joined![w] = false;
+                }
+
+                separated = false;
                 w++;
             }
 
@@ -879,6 +1104,7 @@ internal static class TextNormalizer
             var tail = _n - (last + 1);
             Array.Copy(_chars, last + 1, _chars, w, tail);
             Array.Copy(_map, last + 1, _map, w, tail);
+            _buffer.MoveJoined(last + 1, w, tail, _n - removed, _n);
             _n -= removed;
             _prevJoined = true;
             if (removed > 0)

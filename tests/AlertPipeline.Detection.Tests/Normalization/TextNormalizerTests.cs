@@ -126,6 +126,27 @@ public sealed class TextNormalizerTests
     public void Normalize_SpacedRunsWithStretchOrTwoLetterWords_Join(string text, string expected) =>
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
+    [Theory]
+    [InlineData("k_i_l_l_m_e", "killme", "011111")]
+    [InlineData("a b c ki\u200Bll", "abc kill", "01100010")] // the run shrinks; the later word's join moves with it
+    [InlineData("kill\u200Bmyself now", "killmyself now", "00001000000000")]
+    [InlineData("s uuu i", "suuui", "01001")] // joins where separators were, not inside a stretched member
+    [InlineData("snake_case k i", "snake case k i", "00000000000000")]
+    public void Normalize_JoinedLetters_RecordJoinPoints(string text, string expected, string joins)
+    {
+        var buffer = TextNormalizer.Normalize(text);
+        Assert.Equal(expected, new string(buffer.Text));
+        Assert.Equal(joins, string.Concat(Enumerable.Range(0, buffer.Length).Select(k => buffer.IsJoinedAt(k) ? '1' : '0')));
+    }
+
+    [Fact]
+    public void LeetSpellings_TermWithNumber_AreTheFormsTheNormaliserLeavesAsDigits()
+    {
+        Assert.Equal(["be7365", "b37365"], TextNormalizer.LeetSpellings("bet365"));
+        Assert.DoesNotContain("ar is", TextNormalizer.LeetSpellings("ar 15")); // "4r 15" reads "ar is", like "AR is"
+        Assert.Empty(TextNormalizer.LeetSpellings("kill myself"));
+    }
+
     [Fact]
     public void Normalize_SpacedRunStartingWithAOrI_RecordsSplitPoint()
     {
@@ -151,6 +172,30 @@ public sealed class TextNormalizerTests
     [InlineData("costs €5 or $5 or 5$", "costs 5 or 5 or 5")]
     [InlineData("take 5 pills in 2024", "take 5 pills in 2024")]
     public void Normalize_LeetWordsAndNeighbours_MapToLetters(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
+    [Theory]
+    [InlineData("wh173 93n0c1d3", "white genocide")] // the word has other leet runs
+    [InlineData("n1993r", "nigger")] // inside the word
+    [InlineData("f49907", "faggot")] // four digit groups at the edge, not a year
+    [InlineData("k1ll1n9 h4n91n9", "killing hanging")] // 9s ending a leet word
+    [InlineData("dQw4w9WgXcQ", "dqwaw9wgxcq")] // a lone 9 inside a word stays
+    [InlineData("covid19 c0vid19", "covid19 covidig")]
+    [InlineData("the 1990s in 1993 and year1993", "the 1990s in 1993 and year1993")]
+    [InlineData("9gag at 9am in year 9, 9th", "9gag at 9am in year 9 9th")]
+    [InlineData("4 9 7", "4 9 7")]
+    public void Normalize_NineInLeetWord_ReadsAsGOnlyWhereSafe(string text, string expected) =>
+        Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
+
+    [Theory]
+    [InlineData("i ' l l   k i l l   y o u", "ill kill you")]
+    [InlineData("i.'.l.l k.i.l.l y.o.u", "ill kill you")]
+    [InlineData("!'ll k!ll y0u", "ill kill you")]
+    [InlineData("!'m done", "im done")]
+    [InlineData("wow!'ll", "wow ll")]
+    [InlineData("grades 'a' 'b' 'c'", "grades a b c")]
+    [InlineData("i ' m", "i m")]
+    public void Normalize_ApostropheInSpacedLetters_IsDroppedLikeInsideAWord(string text, string expected) =>
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
     [Theory]

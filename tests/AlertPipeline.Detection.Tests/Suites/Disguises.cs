@@ -19,6 +19,7 @@ internal static class Disguises
         yield return ("spaced", SpaceLongestWord(phrase, ' '), source);
         yield return ("spaced-all", string.Join("   ", phrase.Split(' ').Select(w => Spaced(w, ' '))), source);
         yield return ("dotted", string.Join(' ', phrase.Split(' ').Select(w => Spaced(w, '.'))), source);
+        yield return ("glued-underscores", Spaced(phrase.Replace(" ", string.Empty, StringComparison.Ordinal), '_'), source);
         yield return ("hyphenated", SpaceLongestWord(phrase, '-'), source);
         yield return ("plussed", SpaceLongestWord(phrase, '+'), source);
         yield return ("stretched-vowels", StretchVowels(phrase), source);
