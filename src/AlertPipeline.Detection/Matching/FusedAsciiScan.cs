@@ -212,6 +212,7 @@ internal static class FusedAsciiScan
         return j >= 0 && char.IsAsciiLetterOrDigit(text[j]) && (j == 0 || !char.IsAsciiLetterOrDigit(text[j - 1]));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsLeetDigit(char c) => c is '0' or '1' or '3' or '4' or '5' or '7';
 
     /// <summary>The automaton walk and what the normaliser's rules need to know about the words read so far.</summary>
@@ -329,6 +330,18 @@ internal static class FusedAsciiScan
                     var next = Vector256.LoadUnsafe(ref Unsafe.Add(ref at, 1)) | Vector256.Create((ushort)0x20);
                     letters = Vector256.LessThanOrEqual(lower - Vector256.Create((ushort)'a'), Vector256.Create((ushort)('z' - 'a'))).ExtractMostSignificantBits();
                     same = Vector256.Equals(lower, next).ExtractMostSignificantBits();
+                }
+                else if (Vector256.IsHardwareAccelerated && text.Length >= 17)
+                {
+                    // The last 16 characters, compared with the ones before them, shifted to start at the word: bits
+                    // past the end of the text come out 0 (not a letter, no next character).
+                    var last = text.Length - 16;
+                    ref var at = ref Unsafe.As<char, ushort>(ref Unsafe.Add(ref MemoryMarshal.GetReference(text), last));
+                    var lower = Vector256.LoadUnsafe(ref at) | Vector256.Create((ushort)0x20);
+                    var before = Vector256.LoadUnsafe(ref Unsafe.Subtract(ref at, 1)) | Vector256.Create((ushort)0x20);
+                    var skip = position - last;
+                    letters = Vector256.LessThanOrEqual(lower - Vector256.Create((ushort)'a'), Vector256.Create((ushort)('z' - 'a'))).ExtractMostSignificantBits() >> skip;
+                    same = (Vector256.Equals(lower, before).ExtractMostSignificantBits() >> 1) >> skip;
                 }
                 else
                 {
