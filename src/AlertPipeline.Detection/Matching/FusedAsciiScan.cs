@@ -318,6 +318,8 @@ internal static class FusedAsciiScan
             var words = 0;
             var gapLength = 0;
             var gapSpacing = false;
+            var chainMembers = _chainMembers;
+            var chainLetters = _chainLetters;
             while (position < text.Length)
             {
                 // letters: bit j set when text[position + j] is an ASCII letter; same: bit j set when characters j
@@ -349,7 +351,7 @@ internal static class FusedAsciiScan
                 }
 
                 var length = BitOperations.TrailingZeroCount(~letters);
-                if (length is < 2 or > 15)
+                if (length is < 1 or > 15)
                 {
                     break;
                 }
@@ -360,11 +362,32 @@ internal static class FusedAsciiScan
                     break;
                 }
 
-                var pairs = (1u << (length - 1)) - 1;
-                same &= pairs;
-                if (same == pairs || (same & (same >> 1)) != 0)
+                if (length == 1)
                 {
-                    break; // one letter repeated ("aa", a spaced-letter chain member) or three in a row (stretching)
+                    // A one-letter word ("I", "a", "u") is a member of a possible spaced-letter run: EndWord's chain
+                    // rule, and a second letter member in a chain is the normaliser's job (the main loop gives up).
+                    var (gapBefore, spacingBefore) = words > 0 ? (gapLength, gapSpacing) : (GapLength, GapSpacing);
+                    var members = chainMembers == 0 || gapBefore != 1 || !spacingBefore ? 0 : chainMembers;
+                    var memberLetters = members == 0 ? 0 : chainLetters;
+                    if (memberLetters + 1 >= 2)
+                    {
+                        break;
+                    }
+
+                    chainMembers = members + 1;
+                    chainLetters = memberLetters + 1;
+                }
+                else
+                {
+                    var pairs = (1u << (length - 1)) - 1;
+                    same &= pairs;
+                    if (same == pairs || (same & (same >> 1)) != 0)
+                    {
+                        break; // one letter repeated ("aa", a spaced-letter chain member) or three in a row (stretching)
+                    }
+
+                    chainMembers = 0;
+                    chainLetters = 0;
                 }
 
                 // The space before the word (none before the first word of the text).
@@ -422,11 +445,11 @@ internal static class FusedAsciiScan
             {
                 (_state, _n) = (state, n);
 
-                // What EndWord leaves after a plain word: not leet, no digits pending, no spaced-letter chain.
+                // What EndWord leaves after a word of letters only: not leet, no digits pending.
                 _previousLeet = false;
                 _previousPendingDigits = false;
-                _chainMembers = 0;
-                _chainLetters = 0;
+                _chainMembers = chainMembers;
+                _chainLetters = chainLetters;
                 GapLength = gapLength;
                 GapSpacing = gapSpacing;
             }
