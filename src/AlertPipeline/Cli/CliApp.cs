@@ -36,7 +36,7 @@ internal static class CliApp
           keywords export [--format senso|csv] [--category ID] [--lists DIR]
           keywords history [--data-dir DIR]                                 who changed the lists, when and why
           eval      --file FILE [--format suite|davidson] [--lists DIR] [--misses N]   precision, recall, F1 per category
-          bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR] [--transport embedded|kafka] [--partitions N]
+          bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR] [--transport embedded|kafka] [--partitions N] [--warmup N]
                     pipeline throughput and latency (kafka: on librdkafka's 3-broker mock cluster)
           replay    --since TIME|Nd --lists DIR [--data-dir DIR] [--config FILE]
                     re-reads retained events (embedded queue or Kafka) through candidate keyword lists; reports alerts added/removed per category and severity; notifies nobody

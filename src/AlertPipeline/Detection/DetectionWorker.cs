@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using AlertPipeline.Alerts;
 using AlertPipeline.Events;
 using AlertPipeline.Hosting;
@@ -12,6 +13,10 @@ namespace AlertPipeline.Detection;
 /// commits the transport position. A crash anywhere in between re-reads the batch; the alert store ignores what it
 /// already holds, so the effect is exactly once. This class does not know whether the transport is the embedded
 /// queue or Kafka.
+/// <para>
+/// Two stages joined by a channel: one reads and scans (pure work), the other correlates, stores and commits, in
+/// read order. So batch N+1 is read and scanned while batch N waits for its fsync, instead of one after the other.
+/// </para>
 /// </summary>
 internal sealed partial class DetectionWorker(
     IEventConsumer consumer,
@@ -28,52 +33,93 @@ internal sealed partial class DetectionWorker(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            IReadOnlyList<ConsumedEvent> batch;
-            try
-            {
-                batch = await consumer.ReadAsync(queue.Value.ReadBatchSize, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+        // Up to four scanned batches wait while one is stored, and the store takes all that wait in one transaction:
+        // with a backlog, one fsync covers several batches (group commit); without one, a batch is stored as soon as
+        // it is scanned. Bounded: at most ten batches (the five being stored, four waiting, one being handed over) are
+        // read but not committed, and all of them are read again after a crash.
+        var scanned = Channel.CreateBounded<ScannedBatch>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
 
-            // Retry the same batch until it is stored: an error here (disk full, locked database) must delay
-            // alerts, never lose them.
-            while (true)
+        // Off the host's start-up thread: reading the embedded queue can complete synchronously for a long time.
+        var reading = Task.Run(() => ReadAndScanAsync(scanned.Writer, stoppingToken), CancellationToken.None);
+        try
+        {
+            await StoreAndCommitAsync(scanned.Reader, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The consumer is disposed after this method returns; nothing may still be reading from it.
+            await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await reading.ConfigureAwait(false); // A failed read ends detection, as it did before the stages split.
+    }
+
+    private async Task ReadAndScanAsync(ChannelWriter<ScannedBatch> scanned, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
             {
-                try
+                var batch = await consumer.ReadAsync(queue.Value.ReadBatchSize, stoppingToken).ConfigureAwait(false);
+                await scanned.WriteAsync(Scan(batch), stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: what was read and not yet stored is not committed, so it is read again on the next start.
+        }
+        finally
+        {
+            scanned.TryComplete();
+        }
+    }
+
+    private async Task StoreAndCommitAsync(ChannelReader<ScannedBatch> scanned, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var first in scanned.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var batch = first;
+                while (scanned.TryPeek(out var next) && next.DetectorVersion == batch.DetectorVersion && scanned.TryRead(out next))
                 {
-                    Process(batch);
-                    await consumer.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
-                    break;
+                    batch = batch.Then(next);
                 }
-#pragma warning disable CA1031 // See above: any failure means "try this batch again".
-                catch (Exception ex)
-#pragma warning restore CA1031
+
+                // Retry the same batch until it is stored: an error here (disk full, locked database) must delay
+                // alerts, never lose them.
+                while (true)
                 {
-                    LogBatchFailed(ex, batch.Count);
-                    correlator.Invalidate(); // Its cache may hold what was never stored: rebuild from the store.
                     try
                     {
-                        await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken).ConfigureAwait(false);
+                        Store(batch);
+                        await consumer.CommitAsync(batch.Events, CancellationToken.None).ConfigureAwait(false);
+                        break;
                     }
-                    catch (OperationCanceledException)
+#pragma warning disable CA1031 // See above: any failure means "try this batch again".
+                    catch (Exception ex)
+#pragma warning restore CA1031
                     {
-                        return; // Not committed: the batch is read again on the next start.
+                        LogBatchFailed(ex, batch.Events.Count);
+                        correlator.Invalidate(); // Its cache may hold what was never stored: rebuild from the store.
+                        await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken).ConfigureAwait(false);
                     }
                 }
             }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Not committed: the batch is read again on the next start.
+        }
     }
 
     /// <summary>Scans a batch and stores its alerts and dead letters. Idempotent.</summary>
-    internal void Process(IReadOnlyList<ConsumedEvent> batch)
+    internal void Process(IReadOnlyList<ConsumedEvent> batch) => Store(Scan(batch));
+
+    /// <summary>Reads and scans every event of a batch: no I/O and no shared state, so it can run ahead of <see cref="Store"/>.</summary>
+    private ScannedBatch Scan(IReadOnlyList<ConsumedEvent> batch)
     {
         var detector = detectors.Current;
-        var now = clock.GetUtcNow();
         var flagged = new List<(DeviceEvent Event, DetectionResult Result)>();
         var dead = new List<(ConsumedEvent Event, string Reason)>();
         foreach (var consumed in batch)
@@ -93,6 +139,14 @@ internal sealed partial class DetectionWorker(
             }
         }
 
+        return new ScannedBatch(batch, detector.Version, flagged, dead);
+    }
+
+    /// <summary>Groups the flagged events into alerts and stores them and the dead letters, in one go. Idempotent.</summary>
+    private void Store(ScannedBatch scanned)
+    {
+        var (batch, version, flagged, dead) = scanned;
+        var now = clock.GetUtcNow();
         // Events already counted in an alert (a redelivery) must not be grouped or counted again.
         var known = flagged.Count == 0 ? [] : alerts.KnownEvents(flagged.Select(f => f.Event.EventId).ToList());
         var found = new List<(Alert, IReadOnlyList<OutboxNotification>)>();
@@ -104,7 +158,7 @@ internal sealed partial class DetectionWorker(
                 continue;
             }
 
-            var correlation = correlator.Add(e, result, detector.Version, now);
+            var correlation = correlator.Add(e, result, version, now);
             if (correlation.Opened is { } opened)
             {
                 found.Add((opened, planner.Plan(opened)));
@@ -118,8 +172,8 @@ internal sealed partial class DetectionWorker(
             if (correlation.Merged is { } merged)
             {
                 var longer = result.NormalizedText.Length >= merged.Result.Alert.NormalizedText.Length
-                    ? AlertFactory.Create(e, result, detector.Version, now) : null;
-                var raisedTo = merged.Result.SeverityRaised ? AlertFactory.Create(e, result, detector.Version, now) with { AlertId = merged.AlertId } : null;
+                    ? AlertFactory.Create(e, result, version, now) : null;
+                var raisedTo = merged.Result.SeverityRaised ? AlertFactory.Create(e, result, version, now) with { AlertId = merged.AlertId } : null;
                 merges.Add(new AlertMerge(merged.AlertId, e.EventId, e.OccurredAt, merged.Result.Alert.Severity,
                     merged.Result.Alert.Categories, longer, raisedTo is null ? [] : planner.Plan(raisedTo)));
             }
@@ -143,6 +197,17 @@ internal sealed partial class DetectionWorker(
         {
             notify.Notify();
         }
+    }
+
+    private sealed record ScannedBatch(
+        IReadOnlyList<ConsumedEvent> Events,
+        string DetectorVersion,
+        List<(DeviceEvent Event, DetectionResult Result)> Flagged,
+        List<(ConsumedEvent Event, string Reason)> Dead)
+    {
+        /// <summary>This batch followed by <paramref name="next"/>, in read order (scanned with the same detector).</summary>
+        public ScannedBatch Then(ScannedBatch next) => new(
+            [.. Events, .. next.Events], DetectorVersion, [.. Flagged, .. next.Flagged], [.. Dead, .. next.Dead]);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Detection of a batch of {Count} events failed; it will be retried, nothing is committed")]

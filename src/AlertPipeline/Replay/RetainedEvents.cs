@@ -73,7 +73,7 @@ internal static class RetainedEvents
 
             if (result.Message.Timestamp.UtcDateTime >= since.UtcDateTime)
             {
-                each(KafkaEventConsumer.ToEvent(result, TimeProvider.System));
+                each(KafkaEventConsumer.ToEvent(result, topic, TimeProvider.System));
             }
 
             if (result.Offset.Value + 1 >= marks[result.Partition.Value].High.Value)

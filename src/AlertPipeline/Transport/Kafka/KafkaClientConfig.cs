@@ -62,6 +62,14 @@ internal static class KafkaClientConfig
             LingerMs = options.Linger.TotalMilliseconds,
             MessageTimeoutMs = (int)options.DeliveryTimeout.TotalMilliseconds,
         };
+
+        // A delivery report is read only for its error. By default Confluent.Kafka also copies every record's headers
+        // and timestamp back into .NET objects on its poll thread, once per record, for nothing.
+        if (!options.Client.ContainsKey("dotnet.producer.delivery.report.fields"))
+        {
+            config.DeliveryReportFields = "status";
+        }
+
         return config;
     }
 

@@ -19,7 +19,8 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
     private readonly ILogger<KafkaEventConsumer> _logger;
 
     // Created on first read: an ingest-only process resolves the transport but must not join the detect group.
-    private readonly Lazy<IConsumer<string?, byte[]>> _consumer;
+    // Keys are Ignore: detection takes the pupil from the event itself, so decoding every key would be wasted work.
+    private readonly Lazy<IConsumer<Ignore, byte[]>> _consumer;
 
     public KafkaEventConsumer(IOptions<KafkaOptions> options, TimeProvider clock, ILogger<KafkaEventConsumer> logger)
         : this(options.Value, options.Value.GroupId, clock, logger)
@@ -31,7 +32,7 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
         _options = options;
         _clock = clock;
         _logger = logger;
-        _consumer = new Lazy<IConsumer<string?, byte[]>>(() => Create(groupId), LazyThreadSafetyMode.ExecutionAndPublication);
+        _consumer = new Lazy<IConsumer<Ignore, byte[]>>(() => Create(groupId), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public ValueTask<IReadOnlyList<ConsumedEvent>> ReadAsync(int max, CancellationToken cancellationToken) =>
@@ -79,7 +80,7 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
         _consumer.Value.Dispose();
     }
 
-    internal static ConsumedEvent ToEvent(ConsumeResult<string?, byte[]> result, TimeProvider clock)
+    internal static ConsumedEvent ToEvent<TKey>(ConsumeResult<TKey, byte[]> result, string topic, TimeProvider clock)
     {
         var payload = result.Message.Value ?? [];
         var acceptedAt = result.Message.Timestamp.Type == TimestampType.NotAvailable
@@ -87,13 +88,21 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
             : new DateTimeOffset(result.Message.Timestamp.UtcDateTime);
         var eventId = KafkaHeaders.Get(result.Message.Headers, KafkaHeaders.EventId)
                       ?? EventIdIn(payload)
-                      ?? string.Create(CultureInfo.InvariantCulture, $"{result.Topic}/{result.Partition.Value}@{result.Offset.Value}");
+                      ?? string.Create(CultureInfo.InvariantCulture, $"{topic}/{result.Partition.Value}@{result.Offset.Value}");
         return new ConsumedEvent(new EventPosition(result.Partition.Value, result.Offset.Value), eventId, payload, acceptedAt);
     }
 
-    private IConsumer<string?, byte[]> Create(string groupId)
+    private IConsumer<Ignore, byte[]> Create(string groupId)
     {
-        var consumer = new ConsumerBuilder<string?, byte[]>(KafkaClientConfig.Consumer(_options, groupId, KafkaClientConfig.ClientId("detect")))
+        var config = KafkaClientConfig.Consumer(_options, groupId, KafkaClientConfig.ClientId("detect"));
+        if (!_options.Client.ContainsKey("dotnet.consumer.consume.result.fields"))
+        {
+            // Detection reads the headers (event id) and the timestamp (latency); the topic name is known, and
+            // marshalling it into a new string for every record is measurable at tens of thousands per second.
+            config.ConsumeResultFields = "headers,timestamp";
+        }
+
+        var consumer = new ConsumerBuilder<Ignore, byte[]>(config)
             .SetErrorHandler((_, error) => LogClientError(error.Code, error.Reason))
             .SetPartitionsAssignedHandler((_, partitions) => LogAssigned(string.Join(",", partitions.Select(p => p.Partition.Value))))
             .SetPartitionsRevokedHandler((c, partitions) =>
@@ -125,7 +134,7 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
         {
             if (result is not null)
             {
-                batch.Add(ToEvent(result, _clock));
+                batch.Add(ToEvent(result, _options.Topics.Events, _clock));
                 if (batch.Count >= max)
                 {
                     break;
@@ -145,7 +154,7 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
     /// Consume reports client and group errors (a rebalance in progress, a broker gone) as exceptions. Only a fatal
     /// one ends detection; the others are logged and librdkafka recovers by itself.
     /// </summary>
-    private ConsumeResult<string?, byte[]>? ConsumeOrNull(IConsumer<string?, byte[]> consumer, Func<ConsumeResult<string?, byte[]>?> consume)
+    private ConsumeResult<Ignore, byte[]>? ConsumeOrNull(IConsumer<Ignore, byte[]> consumer, Func<ConsumeResult<Ignore, byte[]>?> consume)
     {
         try
         {
