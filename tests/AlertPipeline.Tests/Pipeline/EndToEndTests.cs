@@ -63,4 +63,32 @@ public sealed class EndToEndTests
             f => f.Length > 0, "an .eml in the outbox");
         Assert.Contains("To: trust-dsl@northbridge.example", await File.ReadAllTextAsync(eml[0]), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// docs/delivery.md, embedded queue: a poison event (one that passed no ingest validation: written to queue.db by
+    /// a raw producer) is kept in dead_letters with its reason and payload, and the stream moves on to the next event.
+    /// </summary>
+    [Fact]
+    public async Task PoisonEventInTheQueue_KeptAsDeadLetterWithReason_AndTheNextEventIsProcessed()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.UseKey();
+        var queue = host.App.Services.GetRequiredService<AlertPipeline.Queue.SqliteEventQueue>();
+        const string poison = "{\"eventId\": \"broken\", \"text\": ";
+        await queue.PublishAsync([new AlertPipeline.Queue.QueuedEvent("broken", "oakfield", "oak.y9.jsmith", System.Text.Encoding.UTF8.GetBytes(poison))], CancellationToken.None);
+        var next = Some.ConcerningEvent();
+
+        await host.PostEventsAsync(next);
+
+        await Eventually.TrueAsync(() => host.Alerts.List(new()).Any(a => a.EventId == (string)next["eventId"]!), "the next event's alert");
+        using var connection = host.Alerts.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT event_id, reason, CAST(payload AS TEXT) FROM dead_letters";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read(), "a dead letter");
+        Assert.Equal("broken", reader.GetString(0));
+        Assert.Contains("not valid JSON", reader.GetString(1), StringComparison.Ordinal);
+        Assert.Equal(poison, reader.GetString(2));
+        Assert.False(reader.Read());
+    }
 }
