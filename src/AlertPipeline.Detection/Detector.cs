@@ -79,6 +79,7 @@ public sealed class Detector
 
         var entries = new List<CompiledEntry>();
         var regexes = new List<CompiledRegex>();
+        var regexAnchors = new List<int>();
         foreach (var entry in set.Entries)
         {
             var requires = entry.Requires is null ? -1 : groupIndex.GetValueOrDefault(entry.Requires, -2);
@@ -102,6 +103,7 @@ public sealed class Detector
                 }
 
                 regexes.Add(new CompiledRegex(index, regex, sets.Count == 0 ? 0 : (int)((1L << sets.Count) - 1)));
+                regexAnchors.Add(AnchorSet(sets));
                 entries.Add(new CompiledEntry(entry, entry.Term, requires));
                 continue;
             }
@@ -158,10 +160,13 @@ public sealed class Detector
         _regexes = [.. regexes];
         _regexWithoutTrigger = _regexes.Any(r => r.RequiredMask == 0);
         _patterns = new PatternSet(patterns, [.. targets.Select(t => t.ToArray())]);
+        // A regex can match only if a literal of every required set is in the text, so a text is worth judging for
+        // it only when a literal of its anchor set (the one least likely in ordinary text) is there: the common
+        // context words of the other sets ("to", "how", "my") no longer send most texts to CouldMatch.
         _relevance = [.. _patterns.Targets.Select(ts => ts.Aggregate(SourceKinds.None, (sources, t) => sources | t.Kind switch
         {
             TargetKind.Entry => _entries[t.Index].Entry.Sources,
-            TargetKind.RegexTrigger => _entries[_regexes[t.Index].Entry].Entry.Sources,
+            TargetKind.RegexTrigger when (t.Bit & regexAnchors[t.Index]) != 0 => _entries[_regexes[t.Index].Entry].Entry.Sources,
             _ => SourceKinds.None,
         }))];
 
@@ -813,6 +818,27 @@ public sealed class Detector
     private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
 
     private sealed record CompiledCombination(Combination Rule, int Group);
+
+    /// <summary>
+    /// The bit of the required literal set a regex is judged by on the fast path: the set whose shortest literal is
+    /// longest ("myself|yourself" rather than "to|do i"), as long literals are rare in ordinary text. Any set would
+    /// be sound (every set must be present for a match); 0 when the regex has none.
+    /// </summary>
+    private static int AnchorSet(IReadOnlyList<IReadOnlyList<string>> sets)
+    {
+        var best = -1;
+        var bestLength = -1;
+        for (var k = 0; k < sets.Count; k++)
+        {
+            var shortest = sets[k].Count == 0 ? 0 : sets[k].Min(l => l.Trim().Length);
+            if (shortest > bestLength)
+            {
+                (best, bestLength) = (k, shortest);
+            }
+        }
+
+        return best < 0 ? 0 : 1 << best;
+    }
 
     /// <summary>A list regex; it runs on the primary text only when a literal of every required set was seen (all of <see cref="RequiredMask"/>; 0: always).</summary>
     private sealed record CompiledRegex(int Entry, Regex Regex, int RequiredMask);
