@@ -33,26 +33,36 @@ internal sealed partial class DetectionWorker(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Up to four scanned batches wait while one is stored, and the store takes all that wait in one transaction:
-        // with a backlog, one fsync covers several batches (group commit); without one, a batch is stored as soon as
-        // it is scanned. Bounded: at most ten batches (the five being stored, four waiting, one being handed over) are
-        // read but not committed, and all of them are read again after a crash.
-        var scanned = Channel.CreateBounded<ScannedBatch>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        // Up to four scanned batches wait while one is stored, and the store takes up to four at once in one
+        // transaction: with a backlog, one fsync covers several batches (group commit); without one, a batch is stored
+        // as soon as it is scanned. Bounded: at most ten batches (four being stored, four waiting, one being scanned,
+        // one being read) are read but not committed, and all of them are read again after a crash.
+        var scanned = Channel.CreateBounded<ScannedBatch>(new BoundedChannelOptions(MaxWaiting) { SingleReader = true, SingleWriter = true });
+
+        // The reader stops with the host, and also whenever the store stage ends for any other reason: it must never
+        // be left blocked on a full channel or an idle queue while this method waits for it (detection would then
+        // stop without an error while the host runs on).
+        using var readerStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
 
         // Off the host's start-up thread: reading the embedded queue can complete synchronously for a long time.
-        var reading = Task.Run(() => ReadAndScanAsync(scanned.Writer, stoppingToken), CancellationToken.None);
+        var reading = Task.Run(() => ReadAndScanAsync(scanned.Writer, readerStop.Token), CancellationToken.None);
         try
         {
             await StoreAndCommitAsync(scanned.Reader, stoppingToken).ConfigureAwait(false);
         }
         finally
         {
+            await readerStop.CancelAsync().ConfigureAwait(false);
+
             // The consumer is disposed after this method returns; nothing may still be reading from it.
             await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await reading.ConfigureAwait(false); // A failed read ends detection, as it did before the stages split.
     }
+
+    // Scanned batches that may wait while one is stored; the store takes at most this many at once.
+    private const int MaxWaiting = 4;
 
     private async Task ReadAndScanAsync(ChannelWriter<ScannedBatch> scanned, CancellationToken stoppingToken)
     {
@@ -81,7 +91,7 @@ internal sealed partial class DetectionWorker(
             await foreach (var first in scanned.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 var batch = first;
-                while (scanned.TryPeek(out var next) && next.DetectorVersion == batch.DetectorVersion && scanned.TryRead(out next))
+                for (var taken = 1; taken < MaxWaiting && scanned.TryPeek(out var next) && next.DetectorVersion == batch.DetectorVersion && scanned.TryRead(out next); taken++)
                 {
                     batch = batch.Then(next);
                 }
@@ -133,10 +143,24 @@ internal sealed partial class DetectionWorker(
             }
 
             // TryScan allocates nothing when nothing matches: the common case, on the hot path.
-            if (detector.TryScan(e.Text, e.Source, out var result))
+            DetectionResult? result;
+            try
             {
-                flagged.Add((e, result));
+                if (!detector.TryScan(e.Text, e.Source, out result))
+                {
+                    continue;
+                }
             }
+#pragma warning disable CA1031 // A detector fault on one text must not stop detection for everyone (or crash-loop on it).
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                // Kept, with the reason, where IT see it; the stream moves on. Never silently dropped.
+                dead.Add((consumed, $"detection failed: {ex.GetType().Name}: {ex.Message}"));
+                continue;
+            }
+
+            flagged.Add((e, result));
         }
 
         return new ScannedBatch(batch, detector.Version, flagged, dead);
@@ -151,9 +175,11 @@ internal sealed partial class DetectionWorker(
         var known = flagged.Count == 0 ? [] : alerts.KnownEvents(flagged.Select(f => f.Event.EventId).ToList());
         var found = new List<(Alert, IReadOnlyList<OutboxNotification>)>();
         var merges = new List<AlertMerge>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (e, result) in flagged)
         {
-            if (known.Contains(e.EventId))
+            // Already stored, or twice in this merged batch (a Kafka partition revoked and given back re-reads it).
+            if (known.Contains(e.EventId) || !seen.Add(e.EventId))
             {
                 continue;
             }
