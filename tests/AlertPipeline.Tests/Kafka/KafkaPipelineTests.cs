@@ -89,8 +89,9 @@ public sealed class KafkaPipelineTests : IDisposable
         var concerning = new HashSet<string>();
         await _kafka.PublishAsync(Batch(4_000, 40, concerning, pupils: 500));
 
-        // Small batches make detection take long enough to be killed in the middle of it.
-        var slow = _kafka.ProcessEnvironment(readBatchSize: 10);
+        // One-event batches make detection take long enough to be killed in the middle of it (each store of up to
+        // four batches is a transaction with its fsync).
+        var slow = _kafka.ProcessEnvironment(readBatchSize: 1);
         await using (var detect = await HostProcess.StartAsync(_detectDir.Path, slow, "--role", "detect"))
         {
             await Eventually.TrueAsync(() => KafkaTestCluster.AlertsIn(_detectDir.Path).Count > 0, "detection to start", TimeSpan.FromSeconds(60));
