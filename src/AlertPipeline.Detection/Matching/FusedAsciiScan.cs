@@ -67,6 +67,13 @@ internal static class FusedAsciiScan
             {
                 if (!walk.InWord)
                 {
+                    var end = walk.OrdinaryWords(text, i);
+                    if (end > i)
+                    {
+                        i = end - 1;
+                        continue;
+                    }
+
                     walk.StartWord();
                 }
 
@@ -294,9 +301,10 @@ internal static class FusedAsciiScan
 
         /// <summary>
         /// The common case, read without the per-letter bookkeeping: a run of ordinary words from
-        /// <paramref name="start"/> (outside a word). An ordinary word is 2 to 15 ASCII letters followed by a plain
-        /// gap (<see cref="PlainGap"/>) or the end, with no letter three times in a row and not one letter repeated,
-        /// so neither the stretching nor the spaced-letter rule can apply and it ends as plainly as it began. Each is
+        /// <paramref name="start"/> (outside a word). An ordinary word is 1 to 15 ASCII letters, or 1 to 15 digits
+        /// (not after a leet word), followed by a plain gap (<see cref="PlainGap"/>) or the end, with no letter three
+        /// times in a row and not one letter repeated, so neither the stretching, the leet nor the spaced-letter rule
+        /// can apply beyond what is kept here (one-character chain members, a digit word's "pending" mark). Each is
         /// stepped through the table only until the walk is back at the root, then jumped over, with its gap.
         /// Returns where the run stops (at the first word that is not ordinary, or the end); <paramref name="start"/>
         /// itself when the first word is not ordinary. Whatever stops it is read by the main loop, letter by letter.
@@ -322,6 +330,7 @@ internal static class FusedAsciiScan
             var gapSpacing = false;
             var chainMembers = _chainMembers;
             var chainLetters = _chainLetters;
+            var pendingDigits = false;
             while (position < text.Length)
             {
                 // letters: bit j set when text[position + j] is an ASCII letter; same: bit j set when characters j
@@ -352,10 +361,44 @@ internal static class FusedAsciiScan
                     (letters, same) = ScalarMasks(text, position);
                 }
 
-                var length = BitOperations.TrailingZeroCount(~letters);
-                if (length is < 1 or > 15)
+                int length;
+                var isDigits = false;
+                var pending = false;
+                if ((letters & 1) != 0)
                 {
-                    break;
+                    length = BitOperations.TrailingZeroCount(~letters);
+                    if (length > 15)
+                    {
+                        break;
+                    }
+                }
+                else
+                {
+                    // A word of digits only ("9", "2024"). After a leet word the normaliser may read it as letters:
+                    // only the main loop knows (inside a run the previous word is never leet).
+                    if ((uint)(Unsafe.Add(ref chars, position) - '0') > 9 || (words == 0 && _previousLeet))
+                    {
+                        break;
+                    }
+
+                    var allLeet = true;
+                    var groups = 0;
+                    length = 0;
+                    while (position + length < text.Length && length <= 15 && (uint)(Unsafe.Add(ref chars, position + length) - '0') <= 9)
+                    {
+                        var digit = Unsafe.Add(ref chars, position + length);
+                        allLeet &= IsLeetDigit(digit);
+                        groups += length == 0 || digit != Unsafe.Add(ref chars, position + length - 1) ? 1 : 0;
+                        length++;
+                    }
+
+                    if (length > 15)
+                    {
+                        break;
+                    }
+
+                    isDigits = true;
+                    pending = allLeet && groups <= 4; // EndWord's "pending candidate": a leet word after it rereads it
                 }
 
                 var end = position + length;
@@ -366,26 +409,29 @@ internal static class FusedAsciiScan
 
                 if (length == 1)
                 {
-                    // A one-letter word ("I", "a", "u") is a member of a possible spaced-letter run: EndWord's chain
+                    // A one-character word ("I", "a", "9") is a member of a possible spaced-letter run: EndWord's chain
                     // rule, and a second letter member in a chain is the normaliser's job (the main loop gives up).
                     var (gapBefore, spacingBefore) = words > 0 ? (gapLength, gapSpacing) : (GapLength, GapSpacing);
                     var members = chainMembers == 0 || gapBefore != 1 || !spacingBefore ? 0 : chainMembers;
-                    var memberLetters = members == 0 ? 0 : chainLetters;
-                    if (memberLetters + 1 >= 2)
+                    var memberLetters = (members == 0 ? 0 : chainLetters) + (isDigits ? 0 : 1);
+                    if (memberLetters >= 2)
                     {
                         break;
                     }
 
                     chainMembers = members + 1;
-                    chainLetters = memberLetters + 1;
+                    chainLetters = memberLetters;
                 }
                 else
                 {
-                    var pairs = (1u << (length - 1)) - 1;
-                    same &= pairs;
-                    if (same == pairs || (same & (same >> 1)) != 0)
+                    if (!isDigits)
                     {
-                        break; // one letter repeated ("aa", a spaced-letter chain member) or three in a row (stretching)
+                        var pairs = (1u << (length - 1)) - 1;
+                        same &= pairs;
+                        if (same == pairs || (same & (same >> 1)) != 0)
+                        {
+                            break; // one letter repeated ("aa", a spaced-letter chain member) or three in a row (stretching)
+                        }
                     }
 
                     chainMembers = 0;
@@ -405,7 +451,21 @@ internal static class FusedAsciiScan
                 }
 
                 var i = position;
-                if (state == _afterSpace && length >= 3)
+                if (isDigits)
+                {
+                    // Digits are symbols like any other: every one is stepped (the root skip is for letters only).
+                    for (; i < end; i++)
+                    {
+                        state = Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, Unsafe.Add(ref chars, i)));
+                        n++;
+                        if (state >= firstOutput)
+                        {
+                            (_state, _n) = (state, n);
+                            Report();
+                        }
+                    }
+                }
+                else if (state == _afterSpace && length >= 3)
                 {
                     // Three independent products rather than a chain of two: the load's address is ready sooner.
                     var index = (((Unsafe.Add(ref chars, i) | 0x20) - 'a') * 676) + (((Unsafe.Add(ref chars, i + 1) | 0x20) - 'a') * 26) + ((Unsafe.Add(ref chars, i + 2) | 0x20) - 'a');
@@ -432,6 +492,7 @@ internal static class FusedAsciiScan
 
                 n += end - i;
                 words++;
+                pendingDigits = pending;
 
                 // The gap after it, counted as the main loop counts one: a character each; spacing if the last one is.
                 position = end;
@@ -448,9 +509,9 @@ internal static class FusedAsciiScan
             {
                 (_state, _n) = (state, n);
 
-                // What EndWord leaves after a word of letters only: not leet, no digits pending.
+                // What EndWord leaves after a word of letters or digits only: not leet; digits pending after a digit word.
                 _previousLeet = false;
-                _previousPendingDigits = false;
+                _previousPendingDigits = pendingDigits;
                 _chainMembers = chainMembers;
                 _chainLetters = chainLetters;
                 GapLength = gapLength;

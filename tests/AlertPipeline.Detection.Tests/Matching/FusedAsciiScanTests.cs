@@ -59,7 +59,8 @@ public sealed class FusedAsciiScanTests
     {
         var random = new Random(23);
         string[] vocabulary = ["kill", "killer", "me", "my", "self", "myself", "to", "die", "hello", "football", "aa", "i", "a", "xyz",
-            "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopqrst", "bookkeeper", "www", "sooo", "Kill", "MYSELF", "ToDie"];
+            "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopqrst", "bookkeeper", "www", "sooo", "Kill", "MYSELF", "ToDie",
+            "9", "1", "4", "13", "420", "2024", "1337", "0000000000000000", "w4n7", "k1ll", "want", "kill", "i", "b3t365", "bet365"];
         string[] gaps = [" ", " ", " ", "  ", ". ", ", ", "-", "_", "?", "\n", " 😂 ", "£", "'", "'s ", "!", "! ", "9", " 2024 ", ":", "%20", "$", "*", "~", "+", "(", ")"];
         var accepted = 0;
         for (var round = 0; round < 150; round++)
