@@ -41,20 +41,24 @@ internal static class FusedAsciiScan
         for (var i = 0; i < text.Length; i++)
         {
             int c = text[i];
-            if ((uint)((c | 0x20) - 'a') <= 'z' - 'a')
+            var letter = (uint)((c | 0x20) - 'a') <= 'z' - 'a';
+            var digit = (uint)(c - '0') <= 9;
+            if ((letter || digit) && !walk.InWord)
             {
-                if (!walk.InWord)
+                // A word starts: a run of ordinary words is read in one go; anything else letter by letter below.
+                var end = walk.OrdinaryWords(text, i);
+                if (end > i)
                 {
-                    var end = walk.OrdinaryWords(text, i);
-                    if (end > i)
-                    {
-                        i = end - 1;
-                        continue;
-                    }
-
-                    walk.StartWord();
+                    i = end - 1;
+                    continue;
                 }
-                else if (walk.DigitRun > 0 && !walk.ResolveDigits(text.Slice(walk.DigitStart, walk.DigitRun), letterFollows: true))
+
+                walk.StartWord();
+            }
+
+            if (letter)
+            {
+                if (walk.DigitRun > 0 && !walk.ResolveDigits(text.Slice(walk.DigitStart, walk.DigitRun), letterFollows: true))
                 {
                     return false;
                 }
@@ -63,20 +67,8 @@ internal static class FusedAsciiScan
                 continue;
             }
 
-            if ((uint)(c - '0') <= 9)
+            if (digit)
             {
-                if (!walk.InWord)
-                {
-                    var end = walk.OrdinaryWords(text, i);
-                    if (end > i)
-                    {
-                        i = end - 1;
-                        continue;
-                    }
-
-                    walk.StartWord();
-                }
-
                 if (walk.DigitRun == 0)
                 {
                     walk.DigitStart = i;
@@ -338,23 +330,21 @@ internal static class FusedAsciiScan
                 uint letters, same;
                 if (Vector256.IsHardwareAccelerated && position + 17 <= text.Length)
                 {
-                    ref var at = ref Unsafe.As<char, ushort>(ref Unsafe.Add(ref MemoryMarshal.GetReference(text), position));
-                    var lower = Vector256.LoadUnsafe(ref at) | Vector256.Create((ushort)0x20);
-                    var next = Vector256.LoadUnsafe(ref Unsafe.Add(ref at, 1)) | Vector256.Create((ushort)0x20);
-                    letters = Vector256.LessThanOrEqual(lower - Vector256.Create((ushort)'a'), Vector256.Create((ushort)('z' - 'a'))).ExtractMostSignificantBits();
-                    same = Vector256.Equals(lower, next).ExtractMostSignificantBits();
+                    ref var at = ref Unsafe.As<char, ushort>(ref Unsafe.Add(ref chars, position));
+                    var lower = LowerCased(ref at);
+                    letters = LetterBits(lower);
+                    same = Vector256.Equals(lower, LowerCased(ref Unsafe.Add(ref at, 1))).ExtractMostSignificantBits();
                 }
                 else if (Vector256.IsHardwareAccelerated && text.Length >= 17)
                 {
                     // The last 16 characters, compared with the ones before them, shifted to start at the word: bits
                     // past the end of the text come out 0 (not a letter, no next character).
                     var last = text.Length - 16;
-                    ref var at = ref Unsafe.As<char, ushort>(ref Unsafe.Add(ref MemoryMarshal.GetReference(text), last));
-                    var lower = Vector256.LoadUnsafe(ref at) | Vector256.Create((ushort)0x20);
-                    var before = Vector256.LoadUnsafe(ref Unsafe.Subtract(ref at, 1)) | Vector256.Create((ushort)0x20);
+                    ref var at = ref Unsafe.As<char, ushort>(ref Unsafe.Add(ref chars, last));
+                    var lower = LowerCased(ref at);
                     var skip = position - last;
-                    letters = Vector256.LessThanOrEqual(lower - Vector256.Create((ushort)'a'), Vector256.Create((ushort)('z' - 'a'))).ExtractMostSignificantBits() >> skip;
-                    same = (Vector256.Equals(lower, before).ExtractMostSignificantBits() >> 1) >> skip;
+                    letters = LetterBits(lower) >> skip;
+                    same = (Vector256.Equals(lower, LowerCased(ref Unsafe.Subtract(ref at, 1))).ExtractMostSignificantBits() >> 1) >> skip;
                 }
                 else
                 {
@@ -441,7 +431,7 @@ internal static class FusedAsciiScan
                 // The space before the word (none before the first word of the text).
                 if (n > 1)
                 {
-                    state = state == 0 && _afterSpaceQuiet ? _afterSpace : Unsafe.Add(ref table, (state << shift) + Unsafe.Add(ref symbolOf, ' '));
+                    state = AfterSpace(state);
                     n++;
                     if (state >= firstOutput)
                     {
@@ -521,6 +511,15 @@ internal static class FusedAsciiScan
             return position;
         }
 
+        /// <summary>16 characters from <paramref name="at"/> with ASCII letters lower-cased (other characters change too; only letters are compared).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<ushort> LowerCased(ref ushort at) => Vector256.LoadUnsafe(ref at) | Vector256.Create((ushort)0x20);
+
+        /// <summary>Bit j set when lower-cased character j is a–z.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint LetterBits(Vector256<ushort> lower) =>
+            Vector256.LessThanOrEqual(lower - Vector256.Create((ushort)'a'), Vector256.Create((ushort)('z' - 'a'))).ExtractMostSignificantBits();
+
         /// <summary><see cref="OrdinaryWords"/>' masks without vectors: near the end of the text, or without SIMD.</summary>
         private static (uint Letters, uint Same) ScalarMasks(ReadOnlySpan<char> text, int start)
         {
@@ -539,20 +538,21 @@ internal static class FusedAsciiScan
             return (letters, same);
         }
 
+        /// <summary>The state after a space read in <paramref name="state"/>; from the root it is always the same, so no load.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly int AfterSpace(int state) =>
+            state == 0 && _afterSpaceQuiet ? _afterSpace : Unsafe.Add(ref _table, (state << _shift) + Unsafe.Add(ref _symbolOf, ' '));
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void StartWord()
         {
             if (_n > 1)
             {
-                if (_state == 0 && _afterSpaceQuiet)
+                _state = AfterSpace(_state);
+                _n++;
+                if (_state >= _firstOutput)
                 {
-                    // From the root a space always leads to the same state: no load on the chain.
-                    _state = _afterSpace;
-                    _n++;
-                }
-                else
-                {
-                    Step(' ');
+                    Report();
                 }
             }
 
@@ -594,29 +594,6 @@ internal static class FusedAsciiScan
             var first = _first;
             var skipAtRoot = _automaton.CompactRootStaysOnLetters;
             int c;
-            if (length == 0 && state == _afterSpace && i + 2 < text.Length)
-            {
-                // A word starting outside any phrase: its first three letters in one load (CompactWordStart).
-                var l1 = (uint)((text[i] | 0x20) - 'a');
-                var l2 = (uint)((text[i + 1] | 0x20) - 'a');
-                var l3 = (uint)((text[i + 2] | 0x20) - 'a');
-                if ((l2 | l3) <= 'z' - 'a')
-                {
-                    var next = Unsafe.Add(ref _wordStart, (int)((((l1 * 26) + l2) * 26) + l3));
-                    if (next != AhoCorasick.WordStartUnknown)
-                    {
-                        state = next;
-                        oneChar = l2 == l1 && l3 == l1;
-                        repeat = l3 != l2 ? 1 : l2 == l1 ? 3 : 2;
-                        triple = repeat >= 3;
-                        previous = (char)('a' + l3);
-                        length = 3;
-                        n += 3;
-                        i += 3;
-                    }
-                }
-            }
-
             while (i < text.Length && (uint)(((c = text[i]) | 0x20) - 'a') <= 'z' - 'a')
             {
                 if (state == 0 && skipAtRoot)
