@@ -897,25 +897,10 @@ internal static class TextNormalizer
         {
             var mapped = false;
             var nines = false;
-            var i = start;
-            while (i < end)
+            for (var (i, j) = NextDigitRun(start, end); i < end; (i, j) = NextDigitRun(j, end))
             {
-                if (!char.IsAsciiDigit(_chars[i]))
-                {
-                    i++;
-                    continue;
-                }
-
-                var j = i;
-                var allLeet = true;
-                while (j < end && char.IsAsciiDigit(_chars[j]))
-                {
-                    allLeet &= IsLeetDigit(_chars[j]);
-                    j++;
-                }
-
                 var inside = i > start && j < end;
-                if (allLeet && (inside || DigitGroups(i, j) <= 4))
+                if (AllLeet(i, j) && (inside || DigitGroups(i, j) <= 4))
                 {
                     MapAll(i, j);
                     mapped = true;
@@ -924,8 +909,6 @@ internal static class TextNormalizer
                 {
                     nines |= IsLeetRunWithNine(i, j) || (j == end && i > start && IsNines(i, j));
                 }
-
-                i = j;
             }
 
             if (nines)
@@ -940,21 +923,8 @@ internal static class TextNormalizer
         private readonly bool MapNines(int start, int end, bool wordIsLeet)
         {
             var mapped = false;
-            var i = start;
-            while (i < end)
+            for (var (i, j) = NextDigitRun(start, end); i < end; (i, j) = NextDigitRun(j, end))
             {
-                if (!char.IsAsciiDigit(_chars[i]))
-                {
-                    i++;
-                    continue;
-                }
-
-                var j = i;
-                while (j < end && char.IsAsciiDigit(_chars[j]))
-                {
-                    j++;
-                }
-
                 var groups = DigitGroups(i, j);
                 var year = j - i == 4 && _chars[i] == '1' && _chars[i + 1] == '9';
                 var map = IsLeetRunWithNine(i, j)
@@ -965,11 +935,27 @@ internal static class TextNormalizer
                     MapAll(i, j);
                     mapped = true;
                 }
-
-                i = j;
             }
 
             return mapped;
+        }
+
+        /// <summary>The next run of ASCII digits in [<paramref name="from"/>, <paramref name="end"/>): (start, end), or (end, end) when there is none.</summary>
+        private readonly (int Start, int End) NextDigitRun(int from, int end)
+        {
+            var i = from;
+            while (i < end && !char.IsAsciiDigit(_chars[i]))
+            {
+                i++;
+            }
+
+            var j = i;
+            while (j < end && char.IsAsciiDigit(_chars[j]))
+            {
+                j++;
+            }
+
+            return (i, j);
         }
 
         private readonly bool IsNines(int start, int end) => _chars.AsSpan(start, end - start).TrimStart('9').IsEmpty;
