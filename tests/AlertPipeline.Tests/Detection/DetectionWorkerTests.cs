@@ -43,13 +43,9 @@ public sealed class DetectionWorkerTests
         ]);
 
         Assert.Single(host.Alerts.List(new()));
-        using var connection = host.Alerts.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT event_id, reason FROM dead_letters";
-        using var reader = command.ExecuteReader();
-        Assert.True(reader.Read());
-        Assert.Equal("bad-1", reader.GetString(0));
-        Assert.Contains("must be a string", reader.GetString(1), StringComparison.Ordinal);
+        var dead = DeadLetterRows.Read(host.Alerts)[0];
+        Assert.Equal("bad-1", dead.EventId);
+        Assert.Contains("must be a string", dead.Reason, StringComparison.Ordinal);
     }
 
     private static ConsumedEvent Consumed(long offset, System.Text.Json.Nodes.JsonObject e) =>

@@ -81,14 +81,9 @@ public sealed class EndToEndTests
         await host.PostEventsAsync(next);
 
         await Eventually.TrueAsync(() => host.Alerts.List(new()).Any(a => a.EventId == (string)next["eventId"]!), "the next event's alert");
-        using var connection = host.Alerts.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT event_id, reason, CAST(payload AS TEXT) FROM dead_letters";
-        using var reader = command.ExecuteReader();
-        Assert.True(reader.Read(), "a dead letter");
-        Assert.Equal("broken", reader.GetString(0));
-        Assert.Contains("not valid JSON", reader.GetString(1), StringComparison.Ordinal);
-        Assert.Equal(poison, reader.GetString(2));
-        Assert.False(reader.Read());
+        var dead = Assert.Single(DeadLetterRows.Read(host.Alerts));
+        Assert.Equal("broken", dead.EventId);
+        Assert.Contains("not valid JSON", dead.Reason, StringComparison.Ordinal);
+        Assert.Equal(poison, dead.Payload);
     }
 }
