@@ -39,6 +39,7 @@ public sealed class Detector
 
     // A regex with no required literal runs on every text, so every text must be normalised.
     private readonly bool _regexWithoutTrigger;
+    private readonly MaskedWords _masked;
 
     private Detector(KeywordSet set)
     {
@@ -159,6 +160,10 @@ public sealed class Detector
         _entries = [.. entries];
         _regexes = [.. regexes];
         _regexWithoutTrigger = _regexes.Any(r => r.RequiredMask == 0);
+        _masked = new MaskedWords(_entries
+            .Select((e, i) => (e, i))
+            .Where(x => x.e.Entry.Kind is MatchKind.Word or MatchKind.Prefix)
+            .Select(x => new MaskedWords.Word(x.i, x.e.Normalized, x.e.Entry.Kind == MatchKind.Prefix, x.e.Entry.Category, x.e.Entry.Severity, x.e.Entry.Sources)));
         _patterns = new PatternSet(patterns, [.. targets.Select(t => t.ToArray())]);
         // A regex can match only if a literal of every required set is in the text, so a text is worth judging for
         // it only when a literal of its anchor set (the one least likely in ordinary text) is there: the common
@@ -260,11 +265,14 @@ public sealed class Detector
         var primary = scratch.Buffers[Primary];
         var hits = scratch.Hits;
         hits.Clear();
+
+        // Rare: words censored with asterisks ("n*****"), read whole before the normaliser splits them.
+        var masked = !_masked.IsEmpty && text.Contains('*') && FindMasked(text, source, scratch) > 0;
         if (FusedAsciiScan.TryScan(text, _patterns.Automaton, hits, _relevance, source, out var relevant))
         {
             // Plain ASCII words: the automaton has already seen the normalised text. The normaliser runs
             // only to judge hits that can make a match (prefix ends, offsets) or for a regex that needs every text.
-            if (!needNormalized && !_regexWithoutTrigger && (!relevant || !CouldMatch(source, scratch)))
+            if (!needNormalized && !masked && !_regexWithoutTrigger && (!relevant || !CouldMatch(source, scratch)))
             {
                 return scratch;
             }
@@ -314,6 +322,19 @@ public sealed class Detector
         }
 
         return scratch;
+    }
+
+    private int FindMasked(string text, SourceKinds source, Scratch scratch)
+    {
+        var found = scratch.Masked;
+        found.Clear();
+        _masked.Find(text, source, found);
+        foreach (var (entry, start, length) in found)
+        {
+            scratch.Candidates.Add(new Candidate(entry, Masked, 0, 0, start, length));
+        }
+
+        return found.Count;
     }
 
     /// <summary>
@@ -562,7 +583,7 @@ public sealed class Detector
             matches.Add(new TermMatch(entry.Id, entry.Term, entry.Category, entry.Severity, c.OrigStart, c.OrigLength,
                 text.Substring(c.OrigStart, c.OrigLength))
             {
-                NormalizedMatch = new string(scratch.BufferOf(c.Variant).Text.Slice(c.NormStart, c.NormLength)),
+                NormalizedMatch = c.Variant == Masked ? compiled.Normalized : new string(scratch.BufferOf(c.Variant).Text.Slice(c.NormStart, c.NormLength)),
                 Kind = entry.Kind,
                 RequiredContext = compiled.RequiresGroup >= 0
                     ? $"{_groups[compiled.RequiresGroup]}: {_groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]]}"
@@ -680,6 +701,9 @@ public sealed class Detector
 
     // The primary text read against glued patterns; it has no buffer of its own.
     private const int Glued = 3;
+
+    // A masked word ("n*****") read as a list word (MaskedWords): the candidate has no place in any normalised text.
+    private const int Masked = 4;
 
     private enum TargetKind : byte
     {
@@ -855,6 +879,8 @@ public sealed class Detector
         public List<(int Start, int End)>[] Allow { get; } = [[], [], [], []];
 
         public List<Candidate> Candidates { get; } = [];
+
+        public List<(int Entry, int Start, int Length)> Masked { get; } = [];
 
         public List<string>? Warnings { get; set; }
 

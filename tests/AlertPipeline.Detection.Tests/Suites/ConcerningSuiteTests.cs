@@ -12,7 +12,6 @@ public sealed class ConcerningSuiteTests
     /// </summary>
     private static readonly Dictionary<string, string> KnownGaps = new(StringComparer.Ordinal)
     {
-        ["shut up you n*****"] = "a censored slur: asterisks are separators, so only 'n' is left; listing 'n' would flag every text",
     };
 
     public static TheoryData<int, string> Rows()

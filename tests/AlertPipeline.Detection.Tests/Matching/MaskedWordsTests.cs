@@ -1,0 +1,111 @@
+using AlertPipeline.Detection.Tests.Support;
+
+namespace AlertPipeline.Detection.Tests.Matching;
+
+/// <summary>Words censored with asterisks ("n*****") read whole as the list words they stand for (MaskedWords).</summary>
+public sealed class MaskedWordsTests
+{
+    private static readonly Detector Lists = Some.Detector(
+        Some.List("drugs", "weed,word,medium,,,", "wacky,word,low,,,", "whizz,word,high,,,", "ketamine,word,high,search,,"),
+        Some.List("bullying", "wimp,word,low,,,", "wally,word,medium,,,"),
+        Some.List("offensive-language", "fuck*,,low,,,"));
+
+    [Fact]
+    public void MaskedSlur_InTheSeedLists_IsReadWholeAndMapsToTheOriginalText()
+    {
+        const string text = "shut up you n*****";
+
+        var result = Some.SeedDetector.Scan(text, SourceKinds.Chat);
+
+        var match = Assert.Single(result.Matches);
+        Assert.Equal("hate-speech", match.Category);
+        Assert.Equal("n*****", match.MatchedText);
+        Assert.Equal(text.IndexOf('n', StringComparison.Ordinal), match.Start);
+        Assert.Equal(6, match.Length);
+        Assert.Equal(match.Term, match.NormalizedMatch);
+        Assert.Contains("matched 'n*****' as '" + match.Term + "'", result.Explanation, StringComparison.Ordinal);
+        Assert.True(Some.SeedDetector.TryScan(text, SourceKinds.Chat, out var fast));
+        Assert.Equal(result.Matches, fast.Matches);
+    }
+
+    [Fact]
+    public void MaskFittingOneWord_IsReadAsIt()
+    {
+        var weed = Assert.Single(Lists.Scan("got any w**d", SourceKinds.Chat).Matches);
+
+        Assert.Equal("drugs/weed", weed.EntryId);
+        Assert.Equal("w**d", weed.MatchedText);
+    }
+
+    [Theory]
+    [InlineData("such a w***")] // weed (drugs), wimp (bullying)
+    [InlineData("you w***y")] // wacky (drugs), wally (bullying)
+    public void MaskFittingTwoCategoriesEqually_IsNotRead(string text)
+    {
+        Assert.False(Lists.Scan(text, SourceKinds.Chat).Flagged);
+    }
+
+    [Fact]
+    public void ThreeQuartersOfTheReadingsInOneCategory_ReadsAsItsMildestWord()
+    {
+        var threeToOne = Some.Detector(
+            Some.List("drugs", "bong,word,high,,,", "bang,word,low,,,", "bung,word,medium,,,"),
+            Some.List("bullying", "bing,word,low,,,"));
+        var twoToOne = Some.Detector(
+            Some.List("drugs", "bong,word,high,,,", "bang,word,low,,,"),
+            Some.List("bullying", "bing,word,low,,,"));
+
+        var match = Assert.Single(threeToOne.Scan("b*ng", SourceKinds.Chat).Matches);
+
+        Assert.Equal("drugs/bang", match.EntryId);
+        Assert.Equal(Severity.Low, match.Severity);
+        Assert.False(twoToOne.Scan("b*ng", SourceKinds.Chat).Flagged);
+    }
+
+    [Fact]
+    public void Mask_IsReadOnlyForTheSourcesOfItsWords()
+    {
+        Assert.False(Lists.Scan("k*tamine", SourceKinds.Chat).Flagged);
+        Assert.Equal("drugs/ketamine", Assert.Single(Lists.Scan("k*tamine", SourceKinds.Search).Matches).EntryId);
+    }
+
+    [Fact]
+    public void PrefixEntry_ReadsTheMaskedWordWithItsSuffix()
+    {
+        var match = Assert.Single(Lists.Scan("f***ing hell", SourceKinds.Chat).Matches);
+
+        Assert.Equal("offensive-language/fuck", match.EntryId); // a prefix entry's id is its word
+        Assert.Equal("f***ing", match.MatchedText);
+    }
+
+    [Theory]
+    [InlineData("5* hotel in spain")]
+    [InlineData("2*3*4 = 24")]
+    [InlineData("**Note:** homework due friday")]
+    [InlineData("I got an A* in maths")]
+    [InlineData("Q*bert is a game")]
+    [InlineData("rated 4*** by critics")]
+    public void RatingsArithmeticAndMarkup_AreNotMasks(string text)
+    {
+        var result = Some.SeedDetector.Scan(text, SourceKinds.Typed);
+
+        Assert.False(result.Flagged, SuiteDescribe(result));
+    }
+
+    [Fact]
+    public void LettersSpacedWithAsterisks_AreStillReadByTheNormaliser()
+    {
+        var result = Some.SeedDetector.Scan("s*u*i*c*i*d*e", SourceKinds.Search);
+
+        Assert.Contains("suicide", result.Categories);
+    }
+
+    [Fact]
+    public void MaskedWordBesideADigit_IsNotAMask()
+    {
+        Assert.False(Lists.Scan("w**d7", SourceKinds.Chat).Flagged);
+        Assert.False(Lists.Scan("7w**d", SourceKinds.Chat).Flagged);
+    }
+
+    private static string SuiteDescribe(DetectionResult result) => Suites.SuiteRunner.Describe(result);
+}
