@@ -65,6 +65,7 @@ internal sealed class AlertStore
         SqliteDatabase.EnsureColumn(connection, "alerts", "last_event_at", "INTEGER");
         SqliteDatabase.EnsureColumn(connection, "alerts", "group_key", "TEXT");
         SqliteDatabase.EnsureColumn(connection, "alerts", "snippet", "TEXT NOT NULL DEFAULT ''");
+        SqliteDatabase.EnsureColumn(connection, "alerts", "minimised_at", "INTEGER"); // Retention: pupil data removed
         NotificationSchema.Create(connection);
     }
 

@@ -20,6 +20,7 @@ internal static class AuditActions
     public const string PasswordChanged = "password-changed";
     public const string KeywordChange = "keyword-change";
     public const string AccountChange = "account-change";
+    public const string Retention = "retention";
 }
 
 internal sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Role, string Action, string? AlertId, string? SchoolId, string? Detail, string Hash);

@@ -4,6 +4,7 @@ using AlertPipeline.Detection;
 using AlertPipeline.Ingest;
 using AlertPipeline.Notifications;
 using AlertPipeline.Queue;
+using AlertPipeline.Retention;
 using AlertPipeline.Storage;
 using AlertPipeline.Transport;
 using Serilog;
@@ -61,6 +62,7 @@ internal static class PipelineHost
             .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
             .AddAlerts()
             .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
+            .AddRetention(builder.Configuration)
             .AddConsole(builder.Configuration);
         settings.ConfigureServices?.Invoke(builder.Services);
 

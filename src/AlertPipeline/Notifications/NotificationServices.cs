@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using AlertPipeline.Digests;
 using AlertPipeline.Escalation;
 using AlertPipeline.Hosting;
+using AlertPipeline.Retention;
 using AlertPipeline.Schools;
 using AlertPipeline.Triage;
 using Microsoft.Extensions.Options;
@@ -66,6 +67,7 @@ internal static class NotificationServices
                 t => t.WithIdentity("digest-check", "responder").StartNow()
                     .WithSimpleSchedule(s => s.WithInterval(AtLeast(options.DigestCheckInterval)).RepeatForever()),
                 j => j.WithIdentity(DigestScheduler.JobKey));
+            q.ScheduleRetention(configuration);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }

@@ -68,6 +68,22 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
         return null;
     }
 
+    /// <summary>Every file under the screenshot folder: its reference, or null for a temporary file a crash left behind.</summary>
+    public IEnumerable<(string? Reference, string Path)> Stored()
+    {
+        if (!Directory.Exists(_root))
+        {
+            yield break;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+        {
+            var name = System.IO.Path.GetFileName(path);
+            var extension = System.IO.Path.GetExtension(name);
+            yield return (extension is ".png" or ".jpg" ? "sha256:" + System.IO.Path.GetFileNameWithoutExtension(name) : null, path);
+        }
+    }
+
     private string PathFor(string hex, string extension) => Path.Combine(_root, hex[..2], hex + extension);
 
     private static string? Sniff(ReadOnlySpan<byte> image) =>

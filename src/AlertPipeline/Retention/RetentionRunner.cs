@@ -1,0 +1,190 @@
+using AlertPipeline.Alerts;
+using AlertPipeline.Audit;
+using AlertPipeline.Ingest.Screenshots;
+using AlertPipeline.Triage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Retention;
+
+/// <summary>
+/// Removes pupils' data that is no longer needed (docs/data-protection.md). A closed alert, once
+/// <see cref="RetentionOptions.NoConcernDays"/> (false positive, no further action) or
+/// <see cref="RetentionOptions.ConcernDays"/> (confirmed concern, referral, or an outcome it cannot read) have passed
+/// since its last change, is <em>minimised</em>: the pupil's login, device, text, highlighted snippet, URL, window and
+/// screenshot go, and so do staff notes in its history; what governors' summaries, the annual review and IT's
+/// per-term counts need stays (school, time, source, categories, severity, rule and term, outcome, case reference).
+/// Screenshots no alert refers to go after <see cref="RetentionOptions.UnreferencedScreenshotDays"/>. Open alerts are
+/// never touched. Each run that removes something is recorded in the audit log. Idempotent: a minimised alert is not
+/// touched again, so a run repeated or resumed after a crash only finishes what is due.
+/// </summary>
+internal sealed partial class RetentionRunner(
+    AlertStore store,
+    ScreenshotStore screenshots,
+    AuditLog audit,
+    IOptions<RetentionOptions> options,
+    ILogger<RetentionRunner> logger) : Hosting.IDueWork
+{
+    /// <summary>What a minimised alert shows instead of the pupil's login and device.</summary>
+    public const string Removed = "(removed)";
+
+    /// <summary>The history action a minimised alert gets.</summary>
+    public const string MinimisedAction = "minimised";
+
+    public static Quartz.JobKey JobKey { get; } = new("retention", "data-protection");
+
+    /// <summary>Minimises the closed alerts and deletes the screenshots due at <paramref name="now"/>; returns how many of each.</summary>
+    public (int Alerts, int Screenshots) Run(DateTimeOffset now)
+    {
+        var retention = options.Value;
+        var (alerts, freed) = MinimiseClosedAlerts(now, retention);
+        var deleted = DeleteScreenshots(now, retention, freed);
+        if (alerts + deleted > 0)
+        {
+            audit.Append("system", "system", AuditActions.Retention,
+                detail: $"minimised {alerts} closed alert(s) (no concern: over {retention.NoConcernDays} days; concern: over {retention.ConcernDays} days), "
+                    + $"deleted {deleted} screenshot(s)");
+            LogRemoved(alerts, deleted);
+        }
+
+        return (alerts, deleted);
+    }
+
+    public int RunDue(DateTimeOffset now)
+    {
+        var (alerts, deleted) = Run(now);
+        return alerts + deleted;
+    }
+
+    private (int Count, HashSet<string> FreedScreenshots) MinimiseClosedAlerts(DateTimeOffset now, RetentionOptions retention)
+    {
+        var freed = new HashSet<string>(StringComparer.Ordinal);
+        using var connection = store.Database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var due = new List<(string AlertId, string? Screenshot)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            // An outcome it cannot read keeps the alert for the longer period.
+            select.CommandText = $"""
+                SELECT a.alert_id, a.screenshot_ref
+                FROM alerts a JOIN alert_history h ON h.alert_id = a.alert_id AND h.action = 'resolved'
+                WHERE a.status = '{AlertStatus.Resolved}' AND a.minimised_at IS NULL
+                  AND a.updated_at < CASE
+                      WHEN json_valid(h.detail) AND json_extract(h.detail, '$.outcome') IN ('{TriageOutcomes.FalsePositive}', '{TriageOutcomes.NoFurtherAction}') THEN $noConcern
+                      ELSE $concern END
+                """;
+            select.Parameters.AddWithValue("$noConcern", now.AddDays(-retention.NoConcernDays).ToUnixTimeMilliseconds());
+            select.Parameters.AddWithValue("$concern", now.AddDays(-retention.ConcernDays).ToUnixTimeMilliseconds());
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                due.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            }
+        }
+
+        using var minimise = connection.CreateCommand();
+        minimise.Transaction = transaction;
+        minimise.CommandText = """
+            UPDATE alerts SET user_login = $removed, device_id = $removed, text = $text, normalized_text = '', snippet = '',
+                url = NULL, app = NULL, screenshot_ref = NULL, minimised_at = $now,
+                matches = COALESCE((SELECT json_group_array(json_set(m.value, '$.text', '', '$.start', 0, '$.length', 0))
+                    FROM json_each(alerts.matches) m), '[]')
+            WHERE alert_id = $id;
+            UPDATE alert_history SET detail = CASE
+                WHEN action = 'resolved' AND json_valid(detail)
+                    THEN json_object('outcome', json_extract(detail, '$.outcome'), 'reference', json_extract(detail, '$.reference'))
+                WHEN actor = 'system' THEN detail
+                ELSE NULL END
+            WHERE alert_id = $id;
+            INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $now, 'system', $action, $why);
+            """;
+        var text = $"(removed on {now.UtcDateTime:yyyy-MM-dd} under the retention policy)";
+        foreach (var (alertId, screenshot) in due)
+        {
+            minimise.Parameters.Clear();
+            minimise.Parameters.AddWithValue("$id", alertId);
+            minimise.Parameters.AddWithValue("$removed", Removed);
+            minimise.Parameters.AddWithValue("$text", text);
+            minimise.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            minimise.Parameters.AddWithValue("$action", MinimisedAction);
+            minimise.Parameters.AddWithValue("$why", "pupil data removed under the retention policy (Retention:NoConcernDays / ConcernDays)");
+            minimise.ExecuteNonQuery();
+            if (screenshot is not null)
+            {
+                freed.Add(screenshot);
+            }
+        }
+
+        transaction.Commit();
+        return (due.Count, freed);
+    }
+
+    /// <summary>
+    /// Deletes the screenshots of minimised alerts that no other alert still shows, and screenshots older than
+    /// <see cref="RetentionOptions.UnreferencedScreenshotDays"/> that no alert refers to.
+    /// </summary>
+    private int DeleteScreenshots(DateTimeOffset now, RetentionOptions retention, HashSet<string> freed)
+    {
+        var referenced = ReferencedScreenshots();
+        var deleted = 0;
+        foreach (var reference in freed)
+        {
+            if (!referenced.Contains(reference) && screenshots.Find(reference) is { } path && TryDelete(path))
+            {
+                deleted++;
+            }
+        }
+
+        var cutoff = now.AddDays(-retention.UnreferencedScreenshotDays).UtcDateTime;
+        foreach (var (reference, path) in screenshots.Stored())
+        {
+            if ((reference is null || !referenced.Contains(reference)) && File.GetLastWriteTimeUtc(path) < cutoff && TryDelete(path))
+            {
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    private HashSet<string> ReferencedScreenshots()
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT screenshot_ref FROM alerts WHERE screenshot_ref IS NOT NULL";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            referenced.Add(reader.GetString(0));
+        }
+
+        return referenced;
+    }
+
+    private bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (IOException ex)
+        {
+            LogDeleteFailed(ex, path);
+            return false;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            LogDeleteFailed(ex, path);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: minimised {Alerts} closed alert(s), deleted {Screenshots} screenshot(s)")]
+    private partial void LogRemoved(int alerts, int screenshots);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: could not delete {Path}; the next run tries again")]
+    private partial void LogDeleteFailed(Exception exception, string path);
+}
