@@ -266,8 +266,9 @@ public sealed class Detector
         var hits = scratch.Hits;
         hits.Clear();
 
-        // Rare: words censored with asterisks ("n*****"), read whole before the normaliser splits them.
-        var masked = !_masked.IsEmpty && text.Contains('*') && FindMasked(text, source, scratch) > 0;
+        // Rare: words censored with asterisks ("n*****") or an emoji for a letter ("n🍑des"), read whole before the
+        // normaliser splits them.
+        var masked = !_masked.IsEmpty && text.AsSpan().ContainsAny(MaskedWords.Markers) && FindMasked(text, source, scratch) > 0;
         if (FusedAsciiScan.TryScan(text, _patterns.Automaton, hits, _relevance, source, out var relevant))
         {
             // Plain ASCII words: the automaton has already seen the normalised text. The normaliser runs

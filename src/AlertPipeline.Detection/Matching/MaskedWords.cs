@@ -5,7 +5,7 @@ namespace AlertPipeline.Detection.Matching;
 /// The normaliser reads an asterisk as a separator (so "s*u*i*c*i*d*e" is spaced letters), which leaves a masked
 /// word as a stray letter or two; this reads it whole instead. A masked word is a run of ASCII letters and
 /// asterisks, at least <see cref="MinLength"/> long, starting with a letter, with at least one of each, and no
-/// letter or digit on either side. It stands for every single-word list entry (whole word, or prefix) whose
+/// letter or digit on either side; an emoji with a letter on each side masks a letter too ("n🍑des"). It stands for every single-word list entry (whole word, or prefix) whose
 /// letters agree with its letters at their places and whose length fits (equal for a word; the prefix no longer
 /// than the masked word). A mask is ambiguous by nature, so it is read only when at least three quarters of the
 /// words it could stand for share one category, and then as the mildest of them: "n*****" (mostly slurs) is read,
@@ -27,41 +27,74 @@ internal sealed class MaskedWords
     /// <summary>Whether any list word can be read from a mask at all.</summary>
     public bool IsEmpty => _words.Length == 0;
 
+    /// <summary>Where a text may hold a masked word: an asterisk, or a character outside the BMP (an emoji) inside a word.</summary>
+    public static readonly System.Buffers.SearchValues<char> Markers = System.Buffers.SearchValues.Create("*" + new string([.. Enumerable.Range(0xD800, 0x400).Select(c => (char)c)]));
+
     /// <summary>
     /// Adds (entry, start, length) to <paramref name="found"/> for each masked word of <paramref name="text"/> that
-    /// reads as one entry for <paramref name="source"/>; returns how many were added.
+    /// reads as one entry for <paramref name="source"/>; returns how many were added. An emoji with a letter on each
+    /// side ("n🍑des") masks one letter like an asterisk.
     /// </summary>
     public int Find(string text, SourceKinds source, List<(int Entry, int Start, int Length)> found)
     {
         var added = 0;
-        var at = text.IndexOf('*', StringComparison.Ordinal);
-        while (at >= 0)
+        Span<char> mask = stackalloc char[MaxLength];
+        var i = 0;
+        while (i < text.Length)
         {
-            var start = at;
-            while (start > 0 && IsMaskChar(text[start - 1]))
+            if (!char.IsAsciiLetter(text[i]) || (i > 0 && IsWordChar(text, i - 1)))
             {
-                start--;
+                i++;
+                continue;
             }
 
-            var end = at;
-            while (end < text.Length && IsMaskChar(text[end]))
+            // A run from a letter: letters, asterisks, and emoji between two letters.
+            var start = i;
+            var length = 0;
+            var masks = 0;
+            while (i < text.Length)
             {
-                end++;
+                int width;
+                if (char.IsAsciiLetter(text[i]) || text[i] == '*')
+                {
+                    width = 1;
+                }
+                else if (char.IsHighSurrogate(text[i]) && i + 2 < text.Length && char.IsLowSurrogate(text[i + 1]) && char.IsAsciiLetter(text[i + 2])
+                    && char.IsAsciiLetter(text[i - 1]))
+                {
+                    width = 2;
+                }
+                else
+                {
+                    break;
+                }
+
+                if (length < MaxLength)
+                {
+                    var masked = width == 2 || text[i] == '*';
+                    mask[length] = masked ? '*' : (char)(text[i] | 0x20);
+                    masks += masked ? 1 : 0;
+                }
+
+                length++;
+                i += width;
             }
 
-            var token = text.AsSpan(start, end - start);
-            var bounded = (start == 0 || !char.IsAsciiDigit(text[start - 1])) && (end == text.Length || !char.IsAsciiDigit(text[end]));
-            if (bounded && token.Length >= MinLength && char.IsAsciiLetter(token[0]) && Read(token, source) is { } entry)
+            var bounded = i == text.Length || !char.IsAsciiDigit(text[i]);
+            if (bounded && masks > 0 && masks < length && length is >= MinLength and <= MaxLength && Read(mask[..length], source) is { } entry)
             {
-                found.Add((entry, start, token.Length));
+                found.Add((entry, start, i - start));
                 added++;
             }
-
-            at = end < text.Length ? text.IndexOf('*', end) : -1;
         }
 
         return added;
     }
+
+    /// <summary>Longest masked word read.</summary>
+    private const int MaxLength = 32;
+
+    private static bool IsWordChar(string text, int i) => char.IsAsciiLetterOrDigit(text[i]) || text[i] == '*';
 
     /// <summary>The entry <paramref name="mask"/> is read as, or null when no category has three quarters of its readings.</summary>
     internal int? Read(ReadOnlySpan<char> mask, SourceKinds source)
@@ -124,8 +157,6 @@ internal sealed class MaskedWords
 
         return mildest!.Value.Entry;
     }
-
-    private static bool IsMaskChar(char c) => c == '*' || char.IsAsciiLetter(c);
 
     /// <summary>The mask's letters agree with the word's (ignoring case) and its length fits the word.</summary>
     private static bool Fits(ReadOnlySpan<char> mask, Word word)

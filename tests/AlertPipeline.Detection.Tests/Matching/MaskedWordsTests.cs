@@ -107,5 +107,28 @@ public sealed class MaskedWordsTests
         Assert.False(Lists.Scan("7w**d", SourceKinds.Chat).Flagged);
     }
 
+    [Fact]
+    public void EmojiBetweenTwoLetters_MasksALetter()
+    {
+        const string text = "send n🍑des";
+
+        var result = Some.SeedDetector.Scan(text, SourceKinds.Chat);
+
+        var match = Assert.Single(result.Matches, m => m.MatchedText == "n🍑des");
+        Assert.Equal("child-sexual-exploitation", match.Category);
+        Assert.Equal("nudes", match.NormalizedMatch);
+        Assert.Equal(5, match.Start);
+    }
+
+    [Theory]
+    [InlineData("lol 😂 so funny")]
+    [InlineData("so funny😂")]
+    [InlineData("😂lol")]
+    [InlineData("see you at 4🙂")]
+    public void EmojiBesideOrBetweenWords_IsNoMask(string text)
+    {
+        Assert.False(Some.SeedDetector.Scan(text, SourceKinds.Chat).Flagged);
+    }
+
     private static string SuiteDescribe(DetectionResult result) => Suites.SuiteRunner.Describe(result);
 }
