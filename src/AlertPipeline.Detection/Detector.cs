@@ -268,7 +268,7 @@ public sealed class Detector
 
         // Rare: words censored with asterisks ("n*****") or an emoji for a letter ("n🍑des"), read whole before the
         // normaliser splits them.
-        var masked = !_masked.IsEmpty && text.AsSpan().ContainsAny(MaskedWords.Markers) && FindMasked(text, source, scratch) > 0;
+        var masked = !_masked.IsEmpty && FindMasked(text, source, scratch) > 0;
         if (FusedAsciiScan.TryScan(text, _patterns.Automaton, hits, _relevance, source, out var relevant))
         {
             // Plain ASCII words: the automaton has already seen the normalised text. The normaliser runs
@@ -329,7 +329,11 @@ public sealed class Detector
     {
         var found = scratch.Masked;
         found.Clear();
-        _masked.Find(text, source, found);
+        if (_masked.Find(text, source, found) == 0)
+        {
+            return 0;
+        }
+
         foreach (var (entry, start, length) in found)
         {
             scratch.Candidates.Add(new Candidate(entry, Masked, 0, 0, start, length));

@@ -27,8 +27,8 @@ internal sealed class MaskedWords
     /// <summary>Whether any list word can be read from a mask at all.</summary>
     public bool IsEmpty => _words.Length == 0;
 
-    /// <summary>Where a text may hold a masked word: an asterisk, or a character outside the BMP (an emoji) inside a word.</summary>
-    public static readonly System.Buffers.SearchValues<char> Markers = System.Buffers.SearchValues.Create("*" + new string([.. Enumerable.Range(0xD800, 0x400).Select(c => (char)c)]));
+    // An asterisk, or the first half of an emoji (U+1F000–U+1FBFF: the surrogates D83C–D83E): one vectorised search.
+    private static readonly System.Buffers.SearchValues<char> Markers = System.Buffers.SearchValues.Create("*\uD83C\uD83D\uD83E");
 
     /// <summary>
     /// Adds (entry, start, length) to <paramref name="found"/> for each masked word of <paramref name="text"/> that
@@ -37,10 +37,57 @@ internal sealed class MaskedWords
     /// </summary>
     public int Find(string text, SourceKinds source, List<(int Entry, int Start, int Length)> found)
     {
+        // Only the runs of letters, asterisks and surrogates around each marker are read: the cost is in the markers,
+        // not the length of the text.
+        var added = 0;
+        var at = NextMarker(text, 0);
+        while (at >= 0)
+        {
+            if (text[at] != '*' && (at == 0 || !char.IsAsciiLetter(text[at - 1]) || at + 2 >= text.Length || !char.IsAsciiLetter(text[at + 2])))
+            {
+                at = NextMarker(text, at + 1); // an emoji not between two letters masks nothing
+                continue;
+            }
+
+            var start = at;
+            while (start > 0 && IsRunChar(text[start - 1]))
+            {
+                start--;
+            }
+
+            var end = at;
+            while (end < text.Length && IsRunChar(text[end]))
+            {
+                end++;
+            }
+
+            added += FindInRun(text, start, end, source, found);
+            at = NextMarker(text, end);
+        }
+
+        return added;
+    }
+
+    private static int NextMarker(string text, int from)
+    {
+        if (from >= text.Length)
+        {
+            return -1;
+        }
+
+        var next = text.AsSpan(from).IndexOfAny(Markers);
+        return next < 0 ? -1 : from + next;
+    }
+
+    private static bool IsRunChar(char c) => char.IsAsciiLetter(c) || c == '*' || char.IsSurrogate(c);
+
+    /// <summary>The masked words of <c>text[start..end)</c>, a run of letters, asterisks and surrogates.</summary>
+    private int FindInRun(string text, int start, int end, SourceKinds source, List<(int Entry, int Start, int Length)> found)
+    {
         var added = 0;
         Span<char> mask = stackalloc char[MaxLength];
-        var i = 0;
-        while (i < text.Length)
+        var i = start;
+        while (i < end)
         {
             if (!char.IsAsciiLetter(text[i]) || (i > 0 && IsWordChar(text, i - 1)))
             {
@@ -48,18 +95,18 @@ internal sealed class MaskedWords
                 continue;
             }
 
-            // A run from a letter: letters, asterisks, and emoji between two letters.
-            var start = i;
+            // A word from a letter: letters, asterisks, and emoji between two letters.
+            var wordStart = i;
             var length = 0;
             var masks = 0;
-            while (i < text.Length)
+            while (i < end)
             {
                 int width;
                 if (char.IsAsciiLetter(text[i]) || text[i] == '*')
                 {
                     width = 1;
                 }
-                else if (char.IsHighSurrogate(text[i]) && i + 2 < text.Length && char.IsLowSurrogate(text[i + 1]) && char.IsAsciiLetter(text[i + 2])
+                else if (char.IsHighSurrogate(text[i]) && i + 2 < end && char.IsLowSurrogate(text[i + 1]) && char.IsAsciiLetter(text[i + 2])
                     && char.IsAsciiLetter(text[i - 1]))
                 {
                     width = 2;
@@ -83,7 +130,7 @@ internal sealed class MaskedWords
             var bounded = i == text.Length || !char.IsAsciiDigit(text[i]);
             if (bounded && masks > 0 && masks < length && length is >= MinLength and <= MaxLength && Read(mask[..length], source) is { } entry)
             {
-                found.Add((entry, start, i - start));
+                found.Add((entry, wordStart, i - wordStart));
                 added++;
             }
         }
