@@ -11,8 +11,8 @@ namespace AlertPipeline.Retention;
 /// Removes pupils' data that is no longer needed (docs/data-protection.md). A closed alert, once
 /// <see cref="RetentionOptions.NoConcernDays"/> (false positive, no further action) or
 /// <see cref="RetentionOptions.ConcernDays"/> (confirmed concern, referral, or an outcome it cannot read) have passed
-/// since its last change, is <em>minimised</em>: the pupil's login, device, text, highlighted snippet, URL, window and
-/// screenshot go, and so do staff notes in its history; what governors' summaries, the annual review and IT's
+/// since its last change, is <em>minimised</em>: the pupil's login, device, text, highlighted snippet, URL, window,
+/// screenshot and grouping key (it holds the login) go, and so do staff notes in its history; what governors' summaries, the annual review and IT's
 /// per-term counts need stays (school, time, source, categories, severity, rule and term, outcome, case reference).
 /// Screenshots no alert refers to go after <see cref="RetentionOptions.UnreferencedScreenshotDays"/>. Open alerts are
 /// never touched. Each run that removes something is recorded in the audit log. Idempotent: a minimised alert is not
@@ -87,7 +87,7 @@ internal sealed partial class RetentionRunner(
         minimise.Transaction = transaction;
         minimise.CommandText = """
             UPDATE alerts SET user_login = $removed, device_id = $removed, text = $text, normalized_text = '', snippet = '',
-                url = NULL, app = NULL, screenshot_ref = NULL, minimised_at = $now,
+                url = NULL, app = NULL, screenshot_ref = NULL, group_key = NULL, minimised_at = $now,
                 matches = COALESCE((SELECT json_group_array(json_set(m.value, '$.text', '', '$.start', 0, '$.length', 0))
                     FROM json_each(alerts.matches) m), '[]')
             WHERE alert_id = $id;

@@ -61,6 +61,7 @@ public sealed class RetentionTests : IDisposable
         Assert.Equal(string.Empty, minimised.Snippet);
         Assert.Null(minimised.ScreenshotRef);
         Assert.Null(minimised.Url);
+        Assert.Null(minimised.GroupKey);
         Assert.Null(_screenshots.Find(shot));
 
         // Governors' summaries and IT's per-term counts still see it: school, time, categories, severity, rule, outcome.
@@ -153,6 +154,7 @@ public sealed class RetentionTests : IDisposable
             "v1", AlertStatus.New, now, now)
         {
             Snippet = "i want to [kill myself]",
+            GroupKey = $"jake.smith/{now.UtcTicks}/suicide/kill myself",
         };
         Assert.Single(_store.Save([(alert, [])]));
         return alert.AlertId;
