@@ -21,6 +21,8 @@ internal static class CliServices
         services.AddSingleton<Detection.Lists.KeywordVersionStore>();
         Users.UserServices.AddUserAccounts(services, configuration);
         services.AddNotifications(configuration, runDispatcher: false);
+        services.AddSingleton<Ingest.Screenshots.ScreenshotStore>();
+        Retention.RetentionServices.AddRetention(services, configuration);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         // Validate the way a host would on start, so a bad setting is one clear line here too.

@@ -33,13 +33,16 @@ internal sealed partial class RetentionRunner(
 
     public static Quartz.JobKey JobKey { get; } = new("retention", "data-protection");
 
-    /// <summary>Minimises the closed alerts and deletes the screenshots due at <paramref name="now"/>; returns how many of each.</summary>
-    public (int Alerts, int Screenshots) Run(DateTimeOffset now)
+    /// <summary>
+    /// Minimises the closed alerts and deletes the screenshots due at <paramref name="now"/>; returns how many of each.
+    /// With <paramref name="dryRun"/> it only counts them (<c>alertpipeline retention --dry-run</c>).
+    /// </summary>
+    public (int Alerts, int Screenshots) Run(DateTimeOffset now, bool dryRun = false)
     {
         var retention = options.Value;
-        var (alerts, freed) = MinimiseClosedAlerts(now, retention);
-        var deleted = DeleteScreenshots(now, retention, freed);
-        if (alerts + deleted > 0)
+        var (alerts, freed, due) = MinimiseClosedAlerts(now, retention, dryRun);
+        var deleted = DeleteScreenshots(now, retention, freed, dryRun ? due : [], dryRun);
+        if (!dryRun && alerts + deleted > 0)
         {
             audit.Append("system", "system", AuditActions.Retention,
                 detail: $"minimised {alerts} closed alert(s) (no concern: over {retention.NoConcernDays} days; concern: over {retention.ConcernDays} days), "
@@ -56,7 +59,7 @@ internal sealed partial class RetentionRunner(
         return alerts + deleted;
     }
 
-    private (int Count, HashSet<string> FreedScreenshots) MinimiseClosedAlerts(DateTimeOffset now, RetentionOptions retention)
+    private (int Count, HashSet<string> FreedScreenshots, HashSet<string> Due) MinimiseClosedAlerts(DateTimeOffset now, RetentionOptions retention, bool dryRun)
     {
         var freed = new HashSet<string>(StringComparer.Ordinal);
         using var connection = store.Database.Open();
@@ -81,6 +84,12 @@ internal sealed partial class RetentionRunner(
             {
                 due.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
             }
+        }
+
+        if (dryRun)
+        {
+            freed.UnionWith(due.Where(d => d.Screenshot is not null).Select(d => d.Screenshot!));
+            return (due.Count, freed, [.. due.Select(d => d.AlertId)]);
         }
 
         using var minimise = connection.CreateCommand();
@@ -117,20 +126,21 @@ internal sealed partial class RetentionRunner(
         }
 
         transaction.Commit();
-        return (due.Count, freed);
+        return (due.Count, freed, []);
     }
 
     /// <summary>
     /// Deletes the screenshots of minimised alerts that no other alert still shows, and screenshots older than
     /// <see cref="RetentionOptions.UnreferencedScreenshotDays"/> that no alert refers to.
     /// </summary>
-    private int DeleteScreenshots(DateTimeOffset now, RetentionOptions retention, HashSet<string> freed)
+    private int DeleteScreenshots(DateTimeOffset now, RetentionOptions retention, HashSet<string> freed, HashSet<string> minimised, bool dryRun)
     {
-        var referenced = ReferencedScreenshots();
+        var referenced = ReferencedScreenshots(minimised);
         var deleted = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reference in freed)
         {
-            if (!referenced.Contains(reference) && screenshots.Find(reference) is { } path && TryDelete(path))
+            if (!referenced.Contains(reference) && screenshots.Find(reference) is { } path && seen.Add(path) && (dryRun || TryDelete(path)))
             {
                 deleted++;
             }
@@ -139,7 +149,7 @@ internal sealed partial class RetentionRunner(
         var cutoff = now.AddDays(-retention.UnreferencedScreenshotDays).UtcDateTime;
         foreach (var (reference, path) in screenshots.Stored())
         {
-            if ((reference is null || !referenced.Contains(reference)) && File.GetLastWriteTimeUtc(path) < cutoff && TryDelete(path))
+            if ((reference is null || !referenced.Contains(reference)) && File.GetLastWriteTimeUtc(path) < cutoff && seen.Add(path) && (dryRun || TryDelete(path)))
             {
                 deleted++;
             }
@@ -148,16 +158,20 @@ internal sealed partial class RetentionRunner(
         return deleted;
     }
 
-    private HashSet<string> ReferencedScreenshots()
+    /// <summary>The screenshots alerts still show, not counting <paramref name="minimised"/> (a dry run's alerts that would lose theirs).</summary>
+    private HashSet<string> ReferencedScreenshots(HashSet<string> minimised)
     {
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT screenshot_ref FROM alerts WHERE screenshot_ref IS NOT NULL";
+        command.CommandText = "SELECT alert_id, screenshot_ref FROM alerts WHERE screenshot_ref IS NOT NULL";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            referenced.Add(reader.GetString(0));
+            if (!minimised.Contains(reader.GetString(0)))
+            {
+                referenced.Add(reader.GetString(1));
+            }
         }
 
         return referenced;

@@ -132,6 +132,32 @@ public sealed class RetentionTests : IDisposable
         Assert.NotNull(_screenshots.Find(shot));
     }
 
+    [Fact]
+    public async Task Cli_DryRunCountsAndChangesNothing_ThenTheRunMinimises()
+    {
+        // Closed on the fake clock's date, months before the real now the command runs at.
+        var closed = Store("ev-7", null);
+        _triage.Resolve(closed, "a.patel", TriageOutcomes.FalsePositive, null, null);
+        var open = Store("ev-8", null);
+
+        var (dryExit, dry, _) = await CliAsync("retention", "--dry-run", "--data-dir", _dir.Path);
+        Assert.Equal(0, dryExit);
+        Assert.StartsWith("would minimise 1 closed alert(s)", dry, StringComparison.Ordinal);
+        Assert.Equal("jake.smith", _store.Get(closed)!.UserLogin);
+
+        var (exit, run, _) = await CliAsync("retention", "--data-dir", _dir.Path);
+        Assert.Equal(0, exit);
+        Assert.StartsWith("minimised 1 closed alert(s)", run, StringComparison.Ordinal);
+        Assert.Equal(RetentionRunner.Removed, _store.Get(closed)!.UserLogin);
+        Assert.Equal("jake.smith", _store.Get(open)!.UserLogin);
+
+        var config = Path.Combine(_dir.Path, "bad.json");
+        await File.WriteAllTextAsync(config, """{ "Retention": { "NoConcernDays": 0 } }""");
+        var (badExit, _, error) = await CliAsync("retention", "--data-dir", _dir.Path, "--config", config);
+        Assert.Equal(2, badExit);
+        Assert.Contains("Retention:NoConcernDays must be between 1 and 3650 days (was 0).", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0, 365, 30, "Retention:NoConcernDays must be between 1 and 3650 days (was 0).")]
     [InlineData(400, 365, 30, "Retention:NoConcernDays (400) must not be longer than Retention:ConcernDays (365)")]
@@ -143,6 +169,14 @@ public sealed class RetentionTests : IDisposable
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> CliAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await AlertPipeline.Cli.CliApp.RunAsync(args, TextReader.Null, output, error);
+        return (exit, output.ToString(), error.ToString());
     }
 
     private string Store(string eventId, string? screenshot)
