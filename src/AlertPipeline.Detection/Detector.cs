@@ -28,6 +28,9 @@ public sealed class Detector
     // Per primary pattern: the sources for which a hit on it can make a match by itself (an entry or a
     // regex trigger). A text whose hits are only context terms and allow phrases cannot be flagged.
     private readonly SourceKinds[] _relevance;
+
+    // Per primary pattern: what judging the fused scan's hits needs to know about it (CouldMatch).
+    private readonly PatternFacts[] _facts;
     private readonly Lazy<Regex?[]> _squeezedRegexes;
     private readonly CompiledEntry[] _entries;
     private readonly GroupTerm[] _groupTerms;
@@ -169,6 +172,8 @@ public sealed class Detector
             TargetKind.RegexTrigger when (t.Bit & regexAnchors[t.Index]) != 0 => _entries[_regexes[t.Index].Entry].Entry.Sources,
             _ => SourceKinds.None,
         }))];
+
+        _facts = [.. _patterns.Targets.Select((ts, p) => PatternFacts.Of(_patterns.Patterns[p], ts, _groupOfTerm))];
 
         // Built on first use: only texts with stretched letters ("hooow", "kiiilllll") need them. A regex is
         // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
@@ -319,61 +324,130 @@ public sealed class Detector
     /// <summary>
     /// Judges the fused scan's hits without the normalised text (their positions are in the same
     /// coordinates): could any of them become a match? An entry for this source counts unless its required
-    /// group was not seen or (for a word or phrase) an allow phrase covers it; a regex counts when a literal
-    /// of each of its required sets was seen. False means the text cannot be flagged, and it is not normalised.
+    /// group was not seen or an allow phrase covers it; a regex counts when a literal of each of its required
+    /// sets was seen. False means the text cannot be flagged, and it is not normalised.
     /// </summary>
+    /// <remarks>
+    /// Most texts that get here have one or two relevant hits among several context words (" to ", " how ", " my "),
+    /// so only the relevant hits' targets are judged, and the other hits are read only as far as each judgement
+    /// needs (a group, a regex's literal sets, an allow phrase), through <see cref="PatternFacts"/>.
+    /// </remarks>
     private bool CouldMatch(SourceKinds source, Scratch scratch)
     {
         var hits = scratch.Hits;
-        var groupSeen = scratch.GroupSeen;
-        var allow = scratch.Allow[Primary];
         for (var h = 0; h < hits.Count; h++)
         {
-            var (start, end) = _patterns.Span(hits.Pattern(h), hits.End(h));
-            foreach (var target in _patterns.Targets[hits.Pattern(h)])
+            var pattern = hits.Pattern(h);
+            if ((_relevance[pattern] & source) == 0)
+            {
+                continue;
+            }
+
+            var (start, end) = _facts[pattern].Span(hits.End(h));
+            foreach (var target in _patterns.Targets[pattern])
             {
                 switch (target.Kind)
                 {
-                    case TargetKind.Group:
-                        groupSeen[_groupOfTerm[target.Index]] = true;
+                    case TargetKind.Entry when (_entries[target.Index].Entry.Sources & source) != 0:
+                        var requires = _entries[target.Index].RequiresGroup;
+                        if ((requires < 0 || SawGroup(hits, requires)) && !AllowCovers(hits, start, end, target.Prefix))
+                        {
+                            return true;
+                        }
+
                         break;
-                    case TargetKind.Allow:
-                        allow.Add((start, end));
-                        break;
-                    case TargetKind.RegexTrigger:
-                        scratch.RegexSeen[target.Index] |= target.Bit;
+                    case TargetKind.RegexTrigger when (_entries[_regexes[target.Index].Entry].Entry.Sources & source) != 0:
+                        if (SawEveryLiteralSet(hits, target.Index))
+                        {
+                            return true;
+                        }
+
                         break;
                 }
             }
         }
 
-        var could = false;
-        for (var r = 0; r < _regexes.Length && !could; r++)
-        {
-            could = scratch.RegexSeen[r] == _regexes[r].RequiredMask && (_entries[_regexes[r].Entry].Entry.Sources & source) != 0;
-        }
-
-        for (var h = 0; h < hits.Count && !could; h++)
-        {
-            var (start, end) = _patterns.Span(hits.Pattern(h), hits.End(h));
-            foreach (var target in _patterns.Targets[hits.Pattern(h)])
-            {
-                if (target.Kind == TargetKind.Entry && (_entries[target.Index].Entry.Sources & source) != 0
-                    && (_entries[target.Index].RequiresGroup < 0 || groupSeen[_entries[target.Index].RequiresGroup])
-                    && (target.Prefix || !IsAllowed(allow, start, end)))
-                {
-                    could = true;
-                    break;
-                }
-            }
-        }
-
-        // JudgeHits fills these again from the same hits if the text goes on to be judged.
-        allow.Clear();
-        groupSeen.AsSpan().Clear();
-        scratch.RegexSeen.AsSpan().Clear();
-        return could;
+        return false;
     }
+
+    /// <summary>A term of group <paramref name="group"/> is among the fused scan's hits.</summary>
+    private bool SawGroup(HitList hits, int group)
+    {
+        var bit = 1UL << (group & 63);
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var pattern = hits.Pattern(h);
+            if ((_facts[pattern].Groups & bit) == 0)
+            {
+                continue;
+            }
+
+            foreach (var target in _patterns.Targets[pattern])
+            {
+                if (target.Kind == TargetKind.Group && _groupOfTerm[target.Index] == group)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A literal of every required set of regex <paramref name="regex"/> is among the fused scan's hits.</summary>
+    private bool SawEveryLiteralSet(HitList hits, int regex)
+    {
+        var bit = 1UL << (regex & 63);
+        var seen = 0;
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var pattern = hits.Pattern(h);
+            if ((_facts[pattern].Regexes & bit) == 0)
+            {
+                continue;
+            }
+
+            foreach (var target in _patterns.Targets[pattern])
+            {
+                if (target.Kind == TargetKind.RegexTrigger && target.Index == regex)
+                {
+                    seen |= target.Bit;
+                }
+            }
+        }
+
+        return seen == _regexes[regex].RequiredMask;
+    }
+
+    /// <summary>
+    /// An allow phrase among the fused scan's hits covers the match <paramref name="start"/>–<paramref name="end"/>. For a
+    /// prefix the match runs on to the end of its word, which the hits do not show; it is covered only when the allow
+    /// phrase itself has a space after the prefix ("suicid" in "suicide squad"), so the word ends inside the phrase.
+    /// </summary>
+    private bool AllowCovers(HitList hits, int start, int end, bool prefix)
+    {
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var pattern = hits.Pattern(h);
+            if (!_facts[pattern].Allow)
+            {
+                continue;
+            }
+
+            var (allowStart, allowEnd) = _facts[pattern].Span(hits.End(h));
+            if (allowStart <= start && end <= allowEnd
+                && (!prefix || WordEndsWithin(_patterns.Patterns[pattern].AsSpan(_facts[pattern].Lead), end - allowStart)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The text of a hit (<paramref name="phrase"/>) has a space at or after <paramref name="offset"/>.</summary>
+    private static bool WordEndsWithin(ReadOnlySpan<char> phrase, int offset) =>
+        offset < phrase.Length && phrase[offset..].Contains(' ');
 
     private void ScanVariant(int variant, PatternSet patterns, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
     {
@@ -815,6 +889,44 @@ public sealed class Detector
         }
     }
 
+    /// <summary>
+    /// One primary pattern as <see cref="CouldMatch"/> reads it, in one small struct instead of its string and target
+    /// list: where its hit lies relative to the hit's end, whether it is an allow phrase, and which groups and regexes
+    /// its targets belong to, as one bit per group or regex index modulo 64 (a bit that is set says "look at the
+    /// targets"; a clear bit rules the pattern out).
+    /// </summary>
+    private readonly record struct PatternFacts(int Lead, int StartBack, int EndBack, bool Allow, ulong Groups, ulong Regexes)
+    {
+        public static PatternFacts Of(string pattern, Target[] targets, int[] groupOfTerm)
+        {
+            var lead = pattern[0] == ' ' ? 1 : 0;
+            var trail = pattern.Length > 1 && pattern[^1] == ' ' ? 1 : 0;
+            var allow = false;
+            var groups = 0UL;
+            var regexes = 0UL;
+            foreach (var target in targets)
+            {
+                switch (target.Kind)
+                {
+                    case TargetKind.Allow:
+                        allow = true;
+                        break;
+                    case TargetKind.Group:
+                        groups |= 1UL << (groupOfTerm[target.Index] & 63);
+                        break;
+                    case TargetKind.RegexTrigger:
+                        regexes |= 1UL << (target.Index & 63);
+                        break;
+                }
+            }
+
+            return new PatternFacts(lead, pattern.Length - lead + 1, 1 + trail, allow, groups, regexes);
+        }
+
+        /// <summary>The hit's span in the normalised text, as <see cref="PatternSet.Span"/> gives it.</summary>
+        public (int Start, int End) Span(int paddedEnd) => (paddedEnd - StartBack, paddedEnd - EndBack);
+    }
+
     private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
 
     private sealed record CompiledCombination(Combination Rule, int Group);
@@ -861,9 +973,6 @@ public sealed class Detector
         /// <summary>Per group: the index of the first group term seen (−1: none), and where it is in the original.</summary>
         public int[] GroupTerm { get; private set; } = [];
 
-        /// <summary>Per group: a term of it was among the fused scan's hits (<see cref="CouldMatch"/>).</summary>
-        public bool[] GroupSeen { get; private set; } = [];
-
         public int[] GroupStart { get; private set; } = [];
 
         public int[] GroupLength { get; private set; } = [];
@@ -875,7 +984,6 @@ public sealed class Detector
         {
             if (GroupTerm.Length != groups)
             {
-                GroupSeen = new bool[groups];
                 GroupTerm = new int[groups];
                 GroupStart = new int[groups];
                 GroupLength = new int[groups];

@@ -281,6 +281,64 @@ public sealed class DetectorTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>
+    /// The fast path judges hits without normalising (context words, allow phrases, groups, regex literal sets), so
+    /// texts made only of the curated lists' context words, allow phrases, group-bound and prefix terms and regex words
+    /// must get the same answer from <see cref="Detector.TryScan"/> as from <see cref="Detector.Scan"/>.
+    /// </summary>
+    [Fact]
+    public void TryScan_RandomContextAndAllowWords_AgreesWithScan()
+    {
+        var detector = Some.SeedDetector;
+        var set = detector.Set;
+        var vocabulary = set.Groups.Select(g => g.Term)
+            .Concat(set.Allow.Select(a => a.Phrase))
+            .Concat(set.Entries.Where(e => e.Requires is not null || e.Kind == MatchKind.Prefix).Select(e => e.Term.TrimEnd('*')))
+            .Concat(set.Entries.Where(e => e.Kind == MatchKind.Regex)
+                .SelectMany(e => new string([.. e.Term.Select(c => char.IsAsciiLetterLower(c) ? c : ' ')]).Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            .Concat(["suicide", "suicides", "suicidal", "the", "a", "and", "squad", "killer", "process", "pills", "that"])
+            .Distinct(StringComparer.Ordinal).ToArray();
+        var random = new Random(31);
+        var flagged = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var text = string.Join(' ', Enumerable.Range(0, random.Next(2, 10)).Select(_ => vocabulary[random.Next(vocabulary.Length)]));
+            var source = (SourceKinds)(1 << random.Next(6));
+            var full = detector.Scan(text, source);
+            var hot = detector.TryScan(text, source, out var result);
+            Assert.True(full.Flagged == hot, $"'{text}' ({source}): Scan {full.Flagged}, TryScan {hot}");
+            if (hot)
+            {
+                flagged++;
+                Assert.Equal(full.Matches.Select(m => (m.EntryId, m.Start, m.Length)), result!.Matches.Select(m => (m.EntryId, m.Start, m.Length)));
+                Assert.Equal(full.Explanation, result.Explanation);
+            }
+        }
+
+        Assert.InRange(flagged, 1_000, 19_000);
+    }
+
+    [Theory]
+    [InlineData("im watching suicide squad tonight", false)] // "suicid*" needs first-person; the allow phrase covers its word
+    [InlineData("im suicidal and watching suicide squad", true)]
+    public void TryScan_PrefixTermInsideAnAllowPhrase_IsJudgedWithoutNormalising(string text, bool normalised)
+    {
+        Assert.Equal(normalised, Some.SeedDetector.LeavesFastPath(text, SourceKinds.Chat));
+        Assert.Equal(Some.SeedDetector.Scan(text, SourceKinds.Chat).Flagged, Some.SeedDetector.TryScan(text, SourceKinds.Chat, out _));
+    }
+
+    [Theory]
+    [InlineData("watching suicide", false)]
+    [InlineData("watching suicides", true)]
+    public void TryScan_PrefixTermEndingAnAllowPhrase_IsNormalisedToFindItsWordEnd(string text, bool flagged)
+    {
+        // The allow phrase ends inside the prefix's word, so only the normalised text shows whether the word runs past it.
+        var detector = Some.Detector(Some.List("suicide", "suicid*,prefix,medium,,,"), Some.Allow("watching suicide"));
+        Assert.True(detector.LeavesFastPath(text, SourceKinds.Chat));
+        Assert.Equal(flagged, detector.TryScan(text, SourceKinds.Chat, out _));
+        Assert.Equal(flagged, detector.Scan(text, SourceKinds.Chat).Flagged);
+    }
+
     [Fact]
     public void TryScan_Match_ReturnsSameResultAsScan()
     {
