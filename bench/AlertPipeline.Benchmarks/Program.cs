@@ -26,6 +26,12 @@ internal static class Program
             return;
         }
 
+        if (args is ["results", _, ..])
+        {
+            Detection.ResultDump.Run(args);
+            return;
+        }
+
         if (args is ["split", ..])
         {
             Detection.ClassSplit.Run(args);

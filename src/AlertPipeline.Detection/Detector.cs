@@ -613,11 +613,16 @@ public sealed class Detector
         }
     }
 
+    /// <summary>
+    /// The result of a scan that found candidates. Runs for every flagged text, so it keeps to loops and the
+    /// scratch's reusable sets and builders; what it allocates is what the result holds.
+    /// </summary>
     private DetectionResult BuildResult(string text, Scratch scratch)
     {
         var normalized = new string(scratch.Buffers[0].Text);
         var warnings = scratch.Warnings?.ToArray() ?? [];
-        var seen = new HashSet<(int, int, int)>();
+        var seen = scratch.SeenCandidates;
+        seen.Clear();
         var matches = new List<TermMatch>();
         foreach (var c in scratch.Candidates)
         {
@@ -639,7 +644,7 @@ public sealed class Detector
                 NormalizedMatch = new string(scratch.BufferOf(c.Variant).Text.Slice(c.NormStart, c.NormLength)),
                 Kind = entry.Kind,
                 RequiredContext = compiled.RequiresGroup >= 0
-                    ? $"{_groups[compiled.RequiresGroup]}: {_groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]]}"
+                    ? string.Concat(_groups[compiled.RequiresGroup], ": ", _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]])
                     : null,
             });
         }
@@ -650,14 +655,16 @@ public sealed class Detector
         }
 
         matches.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
-        matches.RemoveAll(m => matches.Exists(longer => IsWithin(m, longer)));
-        var categorySeverity = new Dictionary<string, Severity>(StringComparer.Ordinal);
+        DropContained(matches);
+        var categorySeverity = scratch.CategorySeverity;
+        categorySeverity.Clear();
+        var strongest = matches[0];
         foreach (var m in matches)
         {
             categorySeverity[m.Category] = categorySeverity.TryGetValue(m.Category, out var s) && s > m.Severity ? s : m.Severity;
+            strongest = m.Severity > strongest.Severity ? m : strongest;
         }
 
-        var strongest = matches.MaxBy(m => m.Severity)!;
         var severity = strongest.Severity;
         var severityRule = strongest.EntryId;
         var combinations = new List<CombinationHit>();
@@ -683,18 +690,66 @@ public sealed class Detector
             }
         }
 
-        var categories = categorySeverity
-            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => kv.Key).ToList();
-        var spans = matches.Select(m => (m.Start, m.Length)).Concat(combinations.Select(c => (c.Start, c.Length)));
+        // Strongest category first, ties by name.
+        var ranked = scratch.RankedCategories;
+        ranked.Clear();
+        ranked.AddRange(categorySeverity);
+        ranked.Sort((a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Key, b.Key));
+        var categories = new List<string>(ranked.Count);
+        foreach (var (category, _) in ranked)
+        {
+            categories.Add(category);
+        }
+
+        var spans = scratch.Spans;
+        spans.Clear();
+        foreach (var m in matches)
+        {
+            spans.Add((m.Start, m.Length));
+        }
+
+        foreach (var c in combinations)
+        {
+            spans.Add((c.Start, c.Length));
+        }
+
+        var snippet = Explanation.Snippet.Build(text, spans, scratch.Builder);
+        var explanation = Explain(matches, combinations, severity, severityRule, scratch.Builder);
         return new DetectionResult(true, severity, categories, matches, normalized)
         {
             Combinations = combinations,
             SeverityRule = severityRule,
-            Snippet = Explanation.Snippet.Build(text, spans),
-            Explanation = Explain(matches, combinations, severity, severityRule),
+            Snippet = snippet,
+            Explanation = explanation,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>
+    /// Drops every match that lies within another (<see cref="IsWithin"/>). Containment is transitive and strictly
+    /// lengthens, so a match within a dropped one is also within a kept one: one look at the original list is enough.
+    /// </summary>
+    private static void DropContained(List<TermMatch> matches)
+    {
+        Span<bool> drop = matches.Count <= 64 ? stackalloc bool[matches.Count] : new bool[matches.Count];
+        for (var i = 0; i < matches.Count; i++)
+        {
+            for (var j = 0; j < matches.Count && !drop[i]; j++)
+            {
+                drop[i] = IsWithin(matches[i], matches[j]);
+            }
+        }
+
+        var kept = 0;
+        for (var i = 0; i < matches.Count; i++)
+        {
+            if (!drop[i])
+            {
+                matches[kept++] = matches[i];
+            }
+        }
+
+        matches.RemoveRange(kept, matches.Count - kept);
     }
 
     /// <summary>
@@ -705,13 +760,26 @@ public sealed class Detector
         outer.Length > inner.Length && outer.Start <= inner.Start && inner.Start + inner.Length <= outer.Start + outer.Length
         && string.Equals(outer.Category, inner.Category, StringComparison.Ordinal) && inner.Severity <= outer.Severity;
 
-    private static string Explain(List<TermMatch> matches, List<CombinationHit> combinations, Severity severity, string rule)
+    private static string Explain(List<TermMatch> matches, List<CombinationHit> combinations, Severity severity, string rule, StringBuilder builder)
     {
-        var builder = new StringBuilder();
+        builder.Clear();
         builder.Append(severity.ToName()).Append(" by ").Append(rule).Append(": ");
-        builder.AppendJoin("; ", matches.Select(m =>
-            $"{m.Rule} ({m.Severity.ToName()}) matched '{m.MatchedText}' as '{m.NormalizedMatch}'"
-            + (m.RequiredContext is null ? string.Empty : $" with {m.RequiredContext}")));
+        for (var i = 0; i < matches.Count; i++)
+        {
+            var m = matches[i];
+            if (i > 0)
+            {
+                builder.Append("; ");
+            }
+
+            builder.Append(m.Rule).Append(" (").Append(m.Severity.ToName()).Append(") matched '").Append(m.MatchedText)
+                .Append("' as '").Append(m.NormalizedMatch).Append('\'');
+            if (m.RequiredContext is not null)
+            {
+                builder.Append(" with ").Append(m.RequiredContext);
+            }
+        }
+
         foreach (var c in combinations)
         {
             builder.Append("; ").Append(c.Id).Append(" raises ").Append(c.Category).Append(" to ")
@@ -969,6 +1037,17 @@ public sealed class Detector
         public List<Candidate> Candidates { get; } = [];
 
         public List<string>? Warnings { get; set; }
+
+        // BuildResult's working sets, reused: a flagged text allocates only what its result holds.
+        public HashSet<(int Entry, int Start, int Length)> SeenCandidates { get; } = [];
+
+        public Dictionary<string, Severity> CategorySeverity { get; } = new(StringComparer.Ordinal);
+
+        public List<KeyValuePair<string, Severity>> RankedCategories { get; } = [];
+
+        public List<(int Start, int Length)> Spans { get; } = [];
+
+        public StringBuilder Builder { get; } = new(Explanation.Snippet.MaxLength);
 
         /// <summary>Per group: the index of the first group term seen (−1: none), and where it is in the original.</summary>
         public int[] GroupTerm { get; private set; } = [];
