@@ -40,6 +40,10 @@ public sealed class Detector
     private readonly CompiledCombination[] _combinations;
     private readonly CompiledRegex[] _regexes;
 
+    // Per regex: runs of two or more consecutive steps of a fixed-shape regex (RegexPrefilter.RigidSteps) whose every
+    // member is a primary pattern, as the pattern numbers of each step. A match has each run as hits one space apart.
+    private readonly int[][][][] _regexChains;
+
     // A regex with no required literal runs on every text, so every text must be normalised.
     private readonly bool _regexWithoutTrigger;
 
@@ -174,6 +178,7 @@ public sealed class Detector
         }))];
 
         _facts = [.. _patterns.Targets.Select((ts, p) => PatternFacts.Of(_patterns.Patterns[p], ts, _groupOfTerm))];
+        _regexChains = [.. _regexes.Select(r => Chains(RegexPrefilter.RigidSteps(_entries[r.Entry].Entry.Term), patternIndex))];
 
         // Built on first use: only texts with stretched letters ("hooow", "kiiilllll") need them. A regex is
         // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
@@ -357,7 +362,7 @@ public sealed class Detector
 
                         break;
                     case TargetKind.RegexTrigger when (_entries[_regexes[target.Index].Entry].Entry.Sources & source) != 0:
-                        if (SawEveryLiteralSet(hits, target.Index))
+                        if (SawEveryLiteralSet(hits, target.Index) && SawEveryChain(hits, target.Index))
                         {
                             return true;
                         }
@@ -417,6 +422,90 @@ public sealed class Detector
         }
 
         return seen == _regexes[regex].RequiredMask;
+    }
+
+    /// <summary>
+    /// Each of regex <paramref name="regex"/>'s chains (<see cref="_regexChains"/>) is among the fused scan's hits as
+    /// hits one space apart, one per step in order ("going to" then "kill" for "(going to|gonna) (kill|stab) …"): else
+    /// the words are in the text but not where a match needs them ("is it going to rain … kill the process").
+    /// </summary>
+    private bool SawEveryChain(HitList hits, int regex)
+    {
+        // Each step looks at every hit; past a few hundred hits (a very long text) the text is simply judged in full.
+        if (hits.Count > 256)
+        {
+            return true;
+        }
+
+        foreach (var chain in _regexChains[regex])
+        {
+            if (!ContinuesChain(hits, chain, 0, -1))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Some hit of <paramref name="chain"/>[<paramref name="step"/>] starts one space after <paramref name="after"/> (any start for the first step) and the rest of the chain follows it.</summary>
+    private bool ContinuesChain(HitList hits, int[][] chain, int step, int after)
+    {
+        if (step == chain.Length)
+        {
+            return true;
+        }
+
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var pattern = hits.Pattern(h);
+            if (Array.IndexOf(chain[step], pattern) < 0)
+            {
+                continue;
+            }
+
+            var (start, end) = _facts[pattern].Span(hits.End(h));
+            if ((step == 0 || start == after + 1) && ContinuesChain(hits, chain, step + 1, end))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The runs of two or more consecutive <paramref name="steps"/> whose every member, padded as a whole word, is a
+    /// primary pattern (so the automaton reports each place it stands), as pattern numbers; none for a regex without steps.
+    /// </summary>
+    private static int[][][] Chains(IReadOnlyList<IReadOnlyList<string>>? steps, Dictionary<string, int> patternIndex)
+    {
+        var chains = new List<int[][]>();
+        var run = new List<int[]>();
+        foreach (var step in steps ?? [])
+        {
+            var patterns = step.Select(member => patternIndex.GetValueOrDefault(" " + member + " ", -1)).ToArray();
+            if (patterns.Contains(-1))
+            {
+                Close();
+                continue;
+            }
+
+            run.Add(patterns);
+        }
+
+        Close();
+        return [.. chains];
+
+        void Close()
+        {
+            if (run.Count >= 2)
+            {
+                chains.Add([.. run]);
+            }
+
+            run.Clear();
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using AlertPipeline.Detection.Lists;
+using AlertPipeline.Detection.Matching;
 using AlertPipeline.Detection.Tests.Support;
 
 namespace AlertPipeline.Detection.Tests;
@@ -316,6 +317,66 @@ public sealed class DetectorTests
         }
 
         Assert.InRange(flagged, 1_000, 19_000);
+    }
+
+    /// <summary>
+    /// A fixed-shape regex ("(going to|gonna) (kill|stab) (you|u)") is judged on the fast path by whether its words stand
+    /// one space apart in order; texts made of its steps, some whole, some with a word between, a step left out or two
+    /// steps swapped, must get the same answer from <see cref="Detector.TryScan"/> as from <see cref="Detector.Scan"/>.
+    /// </summary>
+    [Fact]
+    public void TryScan_CuratedRegexStepsInAndOutOfOrder_AgreesWithScan()
+    {
+        var detector = Some.SeedDetector;
+        var regexes = detector.Set.Entries.Where(e => e.Kind == MatchKind.Regex)
+            .Select(e => RegexPrefilter.RigidSteps(e.Term)).OfType<IReadOnlyList<IReadOnlyList<string>>>().ToList();
+        Assert.True(regexes.Count >= 5);
+        string[] fillers = ["the", "rain", "to", "process", "really", "my", "you", "how", "and"];
+        var random = new Random(17);
+        var flagged = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var words = regexes[random.Next(regexes.Count)].Select(step => step[random.Next(step.Count)]).ToList();
+            switch (random.Next(5))
+            {
+                case 1:
+                    words.Insert(random.Next(words.Count + 1), fillers[random.Next(fillers.Length)]);
+                    break;
+                case 2:
+                    words.RemoveAt(random.Next(words.Count));
+                    break;
+                case 3 when words.Count > 1:
+                    var k = random.Next(words.Count - 1);
+                    (words[k], words[k + 1]) = (words[k + 1], words[k]);
+                    break;
+            }
+
+            if (random.Next(2) == 0)
+            {
+                words.Insert(0, fillers[random.Next(fillers.Length)]);
+            }
+
+            var text = string.Join(' ', words);
+            var full = detector.Scan(text, SourceKinds.Chat);
+            var hot = detector.TryScan(text, SourceKinds.Chat, out var result);
+            Assert.True(full.Flagged == hot, $"'{text}': Scan {full.Flagged}, TryScan {hot}");
+            flagged += hot ? 1 : 0;
+            if (hot)
+            {
+                Assert.Equal(full.Matches.Select(m => (m.EntryId, m.Start, m.Length)), result!.Matches.Select(m => (m.EntryId, m.Start, m.Length)));
+            }
+        }
+
+        Assert.InRange(flagged, 2_000, 18_000);
+    }
+
+    [Theory]
+    [InlineData("is it going to rain tomorrow, how do i kill the process", false)] // "going to" and "kill" apart
+    [InlineData("im going to kill the process", true)] // "going to kill" in a row: only the regex can say
+    public void TryScan_RegexWordsInTheTextButNotInARow_AreJudgedWithoutNormalising(string text, bool normalised)
+    {
+        Assert.Equal(normalised, Some.SeedDetector.LeavesFastPath(text, SourceKinds.Chat));
+        Assert.Equal(Some.SeedDetector.Scan(text, SourceKinds.Chat).Flagged, Some.SeedDetector.TryScan(text, SourceKinds.Chat, out _));
     }
 
     [Theory]
