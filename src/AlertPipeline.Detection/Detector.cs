@@ -86,7 +86,6 @@ public sealed class Detector
 
         var entries = new List<CompiledEntry>();
         var regexes = new List<CompiledRegex>();
-        var regexAnchors = new List<int>();
         foreach (var entry in set.Entries)
         {
             var requires = entry.Requires is null ? -1 : groupIndex.GetValueOrDefault(entry.Requires, -2);
@@ -109,8 +108,7 @@ public sealed class Detector
                     }
                 }
 
-                regexes.Add(new CompiledRegex(index, regex, sets.Count == 0 ? 0 : (int)((1L << sets.Count) - 1)));
-                regexAnchors.Add(AnchorSet(sets));
+                regexes.Add(new CompiledRegex(index, regex, sets.Count == 0 ? 0 : (int)((1L << sets.Count) - 1), AnchorSet(sets)));
                 entries.Add(new CompiledEntry(entry, entry.Term, requires));
                 continue;
             }
@@ -173,7 +171,7 @@ public sealed class Detector
         _relevance = [.. _patterns.Targets.Select(ts => ts.Aggregate(SourceKinds.None, (sources, t) => sources | t.Kind switch
         {
             TargetKind.Entry => _entries[t.Index].Entry.Sources,
-            TargetKind.RegexTrigger when (t.Bit & regexAnchors[t.Index]) != 0 => _entries[_regexes[t.Index].Entry].Entry.Sources,
+            TargetKind.RegexTrigger when (t.Bit & _regexes[t.Index].Anchor) != 0 => _entries[_regexes[t.Index].Entry].Entry.Sources,
             _ => SourceKinds.None,
         }))];
 
@@ -361,7 +359,10 @@ public sealed class Detector
                         }
 
                         break;
-                    case TargetKind.RegexTrigger when (_entries[_regexes[target.Index].Entry].Entry.Sources & source) != 0:
+                    // A regex is judged at hits of its anchor set only: a text it could match has one, so judging it at
+                    // its other sets' hits as well would only repeat the work.
+                    case TargetKind.RegexTrigger when (target.Bit & _regexes[target.Index].Anchor) != 0
+                        && (_entries[_regexes[target.Index].Entry].Entry.Sources & source) != 0:
                         if (SawEveryLiteralSet(hits, target.Index) && SawEveryChain(hits, target.Index))
                         {
                             return true;
@@ -1110,7 +1111,8 @@ public sealed class Detector
     }
 
     /// <summary>A list regex; it runs on the primary text only when a literal of every required set was seen (all of <see cref="RequiredMask"/>; 0: always).</summary>
-    private sealed record CompiledRegex(int Entry, Regex Regex, int RequiredMask);
+    /// <remarks><see cref="Anchor"/>: the bit of the set the fast path judges it by (<see cref="AnchorSet"/>).</remarks>
+    private sealed record CompiledRegex(int Entry, Regex Regex, int RequiredMask, int Anchor);
 
     private readonly record struct Candidate(int Entry, int Variant, int NormStart, int NormLength, int OrigStart, int OrigLength);
 
