@@ -338,6 +338,14 @@ public sealed class Detector
     private bool CouldMatch(SourceKinds source, Scratch scratch)
     {
         var hits = scratch.Hits;
+
+        // Each judgement below reads every hit, so a text with very many (a pasted essay) would cost hits² here;
+        // past MaxJudgedHits it is normalised and judged in full instead, which is linear.
+        if (hits.Count > MaxJudgedHits)
+        {
+            return true;
+        }
+
         for (var h = 0; h < hits.Count; h++)
         {
             var pattern = hits.Pattern(h);
@@ -432,12 +440,6 @@ public sealed class Detector
     /// </summary>
     private bool SawEveryChain(HitList hits, int regex)
     {
-        // Each step looks at every hit; past a few hundred hits (a very long text) the text is simply judged in full.
-        if (hits.Count > 256)
-        {
-            return true;
-        }
-
         foreach (var chain in _regexChains[regex])
         {
             if (!ContinuesChain(hits, chain, 0, -1))
@@ -905,6 +907,9 @@ public sealed class Detector
 
         return false;
     }
+
+    // Hits beyond which CouldMatch does not judge a text in hit space (a 200-character text has about ten).
+    private const int MaxJudgedHits = 128;
 
     private const int Primary = 0;
     private const int Squeezed = 1;

@@ -379,6 +379,16 @@ public sealed class DetectorTests
         Assert.Equal(Some.SeedDetector.Scan(text, SourceKinds.Chat).Flagged, Some.SeedDetector.TryScan(text, SourceKinds.Chat, out _));
     }
 
+    [Fact]
+    public void TryScan_TextWithVeryManyHits_IsJudgedInFullAndAgreesWithScan()
+    {
+        var text = string.Concat(Enumerable.Repeat("im watching suicide squad again, is it going to rain tomorrow? ", 40)) + "im going to kill you";
+        Assert.True(Some.SeedDetector.LeavesFastPath(text[..^"im going to kill you".Length], SourceKinds.Chat));
+        Assert.False(Some.SeedDetector.TryScan(text[..^"im going to kill you".Length], SourceKinds.Chat, out _));
+        Assert.True(Some.SeedDetector.TryScan(text, SourceKinds.Chat, out var result));
+        Assert.Equal(Some.SeedDetector.Scan(text, SourceKinds.Chat).Explanation, result.Explanation);
+    }
+
     [Theory]
     [InlineData("im watching suicide squad tonight", false)] // "suicid*" needs first-person; the allow phrase covers its word
     [InlineData("im suicidal and watching suicide squad", true)]
