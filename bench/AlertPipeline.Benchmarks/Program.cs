@@ -26,6 +26,18 @@ internal static class Program
             return;
         }
 
+        if (args is ["results", _, ..])
+        {
+            Detection.ResultDump.Run(args);
+            return;
+        }
+
+        if (args is ["split", ..])
+        {
+            Detection.ClassSplit.Run(args);
+            return;
+        }
+
         if (args is ["explain", ..])
         {
             Detection.Explain.Run(args);

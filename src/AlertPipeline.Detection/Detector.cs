@@ -28,6 +28,9 @@ public sealed class Detector
     // Per primary pattern: the sources for which a hit on it can make a match by itself (an entry or a
     // regex trigger). A text whose hits are only context terms and allow phrases cannot be flagged.
     private readonly SourceKinds[] _relevance;
+
+    // Per primary pattern: what judging the fused scan's hits needs to know about it (CouldMatch).
+    private readonly PatternFacts[] _facts;
     private readonly Lazy<Regex?[]> _squeezedRegexes;
     private readonly CompiledEntry[] _entries;
     private readonly GroupTerm[] _groupTerms;
@@ -36,6 +39,10 @@ public sealed class Detector
     private readonly string[] _groups;
     private readonly CompiledCombination[] _combinations;
     private readonly CompiledRegex[] _regexes;
+
+    // Per regex: runs of two or more consecutive steps of a fixed-shape regex (RegexPrefilter.RigidSteps) whose every
+    // member is a primary pattern, as the pattern numbers of each step. A match has each run as hits one space apart.
+    private readonly int[][][][] _regexChains;
 
     // A regex with no required literal runs on every text, so every text must be normalised.
     private readonly bool _regexWithoutTrigger;
@@ -80,7 +87,6 @@ public sealed class Detector
 
         var entries = new List<CompiledEntry>();
         var regexes = new List<CompiledRegex>();
-        var regexAnchors = new List<int>();
         foreach (var entry in set.Entries)
         {
             var requires = entry.Requires is null ? -1 : groupIndex.GetValueOrDefault(entry.Requires, -2);
@@ -103,8 +109,7 @@ public sealed class Detector
                     }
                 }
 
-                regexes.Add(new CompiledRegex(index, regex, sets.Count == 0 ? 0 : (int)((1L << sets.Count) - 1)));
-                regexAnchors.Add(AnchorSet(sets));
+                regexes.Add(new CompiledRegex(index, regex, sets.Count == 0 ? 0 : (int)((1L << sets.Count) - 1), AnchorSet(sets)));
                 entries.Add(new CompiledEntry(entry, entry.Term, requires));
                 continue;
             }
@@ -171,9 +176,12 @@ public sealed class Detector
         _relevance = [.. _patterns.Targets.Select(ts => ts.Aggregate(SourceKinds.None, (sources, t) => sources | t.Kind switch
         {
             TargetKind.Entry => _entries[t.Index].Entry.Sources,
-            TargetKind.RegexTrigger when (t.Bit & regexAnchors[t.Index]) != 0 => _entries[_regexes[t.Index].Entry].Entry.Sources,
+            TargetKind.RegexTrigger when (t.Bit & _regexes[t.Index].Anchor) != 0 => _entries[_regexes[t.Index].Entry].Entry.Sources,
             _ => SourceKinds.None,
         }))];
+
+        _facts = [.. _patterns.Targets.Select((ts, p) => PatternFacts.Of(_patterns.Patterns[p], ts, _groupOfTerm))];
+        _regexChains = [.. _regexes.Select(r => Chains(RegexPrefilter.RigidSteps(_entries[r.Entry].Entry.Term), patternIndex))];
 
         // Built on first use: only texts with stretched letters ("hooow", "kiiilllll") need them. A regex is
         // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
@@ -345,61 +353,219 @@ public sealed class Detector
     /// <summary>
     /// Judges the fused scan's hits without the normalised text (their positions are in the same
     /// coordinates): could any of them become a match? An entry for this source counts unless its required
-    /// group was not seen or (for a word or phrase) an allow phrase covers it; a regex counts when a literal
-    /// of each of its required sets was seen. False means the text cannot be flagged, and it is not normalised.
+    /// group was not seen or an allow phrase covers it; a regex counts when a literal of each of its required
+    /// sets was seen. False means the text cannot be flagged, and it is not normalised.
     /// </summary>
+    /// <remarks>
+    /// Most texts that get here have one or two relevant hits among several context words (" to ", " how ", " my "),
+    /// so only the relevant hits' targets are judged, and the other hits are read only as far as each judgement
+    /// needs (a group, a regex's literal sets, an allow phrase), through <see cref="PatternFacts"/>.
+    /// </remarks>
     private bool CouldMatch(SourceKinds source, Scratch scratch)
     {
         var hits = scratch.Hits;
-        var groupSeen = scratch.GroupSeen;
-        var allow = scratch.Allow[Primary];
+
+        // Each judgement below reads every hit, so a text with very many (a pasted essay) would cost hits² here;
+        // past MaxJudgedHits it is normalised and judged in full instead, which is linear.
+        if (hits.Count > MaxJudgedHits)
+        {
+            return true;
+        }
+
         for (var h = 0; h < hits.Count; h++)
         {
-            var (start, end) = _patterns.Span(hits.Pattern(h), hits.End(h));
-            foreach (var target in _patterns.Targets[hits.Pattern(h)])
+            var pattern = hits.Pattern(h);
+            if ((_relevance[pattern] & source) == 0)
+            {
+                continue;
+            }
+
+            var (start, end) = _facts[pattern].Span(hits.End(h));
+            foreach (var target in _patterns.Targets[pattern])
             {
                 switch (target.Kind)
                 {
-                    case TargetKind.Group:
-                        groupSeen[_groupOfTerm[target.Index]] = true;
+                    case TargetKind.Entry when (_entries[target.Index].Entry.Sources & source) != 0:
+                        var requires = _entries[target.Index].RequiresGroup;
+                        if ((requires < 0 || SawGroup(hits, requires)) && !AllowCovers(hits, start, end, target.Prefix))
+                        {
+                            return true;
+                        }
+
                         break;
-                    case TargetKind.Allow:
-                        allow.Add((start, end));
-                        break;
-                    case TargetKind.RegexTrigger:
-                        scratch.RegexSeen[target.Index] |= target.Bit;
+                    // A regex is judged at hits of its anchor set only: a text it could match has one, so judging it at
+                    // its other sets' hits as well would only repeat the work.
+                    case TargetKind.RegexTrigger when (target.Bit & _regexes[target.Index].Anchor) != 0
+                        && (_entries[_regexes[target.Index].Entry].Entry.Sources & source) != 0:
+                        if (SawEveryLiteralSet(hits, target.Index) && SawEveryChain(hits, target.Index))
+                        {
+                            return true;
+                        }
+
                         break;
                 }
             }
         }
 
-        var could = false;
-        for (var r = 0; r < _regexes.Length && !could; r++)
-        {
-            could = scratch.RegexSeen[r] == _regexes[r].RequiredMask && (_entries[_regexes[r].Entry].Entry.Sources & source) != 0;
-        }
-
-        for (var h = 0; h < hits.Count && !could; h++)
-        {
-            var (start, end) = _patterns.Span(hits.Pattern(h), hits.End(h));
-            foreach (var target in _patterns.Targets[hits.Pattern(h)])
-            {
-                if (target.Kind == TargetKind.Entry && (_entries[target.Index].Entry.Sources & source) != 0
-                    && (_entries[target.Index].RequiresGroup < 0 || groupSeen[_entries[target.Index].RequiresGroup])
-                    && (target.Prefix || !IsAllowed(allow, start, end)))
-                {
-                    could = true;
-                    break;
-                }
-            }
-        }
-
-        // JudgeHits fills these again from the same hits if the text goes on to be judged.
-        allow.Clear();
-        groupSeen.AsSpan().Clear();
-        scratch.RegexSeen.AsSpan().Clear();
-        return could;
+        return false;
     }
+
+    /// <summary>A term of group <paramref name="group"/> is among the fused scan's hits.</summary>
+    private bool SawGroup(HitList hits, int group)
+    {
+        var bit = 1UL << (group & 63);
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var pattern = hits.Pattern(h);
+            if ((_facts[pattern].Groups & bit) == 0)
+            {
+                continue;
+            }
+
+            foreach (var target in _patterns.Targets[pattern])
+            {
+                if (target.Kind == TargetKind.Group && _groupOfTerm[target.Index] == group)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A literal of every required set of regex <paramref name="regex"/> is among the fused scan's hits.</summary>
+    private bool SawEveryLiteralSet(HitList hits, int regex)
+    {
+        var bit = 1UL << (regex & 63);
+        var seen = 0;
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var pattern = hits.Pattern(h);
+            if ((_facts[pattern].Regexes & bit) == 0)
+            {
+                continue;
+            }
+
+            foreach (var target in _patterns.Targets[pattern])
+            {
+                if (target.Kind == TargetKind.RegexTrigger && target.Index == regex)
+                {
+                    seen |= target.Bit;
+                }
+            }
+        }
+
+        return seen == _regexes[regex].RequiredMask;
+    }
+
+    /// <summary>
+    /// Each of regex <paramref name="regex"/>'s chains (<see cref="_regexChains"/>) is among the fused scan's hits as
+    /// hits one space apart, one per step in order ("going to" then "kill" for "(going to|gonna) (kill|stab) …"): else
+    /// the words are in the text but not where a match needs them ("is it going to rain … kill the process").
+    /// </summary>
+    private bool SawEveryChain(HitList hits, int regex)
+    {
+        foreach (var chain in _regexChains[regex])
+        {
+            if (!ContinuesChain(hits, chain, 0, -1))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Some hit of <paramref name="chain"/>[<paramref name="step"/>] starts one space after <paramref name="after"/> (any start for the first step) and the rest of the chain follows it.</summary>
+    private bool ContinuesChain(HitList hits, int[][] chain, int step, int after)
+    {
+        if (step == chain.Length)
+        {
+            return true;
+        }
+
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var pattern = hits.Pattern(h);
+            if (Array.IndexOf(chain[step], pattern) < 0)
+            {
+                continue;
+            }
+
+            var (start, end) = _facts[pattern].Span(hits.End(h));
+            if ((step == 0 || start == after + 1) && ContinuesChain(hits, chain, step + 1, end))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The runs of two or more consecutive <paramref name="steps"/> whose every member, padded as a whole word, is a
+    /// primary pattern (so the automaton reports each place it stands), as pattern numbers; none for a regex without steps.
+    /// </summary>
+    private static int[][][] Chains(IReadOnlyList<IReadOnlyList<string>>? steps, Dictionary<string, int> patternIndex)
+    {
+        var chains = new List<int[][]>();
+        var run = new List<int[]>();
+        foreach (var step in steps ?? [])
+        {
+            var patterns = step.Select(member => patternIndex.GetValueOrDefault(" " + member + " ", -1)).ToArray();
+            if (patterns.Contains(-1))
+            {
+                Close();
+                continue;
+            }
+
+            run.Add(patterns);
+        }
+
+        Close();
+        return [.. chains];
+
+        void Close()
+        {
+            if (run.Count >= 2)
+            {
+                chains.Add([.. run]);
+            }
+
+            run.Clear();
+        }
+    }
+
+    /// <summary>
+    /// An allow phrase among the fused scan's hits covers the match <paramref name="start"/>–<paramref name="end"/>. For a
+    /// prefix the match runs on to the end of its word, which the hits do not show; it is covered only when the allow
+    /// phrase itself has a space after the prefix ("suicid" in "suicide squad"), so the word ends inside the phrase.
+    /// </summary>
+    private bool AllowCovers(HitList hits, int start, int end, bool prefix)
+    {
+        for (var h = 0; h < hits.Count; h++)
+        {
+            var pattern = hits.Pattern(h);
+            if (!_facts[pattern].Allow)
+            {
+                continue;
+            }
+
+            var (allowStart, allowEnd) = _facts[pattern].Span(hits.End(h));
+            if (allowStart <= start && end <= allowEnd
+                && (!prefix || WordEndsWithin(_patterns.Patterns[pattern].AsSpan(_facts[pattern].Lead), end - allowStart)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The text of a hit (<paramref name="phrase"/>) has a space at or after <paramref name="offset"/>.</summary>
+    private static bool WordEndsWithin(ReadOnlySpan<char> phrase, int offset) =>
+        offset < phrase.Length && phrase[offset..].Contains(' ');
 
     private void ScanVariant(int variant, PatternSet patterns, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
     {
@@ -565,11 +731,16 @@ public sealed class Detector
         }
     }
 
+    /// <summary>
+    /// The result of a scan that found candidates. Runs for every flagged text, so it keeps to loops and the
+    /// scratch's reusable sets and builders; what it allocates is what the result holds.
+    /// </summary>
     private DetectionResult BuildResult(string text, Scratch scratch)
     {
         var normalized = new string(scratch.Buffers[0].Text);
         var warnings = scratch.Warnings?.ToArray() ?? [];
-        var seen = new HashSet<(int, int, int)>();
+        var seen = scratch.SeenCandidates;
+        seen.Clear();
         var matches = new List<TermMatch>();
         foreach (var c in scratch.Candidates)
         {
@@ -591,7 +762,7 @@ public sealed class Detector
                 NormalizedMatch = c.Variant == Masked ? compiled.Normalized : new string(scratch.BufferOf(c.Variant).Text.Slice(c.NormStart, c.NormLength)),
                 Kind = entry.Kind,
                 RequiredContext = compiled.RequiresGroup >= 0
-                    ? $"{_groups[compiled.RequiresGroup]}: {_groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]]}"
+                    ? string.Concat(_groups[compiled.RequiresGroup], ": ", _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]])
                     : null,
             });
         }
@@ -602,14 +773,16 @@ public sealed class Detector
         }
 
         matches.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
-        matches.RemoveAll(m => matches.Exists(longer => IsWithin(m, longer)));
-        var categorySeverity = new Dictionary<string, Severity>(StringComparer.Ordinal);
+        DropContained(matches);
+        var categorySeverity = scratch.CategorySeverity;
+        categorySeverity.Clear();
+        var strongest = matches[0];
         foreach (var m in matches)
         {
             categorySeverity[m.Category] = categorySeverity.TryGetValue(m.Category, out var s) && s > m.Severity ? s : m.Severity;
+            strongest = m.Severity > strongest.Severity ? m : strongest;
         }
 
-        var strongest = matches.MaxBy(m => m.Severity)!;
         var severity = strongest.Severity;
         var severityRule = strongest.EntryId;
         var combinations = new List<CombinationHit>();
@@ -635,18 +808,66 @@ public sealed class Detector
             }
         }
 
-        var categories = categorySeverity
-            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => kv.Key).ToList();
-        var spans = matches.Select(m => (m.Start, m.Length)).Concat(combinations.Select(c => (c.Start, c.Length)));
+        // Strongest category first, ties by name.
+        var ranked = scratch.RankedCategories;
+        ranked.Clear();
+        ranked.AddRange(categorySeverity);
+        ranked.Sort((a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Key, b.Key));
+        var categories = new List<string>(ranked.Count);
+        foreach (var (category, _) in ranked)
+        {
+            categories.Add(category);
+        }
+
+        var spans = scratch.Spans;
+        spans.Clear();
+        foreach (var m in matches)
+        {
+            spans.Add((m.Start, m.Length));
+        }
+
+        foreach (var c in combinations)
+        {
+            spans.Add((c.Start, c.Length));
+        }
+
+        var snippet = Explanation.Snippet.Build(text, spans, scratch.Builder);
+        var explanation = Explain(matches, combinations, severity, severityRule, scratch.Builder);
         return new DetectionResult(true, severity, categories, matches, normalized)
         {
             Combinations = combinations,
             SeverityRule = severityRule,
-            Snippet = Explanation.Snippet.Build(text, spans),
-            Explanation = Explain(matches, combinations, severity, severityRule),
+            Snippet = snippet,
+            Explanation = explanation,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>
+    /// Drops every match that lies within another (<see cref="IsWithin"/>). Containment is transitive and strictly
+    /// lengthens, so a match within a dropped one is also within a kept one: one look at the original list is enough.
+    /// </summary>
+    private static void DropContained(List<TermMatch> matches)
+    {
+        Span<bool> drop = matches.Count <= 64 ? stackalloc bool[matches.Count] : new bool[matches.Count];
+        for (var i = 0; i < matches.Count; i++)
+        {
+            for (var j = 0; j < matches.Count && !drop[i]; j++)
+            {
+                drop[i] = IsWithin(matches[i], matches[j]);
+            }
+        }
+
+        var kept = 0;
+        for (var i = 0; i < matches.Count; i++)
+        {
+            if (!drop[i])
+            {
+                matches[kept++] = matches[i];
+            }
+        }
+
+        matches.RemoveRange(kept, matches.Count - kept);
     }
 
     /// <summary>
@@ -657,13 +878,26 @@ public sealed class Detector
         outer.Length > inner.Length && outer.Start <= inner.Start && inner.Start + inner.Length <= outer.Start + outer.Length
         && string.Equals(outer.Category, inner.Category, StringComparison.Ordinal) && inner.Severity <= outer.Severity;
 
-    private static string Explain(List<TermMatch> matches, List<CombinationHit> combinations, Severity severity, string rule)
+    private static string Explain(List<TermMatch> matches, List<CombinationHit> combinations, Severity severity, string rule, StringBuilder builder)
     {
-        var builder = new StringBuilder();
+        builder.Clear();
         builder.Append(severity.ToName()).Append(" by ").Append(rule).Append(": ");
-        builder.AppendJoin("; ", matches.Select(m =>
-            $"{m.Rule} ({m.Severity.ToName()}) matched '{m.MatchedText}' as '{m.NormalizedMatch}'"
-            + (m.RequiredContext is null ? string.Empty : $" with {m.RequiredContext}")));
+        for (var i = 0; i < matches.Count; i++)
+        {
+            var m = matches[i];
+            if (i > 0)
+            {
+                builder.Append("; ");
+            }
+
+            builder.Append(m.Rule).Append(" (").Append(m.Severity.ToName()).Append(") matched '").Append(m.MatchedText)
+                .Append("' as '").Append(m.NormalizedMatch).Append('\'');
+            if (m.RequiredContext is not null)
+            {
+                builder.Append(" with ").Append(m.RequiredContext);
+            }
+        }
+
         foreach (var c in combinations)
         {
             builder.Append("; ").Append(c.Id).Append(" raises ").Append(c.Category).Append(" to ")
@@ -699,6 +933,9 @@ public sealed class Detector
 
         return false;
     }
+
+    // Hits beyond which CouldMatch does not judge a text in hit space (a 200-character text has about ten).
+    private const int MaxJudgedHits = 128;
 
     private const int Primary = 0;
     private const int Squeezed = 1;
@@ -844,6 +1081,44 @@ public sealed class Detector
         }
     }
 
+    /// <summary>
+    /// One primary pattern as <see cref="CouldMatch"/> reads it, in one small struct instead of its string and target
+    /// list: where its hit lies relative to the hit's end, whether it is an allow phrase, and which groups and regexes
+    /// its targets belong to, as one bit per group or regex index modulo 64 (a bit that is set says "look at the
+    /// targets"; a clear bit rules the pattern out).
+    /// </summary>
+    private readonly record struct PatternFacts(int Lead, int StartBack, int EndBack, bool Allow, ulong Groups, ulong Regexes)
+    {
+        public static PatternFacts Of(string pattern, Target[] targets, int[] groupOfTerm)
+        {
+            var lead = pattern[0] == ' ' ? 1 : 0;
+            var trail = pattern.Length > 1 && pattern[^1] == ' ' ? 1 : 0;
+            var allow = false;
+            var groups = 0UL;
+            var regexes = 0UL;
+            foreach (var target in targets)
+            {
+                switch (target.Kind)
+                {
+                    case TargetKind.Allow:
+                        allow = true;
+                        break;
+                    case TargetKind.Group:
+                        groups |= 1UL << (groupOfTerm[target.Index] & 63);
+                        break;
+                    case TargetKind.RegexTrigger:
+                        regexes |= 1UL << (target.Index & 63);
+                        break;
+                }
+            }
+
+            return new PatternFacts(lead, pattern.Length - lead + 1, 1 + trail, allow, groups, regexes);
+        }
+
+        /// <summary>The hit's span in the normalised text, as <see cref="PatternSet.Span"/> gives it.</summary>
+        public (int Start, int End) Span(int paddedEnd) => (paddedEnd - StartBack, paddedEnd - EndBack);
+    }
+
     private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
 
     private sealed record CompiledCombination(Combination Rule, int Group);
@@ -870,7 +1145,8 @@ public sealed class Detector
     }
 
     /// <summary>A list regex; it runs on the primary text only when a literal of every required set was seen (all of <see cref="RequiredMask"/>; 0: always).</summary>
-    private sealed record CompiledRegex(int Entry, Regex Regex, int RequiredMask);
+    /// <remarks><see cref="Anchor"/>: the bit of the set the fast path judges it by (<see cref="AnchorSet"/>).</remarks>
+    private sealed record CompiledRegex(int Entry, Regex Regex, int RequiredMask, int Anchor);
 
     private readonly record struct Candidate(int Entry, int Variant, int NormStart, int NormLength, int OrigStart, int OrigLength);
 
@@ -889,11 +1165,19 @@ public sealed class Detector
 
         public List<string>? Warnings { get; set; }
 
+        // BuildResult's working sets, reused: a flagged text allocates only what its result holds.
+        public HashSet<(int Entry, int Start, int Length)> SeenCandidates { get; } = [];
+
+        public Dictionary<string, Severity> CategorySeverity { get; } = new(StringComparer.Ordinal);
+
+        public List<KeyValuePair<string, Severity>> RankedCategories { get; } = [];
+
+        public List<(int Start, int Length)> Spans { get; } = [];
+
+        public StringBuilder Builder { get; } = new(Explanation.Snippet.MaxLength);
+
         /// <summary>Per group: the index of the first group term seen (−1: none), and where it is in the original.</summary>
         public int[] GroupTerm { get; private set; } = [];
-
-        /// <summary>Per group: a term of it was among the fused scan's hits (<see cref="CouldMatch"/>).</summary>
-        public bool[] GroupSeen { get; private set; } = [];
 
         public int[] GroupStart { get; private set; } = [];
 
@@ -906,7 +1190,6 @@ public sealed class Detector
         {
             if (GroupTerm.Length != groups)
             {
-                GroupSeen = new bool[groups];
                 GroupTerm = new int[groups];
                 GroupStart = new int[groups];
                 GroupLength = new int[groups];

@@ -1,4 +1,5 @@
 using AlertPipeline.Detection.Lists;
+using AlertPipeline.Detection.Matching;
 using AlertPipeline.Detection.Tests.Support;
 
 namespace AlertPipeline.Detection.Tests;
@@ -279,6 +280,134 @@ public sealed class DetectorTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>
+    /// The fast path judges hits without normalising (context words, allow phrases, groups, regex literal sets), so
+    /// texts made only of the curated lists' context words, allow phrases, group-bound and prefix terms and regex words
+    /// must get the same answer from <see cref="Detector.TryScan"/> as from <see cref="Detector.Scan"/>.
+    /// </summary>
+    [Fact]
+    public void TryScan_RandomContextAndAllowWords_AgreesWithScan()
+    {
+        var detector = Some.SeedDetector;
+        var set = detector.Set;
+        var vocabulary = set.Groups.Select(g => g.Term)
+            .Concat(set.Allow.Select(a => a.Phrase))
+            .Concat(set.Entries.Where(e => e.Requires is not null || e.Kind == MatchKind.Prefix).Select(e => e.Term.TrimEnd('*')))
+            .Concat(set.Entries.Where(e => e.Kind == MatchKind.Regex)
+                .SelectMany(e => new string([.. e.Term.Select(c => char.IsAsciiLetterLower(c) ? c : ' ')]).Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            .Concat(["suicide", "suicides", "suicidal", "the", "a", "and", "squad", "killer", "process", "pills", "that"])
+            .Distinct(StringComparer.Ordinal).ToArray();
+        var random = new Random(31);
+        var flagged = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var text = string.Join(' ', Enumerable.Range(0, random.Next(2, 10)).Select(_ => vocabulary[random.Next(vocabulary.Length)]));
+            var source = (SourceKinds)(1 << random.Next(6));
+            var full = detector.Scan(text, source);
+            var hot = detector.TryScan(text, source, out var result);
+            Assert.True(full.Flagged == hot, $"'{text}' ({source}): Scan {full.Flagged}, TryScan {hot}");
+            if (hot)
+            {
+                flagged++;
+                Assert.Equal(full.Matches.Select(m => (m.EntryId, m.Start, m.Length)), result!.Matches.Select(m => (m.EntryId, m.Start, m.Length)));
+                Assert.Equal(full.Explanation, result.Explanation);
+            }
+        }
+
+        Assert.InRange(flagged, 1_000, 19_000);
+    }
+
+    /// <summary>
+    /// A fixed-shape regex ("(going to|gonna) (kill|stab) (you|u)") is judged on the fast path by whether its words stand
+    /// one space apart in order; texts made of its steps, some whole, some with a word between, a step left out or two
+    /// steps swapped, must get the same answer from <see cref="Detector.TryScan"/> as from <see cref="Detector.Scan"/>.
+    /// </summary>
+    [Fact]
+    public void TryScan_CuratedRegexStepsInAndOutOfOrder_AgreesWithScan()
+    {
+        var detector = Some.SeedDetector;
+        var regexes = detector.Set.Entries.Where(e => e.Kind == MatchKind.Regex)
+            .Select(e => RegexPrefilter.RigidSteps(e.Term)).OfType<IReadOnlyList<IReadOnlyList<string>>>().ToList();
+        Assert.True(regexes.Count >= 5);
+        string[] fillers = ["the", "rain", "to", "process", "really", "my", "you", "how", "and"];
+        var random = new Random(17);
+        var flagged = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var words = regexes[random.Next(regexes.Count)].Select(step => step[random.Next(step.Count)]).ToList();
+            switch (random.Next(5))
+            {
+                case 1:
+                    words.Insert(random.Next(words.Count + 1), fillers[random.Next(fillers.Length)]);
+                    break;
+                case 2:
+                    words.RemoveAt(random.Next(words.Count));
+                    break;
+                case 3 when words.Count > 1:
+                    var k = random.Next(words.Count - 1);
+                    (words[k], words[k + 1]) = (words[k + 1], words[k]);
+                    break;
+            }
+
+            if (random.Next(2) == 0)
+            {
+                words.Insert(0, fillers[random.Next(fillers.Length)]);
+            }
+
+            var text = string.Join(' ', words);
+            var full = detector.Scan(text, SourceKinds.Chat);
+            var hot = detector.TryScan(text, SourceKinds.Chat, out var result);
+            Assert.True(full.Flagged == hot, $"'{text}': Scan {full.Flagged}, TryScan {hot}");
+            flagged += hot ? 1 : 0;
+            if (hot)
+            {
+                Assert.Equal(full.Matches.Select(m => (m.EntryId, m.Start, m.Length)), result!.Matches.Select(m => (m.EntryId, m.Start, m.Length)));
+            }
+        }
+
+        Assert.InRange(flagged, 2_000, 18_000);
+    }
+
+    [Theory]
+    [InlineData("is it going to rain tomorrow, how do i kill the process", false)] // "going to" and "kill" apart
+    [InlineData("im going to kill the process", true)] // "going to kill" in a row: only the regex can say
+    public void TryScan_RegexWordsInTheTextButNotInARow_AreJudgedWithoutNormalising(string text, bool normalised)
+    {
+        Assert.Equal(normalised, Some.SeedDetector.LeavesFastPath(text, SourceKinds.Chat));
+        Assert.Equal(Some.SeedDetector.Scan(text, SourceKinds.Chat).Flagged, Some.SeedDetector.TryScan(text, SourceKinds.Chat, out _));
+    }
+
+    [Fact]
+    public void TryScan_TextWithVeryManyHits_IsJudgedInFullAndAgreesWithScan()
+    {
+        var text = string.Concat(Enumerable.Repeat("im watching suicide squad again, is it going to rain tomorrow? ", 40)) + "im going to kill you";
+        Assert.True(Some.SeedDetector.LeavesFastPath(text[..^"im going to kill you".Length], SourceKinds.Chat));
+        Assert.False(Some.SeedDetector.TryScan(text[..^"im going to kill you".Length], SourceKinds.Chat, out _));
+        Assert.True(Some.SeedDetector.TryScan(text, SourceKinds.Chat, out var result));
+        Assert.Equal(Some.SeedDetector.Scan(text, SourceKinds.Chat).Explanation, result.Explanation);
+    }
+
+    [Theory]
+    [InlineData("im watching suicide squad tonight", false)] // "suicid*" needs first-person; the allow phrase covers its word
+    [InlineData("im suicidal and watching suicide squad", true)]
+    public void TryScan_PrefixTermInsideAnAllowPhrase_IsJudgedWithoutNormalising(string text, bool normalised)
+    {
+        Assert.Equal(normalised, Some.SeedDetector.LeavesFastPath(text, SourceKinds.Chat));
+        Assert.Equal(Some.SeedDetector.Scan(text, SourceKinds.Chat).Flagged, Some.SeedDetector.TryScan(text, SourceKinds.Chat, out _));
+    }
+
+    [Theory]
+    [InlineData("watching suicide", false)]
+    [InlineData("watching suicides", true)]
+    public void TryScan_PrefixTermEndingAnAllowPhrase_IsNormalisedToFindItsWordEnd(string text, bool flagged)
+    {
+        // The allow phrase ends inside the prefix's word, so only the normalised text shows whether the word runs past it.
+        var detector = Some.Detector(Some.List("suicide", "suicid*,prefix,medium,,,"), Some.Allow("watching suicide"));
+        Assert.True(detector.LeavesFastPath(text, SourceKinds.Chat));
+        Assert.Equal(flagged, detector.TryScan(text, SourceKinds.Chat, out _));
+        Assert.Equal(flagged, detector.Scan(text, SourceKinds.Chat).Flagged);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace AlertPipeline.Detection.Explanation;
@@ -15,7 +16,15 @@ internal static class Snippet
     private const int Lead = 60;
     private const char Ellipsis = '…';
 
-    public static string Build(string text, IEnumerable<(int Start, int Length)> spans)
+    // Shown as a space: what char.IsControl accepts (U+0000–U+001F, U+007F–U+009F) and the line and paragraph separators.
+    private static readonly SearchValues<char> Blanked = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c), '\u2028', '\u2029']);
+
+    /// <summary>
+    /// The snippet of <paramref name="text"/> around <paramref name="spans"/> (start and length in the text; the list is
+    /// reordered and overwritten with the merged spans as start and end). <paramref name="builder"/> is scratch space.
+    /// </summary>
+    public static string Build(string text, List<(int Start, int Length)> spans, StringBuilder builder)
     {
         var merged = Merge(spans);
         if (merged.Count == 0)
@@ -31,7 +40,7 @@ internal static class Snippet
             (end, spanCount, _) = Walk(text, merged, start, budget - 1);
         }
 
-        var builder = new StringBuilder(MaxLength);
+        builder.Clear();
         if (start > 0)
         {
             builder.Append(Ellipsis);
@@ -101,21 +110,30 @@ internal static class Snippet
         return (pos, k, true);
     }
 
-    private static List<(int Start, int End)> Merge(IEnumerable<(int Start, int Length)> spans)
+    /// <summary>
+    /// Sorts the spans by start and merges those that touch or overlap, in place: the same list comes back holding
+    /// start and end. (Among spans with the same start the order does not matter: they merge to the longest.)
+    /// </summary>
+    private static List<(int Start, int End)> Merge(List<(int Start, int Length)> spans)
     {
-        var merged = new List<(int Start, int End)>();
-        foreach (var (s, l) in spans.Where(x => x.Length > 0).OrderBy(x => x.Start))
+        spans.RemoveAll(x => x.Length <= 0);
+        spans.Sort((a, b) => a.Start.CompareTo(b.Start));
+        List<(int Start, int End)> merged = spans;
+        var count = 0;
+        for (var i = 0; i < spans.Count; i++)
         {
-            if (merged.Count > 0 && s <= merged[^1].End)
+            var (s, l) = spans[i];
+            if (count > 0 && s <= merged[count - 1].End)
             {
-                merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, s + l));
+                merged[count - 1] = (merged[count - 1].Start, Math.Max(merged[count - 1].End, s + l));
             }
             else
             {
-                merged.Add((s, s + l));
+                merged[count++] = (s, s + l);
             }
         }
 
+        merged.RemoveRange(count, merged.Count - count);
         return merged;
     }
 
@@ -133,12 +151,21 @@ internal static class Snippet
         return start;
     }
 
+    /// <summary>Copies text[from..to) with control characters and line or paragraph separators shown as spaces.</summary>
     private static void Append(StringBuilder builder, string text, int from, int to)
     {
-        for (var i = from; i < to; i++)
+        var rest = to > from ? text.AsSpan(from, to - from) : [];
+        while (!rest.IsEmpty)
         {
-            var c = text[i];
-            builder.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c);
+            var blank = rest.IndexOfAny(Blanked);
+            if (blank < 0)
+            {
+                builder.Append(rest);
+                return;
+            }
+
+            builder.Append(rest[..blank]).Append(' ');
+            rest = rest[(blank + 1)..];
         }
     }
 }

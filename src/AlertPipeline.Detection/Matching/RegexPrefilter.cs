@@ -167,6 +167,67 @@ internal static class RegexPrefilter
         return sets.Count > 0 ? sets : null;
     }
 
+    /// <summary>
+    /// For a pattern that is nothing but words and groups of plain alternatives, one space apart
+    /// ("(going to|gonna) (kill|stab) (you|u)", "my (dad|mum) (hits|kicks) me"): its steps in order, each the
+    /// lower-cased words a match has there. Every match is then one member of each step, one space apart, in
+    /// order. Null for anything else (optional or nested groups, classes, escapes, quantifiers, apostrophes,
+    /// a top-level alternation, two spaces in a row), whose matches have no such fixed shape.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>>? RigidSteps(string pattern)
+    {
+        var steps = new List<IReadOnlyList<string>>();
+        var i = 0;
+        while (i < pattern.Length)
+        {
+            if (pattern[i] == '(')
+            {
+                var close = pattern.IndexOf(')', i + 1);
+                if (close < 0)
+                {
+                    return null;
+                }
+
+                var members = pattern[(i + 1)..close].Split('|');
+                if (!members.All(IsWords))
+                {
+                    return null;
+                }
+
+                steps.Add([.. members.Select(m => m.ToLowerInvariant())]);
+                i = close + 1;
+            }
+            else
+            {
+                var end = pattern.IndexOf(' ', i);
+                end = end < 0 ? pattern.Length : end;
+                var word = pattern[i..end];
+                if (!IsWords(word))
+                {
+                    return null;
+                }
+
+                steps.Add([word.ToLowerInvariant()]);
+                i = end;
+            }
+
+            // Steps are one space apart: a space, then the next step (not a space, not the end).
+            if (i < pattern.Length && (pattern[i] != ' ' || i + 1 == pattern.Length || pattern[i + 1] == ' '))
+            {
+                return null;
+            }
+
+            i += i < pattern.Length ? 1 : 0;
+        }
+
+        return steps.Count > 0 ? steps : null;
+
+        // Letters and digits in words one space apart.
+        static bool IsWords(string text) =>
+            text.Length > 0 && text[0] != ' ' && text[^1] != ' ' && !text.Contains("  ", StringComparison.Ordinal)
+            && text.All(c => char.IsAsciiLetterOrDigit(c) || c == ' ');
+    }
+
     /// <summary>A literal with the spaces that bound it where it is word-aligned (none doubled).</summary>
     private static string Pad(string literal, bool startAligned, bool endAligned) =>
         (startAligned && !literal.StartsWith(' ') ? " " : string.Empty) + literal + (endAligned && !literal.EndsWith(' ') ? " " : string.Empty);

@@ -41,4 +41,27 @@ public sealed class RegexPrefilterTests
     [Fact]
     public void RequiredSets_TopLevelAlternation_IsNull() =>
         Assert.Null(RegexPrefilter.RequiredSets("mdma|(ketamine|ket)"));
+
+    [Theory]
+    [InlineData("(going to|gonna) (kill|stab) (you|u)", "going to,gonna; kill,stab; you,u")]
+    [InlineData("my (dad|Mum) (hits|kicks) me", "my; dad,mum; hits,kicks; me")]
+    [InlineData("(how|ways|way) to (kill|hang)", "how,ways,way; to; kill,hang")]
+    [InlineData("kill", "kill")]
+    [InlineData("(kill|hang)", "kill,hang")]
+    public void RigidSteps_WordsAndPlainGroupsOneSpaceApart_ReturnsEachStepsWords(string pattern, string expected) =>
+        Assert.Equal(expected, string.Join("; ", RegexPrefilter.RigidSteps(pattern)!.Select(step => string.Join(',', step))));
+
+    [Theory]
+    [InlineData("(pay|send) (me )?(money|cash)")]
+    [InlineData("how (much|many) (\\w+ ){1,3}to die")]
+    [InlineData("(take|took) (my|mum's) pills")]
+    [InlineData("nan(a|ny)? hits")]
+    [InlineData("(kill|hang)s me")]
+    [InlineData("kill  you")]
+    [InlineData("kill you ")]
+    [InlineData("mdma|ketamine")]
+    [InlineData("cut[s]? me")]
+    [InlineData("(cut|(slit|slash)) me")]
+    public void RigidSteps_AnythingWithoutAFixedShape_IsNull(string pattern) =>
+        Assert.Null(RegexPrefilter.RigidSteps(pattern));
 }
