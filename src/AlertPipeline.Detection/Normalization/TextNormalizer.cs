@@ -450,6 +450,10 @@ internal static class TextNormalizer
                 case '@' when afterWordChar && NextIsLetterLike(i + 1) && !StartsEmailDomain(i + 1):
                     Word('a', i, letter: true);
                     return i;
+                case '@' when AfterLetter() && _n - _tokStart >= 2 && EndsWordAt(i + 1):
+                    // "n1gg@", "b1tch@!": an '@' closing a word of letters is its last letter (a mention starts a word).
+                    Word('a', i, letter: true);
+                    return i;
                 case '%' when i + 2 < _src.Length && char.IsAsciiHexDigit(_src[i + 1]) && char.IsAsciiHexDigit(_src[i + 2]):
                     return Escape(i);
                 default:
@@ -590,6 +594,10 @@ internal static class TextNormalizer
         }
 
         private readonly bool NextIsDigit(int j) => j < _src.Length && char.IsAsciiDigit(_src[j]);
+
+        /// <summary>A word ends at <paramref name="j"/>: the end of the text, white space, or closing punctuation.</summary>
+        private readonly bool EndsWordAt(int j) =>
+            j >= _src.Length || char.IsWhiteSpace(_src[j]) || _src[j] is '!' or '?' or ',' or ';' or ':' or ')' or '"' or '\'' or '\u2019';
 
         private readonly int SkipInvisible(int j)
         {

@@ -40,6 +40,8 @@ public sealed class TextNormalizerTests
     [InlineData("k!ll", "kill")]
     [InlineData("b@stard", "bastard")]
     [InlineData("k|ll", "kill")]
+    [InlineData("n1gg@", "nigga")] // an '@' closing a word is its last letter
+    [InlineData("you n1gg@!", "you nigga")]
     public void Normalize_LeetspeakInsideWords_MapsToLetters(string text, string expected) =>
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
@@ -53,6 +55,10 @@ public sealed class TextNormalizerTests
     [InlineData("hi!!! kill", "hi kill")]
     [InlineData("mail me@kill.com", "mail me kill com")]
     [InlineData("@kill", "kill")]
+    [InlineData("meet @ 5", "meet 5")]
+    [InlineData("a@ b", "a b")] // one letter before it: not a word it could end
+    [InlineData("jake@school.org", "jake school org")]
+    [InlineData("hi@5", "hi 5")]
     public void Normalize_OrdinaryNumbersAndPunctuation_StayUnmapped(string text, string expected) =>
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
