@@ -306,6 +306,12 @@ public sealed class Detector
                 // Rare: "i w a n t to die" read as "i want to die" as well as "iwant to die".
                 TextNormalizer.Split(primary, scratch.Buffers[SplitVariant]);
                 ScanVariant(SplitVariant, _patterns, scratch.Buffers[SplitVariant], text, source, scratch);
+                if (primary.HasStretchedLetters)
+                {
+                    // Rarer: both ("i w aaa n t to die" → "iwaaant" → "iwant" → "i want").
+                    TextNormalizer.Split(scratch.Buffers[Squeezed], scratch.BufferOf(SqueezedSplit), stretched: true);
+                    ScanVariant(SqueezedSplit, _squeezedPatterns.Value, scratch.BufferOf(SqueezedSplit), text, source, scratch);
+                }
             }
 
             if (primary.HasJoins)
@@ -327,6 +333,10 @@ public sealed class Detector
             if (primary.SplitPoints.Count > 0)
             {
                 RunRegexes(SplitVariant, scratch.Buffers[SplitVariant], text, source, scratch);
+                if (primary.HasStretchedLetters)
+                {
+                    RunRegexes(SqueezedSplit, scratch.BufferOf(SqueezedSplit), text, source, scratch);
+                }
             }
         }
 
@@ -588,7 +598,7 @@ public sealed class Detector
 
         // In the squeezed variant a match must cover a letter run the pupil stretched, or squeezing would
         // invent matches in ordinary text ("as" in "ass").
-        var stretched = variant == Squeezed ? buffer.Stretched : null;
+        var stretched = variant is Squeezed or SqueezedSplit ? buffer.Stretched : null;
 
         // In the glued variant a phrase's spaces must each fall on a join point, and its ends on a word boundary
         // or a join point, so only letters the normaliser joined are read as separate words.
@@ -697,8 +707,8 @@ public sealed class Detector
     /// </summary>
     private void RunRegexes(int variant, NormalizedBuffer buffer, string original, SourceKinds source, Scratch scratch)
     {
-        var stretched = variant == Squeezed ? buffer.Stretched : null;
-        var squeezedRegexes = variant == Squeezed ? _squeezedRegexes.Value : null;
+        var stretched = variant is Squeezed or SqueezedSplit ? buffer.Stretched : null;
+        var squeezedRegexes = variant is Squeezed or SqueezedSplit ? _squeezedRegexes.Value : null;
         for (var r = 0; r < _regexes.Length; r++)
         {
             var compiled = _regexes[r];
@@ -947,6 +957,11 @@ public sealed class Detector
     // A masked word ("n*****") read as a list word (MaskedWords): the candidate has no place in any normalised text.
     private const int Masked = 4;
 
+    // Rare: the squeezed text split the way the split variant splits the primary one ("i w aaa n t to die" → "iwaaant"
+    // → squeezed "iwant" → "i want"). Matched against the squeezed patterns, with the squeezed variant's rule that a
+    // match must cover a stretched letter.
+    private const int SqueezedSplit = 5;
+
     private enum TargetKind : byte
     {
         Entry,
@@ -1153,11 +1168,11 @@ public sealed class Detector
     /// <summary>Per-thread working memory, reused so a scan that finds nothing allocates nothing.</summary>
     private sealed class Scratch
     {
-        public NormalizedBuffer[] Buffers { get; } = [new(), new(), new()];
+        public NormalizedBuffer[] Buffers { get; } = [new(), new(), new(), new()];
 
         public HitList Hits { get; } = new();
 
-        public List<(int Start, int End)>[] Allow { get; } = [[], [], [], []];
+        public List<(int Start, int End)>[] Allow { get; } = [[], [], [], [], [], []];
 
         public List<Candidate> Candidates { get; } = [];
 
@@ -1207,10 +1222,11 @@ public sealed class Detector
             Allow[1].Clear();
             Allow[2].Clear();
             Allow[3].Clear();
+            Allow[SqueezedSplit].Clear();
             Warnings = null;
         }
 
         /// <summary>The text a variant was read in: the glued variant reads the primary text.</summary>
-        public NormalizedBuffer BufferOf(int variant) => Buffers[variant == Glued ? Primary : variant];
+        public NormalizedBuffer BufferOf(int variant) => Buffers[variant switch { Glued => Primary, SqueezedSplit => 3, _ => variant }];
     }
 }

@@ -50,6 +50,25 @@ public sealed class DetectorTests
     }
 
     [Theory]
+    [InlineData("i w aaa n t to die", "i w aaa n t to die")]
+    [InlineData("i w aaaa n n t to diiie", "i w aaaa n n t to diiie")]
+    public void Scan_SpacedAndStretchedAfterI_ReadSqueezedAndSplit(string text, string expected)
+    {
+        // Joined "iwaaant", squeezed "iwant", split "i want": both rare readings at once.
+        var match = Assert.Single(Suicide.Scan(text, SourceKinds.Chat).Matches, m => m.EntryId == "suicide/i want to die");
+        Assert.Equal(expected, match.MatchedText);
+    }
+
+    [Theory]
+    [InlineData("i w a n t e d to go")]
+    [InlineData("a b c d e f g")]
+    [InlineData("booo i w o n")]
+    public void Scan_SpacedLettersWithoutAConcern_StayUnflagged(string text)
+    {
+        Assert.False(Suicide.Scan(text, SourceKinds.Chat).Flagged);
+    }
+
+    [Theory]
     [InlineData("k_i_l_l_m_y_s_e_l_f", "k_i_l_l_m_y_s_e_l_f")]
     [InlineData("i will k.i.l.l.m.y.s.e.l.f", "k.i.l.l.m.y.s.e.l.f")]
     [InlineData("kill\u200Bmyself", "kill\u200Bmyself")]

@@ -38,7 +38,8 @@ internal static class TextNormalizer
     /// marking the characters that came from a run of three or more (a run the pupil stretched; "www" is not
     /// one). Patterns are squeezed the same way (<see cref="SqueezeRuns(string)"/>); a match in this variant
     /// counts only if it covers a stretched character, so text nobody stretched never gains a match
-    /// ("ass" squeezed is "as", but "as" in plain text is not stretched).
+    /// ("ass" squeezed is "as", but "as" in plain text is not stretched). The source's
+    /// <see cref="NormalizedBuffer.SplitPoints"/> are carried over to where they fall in the squeezed text.
     /// </summary>
     public static void SqueezeRuns(NormalizedBuffer source, NormalizedBuffer target)
     {
@@ -47,6 +48,8 @@ internal static class TextNormalizer
         var src = source.Chars;
         var map = source.Map;
         var length = source.Length;
+        var points = source.SplitPoints;
+        var point = 0;
         var n = 0;
         var i = 0;
         while (i < length)
@@ -60,6 +63,16 @@ internal static class TextNormalizer
 
             var run = j - i;
             var letter = run > 1 && char.IsLetter(c);
+            for (; point < points.Count && points[point] < j; point++)
+            {
+                // A split before the run stays before it; one inside a squeezed run of letters falls after its letter.
+                var at = points[point] <= i ? n : letter ? n + 1 : n + (points[point] - i);
+                if (target.SplitPoints.Count == 0 || target.SplitPoints[^1] != at)
+                {
+                    target.SplitPoints.Add(at);
+                }
+            }
+
             target.Chars[n] = c;
             target.Map[n] = map[i];
             stretched[n] = letter && run >= 3 && !IsWww(src, length, i, j);
@@ -85,27 +98,42 @@ internal static class TextNormalizer
     /// <summary>
     /// Writes <paramref name="source"/> with a space inserted at each of its <see cref="NormalizedBuffer.SplitPoints"/>
     /// ("iwant to die" → "i want to die"): the other reading of a spaced run that began with "a" or "i".
+    /// With <paramref name="stretched"/> (a squeezed source) the <see cref="NormalizedBuffer.Stretched"/> marks come too.
     /// </summary>
-    public static void Split(NormalizedBuffer source, NormalizedBuffer target)
+    public static void Split(NormalizedBuffer source, NormalizedBuffer target, bool stretched = false)
     {
         target.Reset(source.Length + source.SplitPoints.Count + 16);
+        var marks = stretched ? target.EnsureStretched() : null;
         var n = 0;
         var from = 0;
         foreach (var point in source.SplitPoints)
         {
             var count = point - from;
-            Array.Copy(source.Chars, from, target.Chars, n, count);
-            Array.Copy(source.Map, from, target.Map, n, count);
+            Copy(from, n, count);
             n += count;
             target.Chars[n] = ' ';
-            target.Map[n] = source.Map[point];
+            target.Map[n] = source.Map[Math.Min(point, source.Length - 1)];
+            if (marks is not null)
+            {
+                marks[n] = false;
+            }
+
             n++;
             from = point;
         }
 
-        Array.Copy(source.Chars, from, target.Chars, n, source.Length - from);
-        Array.Copy(source.Map, from, target.Map, n, source.Length - from);
+        Copy(from, n, source.Length - from);
         target.Length = n + source.Length - from;
+
+        void Copy(int at, int to, int count)
+        {
+            Array.Copy(source.Chars, at, target.Chars, to, count);
+            Array.Copy(source.Map, at, target.Map, to, count);
+            if (marks is not null)
+            {
+                Array.Copy(source.Stretched!, at, marks, to, count);
+            }
+        }
     }
 
     /// <summary>A list term squeezed like <see cref="SqueezeRuns(NormalizedBuffer, NormalizedBuffer)"/> squeezes text.</summary>
