@@ -1025,7 +1025,8 @@ internal static class TextNormalizer
         /// Joins a finished run of spaced letters ("s u i c i d e") if it has at least three members, two of
         /// them letters and two of them single characters. Leet digits may sit inside it ("s u 1 c 1 d e"), and
         /// at its ends when it has four members with two letters ("5 3 n d", "s u 1 c 1 d 3"); a shorter run
-        /// loses digits at its ends, so "page 5 a b" keeps its number. A two-letter run joins when its letters are set apart by a dot or dash ("t.o", "m-y") or
+        /// loses digits at its ends, so "page 5 a b" keeps its number, except one leet digit after two letters
+        /// ("k m 5", "k y 5"). A two-letter run joins when its letters are set apart by a dot or dash ("t.o", "m-y") or
         /// it follows a joined run and is set apart from it the same way ("w a n t   t o"). Returns how many
         /// characters the output shrank by.
         /// </summary>
@@ -1056,7 +1057,10 @@ internal static class TextNormalizer
                     count--;
                 }
 
-                while (count > 0 && letters < 3 && char.IsAsciiDigit(_chars[last]))
+                // "k m 5", "k y 5": two letters and one leet digit after them keep it (kms, kys); any other short run
+                // loses digits at its end.
+                var leetTail = count == 3 && letters == 2 && !char.IsAsciiDigit(_chars[first]) && IsLeetDigit(_chars[last]);
+                while (count > 0 && letters < 3 && !leetTail && char.IsAsciiDigit(_chars[last]))
                 {
                     last -= 2;
                     count--;

@@ -79,6 +79,11 @@ public sealed class TextNormalizerTests
     [InlineData("s u.i c", "s ui c")] // "u.i" is a dotted two-letter word; the mixed separators still make no run of four
     [InlineData("page 5 a b", "page 5 a b")]
     [InlineData("this k i l l", "this kill")]
+    [InlineData("k m 5", "kms")] // one leet digit after two letters is kept
+    [InlineData("k y 5", "kys")]
+    [InlineData("y 1 1", "y 1 1")] // but not after one
+    [InlineData("a b 9", "a b 9")] // nor a digit that is no leet letter
+    [InlineData("5 k m", "5 k m")] // nor before them
     public void Normalize_SpacedLetters_CollapseOnlyConsistentRunsOfThree(string text, string expected) =>
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
