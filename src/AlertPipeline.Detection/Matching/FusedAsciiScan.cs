@@ -123,7 +123,7 @@ internal static class FusedAsciiScan
                     }
 
                     break;
-                case ' ' or '.' or '-' or '_' or '*' or '~' or '+':
+                case ' ' or '.' or '-' or '_' or '*' or '~' or '+': // TextNormalizer.IsSpacingSeparator's ASCII members
                     spacing = true;
                     break;
                 case >= 128:
@@ -203,7 +203,7 @@ internal static class FusedAsciiScan
     private static bool AfterOneCharWord(ReadOnlySpan<char> text, int i)
     {
         var j = i - 1;
-        if (j >= 0 && (text[j] is ' ' or '.' or '-' or '_' or '*' or '~' or '+' || text[j] >= 128))
+        if (j >= 0 && (Normalization.TextNormalizer.IsSpacingSeparator(text[j]) || text[j] >= 128))
         {
             j--;
         }
@@ -492,7 +492,7 @@ internal static class FusedAsciiScan
                 }
 
                 gapLength = position - end;
-                gapSpacing = position > end && text[position - 1] is ' ' or '.' or '-' or '_' or '*' or '~' or '+';
+                gapSpacing = position > end && Normalization.TextNormalizer.IsSpacingSeparator(text[position - 1]);
             }
 
             if (words > 0)

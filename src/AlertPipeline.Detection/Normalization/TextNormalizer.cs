@@ -224,7 +224,8 @@ internal static class TextNormalizer
     };
 
     // Separators that can space out the letters of one word: "s u i c i d e", "s.u.i.c.i.d.e", "s-u-i-c-i-d-e".
-    private static bool IsSpacingSeparator(char c) => c is ' ' or '.' or '-' or '_' or '*' or '~' or '+' or '\u00A0';
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static bool IsSpacingSeparator(char c) => c is ' ' or '.' or '-' or '_' or '*' or '~' or '+' or '\u00A0';
 
     private ref struct State
     {
