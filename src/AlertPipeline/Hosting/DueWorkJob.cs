@@ -43,3 +43,20 @@ internal sealed partial class DueWorkJob<TWork>(TWork work, TimeProvider clock, 
     [LoggerMessage(Level = LogLevel.Error, Message = "The {Work} run failed; it runs again at the next firing")]
     private partial void LogFailed(Exception exception, string work);
 }
+
+internal static class DueWorkScheduling
+{
+    /// <summary>
+    /// Schedules <typeparamref name="TWork"/>'s job under its <see cref="IDueWork.JobKey"/> on a trigger that fires now
+    /// and then every <paramref name="interval"/>, for ever.
+    /// </summary>
+    public static void ScheduleDueWork<TWork>(this IQuartzBuilder quartz, string trigger, TimeSpan interval)
+        where TWork : IDueWork
+    {
+        // Bound before validation runs: a bad interval must reach the validator's clear message, not throw in Quartz.
+        var every = interval < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : interval;
+        quartz.ScheduleJob<DueWorkJob<TWork>>(
+            t => t.WithIdentity(trigger, TWork.JobKey.Group).StartNow().WithSimpleSchedule(s => s.WithInterval(every).RepeatForever()),
+            j => j.WithIdentity(TWork.JobKey));
+    }
+}

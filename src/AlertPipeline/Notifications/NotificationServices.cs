@@ -59,19 +59,10 @@ internal static class NotificationServices
         services.AddQuartz(q =>
         {
             q.UseInMemoryStore();
-            q.ScheduleJob<DueWorkJob<EscalationRunner>>(
-                t => t.WithIdentity("escalation-check", "responder").StartNow()
-                    .WithSimpleSchedule(s => s.WithInterval(AtLeast(options.EscalationCheckInterval)).RepeatForever()),
-                j => j.WithIdentity(EscalationRunner.JobKey));
-            q.ScheduleJob<DueWorkJob<DigestScheduler>>(
-                t => t.WithIdentity("digest-check", "responder").StartNow()
-                    .WithSimpleSchedule(s => s.WithInterval(AtLeast(options.DigestCheckInterval)).RepeatForever()),
-                j => j.WithIdentity(DigestScheduler.JobKey));
+            q.ScheduleDueWork<EscalationRunner>("escalation-check", options.EscalationCheckInterval);
+            q.ScheduleDueWork<DigestScheduler>("digest-check", options.DigestCheckInterval);
             q.ScheduleRetention(configuration);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
-
-    // Bound before validation runs: a bad interval must reach the validator's clear message, not throw in Quartz.
-    private static TimeSpan AtLeast(TimeSpan interval) => interval < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : interval;
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using AlertPipeline.Hosting;
 using Quartz;
 
 namespace AlertPipeline.Retention;
@@ -18,12 +19,6 @@ internal static class RetentionServices
     {
         var options = new RetentionOptions();
         configuration.GetSection(RetentionOptions.Section).Bind(options);
-
-        // Bound before validation runs: a bad interval must reach the validator's clear message, not throw in Quartz.
-        var interval = options.CheckInterval < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : options.CheckInterval;
-        quartz.ScheduleJob<Hosting.DueWorkJob<RetentionRunner>>(
-            t => t.WithIdentity("retention-check", "data-protection").StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever()),
-            j => j.WithIdentity(RetentionRunner.JobKey));
+        quartz.ScheduleDueWork<RetentionRunner>("retention-check", options.CheckInterval);
     }
 }
