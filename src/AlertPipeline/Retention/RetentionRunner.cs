@@ -41,7 +41,7 @@ internal sealed partial class RetentionRunner(
     {
         var retention = options.Value;
         var (alerts, freed, due) = MinimiseClosedAlerts(now, retention, dryRun);
-        var deleted = DeleteScreenshots(now, retention, freed, dryRun ? due : [], dryRun);
+        var deleted = DeleteScreenshots(now, retention, freed, due, dryRun);
         if (!dryRun && alerts + deleted > 0)
         {
             audit.Append("system", "system", AuditActions.Retention,
@@ -59,9 +59,9 @@ internal sealed partial class RetentionRunner(
         return alerts + deleted;
     }
 
+    /// <summary>Minimises the closed alerts due (with <paramref name="dryRun"/>, only finds them); returns how many, their screenshots and their ids.</summary>
     private (int Count, HashSet<string> FreedScreenshots, HashSet<string> Due) MinimiseClosedAlerts(DateTimeOffset now, RetentionOptions retention, bool dryRun)
     {
-        var freed = new HashSet<string>(StringComparer.Ordinal);
         using var connection = store.Database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         var due = new List<(string AlertId, string? Screenshot)>();
@@ -86,10 +86,11 @@ internal sealed partial class RetentionRunner(
             }
         }
 
+        var freed = new HashSet<string>(due.Where(d => d.Screenshot is not null).Select(d => d.Screenshot!), StringComparer.Ordinal);
+        HashSet<string> ids = [.. due.Select(d => d.AlertId)];
         if (dryRun)
         {
-            freed.UnionWith(due.Where(d => d.Screenshot is not null).Select(d => d.Screenshot!));
-            return (due.Count, freed, [.. due.Select(d => d.AlertId)]);
+            return (due.Count, freed, ids);
         }
 
         using var minimise = connection.CreateCommand();
@@ -109,7 +110,7 @@ internal sealed partial class RetentionRunner(
             INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $now, 'system', $action, $why);
             """;
         var text = $"(removed on {now.UtcDateTime:yyyy-MM-dd} under the retention policy)";
-        foreach (var (alertId, screenshot) in due)
+        foreach (var (alertId, _) in due)
         {
             minimise.Parameters.Clear();
             minimise.Parameters.AddWithValue("$id", alertId);
@@ -119,19 +120,16 @@ internal sealed partial class RetentionRunner(
             minimise.Parameters.AddWithValue("$action", MinimisedAction);
             minimise.Parameters.AddWithValue("$why", "pupil data removed under the retention policy (Retention:NoConcernDays / ConcernDays)");
             minimise.ExecuteNonQuery();
-            if (screenshot is not null)
-            {
-                freed.Add(screenshot);
-            }
         }
 
         transaction.Commit();
-        return (due.Count, freed, []);
+        return (due.Count, freed, ids);
     }
 
     /// <summary>
     /// Deletes the screenshots of minimised alerts that no other alert still shows, and screenshots older than
-    /// <see cref="RetentionOptions.UnreferencedScreenshotDays"/> that no alert refers to.
+    /// <see cref="RetentionOptions.UnreferencedScreenshotDays"/> that no alert refers to. <paramref name="minimised"/>
+    /// (the alerts just minimised, or that a dry run would minimise) no longer count as showing theirs.
     /// </summary>
     private int DeleteScreenshots(DateTimeOffset now, RetentionOptions retention, HashSet<string> freed, HashSet<string> minimised, bool dryRun)
     {
@@ -158,7 +156,7 @@ internal sealed partial class RetentionRunner(
         return deleted;
     }
 
-    /// <summary>The screenshots alerts still show, not counting <paramref name="minimised"/> (a dry run's alerts that would lose theirs).</summary>
+    /// <summary>The screenshots alerts show, not counting <paramref name="minimised"/>.</summary>
     private HashSet<string> ReferencedScreenshots(HashSet<string> minimised)
     {
         var referenced = new HashSet<string>(StringComparer.Ordinal);
