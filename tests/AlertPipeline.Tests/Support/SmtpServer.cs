@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -127,7 +128,9 @@ internal sealed partial class SmtpServer : IAsyncDisposable
                 continue;
             }
 
-            foreach (var file in Directory.GetFiles(path).Order(StringComparer.Ordinal))
+            // Python's Maildir names files "<seconds>.M<microseconds>P<pid>Q<count>.<host>" with the microseconds
+            // unpadded, so the names do not sort by arrival as text: sort by the two numbers.
+            foreach (var file in Directory.GetFiles(path).OrderBy(ArrivalKey).ThenBy(f => f, StringComparer.Ordinal))
             {
                 result.Add(Parse(file, File.ReadAllText(file)));
             }
@@ -135,6 +138,17 @@ internal sealed partial class SmtpServer : IAsyncDisposable
 
         return result;
     }
+
+    private static (long Seconds, long Microseconds) ArrivalKey(string file)
+    {
+        var match = MaildirName().Match(Path.GetFileName(file));
+        return match.Success
+            ? (long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture))
+            : (long.MaxValue, long.MaxValue);
+    }
+
+    [GeneratedRegex(@"^(\d+)\.M(\d+)P")]
+    private static partial Regex MaildirName();
 
     public async ValueTask DisposeAsync()
     {
