@@ -233,7 +233,7 @@ public sealed class Detector
     public DetectionResult Scan(string text, SourceKinds source)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var scratch = Run(text, source, needNormalized: true);
+        var scratch = Run(text, SearchPages.Effective(text, source), needNormalized: true);
         if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
         {
             return DetectionResult.None(new string(scratch.Buffers[0].Text));
@@ -249,7 +249,7 @@ public sealed class Detector
     public bool TryScan(string text, SourceKinds source, [NotNullWhen(true)] out DetectionResult? result)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var scratch = Run(text, source, needNormalized: false);
+        var scratch = Run(text, SearchPages.Effective(text, source), needNormalized: false);
         if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
         {
             result = null;
