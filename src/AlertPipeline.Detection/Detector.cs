@@ -16,7 +16,7 @@ namespace AlertPipeline.Detection;
 /// so a text is read once per normalised variant. Scratch buffers are per thread, so a scan that finds
 /// nothing allocates nothing (<see cref="TryScan"/>).
 /// </remarks>
-public sealed class Detector
+public sealed partial class Detector
 {
     [ThreadStatic]
     private static Scratch? t_scratch;
@@ -24,6 +24,7 @@ public sealed class Detector
     private readonly PatternSet _patterns;
     private readonly Lazy<PatternSet> _squeezedPatterns;
     private readonly Lazy<PatternSet> _gluedPatterns;
+    private readonly Lazy<GluedWords> _gluedWords;
 
     // Per primary pattern: the sources for which a hit on it can make a match by itself (an entry or a
     // regex trigger). A text whose hits are only context terms and allow phrases cannot be flagged.
@@ -189,6 +190,12 @@ public sealed class Detector
 
         // Built on first use: only texts whose letters were joined ("k_i_l_l_m_y_s_e_l_f") need it.
         _gluedPatterns = new Lazy<PatternSet>(() => _patterns.Glued(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+        // Built on first use: only texts glued letter by letter ("h_o_w_m_a_n_y_p_i_l_l_s") are split into words.
+        // The lists' own words (terms, phrases, groups, allow phrases, a regex's letters) join the dictionary.
+        _gluedWords = new Lazy<GluedWords>(
+            () => new GluedWords(_patterns.Patterns.Concat(_regexes.SelectMany(r => RegexWords().Matches(_entries[r.Entry].Entry.Term).Select(m => m.Value)))),
+            LazyThreadSafetyMode.ExecutionAndPublication);
         _squeezedRegexes = new Lazy<Regex?[]>(
             () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.Term), out _))],
             LazyThreadSafetyMode.ExecutionAndPublication);
@@ -277,6 +284,7 @@ public sealed class Detector
         // Rare: words censored with asterisks ("n*****") or an emoji for a letter ("n🍑des"), read whole before the
         // normaliser splits them.
         var masked = !_masked.IsEmpty && FindMasked(text, source, scratch) > 0;
+        var segmented = false;
         if (FusedAsciiScan.TryScan(text, _patterns.Automaton, hits, _relevance, source, out var relevant))
         {
             // Plain ASCII words: the automaton has already seen the normalised text. The normaliser runs
@@ -319,6 +327,15 @@ public sealed class Detector
                 // Rare: "k_i_l_l_m_y_s_e_l_f" or "kill\u200Bmyself" joined into "killmyself"; the primary text is
                 // scanned again for phrases with their spaces removed, each space standing on a join point.
                 ScanVariant(Glued, _gluedPatterns.Value, primary, text, source, scratch);
+
+                // Rarer: a sentence glued letter by letter ("h_o_w_m_a_n_y_p_i_l_l_s_t_o_d_i_e"), split into its
+                // words ("how many pills to die") and scanned like any text, regexes and context included.
+                if (_gluedWords.Value.FindSplitPoints(primary, scratch.SegmentPoints))
+                {
+                    TextNormalizer.Split(primary, scratch.BufferOf(Segmented), scratch.SegmentPoints);
+                    ScanVariant(Segmented, _patterns, scratch.BufferOf(Segmented), text, source, scratch);
+                    segmented = true;
+                }
             }
         }
 
@@ -328,6 +345,11 @@ public sealed class Detector
             if (primary.HasStretchedLetters)
             {
                 RunRegexes(Squeezed, scratch.Buffers[Squeezed], text, source, scratch);
+            }
+
+            if (segmented)
+            {
+                RunRegexes(Segmented, scratch.BufferOf(Segmented), text, source, scratch);
             }
 
             if (primary.SplitPoints.Count > 0)
@@ -962,6 +984,13 @@ public sealed class Detector
     // match must cover a stretched letter.
     private const int SqueezedSplit = 5;
 
+    // Rarer: a text glued letter by letter, split into words (GluedWords); read like the primary text.
+    private const int Segmented = 6;
+
+    /// <summary>The letter words of a regex's source ("how (much|many)" → how, much, many), for <see cref="GluedWords"/>.</summary>
+    [GeneratedRegex("[a-z]{2,}")]
+    private static partial Regex RegexWords();
+
     private enum TargetKind : byte
     {
         Entry,
@@ -1168,11 +1197,14 @@ public sealed class Detector
     /// <summary>Per-thread working memory, reused so a scan that finds nothing allocates nothing.</summary>
     private sealed class Scratch
     {
-        public NormalizedBuffer[] Buffers { get; } = [new(), new(), new(), new()];
+        public NormalizedBuffer[] Buffers { get; } = [new(), new(), new(), new(), new()];
+
+        /// <summary>Where the segmented variant splits the primary text (<see cref="GluedWords.FindSplitPoints"/>).</summary>
+        public List<int> SegmentPoints { get; } = [];
 
         public HitList Hits { get; } = new();
 
-        public List<(int Start, int End)>[] Allow { get; } = [[], [], [], [], [], []];
+        public List<(int Start, int End)>[] Allow { get; } = [[], [], [], [], [], [], []];
 
         public List<Candidate> Candidates { get; } = [];
 
@@ -1223,10 +1255,11 @@ public sealed class Detector
             Allow[2].Clear();
             Allow[3].Clear();
             Allow[SqueezedSplit].Clear();
+            Allow[Segmented].Clear();
             Warnings = null;
         }
 
         /// <summary>The text a variant was read in: the glued variant reads the primary text.</summary>
-        public NormalizedBuffer BufferOf(int variant) => Buffers[variant switch { Glued => Primary, SqueezedSplit => 3, _ => variant }];
+        public NormalizedBuffer BufferOf(int variant) => Buffers[variant switch { Glued => Primary, SqueezedSplit => 3, Segmented => 4, _ => variant }];
     }
 }

@@ -100,13 +100,17 @@ internal static class TextNormalizer
     /// ("iwant to die" → "i want to die"): the other reading of a spaced run that began with "a" or "i".
     /// With <paramref name="stretched"/> (a squeezed source) the <see cref="NormalizedBuffer.Stretched"/> marks come too.
     /// </summary>
-    public static void Split(NormalizedBuffer source, NormalizedBuffer target, bool stretched = false)
+    public static void Split(NormalizedBuffer source, NormalizedBuffer target, bool stretched = false) =>
+        Split(source, target, source.SplitPoints, stretched);
+
+    /// <summary>Writes <paramref name="source"/> with a space inserted at each of <paramref name="points"/> (ascending positions in it).</summary>
+    public static void Split(NormalizedBuffer source, NormalizedBuffer target, List<int> points, bool stretched = false)
     {
-        target.Reset(source.Length + source.SplitPoints.Count + 16);
+        target.Reset(source.Length + points.Count + 16);
         var marks = stretched ? target.EnsureStretched() : null;
         var n = 0;
         var from = 0;
-        foreach (var point in source.SplitPoints)
+        foreach (var point in points)
         {
             var count = point - from;
             Copy(from, n, count);
