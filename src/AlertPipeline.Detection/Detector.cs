@@ -26,6 +26,9 @@ public sealed partial class Detector
     private readonly Lazy<PatternSet> _gluedPatterns;
     private readonly Lazy<GluedWords> _gluedWords;
 
+    // The sources (URL, title) for which some entry applies to searches but not to that source.
+    private readonly SourceKinds _searchWidens;
+
     // Per primary pattern: the sources for which a hit on it can make a match by itself (an entry or a
     // regex trigger). A text whose hits are only context terms and allow phrases cannot be flagged.
     private readonly SourceKinds[] _relevance;
@@ -164,6 +167,13 @@ public sealed partial class Detector
             .Where(c => groupIndex.ContainsKey(c.Group))
             .Select(c => new CompiledCombination(c, groupIndex[c.Group]))];
         _entries = [.. entries];
+        foreach (var widened in new[] { SourceKinds.Url, SourceKinds.Title })
+        {
+            if (_entries.Any(e => (e.Entry.Sources & SourceKinds.Search) != 0 && (e.Entry.Sources & widened) == 0))
+            {
+                _searchWidens |= widened;
+            }
+        }
         _regexes = [.. regexes];
         _regexWithoutTrigger = _regexes.Any(r => r.RequiredMask == 0);
         _masked = new MaskedWords(_entries
@@ -240,7 +250,7 @@ public sealed partial class Detector
     public DetectionResult Scan(string text, SourceKinds source)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var scratch = Run(text, SearchPages.Effective(text, source), needNormalized: true);
+        var scratch = Run(text, EffectiveSource(text, source), needNormalized: true);
         if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
         {
             return DetectionResult.None(new string(scratch.Buffers[0].Text));
@@ -256,7 +266,7 @@ public sealed partial class Detector
     public bool TryScan(string text, SourceKinds source, [NotNullWhen(true)] out DetectionResult? result)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var scratch = Run(text, SearchPages.Effective(text, source), needNormalized: false);
+        var scratch = Run(text, EffectiveSource(text, source), needNormalized: false);
         if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
         {
             result = null;
@@ -272,6 +282,14 @@ public sealed partial class Detector
 
         return true;
     }
+
+    /// <summary>
+    /// The source with <see cref="SourceKinds.Search"/> added for a search results page's URL or title
+    /// (<see cref="SearchPages"/>); checked only when some entry applies to searches but not to that source, since
+    /// otherwise adding it changes nothing.
+    /// </summary>
+    private SourceKinds EffectiveSource(string text, SourceKinds source) =>
+        (source & _searchWidens) != 0 ? SearchPages.Effective(text, source) : source;
 
     private Scratch Run(string text, SourceKinds source, bool needNormalized)
     {

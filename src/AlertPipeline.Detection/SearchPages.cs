@@ -16,12 +16,17 @@ public static class SearchPages
     // Query parameters that hold the search terms, on those hosts or on any site's search page.
     private static readonly string[] QueryParameters = ["q", "query", "p", "search_query", "text", "search", "searchterm", "keyword", "keywords"];
 
-    // Window-title endings of search results pages, after the browser's name is removed.
-    private static readonly string[] TitleEndings =
-        [" - Google Search", " - Google-Suche", " - Recherche Google", " - Bing", " - Search", " at DuckDuckGo", " - DuckDuckGo", " - Ecosia", " - Yahoo Search Results", " - Brave Search"];
+    // The last " - " part of a search results page's window title, after the browser's name is removed.
+    private static readonly HashSet<string> TitleEndings = new(
+        ["Google Search", "Google-Suche", "Recherche Google", "Bing", "Search", "DuckDuckGo", "Ecosia", "Yahoo Search Results", "Brave Search"],
+        StringComparer.OrdinalIgnoreCase);
 
-    private static readonly string[] BrowserEndings =
-        [" - Google Chrome", " - Chromium", " - Microsoft Edge", " — Mozilla Firefox", " - Mozilla Firefox", " - Safari", " - Opera", " - Brave"];
+    private static readonly HashSet<string> Browsers = new(
+        ["Google Chrome", "Chromium", "Microsoft Edge", "Mozilla Firefox", "Safari", "Opera", "Brave"],
+        StringComparer.OrdinalIgnoreCase);
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> TitleEndingLookup = TitleEndings.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> BrowserLookup = Browsers.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary><paramref name="source"/> plus <see cref="SourceKinds.Search"/> when the URL or title is a search results page.</summary>
     public static SourceKinds Effective(string text, SourceKinds source)
@@ -54,6 +59,11 @@ public static class SearchPages
         }
 
         var beforeQuery = url[..question];
+        if (beforeQuery.ContainsAny(' ', '\n', '\t'))
+        {
+            return false; // not a URL (most texts are not: this keeps the host checks below off them)
+        }
+
         var scheme = beforeQuery.IndexOf("://", StringComparison.Ordinal);
         var hostAndPath = scheme >= 0 ? beforeQuery[(scheme + 3)..] : beforeQuery;
         var slash = hostAndPath.IndexOf('/');
@@ -102,24 +112,47 @@ public static class SearchPages
     /// <summary>A window title that ends like a search results page's, with or without the browser's name after it.</summary>
     public static bool IsSearchTitle(ReadOnlySpan<char> title)
     {
-        title = title.TrimEnd();
-        foreach (var browser in BrowserEndings)
+        // Every title pays for this: a vectorised search for a dash first, then the last separator and a set lookup.
+        if (!title.ContainsAny('-', '\u2014'))
         {
-            if (title.EndsWith(browser, StringComparison.OrdinalIgnoreCase))
-            {
-                title = title[..^browser.Length].TrimEnd();
-                break;
-            }
+            return false;
         }
 
-        foreach (var ending in TitleEndings)
+        var rest = LastPart(title.TrimEnd(), out var last);
+        if (BrowserLookup.Contains(last))
         {
-            if (title.Length > ending.Length && title.EndsWith(ending, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
+            rest = LastPart(rest, out last);
         }
 
-        return false;
+        if (rest.IsEmpty)
+        {
+            return false;
+        }
+
+        // "Google Search - Google Chrome" (the search page with nothing searched) has no " - " left: no ending.
+        return TitleEndingLookup.Contains(last)
+            || (last.IsEmpty && rest.EndsWith(" at DuckDuckGo", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The title before its last " - " or " — ", and in <paramref name="last"/> the part after it (empty when there is none: the whole title is returned).</summary>
+    private static ReadOnlySpan<char> LastPart(ReadOnlySpan<char> title, out ReadOnlySpan<char> last)
+    {
+        // The last dash with a space either side ("1-5" and "co-op" are not separators).
+        var at = title.Length;
+        do
+        {
+            at = title[..at].LastIndexOfAny('-', '\u2014');
+        }
+        while (at > 0 && !(title[at - 1] == ' ' && at + 1 < title.Length && title[at + 1] == ' '));
+
+        at--; // to the space before the dash
+        if (at < 0)
+        {
+            last = [];
+            return title;
+        }
+
+        last = title[(at + 3)..].Trim();
+        return title[..at].TrimEnd();
     }
 }
