@@ -12,8 +12,7 @@ namespace AlertPipeline.Detection.Normalization;
 /// boundaries, are split: a spaced-out word ("s u i c i d e") is one known word and stays whole, and ordinary
 /// words are never touched. Fewest words first, so "therapist" stays one word rather than "the rapist"; between
 /// readings with as many words, the one with more of the lists' words ("faggots and peas", an allow phrase, not
-/// "faggot sand peas"); letters
-/// that begin no known word are kept together as one unknown word. See docs/decisions/0004-detection-engine.md.
+/// "faggot sand peas"); letters that begin no known word are kept together as one unknown word. See docs/decisions/0004-detection-engine.md.
 /// </remarks>
 internal sealed class GluedWords
 {
@@ -26,6 +25,7 @@ internal sealed class GluedWords
     private const int WordCost = 10;
     private const int ListWordCost = 9; // between two readings with as many words, the one with more list words
     private const int CommonWordCost = 8; // and before that, the one with more of the commonest words ("and", not "sand")
+    private const int UnknownLetterCost = 25;
 
     // The commonest English words (function words and the like): "faggots and peas", not "faggot sand peas".
     private static readonly HashSet<string> Common = new(
@@ -33,9 +33,8 @@ internal sealed class GluedWords
          "what all were we when your can said there an each which she do how their if will up other about out many then " +
          "them these so some her would make like him into time has two more go see no way could people my than first been " +
          "who its now long down day did get come made may part over new after also back any our just know take year only " +
-         "good give most very even well because me us our am im dont cant wont is are was off too much where why here").Split(' '),
+         "good give most very even well because me us am im dont cant wont off too much where why here").Split(' '),
         StringComparer.Ordinal);
-    private const int UnknownLetterCost = 25;
 
     private static readonly Lazy<HashSet<string>> English = new(LoadEnglish, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -65,10 +64,7 @@ internal sealed class GluedWords
     /// <summary>The built-in English dictionary (seeds/dictionary/english-words.txt).</summary>
     public static IReadOnlyCollection<string> Dictionary => English.Value;
 
-    /// <summary>A word the split may use: "a", "i", or a dictionary or list word.</summary>
-    public bool IsWord(ReadOnlySpan<char> word) => Cost(word) > 0;
-
-    /// <summary>What reading <paramref name="word"/> as one word costs (0: it is not a known word).</summary>
+    /// <summary>What reading <paramref name="word"/> as one word costs (0: not a word the split may use: "a", "i", a dictionary or list word).</summary>
     private int Cost(ReadOnlySpan<char> word) =>
         word.Length == 1 ? (word[0] is 'a' or 'i' ? CommonWordCost : 0)
         : _common.Contains(word) ? CommonWordCost
