@@ -52,6 +52,10 @@ public sealed partial class Detector
     private readonly bool _regexWithoutTrigger;
     private readonly MaskedWords _masked;
 
+    // Says "nothing here" for most plain texts from their words' first five characters (QuietTextFilter); null when
+    // some relevant pattern has no word to anchor on, or a regex must read every text.
+    private readonly QuietTextFilter? _quiet;
+
     private Detector(KeywordSet set)
     {
         Set = set;
@@ -191,6 +195,7 @@ public sealed partial class Detector
             _ => SourceKinds.None,
         }))];
 
+        _quiet = _regexWithoutTrigger ? null : QuietTextFilter.TryBuild(_patterns.Patterns, _relevance);
         _facts = [.. _patterns.Targets.Select((ts, p) => PatternFacts.Of(_patterns.Patterns[p], ts, _groupOfTerm))];
         _regexChains = [.. _regexes.Select(r => Chains(RegexPrefilter.RigidSteps(_entries[r.Entry].Entry.Term), patternIndex))];
 
@@ -239,6 +244,21 @@ public sealed partial class Detector
         return !FusedAsciiScan.TryScan(text, _patterns.Automaton, scratch.Hits, _relevance, source, out var relevant)
             || _regexWithoutTrigger || (relevant && CouldMatch(source, scratch));
     }
+
+    /// <summary>For tests and benchmarks: whether <see cref="TryScan"/> asks the word-head prefilter first (default true).</summary>
+    internal bool UseQuietFilter { get; set; } = true;
+
+    /// <summary>For diagnostics and tests: whether the word-head prefilter proves this text has no relevant hit.</summary>
+    /// <remarks>As <see cref="TryScan"/> uses it: only when the text has no masked word ("n*****").</remarks>
+    internal bool IsQuiet(string text)
+    {
+        var found = (t_scratch ??= new Scratch()).Masked;
+        found.Clear();
+        return _quiet is not null && (_masked.IsEmpty || _masked.Find(text, SourceKinds.Any, found) == 0) && _quiet.IsQuiet(text);
+    }
+
+    /// <summary>For diagnostics: whether the word-head prefilter was built (how many anchors), or why not.</summary>
+    internal string QuietFilterSummary => _quiet is null ? (_regexWithoutTrigger ? "off (a regex reads every text)" : "off (a pattern has no word to anchor on)") : $"{_quiet.Anchors} anchors";
 
     public static Detector Compile(KeywordSet set)
     {
@@ -302,6 +322,11 @@ public sealed partial class Detector
         // Rare: words censored with asterisks ("n*****") or an emoji for a letter ("n🍑des"), read whole before the
         // normaliser splits them.
         var masked = !_masked.IsEmpty && FindMasked(text, source, scratch) > 0;
+        if (!needNormalized && !masked && UseQuietFilter && _quiet is not null && _quiet.IsQuiet(text))
+        {
+            return scratch; // no relevant pattern can be in any normalised form of this text
+        }
+
         var segmented = false;
         if (FusedAsciiScan.TryScan(text, _patterns.Automaton, hits, _relevance, source, out var relevant))
         {

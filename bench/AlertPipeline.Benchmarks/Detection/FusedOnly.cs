@@ -4,7 +4,7 @@ namespace AlertPipeline.Benchmarks.Detection;
 
 /// <summary>
 /// The fused scan alone on one list for a number of seconds, for profiling the hot loop: `fused [LISTS] [SECONDS] [--tryscan]`
-/// (--tryscan: the whole <c>Detector.TryScan</c> instead)
+/// (--tryscan: the whole <c>Detector.TryScan</c> instead; --noquiet: without the word-head prefilter)
 /// (e.g. under `DOTNET_EnableWriteXorExecute=0 DOTNET_PerfMapEnabled=1 perf record -e cpu-clock`, which names JIT
 /// frames on this VM without hardware counters). Prints the best and the mean pass.
 /// </summary>
@@ -19,6 +19,10 @@ internal static class FusedOnly
         bench.Setup();
         var events = PupilText.Events(DetectionBenchmarks.EventCount);
         var detector = bench.Detector;
+        detector.UseQuietFilter = !args.Contains("--noquiet");
+        var quiet = events.Count(e => detector.IsQuiet(e.Text));
+        var flagged = events.Count(e => detector.TryScan(e.Text, e.Source, out _));
+        Console.WriteLine($"{lists}: word-head prefilter {detector.QuietFilterSummary}, used {detector.UseQuietFilter}; {quiet} of {events.Length} texts quiet, {flagged} flagged");
         var hits = new AlertPipeline.Detection.Matching.HitList();
         var watch = Stopwatch.StartNew();
         var passes = 0;

@@ -1,0 +1,635 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using AlertPipeline.Detection.Normalization;
+
+namespace AlertPipeline.Detection.Matching;
+
+/// <summary>
+/// A word-head prefilter in front of the fused scan: says "no list term can be in this text" for most plain texts
+/// after reading each word's first five characters once, without walking the automaton. A true answer is a proof;
+/// a false one means only "read it properly" (the fused scan and the normaliser decide as before).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every pattern that can make a match by itself (a term, a leet spelling, a regex's anchor literal; not allow
+/// phrases or context words, which matter only beside such a hit) has an anchor: one of its words that must be a
+/// whole word of the normalised text, or its first part for a prefix term. The anchor's first five symbols (a word
+/// shorter than five ends in a word-end symbol; a short prefix stands for every way it can go on) are set in two
+/// bit tables: 2^20 bits for the first four symbols, 2^25 for all five.
+/// </para>
+/// <para>
+/// A text is read in 64-character blocks with <see cref="Vector512{T}"/>: each character becomes a symbol (a letter,
+/// a digit read as the letter it draws so that it does not matter whether the normaliser maps it, or 0 for a gap),
+/// and each word start's five symbols are looked up. The answer is "quiet" only for text whose words the normaliser
+/// writes as they are: ASCII letters and digits, apostrophes inside words ("don't"), gaps of ASCII punctuation or of
+/// emoji and symbols that fold to spaces. Anything else gives up: leet symbols (<c>$ @ | %</c>, '!' before a
+/// letter), other non-ASCII, three equal letters in a row (stretching; "www" excepted), and two one-character words
+/// side by side where one is a letter (a spaced-out word: "s u i c i d e"), or both digits beside a word with digits
+/// (leet digits read as letters: "k1ll 1 5"). So no variant (squeezed, split, glued, segmented) can arise, and a
+/// pattern can occur in the normalised text only where its anchor's symbols start a word.
+/// </para>
+/// <para>See docs/decisions/0004-detection-engine.md ("Word-head prefilter").</para>
+/// </remarks>
+internal sealed class QuietTextFilter
+{
+    private const int HeadSymbols = 5;
+    private const int SymbolBits = 5;
+    private const int OtherDigit = 27; // 2, 6 and 8 draw no letter
+    private const int SymbolCount = 28; // 0 (word end), 26 letters, OtherDigit
+    private const byte DigitFlag = 0x20;
+    private const byte ApostropheMark = 0x40;
+    private const byte SpecialMark = 0x80;
+    private const ulong FiveSymbols = 0x1F1F1F1F1FUL;
+    private const int Head4Bits = 4 * SymbolBits;
+
+    private static readonly byte[] AsciiCodes = BuildAsciiCodes();
+    private static readonly Vector512<byte> CodesLow = Vector512.Create(AsciiCodes.AsSpan(0, 64));
+    private static readonly Vector512<byte> CodesHigh = Vector512.Create(AsciiCodes.AsSpan(64, 64));
+
+    // A word of n symbols keeps its first n; the five symbols read past its end belong to the gap and next word.
+    private static readonly ulong[] HeadMask = [0, 0x1F, 0x3FF, 0x7FFF, 0xFFFFF, 0x1FFFFFF, 0x1FFFFFF, 0x1FFFFFF, 0x1FFFFFF];
+
+    [ThreadStatic]
+    private static byte[]? t_codes;
+
+    private readonly ulong[] _heads4 = new ulong[(1 << Head4Bits) / 64];
+    private readonly ulong[] _heads5 = new ulong[(1 << (HeadSymbols * SymbolBits)) / 64];
+
+    private QuietTextFilter()
+    {
+    }
+
+    /// <summary>For tests: read texts without vector instructions, as on a machine without AVX-512 VBMI.</summary>
+    internal static bool ForceScalar { get; set; }
+
+    /// <summary>How many anchors were set (for diagnostics).</summary>
+    public int Anchors { get; private set; }
+
+    /// <summary>
+    /// Builds the filter for the patterns that matter for some source (<paramref name="relevance"/> not None), or
+    /// null when one of them has no word of its own to anchor on (a regex literal that may start inside a word).
+    /// </summary>
+    public static QuietTextFilter? TryBuild(IReadOnlyList<string> patterns, IReadOnlyList<SourceKinds> relevance)
+    {
+        var filter = new QuietTextFilter();
+        for (var p = 0; p < patterns.Count; p++)
+        {
+            if (relevance[p] != SourceKinds.None && !filter.Add(patterns[p]))
+            {
+                return null;
+            }
+        }
+
+        return filter;
+    }
+
+    /// <summary>True when no relevant pattern can occur anywhere in the normalised text (or any variant of it).</summary>
+    public bool IsQuiet(ReadOnlySpan<char> text)
+    {
+        var n = text.Length;
+        if (n == 0)
+        {
+            return true;
+        }
+
+        var codes = t_codes;
+        if (codes is null || codes.Length < n + 200)
+        {
+            codes = t_codes = new byte[Math.Max(1024, n * 2 + 200)];
+        }
+
+        // codes[0] stands before the text (a gap); codes[k + 1] is the symbol of text[k].
+        codes[0] = 0;
+        var marks = Avx512Vbmi.IsSupported && !ForceScalar ? FoldVector(text, codes) : FoldScalar(text, codes);
+        if ((marks & SpecialMark) != 0 && !SpecialsSeparate(text))
+        {
+            return false;
+        }
+
+        if ((marks & 1) != 0 && !NonAsciiSeparates(text))
+        {
+            return false;
+        }
+
+        if ((marks & ApostropheMark) != 0)
+        {
+            n = JoinApostrophes(text, codes);
+            if (n < 0)
+            {
+                return false;
+            }
+        }
+
+        // Gaps after the text, far enough for the last block's reads (a block, two more, one word's eight).
+        var end = ((n + 63) & ~63) + 80;
+        codes.AsSpan(n + 1, end - n - 1).Clear();
+        return WordsQuiet(codes, n);
+    }
+
+    private bool WordsQuiet(byte[] codes, int n)
+    {
+        ref var c = ref MemoryMarshal.GetArrayDataReference(codes);
+        var heads4 = _heads4;
+        var heads5 = _heads5;
+        var prevMember = false;
+        var prevLetter = false;
+        var prevStart = 0;
+        var prevPrevStart = 0;
+        for (var block = 0; block < n; block += 64)
+        {
+            ulong starts;
+            ulong triples;
+            if (Vector512.IsHardwareAccelerated && !ForceScalar)
+            {
+                var symbolMask = Vector512.Create((byte)0x1F);
+                var cur = Vector512.LoadUnsafe(ref c, (nuint)(block + 1));
+                var prev = Vector512.LoadUnsafe(ref c, (nuint)block);
+                var gap = Vector512.Equals(cur, Vector512<byte>.Zero).ExtractMostSignificantBits();
+                var prevGap = Vector512.Equals(prev, Vector512<byte>.Zero).ExtractMostSignificantBits();
+                starts = ~gap & prevGap;
+                var s0 = cur & symbolMask;
+                var s1 = Vector512.LoadUnsafe(ref c, (nuint)(block + 2)) & symbolMask;
+                var s2 = Vector512.LoadUnsafe(ref c, (nuint)(block + 3)) & symbolMask;
+                triples = (Vector512.Equals(s0, s1) & Vector512.Equals(s1, s2)).ExtractMostSignificantBits() & ~gap;
+            }
+            else
+            {
+                starts = 0;
+                triples = 0;
+                for (var k = 0; k < 64; k++)
+                {
+                    var at = block + 1 + k;
+                    if (codes[at] != 0)
+                    {
+                        starts |= codes[at - 1] == 0 ? 1UL << k : 0;
+                        var s = codes[at] & 0x1F;
+                        triples |= (codes[at + 1] & 0x1F) == s && (codes[at + 2] & 0x1F) == s ? 1UL << k : 0;
+                    }
+                }
+            }
+
+            if (triples != 0 && !TriplesAreWww(codes, block + 1, triples, n))
+            {
+                return false;
+            }
+
+            while (starts != 0)
+            {
+                var at = block + 1 + BitOperations.TrailingZeroCount(starts);
+                starts &= starts - 1;
+                var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref c, at));
+                var zeros = (word - 0x0101010101010101UL) & ~word & 0x8080808080808080UL;
+                var length = BitOperations.TrailingZeroCount(zeros) >> 3;
+                var head = Pack(word) & HeadMask[length];
+                if ((heads4[(int)(head & ((1 << Head4Bits) - 1)) >> 6] & 1UL << (int)head) != 0
+                    && (heads5[(int)(head >> 6)] & 1UL << (int)head) != 0)
+                {
+                    return false;
+                }
+
+                var member = length == 1 || (length == 2 && ((word ^ (word >> 8)) & 0x1F) == 0);
+                if (member)
+                {
+                    // A letter, or two of one letter: "not all digits".
+                    var letter = length == 1 ? (word & DigitFlag) == 0 : (word & 0x2020) != 0x2020;
+                    if (prevMember && (letter || prevLetter || HasDigits(codes, prevPrevStart) || HasDigits(codes, NextWord(codes, at, n))))
+                    {
+                        return false; // a spaced-out word, or digits that a leet neighbour may turn into letters
+                    }
+
+                    prevLetter = letter;
+                }
+
+                prevMember = member;
+                prevPrevStart = prevStart;
+                prevStart = at;
+            }
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Pack(ulong word)
+    {
+        if (Bmi2.X64.IsSupported)
+        {
+            return Bmi2.X64.ParallelBitExtract(word, FiveSymbols);
+        }
+
+        return (word & 0x1F) | (word >> 3 & 0x3E0) | (word >> 6 & 0x7C00) | (word >> 9 & 0xF8000) | (word >> 12 & 0x1F00000);
+    }
+
+    /// <summary>
+    /// Three equal symbols in a row are stretching unless they are the word "www", or digits of a digits-only word
+    /// that no neighbour with digits can turn into letters ("2000").
+    /// </summary>
+    private static bool TriplesAreWww(byte[] codes, int offset, ulong triples, int n)
+    {
+        while (triples != 0)
+        {
+            var at = offset + BitOperations.TrailingZeroCount(triples);
+            triples &= triples - 1;
+            var start = at;
+            while (codes[start - 1] != 0)
+            {
+                start--;
+            }
+
+            var end = at;
+            while (codes[end] != 0)
+            {
+                end++;
+            }
+
+            if (end - start == 3 && codes[start] == 'w' - 'a' + 1 && codes[start + 1] == codes[start] && codes[start + 2] == codes[start])
+            {
+                continue;
+            }
+
+            for (var k = start; k < end; k++)
+            {
+                if ((codes[k] & DigitFlag) == 0)
+                {
+                    return false; // stretched letters, or digits in a word with letters ("d1333")
+                }
+            }
+
+            if (HasDigits(codes, PreviousWord(codes, start)) || HasDigits(codes, NextWord(codes, start, n)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the word starting at <paramref name="start"/> (0: none) has a digit.</summary>
+    private static bool HasDigits(byte[] codes, int start)
+    {
+        if (start <= 0)
+        {
+            return false;
+        }
+
+        for (var k = start; codes[k] != 0; k++)
+        {
+            if ((codes[k] & DigitFlag) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The start of the word after the one starting at <paramref name="start"/>, or 0 when there is none.</summary>
+    private static int NextWord(byte[] codes, int start, int n)
+    {
+        var k = start;
+        while (codes[k] != 0)
+        {
+            k++;
+        }
+
+        var limit = Math.Min(n + 1, codes.Length - 1);
+        while (k < limit && codes[k] == 0)
+        {
+            k++;
+        }
+
+        return k < limit && codes[k] != 0 ? k : 0;
+    }
+
+    /// <summary>The start of the word before the one starting at <paramref name="start"/>, or 0 when there is none.</summary>
+    private static int PreviousWord(byte[] codes, int start)
+    {
+        var k = start - 1;
+        while (k > 0 && codes[k] == 0)
+        {
+            k--;
+        }
+
+        if (k == 0)
+        {
+            return 0;
+        }
+
+        while (codes[k - 1] != 0)
+        {
+            k--;
+        }
+
+        return k;
+    }
+
+    /// <summary>Writes the symbols of <paramref name="text"/> to codes[1..]; returns the marks seen (1: non-ASCII).</summary>
+    private static int FoldVector(ReadOnlySpan<char> text, byte[] codes)
+    {
+        var n = text.Length;
+        ref var src = ref MemoryMarshal.GetReference(text);
+        ref var dst = ref MemoryMarshal.GetArrayDataReference(codes);
+        var seen = Vector512<byte>.Zero;
+        var nonAscii = false;
+        if (n < 64)
+        {
+            Span<char> padded = stackalloc char[64];
+            text.CopyTo(padded);
+            padded[n..].Clear();
+            FoldBlock(ref MemoryMarshal.GetReference(padded), 0, ref dst, 1, ref seen, ref nonAscii);
+        }
+        else
+        {
+            for (var i = 0; ; i += 64)
+            {
+                // The last block ends at the text's end, overlapping the one before (same symbols written twice).
+                var at = Math.Min(i, n - 64);
+                FoldBlock(ref src, at, ref dst, at + 1, ref seen, ref nonAscii);
+                if (at == n - 64)
+                {
+                    break;
+                }
+            }
+        }
+
+        var result = nonAscii ? 1 : 0;
+        result |= (seen & Vector512.Create(ApostropheMark)) != Vector512<byte>.Zero ? ApostropheMark : 0;
+        result |= (seen & Vector512.Create(SpecialMark)) != Vector512<byte>.Zero ? SpecialMark : 0;
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FoldBlock(ref char src, int at, ref byte dst, int to, ref Vector512<byte> seen, ref bool nonAscii)
+    {
+        var lo = Vector512.LoadUnsafe(ref Unsafe.As<char, ushort>(ref src), (nuint)at);
+        var hi = Vector512.LoadUnsafe(ref Unsafe.As<char, ushort>(ref src), (nuint)(at + 32));
+        var code = Avx512Vbmi.PermuteVar64x8x2(CodesLow, Vector512.Narrow(lo, hi), CodesHigh);
+        var wide = Vector512.Create((ushort)0xFF80);
+        if (((lo | hi) & wide) != Vector512<ushort>.Zero)
+        {
+            // Non-ASCII characters are gaps here; NonAsciiSeparates checks that they are nothing else.
+            nonAscii = true;
+            var outside = Vector512.Narrow(Vector512.GreaterThan(lo, Vector512.Create((ushort)127)), Vector512.GreaterThan(hi, Vector512.Create((ushort)127)));
+            code = Vector512.AndNot(code, outside);
+        }
+
+        seen |= code;
+        (code & Vector512.Create((byte)0x3F)).StoreUnsafe(ref dst, (nuint)to);
+    }
+
+    private static int FoldScalar(ReadOnlySpan<char> text, byte[] codes)
+    {
+        var marks = 0;
+        for (var k = 0; k < text.Length; k++)
+        {
+            var ch = text[k];
+            if (ch >= 128)
+            {
+                marks |= 1;
+                codes[k + 1] = 0;
+                continue;
+            }
+
+            var code = AsciiCodes[ch];
+            marks |= code & (ApostropheMark | SpecialMark);
+            codes[k + 1] = (byte)(code & 0x3F);
+        }
+
+        return marks;
+    }
+
+    /// <summary>
+    /// Leet symbols and escapes (<c>$ @ | %</c>) may be letters, so they give up. A '!' is a plain gap when what
+    /// follows cannot make it a letter: the end, or an ASCII character other than a letter or <c>$ @ | ! '</c>,
+    /// or a '!' not followed by a letter ("omg!!").
+    /// </summary>
+    private static bool SpecialsSeparate(ReadOnlySpan<char> text)
+    {
+        for (var index = 0; index < text.Length; index++)
+        {
+            var c = text[index];
+            if (c is not ('$' or '!' or '|' or '@' or '%'))
+            {
+                continue;
+            }
+
+            if (c != '!')
+            {
+                return false;
+            }
+
+            var next = index + 1 < text.Length ? text[index + 1] : ' ';
+            var plain = next < 128 && !char.IsAsciiLetter(next) && next is not ('$' or '@' or '|' or '\'' or '!');
+            var bang = next == '!' && (index + 2 >= text.Length || (text[index + 2] < 128 && !char.IsAsciiLetter(text[index + 2])));
+            if (!plain && !bang)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Each non-ASCII character folds to spaces only (an emoji, '£'), as the fused scan reads them as gaps; '€' may be an e.</summary>
+    /// <remarks>Plain loops rather than the span searches, which allocate until the JIT has optimised them.</remarks>
+    private static bool NonAsciiSeparates(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            int cp = text[i];
+            if (cp < 128)
+            {
+                continue;
+            }
+
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                cp = char.ConvertToUtf32(text[i], text[i + 1]);
+                i++;
+            }
+
+            if (cp == '\u20AC')
+            {
+                return false;
+            }
+
+            var fold = CharFolding.Fold(cp);
+            if (fold.Length == 0)
+            {
+                return false;
+            }
+
+            foreach (var f in fold)
+            {
+                if (f != ' ')
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// An apostrophe after a word character and before an ASCII letter is inside the word ("don't" is "dont"): its
+    /// slot is dropped from the symbols. Before a digit it may be too ("1'll"): give up (-1). Otherwise it is a gap.
+    /// Returns the new length.
+    /// </summary>
+    private static int JoinApostrophes(ReadOnlySpan<char> text, byte[] codes)
+    {
+        var w = 1;
+        for (var k = 0; k < text.Length; k++)
+        {
+            if (text[k] == '\'' && codes[w - 1] != 0 && k + 1 < text.Length)
+            {
+                var next = text[k + 1];
+                if (char.IsAsciiLetter(next))
+                {
+                    continue;
+                }
+
+                if (char.IsAsciiDigit(next))
+                {
+                    return -1;
+                }
+            }
+
+            codes[w++] = codes[k + 1];
+        }
+
+        return w - 1;
+    }
+
+    private bool Add(string pattern)
+    {
+        foreach (var ch in pattern)
+        {
+            if (ch != ' ' && !char.IsAsciiLetterLower(ch) && !char.IsAsciiDigit(ch))
+            {
+                return true; // cannot occur in a text this filter reads: nothing to anchor
+            }
+        }
+
+        var leading = pattern.StartsWith(' ');
+        var trailing = pattern.EndsWith(' ');
+        var words = pattern.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var best = -1;
+        var bestScore = -1;
+        for (var i = 0; i < words.Length; i++)
+        {
+            if (i == 0 && !leading)
+            {
+                continue; // may start inside a word
+            }
+
+            var whole = i < words.Length - 1 || trailing;
+            var score = Math.Min(words[i].Length + (whole ? 1 : 0), HeadSymbols);
+            if (score > bestScore)
+            {
+                best = i;
+                bestScore = score;
+            }
+        }
+
+        if (best < 0)
+        {
+            return false;
+        }
+
+        var anchor = words[best];
+        Span<int> symbols = stackalloc int[HeadSymbols];
+        symbols.Clear();
+        var known = Math.Min(anchor.Length, HeadSymbols);
+        for (var k = 0; k < known; k++)
+        {
+            symbols[k] = Symbol(anchor[k]);
+        }
+
+        if (anchor.Length < HeadSymbols && (best < words.Length - 1 || trailing))
+        {
+            symbols[anchor.Length] = 0; // the word ends: the rest is gap and next word, masked off when read
+            known = HeadSymbols;
+        }
+
+        SetCompletions(symbols, known, from: known);
+        Anchors++;
+        return true;
+    }
+
+    /// <summary>Sets the head, every way a short prefix can go on (a symbol, or the word's end after which nothing counts).</summary>
+    private void SetCompletions(Span<int> symbols, int known, int from)
+    {
+        if (from >= HeadSymbols)
+        {
+            var head = 0;
+            for (var k = HeadSymbols - 1; k >= 0; k--)
+            {
+                head = head << SymbolBits | symbols[k];
+            }
+
+            // After a word end every later symbol reads as 0 (HeadMask).
+            for (var k = 0; k < HeadSymbols; k++)
+            {
+                if (symbols[k] == 0)
+                {
+                    head &= (1 << (SymbolBits * k)) - 1;
+                    break;
+                }
+            }
+
+            _heads5[head >> 6] |= 1UL << head;
+            var head4 = head & ((1 << Head4Bits) - 1);
+            _heads4[head4 >> 6] |= 1UL << head4;
+            return;
+        }
+
+        for (var s = 0; s < SymbolCount; s++)
+        {
+            symbols[from] = s;
+            if (s == 0)
+            {
+                for (var k = from + 1; k < HeadSymbols; k++)
+                {
+                    symbols[k] = 0;
+                }
+
+                SetCompletions(symbols, known, HeadSymbols);
+            }
+            else
+            {
+                SetCompletions(symbols, known, from + 1);
+            }
+        }
+    }
+
+    private static int Symbol(char ch) => AsciiCodes[ch] & 0x1F;
+
+    private static byte[] BuildAsciiCodes()
+    {
+        var codes = new byte[128];
+        for (var ch = 0; ch < 128; ch++)
+        {
+            codes[ch] = (char)ch switch
+            {
+                >= 'a' and <= 'z' => (byte)(ch - 'a' + 1),
+                >= 'A' and <= 'Z' => (byte)(ch - 'A' + 1),
+                >= '0' and <= '9' => (byte)(DigitFlag | DigitSymbol((char)ch)),
+                '\'' => ApostropheMark,
+                '$' or '!' or '|' or '@' or '%' => SpecialMark,
+                _ => 0,
+            };
+        }
+
+        return codes;
+    }
+
+    private static int DigitSymbol(char digit)
+    {
+        var letter = TextNormalizer.LeetLetter(digit);
+        return letter == digit ? OtherDigit : letter - 'a' + 1;
+    }
+}
