@@ -245,16 +245,27 @@ public sealed partial class Detector
             || _regexWithoutTrigger || (relevant && CouldMatch(source, scratch));
     }
 
+    /// <summary>The word-head prefilter, for benchmarks; null when it is off.</summary>
+    internal QuietTextFilter? QuietFilter => _quiet;
+
     /// <summary>For tests and benchmarks: whether <see cref="TryScan"/> asks the word-head prefilter first (default true).</summary>
     internal bool UseQuietFilter { get; set; } = true;
 
-    /// <summary>For diagnostics and tests: whether the word-head prefilter proves this text has no relevant hit.</summary>
-    /// <remarks>As <see cref="TryScan"/> uses it: only when the text has no masked word ("n*****").</remarks>
-    internal bool IsQuiet(string text)
+    /// <summary>
+    /// Whether the word-head prefilter proves that nothing in this text can match (<see cref="TryScan"/> then returns
+    /// false at once): no relevant pattern in any normalised form of it, and no masked word ("n*****") for the source.
+    /// </summary>
+    internal bool IsQuiet(string text, SourceKinds source = SourceKinds.Any)
     {
+        var verdict = _quiet is null ? QuietTextFilter.Verdict.Unknown : _quiet.Read(text);
+        if (verdict != QuietTextFilter.Verdict.QuietUnlessMasked || _masked.IsEmpty)
+        {
+            return verdict != QuietTextFilter.Verdict.Unknown;
+        }
+
         var found = (t_scratch ??= new Scratch()).Masked;
         found.Clear();
-        return _quiet is not null && (_masked.IsEmpty || _masked.Find(text, SourceKinds.Any, found) == 0) && _quiet.IsQuiet(text);
+        return _masked.Find(text, EffectiveSource(text, source), found) == 0;
     }
 
     /// <summary>For diagnostics: whether the word-head prefilter was built (how many anchors), or why not.</summary>
@@ -286,6 +297,12 @@ public sealed partial class Detector
     public bool TryScan(string text, SourceKinds source, [NotNullWhen(true)] out DetectionResult? result)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (UseQuietFilter && _quiet is not null && IsQuiet(text, source))
+        {
+            result = null; // no relevant pattern can be in any normalised form of this text
+            return false;
+        }
+
         var scratch = Run(text, EffectiveSource(text, source), needNormalized: false);
         if (scratch.Candidates.Count == 0 && scratch.Warnings is null)
         {
@@ -322,11 +339,6 @@ public sealed partial class Detector
         // Rare: words censored with asterisks ("n*****") or an emoji for a letter ("n🍑des"), read whole before the
         // normaliser splits them.
         var masked = !_masked.IsEmpty && FindMasked(text, source, scratch) > 0;
-        if (!needNormalized && !masked && UseQuietFilter && _quiet is not null && _quiet.IsQuiet(text))
-        {
-            return scratch; // no relevant pattern can be in any normalised form of this text
-        }
-
         var segmented = false;
         if (FusedAsciiScan.TryScan(text, _patterns.Automaton, hits, _relevance, source, out var relevant))
         {

@@ -4,7 +4,7 @@ namespace AlertPipeline.Benchmarks.Detection;
 
 /// <summary>
 /// The fused scan alone on one list for a number of seconds, for profiling the hot loop: `fused [LISTS] [SECONDS] [--tryscan]`
-/// (--tryscan: the whole <c>Detector.TryScan</c> instead; --noquiet: without the word-head prefilter)
+/// (--tryscan: the whole <c>Detector.TryScan</c> instead; --noquiet: without the word-head prefilter; --quietonly: the prefilter alone; --notquiet: list texts it leaves)
 /// (e.g. under `DOTNET_EnableWriteXorExecute=0 DOTNET_PerfMapEnabled=1 perf record -e cpu-clock`, which names JIT
 /// frames on this VM without hardware counters). Prints the best and the mean pass.
 /// </summary>
@@ -15,6 +15,7 @@ internal static class FusedOnly
         var lists = args.Length > 1 ? args[1] : "generated-5000";
         var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
         var whole = args.Contains("--tryscan");
+        var quietOnly = args.Contains("--quietonly");
         var bench = new DetectionBenchmarks { Lists = lists };
         bench.Setup();
         var events = PupilText.Events(DetectionBenchmarks.EventCount);
@@ -23,6 +24,14 @@ internal static class FusedOnly
         var quiet = events.Count(e => detector.IsQuiet(e.Text));
         var flagged = events.Count(e => detector.TryScan(e.Text, e.Source, out _));
         Console.WriteLine($"{lists}: word-head prefilter {detector.QuietFilterSummary}, used {detector.UseQuietFilter}; {quiet} of {events.Length} texts quiet, {flagged} flagged");
+        if (args.Contains("--notquiet"))
+        {
+            foreach (var text in events.Select(e => e.Text).Where(t => !detector.IsQuiet(t)).Take(20))
+            {
+                Console.WriteLine("  not quiet: " + text);
+            }
+        }
+
         var hits = new AlertPipeline.Detection.Matching.HitList();
         var watch = Stopwatch.StartNew();
         var passes = 0;
@@ -30,7 +39,14 @@ internal static class FusedOnly
         while (watch.Elapsed.TotalSeconds < seconds)
         {
             var pass = Stopwatch.StartNew();
-            if (whole)
+            if (quietOnly)
+            {
+                foreach (var (text, _) in events)
+                {
+                    detector.QuietFilter!.Read(text);
+                }
+            }
+            else if (whole)
             {
                 bench.DetectorTryScan();
             }

@@ -42,6 +42,8 @@ internal sealed class QuietTextFilter
     private const byte DigitFlag = 0x20;
     private const byte ApostropheMark = 0x40;
     private const byte SpecialMark = 0x80;
+    private const int NonAsciiMark = 1;
+    private const int MaskMark = 2; // an asterisk, or an emoji between two letters: what a masked word is made of
     private const ulong FiveSymbols = 0x1F1F1F1F1FUL;
     private const int Head4Bits = 4 * SymbolBits;
 
@@ -49,11 +51,15 @@ internal sealed class QuietTextFilter
     private static readonly Vector512<byte> CodesLow = Vector512.Create(AsciiCodes.AsSpan(0, 64));
     private static readonly Vector512<byte> CodesHigh = Vector512.Create(AsciiCodes.AsSpan(64, 64));
 
-    // A word of n symbols keeps its first n; the five symbols read past its end belong to the gap and next word.
-    private static readonly ulong[] HeadMask = [0, 0x1F, 0x3FF, 0x7FFF, 0xFFFFF, 0x1FFFFFF, 0x1FFFFFF, 0x1FFFFFF, 0x1FFFFFF];
-
     [ThreadStatic]
     private static byte[]? t_codes;
+
+    public enum Verdict
+    {
+        Unknown,
+        Quiet,
+        QuietUnlessMasked,
+    }
 
     private readonly ulong[] _heads4 = new ulong[(1 << Head4Bits) / 64];
     private readonly ulong[] _heads5 = new ulong[(1 << (HeadSymbols * SymbolBits)) / 64];
@@ -86,13 +92,18 @@ internal sealed class QuietTextFilter
         return filter;
     }
 
-    /// <summary>True when no relevant pattern can occur anywhere in the normalised text (or any variant of it).</summary>
-    public bool IsQuiet(ReadOnlySpan<char> text)
+    /// <summary>
+    /// Whether a relevant pattern can occur anywhere in the normalised text (or any variant of it): <see cref="Verdict.Quiet"/>
+    /// when none can; <see cref="Verdict.QuietUnlessMasked"/> when none can but the text has what a masked word
+    /// ("n*****", "n🍑des", <see cref="MaskedWords"/>) is made of, an asterisk or an emoji between letters; otherwise
+    /// <see cref="Verdict.Unknown"/>.
+    /// </summary>
+    public Verdict Read(ReadOnlySpan<char> text)
     {
         var n = text.Length;
         if (n == 0)
         {
-            return true;
+            return Verdict.Quiet;
         }
 
         var codes = t_codes;
@@ -106,12 +117,12 @@ internal sealed class QuietTextFilter
         var marks = Avx512Vbmi.IsSupported && !ForceScalar ? FoldVector(text, codes) : FoldScalar(text, codes);
         if ((marks & SpecialMark) != 0 && !SpecialsSeparate(text))
         {
-            return false;
+            return Verdict.Unknown;
         }
 
-        if ((marks & 1) != 0 && !NonAsciiSeparates(text))
+        if ((marks & NonAsciiMark) != 0 && !NonAsciiSeparates(text, ref marks))
         {
-            return false;
+            return Verdict.Unknown;
         }
 
         if ((marks & ApostropheMark) != 0)
@@ -119,54 +130,68 @@ internal sealed class QuietTextFilter
             n = JoinApostrophes(text, codes);
             if (n < 0)
             {
-                return false;
+                return Verdict.Unknown;
             }
         }
 
         // Gaps after the text, far enough for the last block's reads (a block, two more, one word's eight).
         var end = ((n + 63) & ~63) + 80;
         codes.AsSpan(n + 1, end - n - 1).Clear();
-        return WordsQuiet(codes, n);
+        if (!WordsQuiet(codes, n))
+        {
+            return Verdict.Unknown;
+        }
+
+        return (marks & MaskMark) != 0 ? Verdict.QuietUnlessMasked : Verdict.Quiet;
     }
 
     private bool WordsQuiet(byte[] codes, int n)
     {
         ref var c = ref MemoryMarshal.GetArrayDataReference(codes);
-        var heads4 = _heads4;
-        var heads5 = _heads5;
-        var prevMember = false;
-        var prevLetter = false;
-        var prevStart = 0;
-        var prevPrevStart = 0;
+        ref var heads4 = ref MemoryMarshal.GetArrayDataReference(_heads4);
+        ref var heads5 = ref MemoryMarshal.GetArrayDataReference(_heads5);
+        var vector = Vector512.IsHardwareAccelerated && Bmi2.X64.IsSupported && !ForceScalar;
+        var lastMember = false;
+        var lastStart = 0;
         for (var block = 0; block < n; block += 64)
         {
             ulong starts;
             ulong triples;
-            if (Vector512.IsHardwareAccelerated && !ForceScalar)
+            ulong members;
+            if (vector)
             {
                 var symbolMask = Vector512.Create((byte)0x1F);
                 var cur = Vector512.LoadUnsafe(ref c, (nuint)(block + 1));
-                var prev = Vector512.LoadUnsafe(ref c, (nuint)block);
+                var next = Vector512.LoadUnsafe(ref c, (nuint)(block + 2));
                 var gap = Vector512.Equals(cur, Vector512<byte>.Zero).ExtractMostSignificantBits();
-                var prevGap = Vector512.Equals(prev, Vector512<byte>.Zero).ExtractMostSignificantBits();
+                var prevGap = Vector512.Equals(Vector512.LoadUnsafe(ref c, (nuint)block), Vector512<byte>.Zero).ExtractMostSignificantBits();
+                var nextGap = Vector512.Equals(next, Vector512<byte>.Zero).ExtractMostSignificantBits();
                 starts = ~gap & prevGap;
                 var s0 = cur & symbolMask;
-                var s1 = Vector512.LoadUnsafe(ref c, (nuint)(block + 2)) & symbolMask;
+                var s1 = next & symbolMask;
                 var s2 = Vector512.LoadUnsafe(ref c, (nuint)(block + 3)) & symbolMask;
-                triples = (Vector512.Equals(s0, s1) & Vector512.Equals(s1, s2)).ExtractMostSignificantBits() & ~gap;
+                var equal01 = Vector512.Equals(s0, s1).ExtractMostSignificantBits();
+                triples = equal01 & Vector512.Equals(s1, s2).ExtractMostSignificantBits() & ~gap;
+
+                // One-character words, and two-character words of one symbol ("ll"), that may be part of a spaced-out word.
+                var nextNextGap = Vector512.Equals(s2, Vector512<byte>.Zero).ExtractMostSignificantBits();
+                members = starts & (nextGap | (equal01 & nextNextGap));
             }
             else
             {
                 starts = 0;
                 triples = 0;
+                members = 0;
                 for (var k = 0; k < 64; k++)
                 {
                     var at = block + 1 + k;
                     if (codes[at] != 0)
                     {
-                        starts |= codes[at - 1] == 0 ? 1UL << k : 0;
+                        var start = codes[at - 1] == 0;
+                        starts |= start ? 1UL << k : 0;
                         var s = codes[at] & 0x1F;
                         triples |= (codes[at + 1] & 0x1F) == s && (codes[at + 2] & 0x1F) == s ? 1UL << k : 0;
+                        members |= start && IsMember(codes, at) ? 1UL << k : 0;
                     }
                 }
             }
@@ -176,40 +201,98 @@ internal sealed class QuietTextFilter
                 return false;
             }
 
-            while (starts != 0)
+            if (members != 0 || lastMember)
             {
-                var at = block + 1 + BitOperations.TrailingZeroCount(starts);
-                starts &= starts - 1;
-                var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref c, at));
-                var zeros = (word - 0x0101010101010101UL) & ~word & 0x8080808080808080UL;
-                var length = BitOperations.TrailingZeroCount(zeros) >> 3;
-                var head = Pack(word) & HeadMask[length];
-                if ((heads4[(int)(head & ((1 << Head4Bits) - 1)) >> 6] & 1UL << (int)head) != 0
-                    && (heads5[(int)(head >> 6)] & 1UL << (int)head) != 0)
+                // Which words, in order, are members: two in a row (also across blocks) need a closer look.
+                var inOrder = Bmi2.X64.IsSupported && !ForceScalar ? Bmi2.X64.ParallelBitExtract(members, starts) : Compress(members, starts);
+                if (lastMember && (inOrder & 1) != 0 && !PairApart(codes, lastStart, block + 1 + BitOperations.TrailingZeroCount(starts), n))
                 {
                     return false;
                 }
 
-                var member = length == 1 || (length == 2 && ((word ^ (word >> 8)) & 0x1F) == 0);
-                if (member)
+                for (var pairs = inOrder & inOrder >> 1; pairs != 0; pairs &= pairs - 1)
                 {
-                    // A letter, or two of one letter: "not all digits".
-                    var letter = length == 1 ? (word & DigitFlag) == 0 : (word & 0x2020) != 0x2020;
-                    if (prevMember && (letter || prevLetter || HasDigits(codes, prevPrevStart) || HasDigits(codes, NextWord(codes, at, n))))
+                    var first = Nth(starts, BitOperations.TrailingZeroCount(pairs));
+                    var second = BitOperations.TrailingZeroCount(starts & ~((2UL << first) - 1));
+                    if (!PairApart(codes, block + 1 + first, block + 1 + second, n))
                     {
-                        return false; // a spaced-out word, or digits that a leet neighbour may turn into letters
+                        return false;
                     }
-
-                    prevLetter = letter;
                 }
 
-                prevMember = member;
-                prevPrevStart = prevStart;
-                prevStart = at;
+                lastMember = starts == 0 ? lastMember : (inOrder >> (BitOperations.PopCount(starts) - 1) & 1) != 0;
+            }
+
+            if (starts != 0)
+            {
+                lastStart = block + 1 + 63 - BitOperations.LeadingZeroCount(starts);
+            }
+
+            while (starts != 0)
+            {
+                var at = block + 1 + BitOperations.TrailingZeroCount(starts);
+                starts &= starts - 1;
+
+                // The five symbols from the word start, whatever follows its end: every continuation is set (Add).
+                var head = Pack(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref c, at)));
+                if ((Unsafe.Add(ref heads4, (nint)((head & ((1 << Head4Bits) - 1)) >> 6)) & 1UL << (int)head) != 0
+                    && (Unsafe.Add(ref heads5, (nint)(head >> 6)) & 1UL << (int)head) != 0)
+                {
+                    return false;
+                }
             }
         }
 
         return true;
+    }
+
+    /// <summary>The bits of <paramref name="value"/> where <paramref name="mask"/> is set, packed low (PEXT without BMI2).</summary>
+    private static ulong Compress(ulong value, ulong mask)
+    {
+        ulong result = 0;
+        var bit = 0;
+        while (mask != 0)
+        {
+            var low = mask & (ulong)-(long)mask;
+            result |= (value & low) != 0 ? 1UL << bit : 0;
+            bit++;
+            mask &= mask - 1;
+        }
+
+        return result;
+    }
+
+    /// <summary>A one-character word, or two of one symbol ("ll", "oo"): what a spaced-out word is made of (<c>IsRunMember</c>).</summary>
+    private static bool IsMember(byte[] codes, int start) =>
+        codes[start] != 0 && (codes[start + 1] == 0 || (codes[start + 2] == 0 && ((codes[start] ^ codes[start + 1]) & 0x1F) == 0));
+
+    /// <summary>A member holding a letter (not only digits).</summary>
+    private static bool IsLetterMember(byte[] codes, int start) =>
+        (codes[start] & DigitFlag) == 0 || (codes[start + 1] != 0 && (codes[start + 1] & DigitFlag) == 0);
+
+    /// <summary>
+    /// Two members side by side (<paramref name="first"/>, <paramref name="second"/>) are apart unless one is a letter
+    /// (a spaced-out word, "s u i c i d e"), or, both digits, a word beside them has digits (a leet neighbour may
+    /// read them as letters: "k1ll 1 5").
+    /// </summary>
+    private static bool PairApart(byte[] codes, int first, int second, int n) =>
+        !IsLetterMember(codes, first) && !IsLetterMember(codes, second)
+        && !HasDigits(codes, PreviousWord(codes, first)) && !HasDigits(codes, NextWord(codes, second, n));
+
+    /// <summary>The position of the <paramref name="k"/>-th set bit of <paramref name="mask"/>.</summary>
+    private static int Nth(ulong mask, int k)
+    {
+        if (Bmi2.X64.IsSupported && !ForceScalar)
+        {
+            return BitOperations.TrailingZeroCount(Bmi2.X64.ParallelBitDeposit(1UL << k, mask));
+        }
+
+        for (var i = 0; i < k; i++)
+        {
+            mask &= mask - 1;
+        }
+
+        return BitOperations.TrailingZeroCount(mask);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -326,20 +409,21 @@ internal sealed class QuietTextFilter
         return k;
     }
 
-    /// <summary>Writes the symbols of <paramref name="text"/> to codes[1..]; returns the marks seen (1: non-ASCII).</summary>
+    /// <summary>Writes the symbols of <paramref name="text"/> to codes[1..]; returns the marks seen.</summary>
     private static int FoldVector(ReadOnlySpan<char> text, byte[] codes)
     {
         var n = text.Length;
         ref var src = ref MemoryMarshal.GetReference(text);
         ref var dst = ref MemoryMarshal.GetArrayDataReference(codes);
         var seen = Vector512<byte>.Zero;
+        var stars = Vector512<byte>.Zero;
         var nonAscii = false;
         if (n < 64)
         {
             Span<char> padded = stackalloc char[64];
             text.CopyTo(padded);
             padded[n..].Clear();
-            FoldBlock(ref MemoryMarshal.GetReference(padded), 0, ref dst, 1, ref seen, ref nonAscii);
+            FoldBlock(ref MemoryMarshal.GetReference(padded), 0, ref dst, 1, ref seen, ref stars, ref nonAscii);
         }
         else
         {
@@ -347,7 +431,7 @@ internal sealed class QuietTextFilter
             {
                 // The last block ends at the text's end, overlapping the one before (same symbols written twice).
                 var at = Math.Min(i, n - 64);
-                FoldBlock(ref src, at, ref dst, at + 1, ref seen, ref nonAscii);
+                FoldBlock(ref src, at, ref dst, at + 1, ref seen, ref stars, ref nonAscii);
                 if (at == n - 64)
                 {
                     break;
@@ -355,20 +439,22 @@ internal sealed class QuietTextFilter
             }
         }
 
-        var result = nonAscii ? 1 : 0;
+        var result = nonAscii ? NonAsciiMark : 0;
+        result |= stars != Vector512<byte>.Zero ? MaskMark : 0;
         result |= (seen & Vector512.Create(ApostropheMark)) != Vector512<byte>.Zero ? ApostropheMark : 0;
         result |= (seen & Vector512.Create(SpecialMark)) != Vector512<byte>.Zero ? SpecialMark : 0;
         return result;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FoldBlock(ref char src, int at, ref byte dst, int to, ref Vector512<byte> seen, ref bool nonAscii)
+    private static void FoldBlock(ref char src, int at, ref byte dst, int to, ref Vector512<byte> seen, ref Vector512<byte> stars, ref bool nonAscii)
     {
         var lo = Vector512.LoadUnsafe(ref Unsafe.As<char, ushort>(ref src), (nuint)at);
         var hi = Vector512.LoadUnsafe(ref Unsafe.As<char, ushort>(ref src), (nuint)(at + 32));
-        var code = Avx512Vbmi.PermuteVar64x8x2(CodesLow, Vector512.Narrow(lo, hi), CodesHigh);
-        var wide = Vector512.Create((ushort)0xFF80);
-        if (((lo | hi) & wide) != Vector512<ushort>.Zero)
+        var bytes = Vector512.Narrow(lo, hi);
+        var code = Avx512Vbmi.PermuteVar64x8x2(CodesLow, bytes, CodesHigh);
+        stars |= Vector512.Equals(bytes, Vector512.Create((byte)'*')); // also a non-ASCII character ending in 0x2A: harmless
+        if (((lo | hi) & Vector512.Create((ushort)0xFF80)) != Vector512<ushort>.Zero)
         {
             // Non-ASCII characters are gaps here; NonAsciiSeparates checks that they are nothing else.
             nonAscii = true;
@@ -388,13 +474,13 @@ internal sealed class QuietTextFilter
             var ch = text[k];
             if (ch >= 128)
             {
-                marks |= 1;
+                marks |= NonAsciiMark;
                 codes[k + 1] = 0;
                 continue;
             }
 
             var code = AsciiCodes[ch];
-            marks |= code & (ApostropheMark | SpecialMark);
+            marks |= (code & (ApostropheMark | SpecialMark)) | (ch == '*' ? MaskMark : 0);
             codes[k + 1] = (byte)(code & 0x3F);
         }
 
@@ -435,18 +521,20 @@ internal sealed class QuietTextFilter
 
     /// <summary>Each non-ASCII character folds to spaces only (an emoji, '£'), as the fused scan reads them as gaps; '€' may be an e.</summary>
     /// <remarks>Plain loops rather than the span searches, which allocate until the JIT has optimised them.</remarks>
-    private static bool NonAsciiSeparates(ReadOnlySpan<char> text)
+    private static bool NonAsciiSeparates(ReadOnlySpan<char> text, ref int marks)
     {
-        for (var i = 0; i < text.Length; i++)
+        for (var i = Next(text, 0, apostrophe: false); i >= 0; i = Next(text, i + 1, apostrophe: false))
         {
             int cp = text[i];
-            if (cp < 128)
-            {
-                continue;
-            }
 
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
+                // An emoji between two letters may stand for one ("n🍑des"): MaskedWords reads those.
+                if (i > 0 && char.IsAsciiLetter(text[i - 1]) && i + 2 < text.Length && char.IsAsciiLetter(text[i + 2]))
+                {
+                    marks |= MaskMark;
+                }
+
                 cp = char.ConvertToUtf32(text[i], text[i + 1]);
                 i++;
             }
@@ -481,27 +569,63 @@ internal sealed class QuietTextFilter
     /// </summary>
     private static int JoinApostrophes(ReadOnlySpan<char> text, byte[] codes)
     {
-        var w = 1;
-        for (var k = 0; k < text.Length; k++)
+        var n = text.Length;
+        var removed = 0;
+        for (var k = Next(text, 0, apostrophe: true); k >= 0 && k + 1 < text.Length; k = Next(text, k + 1, apostrophe: true))
         {
-            if (text[k] == '\'' && codes[w - 1] != 0 && k + 1 < text.Length)
+            // text[k] is at codes[k + 1 - removed]; the symbol before it is already where it stays.
+            var at = k + 1 - removed;
+            if (codes[at - 1] == 0)
             {
-                var next = text[k + 1];
-                if (char.IsAsciiLetter(next))
-                {
-                    continue;
-                }
-
-                if (char.IsAsciiDigit(next))
-                {
-                    return -1;
-                }
+                continue;
             }
 
-            codes[w++] = codes[k + 1];
+            var next = text[k + 1];
+            if (char.IsAsciiDigit(next))
+            {
+                return -1;
+            }
+
+            if (char.IsAsciiLetter(next))
+            {
+                codes.AsSpan(at + 1, n - k - 1).CopyTo(codes.AsSpan(at));
+                removed++;
+            }
         }
 
-        return w - 1;
+        return n - removed;
+    }
+
+    /// <summary>The index of the next apostrophe (or non-ASCII character) at or after <paramref name="from"/>, or -1.</summary>
+    /// <remarks>Written out rather than the span searches, which allocate until the JIT has optimised them.</remarks>
+    private static int Next(ReadOnlySpan<char> text, int from, bool apostrophe)
+    {
+        var i = from;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref var src = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+            for (; i + 32 <= text.Length; i += 32)
+            {
+                var chars = Vector512.LoadUnsafe(ref src, (nuint)i);
+                var found = apostrophe
+                    ? Vector512.Equals(chars, Vector512.Create((ushort)'\'')).ExtractMostSignificantBits()
+                    : Vector512.GreaterThan(chars, Vector512.Create((ushort)127)).ExtractMostSignificantBits();
+                if (found != 0)
+                {
+                    return i + BitOperations.TrailingZeroCount(found);
+                }
+            }
+        }
+
+        for (; i < text.Length; i++)
+        {
+            if (apostrophe ? text[i] == '\'' : text[i] >= 128)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private bool Add(string pattern)
@@ -551,8 +675,8 @@ internal sealed class QuietTextFilter
 
         if (anchor.Length < HeadSymbols && (best < words.Length - 1 || trailing))
         {
-            symbols[anchor.Length] = 0; // the word ends: the rest is gap and next word, masked off when read
-            known = HeadSymbols;
+            symbols[anchor.Length] = 0; // the word ends; what follows is a gap and any next word
+            known++;
         }
 
         SetCompletions(symbols, known, from: known);
@@ -560,7 +684,10 @@ internal sealed class QuietTextFilter
         return true;
     }
 
-    /// <summary>Sets the head, every way a short prefix can go on (a symbol, or the word's end after which nothing counts).</summary>
+    /// <summary>
+    /// Sets the head with every symbol at each position the anchor does not fix: a short prefix goes on in any way,
+    /// and after a word's end come a gap and any next word, which a text's head holds unmasked.
+    /// </summary>
     private void SetCompletions(Span<int> symbols, int known, int from)
     {
         if (from >= HeadSymbols)
@@ -569,16 +696,6 @@ internal sealed class QuietTextFilter
             for (var k = HeadSymbols - 1; k >= 0; k--)
             {
                 head = head << SymbolBits | symbols[k];
-            }
-
-            // After a word end every later symbol reads as 0 (HeadMask).
-            for (var k = 0; k < HeadSymbols; k++)
-            {
-                if (symbols[k] == 0)
-                {
-                    head &= (1 << (SymbolBits * k)) - 1;
-                    break;
-                }
             }
 
             _heads5[head >> 6] |= 1UL << head;
@@ -590,19 +707,7 @@ internal sealed class QuietTextFilter
         for (var s = 0; s < SymbolCount; s++)
         {
             symbols[from] = s;
-            if (s == 0)
-            {
-                for (var k = from + 1; k < HeadSymbols; k++)
-                {
-                    symbols[k] = 0;
-                }
-
-                SetCompletions(symbols, known, HeadSymbols);
-            }
-            else
-            {
-                SetCompletions(symbols, known, from + 1);
-            }
+            SetCompletions(symbols, known, from + 1);
         }
     }
 

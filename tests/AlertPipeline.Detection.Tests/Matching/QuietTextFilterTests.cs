@@ -149,6 +149,37 @@ public sealed class QuietTextFilterTests
         }
     }
 
+    /// <summary>Masked words are read before the filter's answer counts: their letters are not the word's.</summary>
+    [Theory]
+    [InlineData("got some w***", "QuietUnlessMasked", true)]
+    [InlineData("got some w*** 😂", "QuietUnlessMasked", true)]
+    [InlineData("send n😂des", "QuietUnlessMasked", null)]
+    [InlineData("send n🍑des", "Unknown", true)] // the peach is a word of its own
+    [InlineData("got any w**d", "Unknown", true)] // two one-letter words side by side
+    public void Quiet_MaskedWordsStillFlag(string text, string verdict, bool? flagged)
+    {
+        var files = new[] { Some.List("drugs", "weed,,high,,,"), Some.List("child-sexual-exploitation", "nudes,,high,,,") };
+        var detector = Some.Detector(files);
+        var reference = Some.Detector(files);
+        reference.UseQuietFilter = false;
+        Assert.Equal(verdict, detector.QuietFilter!.Read(text).ToString());
+        var expected = reference.TryScan(text, SourceKinds.Chat, out _);
+        Assert.Equal(expected, detector.TryScan(text, SourceKinds.Chat, out _));
+        if (flagged is not null)
+        {
+            Assert.Equal(flagged, expected);
+        }
+    }
+
+    [Theory]
+    [InlineData("lol 😂 so funny")] // an emoji between gaps, not letters
+    [InlineData("so funny😂")]
+    public void Quiet_EmojiBesideGaps_IsQuietOutright(string text)
+    {
+        var detector = Some.Detector(Some.List("child-sexual-exploitation", "nudes,,high,,,"));
+        Assert.Equal(QuietTextFilter.Verdict.Quiet, detector.QuietFilter!.Read(text));
+    }
+
     [Fact]
     public void Filter_IsOff_WhenARegexMustReadEveryText()
     {
