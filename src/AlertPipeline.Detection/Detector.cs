@@ -297,10 +297,15 @@ public sealed partial class Detector
     public bool TryScan(string text, SourceKinds source, [NotNullWhen(true)] out DetectionResult? result)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (UseQuietFilter && _quiet is not null && IsQuiet(text, source))
+        if (UseQuietFilter && _quiet is not null && _quiet.Worthwhile())
         {
-            result = null; // no relevant pattern can be in any normalised form of this text
-            return false;
+            var quiet = IsQuiet(text, source);
+            _quiet.Record(quiet);
+            if (quiet)
+            {
+                result = null; // no relevant pattern can be in any normalised form of this text
+                return false;
+            }
         }
 
         var scratch = Run(text, EffectiveSource(text, source), needNormalized: false);
@@ -1227,16 +1232,23 @@ public sealed partial class Detector
     /// longest ("myself|yourself" rather than "to|do i"), as long literals are rare in ordinary text. Any set would
     /// be sound (every set must be present for a match); 0 when the regex has none.
     /// </summary>
+    /// <summary>
+    /// The required literal set a regex is judged by on the fast path and anchored on by the word-head prefilter: the
+    /// one whose commonest literal is rarest in everyday text (<see cref="QuietTextFilter.AnchorScore"/>), and of
+    /// those the one whose shortest literal is longest. Any required set will do, since a match needs one of each.
+    /// </summary>
     private static int AnchorSet(IReadOnlyList<IReadOnlyList<string>> sets)
     {
         var best = -1;
+        var bestScore = long.MinValue;
         var bestLength = -1;
         for (var k = 0; k < sets.Count; k++)
         {
+            var score = sets[k].Count == 0 ? -1 : sets[k].Min(QuietTextFilter.AnchorScore);
             var shortest = sets[k].Count == 0 ? 0 : sets[k].Min(l => l.Trim().Length);
-            if (shortest > bestLength)
+            if (score > bestScore || (score == bestScore && shortest > bestLength))
             {
-                (best, bestLength) = (k, shortest);
+                (best, bestScore, bestLength) = (k, score, shortest);
             }
         }
 

@@ -68,11 +68,45 @@ internal sealed class QuietTextFilter
     {
     }
 
+    // Stepping aside when it does not pay: of every SampleSize texts read, fewer than one in MinQuietShare quiet means
+    // the lists' anchors are common in this traffic, so the next SkipLength texts go straight to the fused scan.
+    // Counted without locks: a lost update only moves when the filter is next tried, never an answer.
+    private const int SampleSize = 256;
+    private const int MinQuietShare = 8;
+    private const int SkipLength = 4096;
+    private int _sampled;
+    private int _sampledQuiet;
+    private int _skip;
+
     /// <summary>For tests: read texts without vector instructions, as on a machine without AVX-512 VBMI.</summary>
     internal static bool ForceScalar { get; set; }
 
     /// <summary>How many anchors were set (for diagnostics).</summary>
     public int Anchors { get; private set; }
+
+    /// <summary>False while the filter steps aside because too few recent texts were quiet (see <see cref="Record"/>).</summary>
+    public bool Worthwhile()
+    {
+        if (_skip <= 0)
+        {
+            return true;
+        }
+
+        _skip--;
+        return false;
+    }
+
+    /// <summary>Counts one answer; after <see cref="SampleSize"/> of them, steps aside for a while if few were quiet.</summary>
+    public void Record(bool quiet)
+    {
+        _sampledQuiet += quiet ? 1 : 0;
+        if (++_sampled >= SampleSize)
+        {
+            _skip = _sampledQuiet * MinQuietShare < _sampled ? SkipLength : 0;
+            _sampled = 0;
+            _sampledQuiet = 0;
+        }
+    }
 
     /// <summary>
     /// Builds the filter for the patterns that matter for some source (<paramref name="relevance"/> not None), or
@@ -638,11 +672,61 @@ internal sealed class QuietTextFilter
             }
         }
 
+        if (!ChooseAnchor(pattern, out var anchor, out var whole))
+        {
+            return false;
+        }
+
+        Span<int> symbols = stackalloc int[HeadSymbols];
+        symbols.Clear();
+        var known = Math.Min(anchor.Length, HeadSymbols);
+        for (var k = 0; k < known; k++)
+        {
+            symbols[k] = Symbol(anchor[k]);
+        }
+
+        if (anchor.Length < HeadSymbols && whole)
+        {
+            symbols[anchor.Length] = 0; // the word ends; what follows is a gap and any next word
+            known++;
+        }
+
+        SetCompletions(symbols, known, from: known);
+        Anchors++;
+        return true;
+    }
+
+    /// <summary>
+    /// How seldom the filter would find a pattern's anchor in everyday text (higher: rarer); -1 when it has none.
+    /// The detector prefers, of a regex's required literal sets, the one whose commonest literal scores highest.
+    /// </summary>
+    internal static long AnchorScore(string pattern)
+    {
+        if (pattern.AsSpan().ContainsAnyExcept(AnchorAlphabet))
+        {
+            return long.MaxValue; // never in text this filter reads
+        }
+
+        return ChooseAnchor(pattern, out var anchor, out var whole)
+            ? (long)Rank(anchor) * 8 + Math.Min(anchor.Length + (whole ? 1 : 0), HeadSymbols)
+            : -1;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> AnchorAlphabet = System.Buffers.SearchValues.Create(" abcdefghijklmnopqrstuvwxyz0123456789");
+
+    /// <summary>
+    /// The word of a pattern (normalised, padded as the automaton holds it) that the filter looks for, and whether it
+    /// must be whole (not a prefix); false when no word of it is sure to start a word of the text.
+    /// </summary>
+    internal static bool ChooseAnchor(string pattern, out string anchor, out bool whole)
+    {
+        // The anchor is the word least likely in everyday text: one outside the frequent words if there is one
+        // ("how to die" on "die"), else the rarest; then the one whose head is most fixed.
         var leading = pattern.StartsWith(' ');
         var trailing = pattern.EndsWith(' ');
         var words = pattern.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var best = -1;
-        var bestScore = -1;
+        var bestScore = long.MinValue;
         for (var i = 0; i < words.Length; i++)
         {
             if (i == 0 && !leading)
@@ -650,8 +734,8 @@ internal sealed class QuietTextFilter
                 continue; // may start inside a word
             }
 
-            var whole = i < words.Length - 1 || trailing;
-            var score = Math.Min(words[i].Length + (whole ? 1 : 0), HeadSymbols);
+            var fixedSymbols = Math.Min(words[i].Length + (i < words.Length - 1 || trailing ? 1 : 0), HeadSymbols);
+            var score = (long)Rank(words[i]) * 8 + fixedSymbols;
             if (score > bestScore)
             {
                 best = i;
@@ -661,27 +745,15 @@ internal sealed class QuietTextFilter
 
         if (best < 0)
         {
+            anchor = string.Empty;
+            whole = false;
             return false;
         }
 
-        var anchor = words[best];
-        Span<int> symbols = stackalloc int[HeadSymbols];
-        symbols.Clear();
-        var known = Math.Min(anchor.Length, HeadSymbols);
-        for (var k = 0; k < known; k++)
-        {
-            symbols[k] = Symbol(anchor[k]);
-        }
-
-        if (anchor.Length < HeadSymbols && (best < words.Length - 1 || trailing))
-        {
-            symbols[anchor.Length] = 0; // the word ends; what follows is a gap and any next word
-            known++;
-        }
-
-        SetCompletions(symbols, known, from: known);
-        Anchors++;
+        anchor = words[best];
+        whole = best < words.Length - 1 || trailing;
         return true;
+
     }
 
     /// <summary>
@@ -712,6 +784,35 @@ internal sealed class QuietTextFilter
     }
 
     private static int Symbol(char ch) => AsciiCodes[ch] & 0x1F;
+
+    /// <summary>
+    /// How uncommon a word is: its place in seeds/dictionary/frequent-words.txt (0: commonest), past the end if it is
+    /// not there. One-character words ("i", "u") and numbers count as commonest, and two-letter words the list does not
+    /// have ("ur", "od") as fairly common, which that list, made of dictionary words, cannot say.
+    /// </summary>
+    private static int Rank(string word) =>
+        word.Length == 1 || word.All(char.IsAsciiDigit) || GluedWords.IsCommon(word) ? 0
+        : FrequentWords.Value.TryGetValue(word, out var rank) ? rank
+        : word.Length == 2 ? ShortWordRank // "ur", "jq", "od": no dictionary says; chat has many
+        : FrequentWords.Value.Count + 1;
+
+    private const int ShortWordRank = 100;
+
+    private static readonly Lazy<Dictionary<string, int>> FrequentWords = new(LoadFrequentWords, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private static Dictionary<string, int> LoadFrequentWords()
+    {
+        using var stream = typeof(QuietTextFilter).Assembly.GetManifestResourceStream("frequent-words.txt")
+            ?? throw new InvalidOperationException("The embedded word list frequent-words.txt is missing from " + typeof(QuietTextFilter).Assembly.GetName().Name);
+        using var reader = new StreamReader(stream);
+        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (reader.ReadLine() is { } line)
+        {
+            ranks.TryAdd(line, ranks.Count);
+        }
+
+        return ranks;
+    }
 
     private static byte[] BuildAsciiCodes()
     {

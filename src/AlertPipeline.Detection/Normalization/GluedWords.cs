@@ -36,6 +36,9 @@ internal sealed class GluedWords
          "good give most very even well because me us am im dont cant wont off too much where why here").Split(' '),
         StringComparer.Ordinal);
 
+    /// <summary>One of the commonest English words ("the", "how", "im").</summary>
+    internal static bool IsCommon(string word) => Common.Contains(word);
+
     private static readonly Lazy<HashSet<string>> English = new(LoadEnglish, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _english;

@@ -181,6 +181,46 @@ public sealed class QuietTextFilterTests
     }
 
     [Fact]
+    public void Filter_StepsAside_WhenFewTextsAreQuiet_AndComesBack()
+    {
+        var filter = Some.Detector(Some.List("violence", "kill,,high,,,")).QuietFilter!;
+        for (var i = 0; i < 256; i++)
+        {
+            Assert.True(filter.Worthwhile());
+            filter.Record(quiet: i % 10 == 0); // one in ten quiet: under one in eight
+        }
+
+        var skipped = 0;
+        while (!filter.Worthwhile())
+        {
+            skipped++;
+        }
+
+        Assert.Equal(4096, skipped);
+        for (var i = 0; i < 256; i++)
+        {
+            Assert.True(filter.Worthwhile());
+            filter.Record(quiet: i % 4 == 0); // one in four: worth it
+        }
+
+        Assert.True(filter.Worthwhile());
+    }
+
+    /// <summary>Anchors are the rarest word of a phrase; a regex is judged by its rarest required literal set.</summary>
+    [Theory]
+    [InlineData(" i want to die ", "die")]
+    [InlineData(" how to kill myself ", "kill")] // "myself" is the commoner in frequent-words.txt
+    [InlineData(" going to od ", "going")]
+    [InlineData(" suicid", "suicid")]
+    [InlineData("kill ", "")] // a literal that may start inside a word has no anchor
+    public void ChooseAnchor_PrefersTheRarestWord(string pattern, string expected)
+    {
+        var found = QuietTextFilter.ChooseAnchor(pattern, out var anchor, out _);
+        Assert.Equal(expected.Length > 0, found);
+        Assert.Equal(expected, found ? anchor : string.Empty);
+    }
+
+    [Fact]
     public void Filter_IsOff_WhenARegexMustReadEveryText()
     {
         var detector = Some.Detector(Some.List("violence", "kill,,high,,,", @"\w+ing,regex,high,,,"));
