@@ -183,7 +183,8 @@ public sealed partial class Detector
         _masked = new MaskedWords(_entries
             .Select((e, i) => (e, i))
             .Where(x => x.e.Entry.Kind is MatchKind.Word or MatchKind.Prefix)
-            .Select(x => new MaskedWords.Word(x.i, x.e.Normalized, x.e.Entry.Kind == MatchKind.Prefix, x.e.Entry.Category, x.e.Entry.Severity, x.e.Entry.Sources)));
+            .Select(x => new MaskedWords.Word(x.i, x.e.Normalized, x.e.Entry.Kind == MatchKind.Prefix, x.e.Entry.Category, x.e.Entry.Severity, x.e.Entry.Sources)),
+            patterns.Where(p => p.Trim().Contains(' ', StringComparison.Ordinal)).SelectMany(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
         _patterns = new PatternSet(patterns, [.. targets.Select(t => t.ToArray())]);
         // A regex can match only if a literal of every required set is in the text, so a text is worth judging for
         // it only when a literal of its anchor set (the one least likely in ordinary text) is there: the common
@@ -265,7 +266,7 @@ public sealed partial class Detector
 
         var found = (t_scratch ??= new Scratch()).Masked;
         found.Clear();
-        return _masked.Find(text, EffectiveSource(text, source), found) == 0;
+        return _masked.Find(text, EffectiveSource(text, source), found) == 0 && _masked.Unmask(text) is null;
     }
 
     /// <summary>For diagnostics: whether the word-head prefilter was built (how many anchors), or why not.</summary>
@@ -344,6 +345,14 @@ public sealed partial class Detector
         // Rare: words censored with asterisks ("n*****") or an emoji for a letter ("n🍑des"), read whole before the
         // normaliser splits them.
         var masked = !_masked.IsEmpty && FindMasked(text, source, scratch) > 0;
+
+        // Rarer: a masked word inside a phrase ("i want to k*ll myself") read as the one phrase word it fits. Only
+        // asterisks are filled, so offsets are unchanged; results still quote the text as written.
+        if (!_masked.IsEmpty && _masked.Unmask(text) is { } unmasked)
+        {
+            text = unmasked;
+        }
+
         var segmented = false;
         if (FusedAsciiScan.TryScan(text, _patterns.Automaton, hits, _relevance, source, out var relevant))
         {

@@ -18,14 +18,104 @@ internal sealed class MaskedWords
 
     private readonly Word[] _words;
 
-    public MaskedWords(IEnumerable<Word> words) =>
+    // Words of the lists' phrases ("kill" of "kill myself"), by length, for reading a mask inside a phrase (Unmask).
+    private readonly string[][] _phraseWords;
+
+    /// <param name="words">Single-word entries a mask on its own may stand for.</param>
+    /// <param name="phraseWords">Words of multi-word patterns (terms, context terms, allow phrases) a mask inside a phrase may stand for.</param>
+    public MaskedWords(IEnumerable<Word> words, IEnumerable<string>? phraseWords = null)
+    {
         _words = [.. words.Where(w => w.Term.Length >= 3 && w.Term.All(char.IsAsciiLetterLower))];
+        var byLength = (phraseWords ?? [])
+            .Where(w => w.Length is >= MinLength and <= MaxLength && w.All(char.IsAsciiLetterLower))
+            .Distinct(StringComparer.Ordinal)
+            .ToLookup(w => w.Length);
+        _phraseWords = [.. Enumerable.Range(0, MaxLength + 1).Select(n => byLength[n].Order(StringComparer.Ordinal).ToArray())];
+        IsEmpty = _words.Length == 0 && _phraseWords.All(w => w.Length == 0);
+    }
+
+    /// <summary>
+    /// The text with each masked word that fits exactly one word of the lists' phrases written out ("i want to k*ll
+    /// myself" → "i want to kill myself"), or null when there is none. Only asterisks are filled, one letter each, so
+    /// every character keeps its place and offsets into the result are offsets into the text. A mask must show at
+    /// least two letters for each asterisk ("k*ll", "m*s*lf"; not "k**l" or "s***"), since it is read without the
+    /// category check that <see cref="Read"/> makes.
+    /// </summary>
+    public string? Unmask(string text)
+    {
+        var star = text.IndexOf('*', StringComparison.Ordinal);
+        if (star < 0)
+        {
+            return null;
+        }
+
+        char[]? output = null;
+        while (star >= 0)
+        {
+            var start = star;
+            while (start > 0 && (char.IsAsciiLetter(text[start - 1]) || text[start - 1] == '*'))
+            {
+                start--;
+            }
+
+            var end = star;
+            while (end < text.Length && (char.IsAsciiLetter(text[end]) || text[end] == '*'))
+            {
+                end++;
+            }
+
+            var word = text.AsSpan(start, end - start);
+            var masks = word.Count('*');
+            var bounded = (start == 0 || !char.IsAsciiDigit(text[start - 1])) && (end == text.Length || !char.IsAsciiDigit(text[end]));
+            if (bounded && word.Length is >= MinLength and <= MaxLength && (word.Length - masks) >= 2 * masks && ReadInPhrase(word) is { } reading)
+            {
+                output ??= text.ToCharArray();
+                for (var k = 0; k < word.Length; k++)
+                {
+                    if (word[k] == '*')
+                    {
+                        output[start + k] = reading[k];
+                    }
+                }
+            }
+
+            star = end < text.Length ? text.IndexOf('*', end) : -1;
+        }
+
+        return output is null ? null : new string(output);
+    }
+
+    /// <summary>The one phrase word the mask fits (its letters at their places, same length), or null.</summary>
+    private string? ReadInPhrase(ReadOnlySpan<char> mask)
+    {
+        string? found = null;
+        foreach (var word in _phraseWords[mask.Length])
+        {
+            var fits = true;
+            for (var i = 0; i < mask.Length && fits; i++)
+            {
+                fits = mask[i] == '*' || (mask[i] | 0x20) == word[i];
+            }
+
+            if (fits)
+            {
+                if (found is not null)
+                {
+                    return null; // two readings: the mask says nothing
+                }
+
+                found = word;
+            }
+        }
+
+        return found;
+    }
 
     /// <summary>A single-word entry a masked word may stand for (<see cref="Term"/> normalised: lower-case a–z).</summary>
     public readonly record struct Word(int Entry, string Term, bool Prefix, string Category, Severity Severity, SourceKinds Sources);
 
     /// <summary>Whether any list word can be read from a mask at all.</summary>
-    public bool IsEmpty => _words.Length == 0;
+    public bool IsEmpty { get; }
 
     // An asterisk, or the first half of an emoji (U+1F000–U+1FBFF: the surrogates D83C–D83E): one vectorised search.
     private static readonly System.Buffers.SearchValues<char> Markers = System.Buffers.SearchValues.Create("*\uD83C\uD83D\uD83E");

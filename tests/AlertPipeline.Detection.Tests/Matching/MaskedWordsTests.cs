@@ -28,6 +28,49 @@ public sealed class MaskedWordsTests
         Assert.Equal(result.Matches, fast.Matches);
     }
 
+    /// <summary>A masked word inside a phrase is read as the one word of the lists' phrases it fits.</summary>
+    [Theory]
+    [InlineData("i want to k*ll myself", "k*ll myself")]
+    [InlineData("gonna ki*l myself tonight", "ki*l myself")]
+    [InlineData("going to kill m*s*lf", "kill m*s*lf")]
+    public void MaskedWordInAPhrase_IsReadAsThePhraseWord(string text, string quoted)
+    {
+        var detector = Some.Detector(Some.List("suicide", "kill myself,phrase,critical,,,"), Some.Allow("kill the process"));
+
+        var result = detector.Scan(text, SourceKinds.Chat);
+
+        var match = Assert.Single(result.Matches);
+        Assert.Equal("suicide", match.Category);
+        Assert.Equal(quoted, match.MatchedText);
+        Assert.Equal("kill myself", match.NormalizedMatch);
+        Assert.Equal(text.IndexOf(quoted, StringComparison.Ordinal), match.Start);
+        Assert.True(detector.TryScan(text, SourceKinds.Chat, out var fast));
+        Assert.Equal(result.Matches, fast.Matches);
+    }
+
+    [Theory]
+    [InlineData("how do i k*ll the process")] // read as "kill", and then inside an allow phrase
+    [InlineData("k**l myself")] // two asterisks need four letters
+    [InlineData("5*ll myself")] // a digit beside it
+    [InlineData("rated 4*** by critics")]
+    [InlineData("**Note:** homework due friday")]
+    public void MaskedWordInAPhrase_NotReadWhenUnclearOrAllowed(string text)
+    {
+        var detector = Some.Detector(Some.List("suicide", "kill myself,phrase,critical,,,"), Some.Allow("kill the process"));
+
+        Assert.False(detector.Scan(text, SourceKinds.Chat).Flagged);
+        Assert.False(detector.TryScan(text, SourceKinds.Chat, out _));
+    }
+
+    [Fact]
+    public void MaskFittingTwoPhraseWords_IsNotRead()
+    {
+        var detector = Some.Detector(Some.List("suicide", "kill myself,phrase,critical,,,", "fill myself,phrase,critical,,,"));
+
+        Assert.False(detector.Scan("*ill myself", SourceKinds.Chat).Flagged); // "kill" or "fill"
+        Assert.True(detector.Scan("k*ll myself", SourceKinds.Chat).Flagged); // only "kill"
+    }
+
     [Fact]
     public void MaskFittingOneWord_IsReadAsIt()
     {
