@@ -656,8 +656,10 @@ internal static class FusedAsciiScan
             var groups = 0;
             var nine = false;
             var leetOrNine = true;
+            var allNines = true;
             for (var k = 0; k < digits.Length; k++)
             {
+                allNines &= digits[k] == '9';
                 allLeet &= IsLeetDigit(digits[k]);
                 nine |= digits[k] == '9';
                 leetOrNine &= IsLeetDigit(digits[k]) || digits[k] == '9';
@@ -665,7 +667,7 @@ internal static class FusedAsciiScan
             }
 
             var wordHasLetters = _letters || letterFollows;
-            if (wordHasLetters && nine && leetOrNine && (groups > 1 || (_leet && !letterFollows)))
+            if (wordHasLetters && nine && leetOrNine && (groups > 1 || (_leet && !letterFollows) || (_letters && letterFollows && digits.Length >= 2 && allNines)))
             {
                 return false; // "93n0c1d3", "n1993r", "k1ll1n9": whether a 9 reads as "g" depends on the rest of the word
             }

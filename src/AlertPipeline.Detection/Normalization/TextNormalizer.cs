@@ -931,8 +931,9 @@ internal static class TextNormalizer
         /// Maps leet digit runs of a word with letters in place (see <see cref="LeetWord"/>); true if any was mapped.
         /// A <c>9</c> is read as "g" in a run that also has another leet digit, when the run is inside the word
         /// ("n1993r"), the word has other leet runs ("93n0c1d3"), or it is three or four digit groups at an edge that
-        /// are not a year ("f49907"); and as the 9s that end a word already leet ("k1ll1n9"). So "covid19", "1990s",
-        /// "year1993", "9gag", "9th" and a video id's "w4w9W" keep their digits.
+        /// are not a year ("f49907"); as the 9s that end a word already leet ("k1ll1n9"); and as two or more 9s
+        /// between letters ("fa99ot", "ni99a"). So "covid19", "1990s", "year1993", "9gag", "9th" and a video id's
+        /// "w4w9W" keep their digits.
         /// </summary>
         private readonly bool MapLeetDigits(int start, int end)
         {
@@ -948,7 +949,7 @@ internal static class TextNormalizer
                 }
                 else
                 {
-                    nines |= IsLeetRunWithNine(i, j) || (j == end && i > start && IsNines(i, j));
+                    nines |= IsLeetRunWithNine(i, j) || (i > start && IsNines(i, j) && (j == end || j - i >= 2));
                 }
             }
 
@@ -970,7 +971,7 @@ internal static class TextNormalizer
                 var year = j - i == 4 && _chars[i] == '1' && _chars[i + 1] == '9';
                 var map = IsLeetRunWithNine(i, j)
                     ? (i > start && j < end) || (wordIsLeet && groups <= 4) || (groups is 3 or 4 && !year)
-                    : j == end && (wordIsLeet || mapped) && IsNines(i, j);
+                    : IsNines(i, j) && ((j == end && (wordIsLeet || mapped)) || (i > start && j < end && j - i >= 2));
                 if (map)
                 {
                     MapAll(i, j);

@@ -120,6 +120,8 @@ public sealed class FusedAsciiScanTests
     [InlineData("i ' l l", false)] // the normaliser drops an apostrophe between spaced letters
     [InlineData("!'ll", false)]
     [InlineData("n1993r", false)] // a 9 beside another leet digit may read as "g"
+    [InlineData("fa99ot", false)] // two 9s between letters read as "gg"
+    [InlineData("fa99 99ot", true)]
     [InlineData("9gag at 9am", true)]
     [InlineData("kids' games", true)]
     public void TryScan_PlainTextTakesFastPath_ObfuscationGivesUp(string text, bool accepted) =>

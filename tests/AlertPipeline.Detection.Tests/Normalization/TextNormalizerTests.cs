@@ -191,6 +191,8 @@ public sealed class TextNormalizerTests
     [InlineData("f49907", "faggot")] // four digit groups at the edge, not a year
     [InlineData("k1ll1n9 h4n91n9", "killing hanging")] // 9s ending a leet word
     [InlineData("dQw4w9WgXcQ", "dqwaw9wgxcq")] // a lone 9 inside a word stays
+    [InlineData("fa99ot ni99a bi99er", "faggot nigga bigger")] // two or more 9s between letters
+    [InlineData("fa99 99ot a99", "fa99 99ot a99")] // at an edge of a word with no other leet digit, they stay
     [InlineData("covid19 c0vid19", "covid19 covidig")]
     [InlineData("the 1990s in 1993 and year1993", "the 1990s in 1993 and year1993")]
     [InlineData("9gag at 9am in year 9, 9th", "9gag at 9am in year 9 9th")]
