@@ -521,4 +521,27 @@ public sealed class DetectorTests
         Assert.Equal(Severity.Urgent, detector.Scan("i want to die", SourceKinds.Search).Severity);
         Assert.False(detector.Scan("suicide squad cast", SourceKinds.Search).Flagged);
     }
+
+    /// <summary>Seed-list rows added for reported misses (2026-11-22): each flags, in its category, at least this severity.</summary>
+    [Theory]
+    [InlineData("1 took 4n 0v3rd0se", "suicide", Severity.High)] // "took an overdose": the pupil or someone they know
+    [InlineData("my mate has taken an overdose", "suicide", Severity.High)]
+    [InlineData("❄️ for sale", "drugs", Severity.Urgent)] // the snowflake emoji as cocaine, with selling
+    [InlineData("fa99ot", "hate-speech", Severity.Low)] // 9s between letters read as g
+    [InlineData("i want to k*ll myself", "suicide", Severity.Urgent)] // a masked word inside a phrase
+    public void Scan_SeedLists_FlagReportedMisses(string text, string category, Severity atLeast)
+    {
+        var result = Some.SeedDetector.Scan(text, SourceKinds.Chat);
+        Assert.True(result.Flagged, text);
+        Assert.Contains(category, result.Categories);
+        Assert.True(result.Severity >= atLeast, $"{text}: {result.Severity}");
+        Assert.True(Some.SeedDetector.TryScan(text, SourceKinds.Chat, out _));
+    }
+
+    [Theory]
+    [InlineData("let it snow ❄️❄️")]
+    [InlineData("bike for sale, £50")]
+    [InlineData("such a snowflake")]
+    public void Scan_SeedLists_SpareEverydayUses(string text) =>
+        Assert.False(Some.SeedDetector.Scan(text, SourceKinds.Chat).Flagged, text);
 }
