@@ -544,4 +544,17 @@ public sealed class DetectorTests
     [InlineData("such a snowflake")]
     public void Scan_SeedLists_SpareEverydayUses(string text) =>
         Assert.False(Some.SeedDetector.Scan(text, SourceKinds.Chat).Flagged, text);
+
+    [Fact]
+    public void Scan_PairJoinedBeforeASpacedRun_MapsTheMatchToTheWholeSpacedText()
+    {
+        var detector = Some.Detector(Some.List("bullying", "go die,phrase,high,,,"));
+        const string text = "lol g o   d i e ok";
+
+        var match = Assert.Single(detector.Scan(text, SourceKinds.Chat).Matches);
+
+        Assert.Equal("g o   d i e", match.MatchedText);
+        Assert.Equal(4, match.Start);
+        Assert.Equal("go die", match.NormalizedMatch);
+    }
 }

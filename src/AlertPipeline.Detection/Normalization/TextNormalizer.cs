@@ -275,6 +275,10 @@ internal static class TextNormalizer
         // set apart the same way ("t o") is spaced out too.
         private bool _prevJoined;
 
+        // A two-letter run set apart by one space that was not joined ("g o" of "g o   d i e"): where its first letter
+        // is in the output, in case the run right after it joins and is set apart from it the same wider way.
+        private int _pairStart;
+
         // Leet digits: whether the previous word had digits read as letters, and a digits-only word
         // waiting for its next neighbour to decide ("1" and "70" in "1 w4n7 70 d13").
         private bool _prevLeet;
@@ -315,6 +319,7 @@ internal static class TextNormalizer
             _lastMemberGapLength = 0;
             _lastMemberGapChar = '\0';
             _prevJoined = false;
+            _pairStart = -1;
             _prevLeet = false;
             _pendingStart = -1;
             _pendingEnd = -1;
@@ -1032,15 +1037,17 @@ internal static class TextNormalizer
         /// them letters and two of them single characters. Leet digits may sit inside it ("s u 1 c 1 d e"), and
         /// at its ends when it has four members with two letters ("5 3 n d", "s u 1 c 1 d 3"); a shorter run
         /// loses digits at its ends, so "page 5 a b" keeps its number, except one leet digit after two letters
-        /// ("k m 5", "k y 5"). A two-letter run joins when its letters are set apart by a dot or dash ("t.o", "m-y") or
-        /// it follows a joined run and is set apart from it the same way ("w a n t   t o"). Returns how many
-        /// characters the output shrank by.
+        /// ("k m 5", "k y 5"). A two-letter run joins when its letters are set apart by a dot or dash ("t.o", "m-y"),
+        /// or when it follows a joined run, or comes right before one, set apart from it the same wider way
+        /// ("w a n t   t o", "g o   d i e"). Returns how many characters the output shrank by.
         /// </summary>
         private int CloseRun()
         {
             var count = _runCount;
             var first = _runStart;
             var last = _runEnd - 1;
+            var pair = _pairStart;
+            _pairStart = -1;
             _runCount = 0;
             _runStart = -1;
             if (count < 2)
@@ -1078,9 +1085,18 @@ internal static class TextNormalizer
                     && (_runSeparator is not ' ' and not '\u00A0' || (_prevJoined && (_runGapLength != 1 || _runGapChar != ' ')));
             if (!join)
             {
+                if (count == 2 && letters == 2 && _runSingles == 2 && _runSeparator == ' ')
+                {
+                    _pairStart = first;
+                }
+
                 _prevJoined = false;
                 return 0;
             }
+
+            // "g o   d i e", "n o   r e a s o n": a two-letter run right before this one, set apart from it the way a
+            // joined run sets its words apart (wider than one space), is a spaced-out word too.
+            var pairJoins = pair >= 0 && pair + 4 == first && count >= 3 && (_runGapLength != 1 || _runGapChar != ' ');
 
             // "i w a n t to die", "buy a z o m b i e knife", "u s h o u l d", "m a k e a bomb": the run may
             // begin or end with the word "i", "a" or "u"; the detector also reads it split there.
@@ -1138,6 +1154,24 @@ internal static class TextNormalizer
             Array.Copy(_map, last + 1, _map, w, tail);
             _buffer.MoveJoined(last + 1, w, tail, _n - removed, _n);
             _n -= removed;
+            if (pairJoins)
+            {
+                // Drop the space between the pair's letters; everything after moves back one place.
+                var from = pair + 2;
+                Array.Copy(_chars, from, _chars, from - 1, _n - from);
+                Array.Copy(_map, from, _map, from - 1, _n - from);
+                _buffer.MoveJoined(from, from - 1, _n - from, _n - 1, _n);
+                _buffer.MarkJoined(pair + 1);
+                var points = _buffer.SplitPoints;
+                for (var k = 0; k < points.Count; k++)
+                {
+                    points[k] -= points[k] > pair + 1 ? 1 : 0;
+                }
+
+                _n--;
+                removed++;
+            }
+
             _prevJoined = true;
             if (removed > 0)
             {

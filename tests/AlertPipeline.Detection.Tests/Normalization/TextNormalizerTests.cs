@@ -134,6 +134,13 @@ public sealed class TextNormalizerTests
     [InlineData("i a m", "iam")]
     [InlineData("to be or not", "to be or not")]
     [InlineData("plan a b", "plan a b")]
+    [InlineData("g o   d i e", "go die")] // a two-letter run right before a joined run set apart the same way
+    [InlineData("n o   r e a s o n   t o   l i v e", "no reason to live")]
+    [InlineData("b y   t h e   t i m e", "by the time")]
+    [InlineData("g o d i e", "godie")] // one space: one run
+    [InlineData("g o   hello", "g o hello")] // no joined run after it
+    [InlineData("g o d", "god")]
+    [InlineData("x y   a b", "x y a b")] // two pairs: neither is a run of three
     public void Normalize_SpacedRunsWithStretchOrTwoLetterWords_Join(string text, string expected) =>
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
