@@ -73,7 +73,7 @@ internal sealed class QuietTextFilter
     // Counted without locks: a lost update only moves when the filter is next tried, never an answer.
     private const int SampleSize = 256;
     private const int MinQuietShare = 8;
-    private const int SkipLength = 4096;
+    private const int SkipLength = 16384;
     private int _sampled;
     private int _sampledQuiet;
     private int _skip;

@@ -196,7 +196,7 @@ public sealed class QuietTextFilterTests
             skipped++;
         }
 
-        Assert.Equal(4096, skipped);
+        Assert.Equal(16384, skipped);
         for (var i = 0; i < 256; i++)
         {
             Assert.True(filter.Worthwhile());
