@@ -63,7 +63,8 @@ internal static class ScanCommand
                     text = line;
                 }
 
-                WriteResult(json, detector.Scan(text, lineSource));
+                // TryScan: the same answer as Scan, without building a result for the lines nothing matched.
+                WriteResult(json, detector.TryScan(text, lineSource, out var found) ? found : Unflagged);
                 json.WriteEndObject();
             }
 
@@ -72,6 +73,8 @@ internal static class ScanCommand
 
         return 0;
     }
+
+    private static readonly DetectionResult Unflagged = DetectionResult.None(string.Empty);
 
     /// <summary>The result fields of the scan contract (shared with <c>keywords test</c>).</summary>
     public static void WriteResult(Utf8JsonWriter json, DetectionResult result)
