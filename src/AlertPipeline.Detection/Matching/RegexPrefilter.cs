@@ -145,7 +145,10 @@ internal static class RegexPrefilter
                         // A group that starts or ends the pattern, or sits beside \b, is word-aligned there: a
                         // match starts and ends at a word boundary.
                         var startAligned = i == 0 || pattern[i - 1] == ' ' || (i >= 2 && pattern[i - 2] == '\\' && pattern[i - 1] == 'b');
-                        var endAligned = close + 1 == pattern.Length || pattern[close + 1] == ' '
+                        // A space after it counts only when it is not optional: "(kill|hang) ?me" matches "killme".
+                        var spaceAfter = close + 1 < pattern.Length && pattern[close + 1] == ' '
+                            && (close + 2 == pattern.Length || pattern[close + 2] is not ('?' or '*' or '{'));
+                        var endAligned = close + 1 == pattern.Length || spaceAfter
                             || (close + 2 < pattern.Length && pattern[close + 1] == '\\' && pattern[close + 2] == 'b');
                         if (members.Min(m => m.Length) >= MinimumLength && sets.Count < 32)
                         {

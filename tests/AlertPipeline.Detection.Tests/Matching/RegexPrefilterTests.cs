@@ -1,4 +1,5 @@
 using AlertPipeline.Detection.Matching;
+using AlertPipeline.Detection.Tests.Support;
 
 namespace AlertPipeline.Detection.Tests.Matching;
 
@@ -31,6 +32,8 @@ public sealed class RegexPrefilterTests
     [InlineData("how (much|many) (\\w+ ){1,3}(to|would) (die|kill)", " how ;  much , many ;  die , kill ")]
     [InlineData("my (dad|mum|stepdad) (hits|beats|punches) me", " my ;  dad , mum , stepdad ;  hits , beats , punches ")]
     [InlineData("(leak|post) (your|ur)? pics", " pics ;  leak , post ")]
+    [InlineData("(kill|hang) ?me now", "me now ;  kill, hang")] // an optional space after the group: "killme now"
+    [InlineData("(kill|hang) *me now", "me now ;  kill, hang")]
     public void RequiredSets_PatternWithGroups_ReturnsLiteralAndEveryRequiredPlainGroup(string pattern, string expected) =>
         Assert.Equal(expected, string.Join("; ", RegexPrefilter.RequiredSets(pattern)!.Select(set => string.Join(',', set))));
 
@@ -64,4 +67,17 @@ public sealed class RegexPrefilterTests
     [InlineData("(cut|(slit|slash)) me")]
     public void RigidSteps_AnythingWithoutAFixedShape_IsNull(string pattern) =>
         Assert.Null(RegexPrefilter.RigidSteps(pattern));
+
+    /// <summary>Found by review: a group followed by an optional space was padded as if a word ended there.</summary>
+    [Theory]
+    [InlineData("killme")]
+    [InlineData("hang me")]
+    [InlineData("i will hangme")]
+    public void Detector_GroupBeforeAnOptionalSpace_StillMatchesWithoutTheSpace(string text)
+    {
+        var detector = Some.Detector(Some.List("violence", "\"(kill|hang) ?me\",regex,high,,,"));
+
+        Assert.True(detector.Scan(text, SourceKinds.Chat).Flagged, text);
+        Assert.True(detector.TryScan(text, SourceKinds.Chat, out _), text);
+    }
 }
