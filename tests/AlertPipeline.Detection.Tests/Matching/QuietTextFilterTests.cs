@@ -1,3 +1,4 @@
+using AlertPipeline.Detection.Lists;
 using AlertPipeline.Detection.Matching;
 using AlertPipeline.Detection.Tests.Support;
 using AlertPipeline.Detection.Tests.Suites;
@@ -67,6 +68,67 @@ public sealed class QuietTextFilterTests
 
         Assert.True(quiet > 1000, $"only {quiet} texts were quiet ({matched} matched)");
         Assert.True(matched > 2500, $"only {matched} texts matched ({quiet} quiet)");
+    }
+
+    /// <summary>
+    /// Seed-list terms, disguised, placed across the 64-character block edges of long texts: whenever the filter says
+    /// quiet (vector or scalar reading), the full scan finds nothing. (Suggested by the review of the filter.)
+    /// </summary>
+    [Fact]
+    public void Quiet_SeedTermsAcrossBlockEdges_NeverWhereTheFullScanMatches()
+    {
+        var detector = Some.SeedDetector;
+        var terms = detector.Set.Entries.Where(e => e.Kind != MatchKind.Regex).Select(e => e.Term.TrimEnd('*')).ToArray();
+        string[] filler = ["the", "went", "to", "a", "museum", "on", "and", "it's", "fine", "😂", "£5", "www", "2024", "library", "garden", "maths"];
+        var random = new Random(64);
+        var quiet = 0;
+        for (var t = 0; t < 3000; t++)
+        {
+            var term = terms[random.Next(terms.Length)];
+            if (random.Next(2) == 0 && term.Length > 2)
+            {
+                // A near miss: one letter changed, so the text is often quiet right beside where the term would be.
+                var at = random.Next(term.Length);
+                term = term[..at] + (char)('a' + random.Next(26)) + term[(at + 1)..];
+            }
+
+            var disguised = random.Next(4) switch
+            {
+                0 => term,
+                1 => Disguises.Leet(term),
+                2 => term.ToUpperInvariant(),
+                _ => term.Replace(' ', random.Next(2) == 0 ? '-' : '+'),
+            };
+            var prefix = new System.Text.StringBuilder();
+            var edge = random.Next(1, 4) * 64 - random.Next(0, Math.Max(1, disguised.Length));
+            while (prefix.Length < edge)
+            {
+                prefix.Append(filler[random.Next(filler.Length)]).Append(' ');
+            }
+
+            var text = prefix.ToString(0, Math.Max(0, edge - 1)) + " " + disguised + " " + filler[random.Next(filler.Length)];
+            var vector = detector.IsQuiet(text);
+            QuietTextFilter.ForceScalar = true;
+            bool scalar;
+            try
+            {
+                scalar = detector.IsQuiet(text);
+            }
+            finally
+            {
+                QuietTextFilter.ForceScalar = false;
+            }
+
+            Assert.True(vector == scalar, $"'{text}': vector {vector}, scalar {scalar}");
+            if (vector)
+            {
+                quiet++;
+                var result = detector.Scan(text, SourceKinds.Chat);
+                Assert.True(result.Matches.Count == 0 && !result.Flagged, $"quiet, but '{text}' matches {string.Join(", ", result.Matches.Select(m => m.Term))}");
+            }
+        }
+
+        Assert.True(quiet > 300, $"only {quiet} texts were quiet");
     }
 
     /// <summary>The vector and the scalar readings of a text give the same answer.</summary>
