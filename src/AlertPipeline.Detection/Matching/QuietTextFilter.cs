@@ -15,18 +15,20 @@ namespace AlertPipeline.Detection.Matching;
 /// <remarks>
 /// <para>
 /// Every pattern that can make a match by itself (a term, a leet spelling, a regex's anchor literal; not allow
-/// phrases or context words, which matter only beside such a hit) has an anchor: one of its words that must be a
-/// whole word of the normalised text, or its first part for a prefix term. The anchor's first five symbols (a word
-/// shorter than five ends in a word-end symbol; a short prefix stands for every way it can go on) are set in two
-/// bit tables: 2^20 bits for the first four symbols, 2^25 for all five.
+/// phrases or context words, which matter only beside such a hit) has an anchor: its rarest word (by
+/// seeds/dictionary/frequent-words.txt), which must be a whole word of the normalised text, or the start of one for
+/// a prefix term. The anchor's first five symbols are set in two bit tables, 2^20 bits for the first four and 2^25
+/// for all five; where the anchor fixes fewer than five (a short word, then its end; a short prefix), every way the
+/// rest can go is set, so a text's five symbols are looked up as they are, without masking.
 /// </para>
 /// <para>
-/// A text is read in 64-character blocks with <see cref="Vector512{T}"/>: each character becomes a symbol (a letter,
-/// a digit read as the letter it draws so that it does not matter whether the normaliser maps it, or 0 for a gap),
-/// and each word start's five symbols are looked up. The answer is "quiet" only for text whose words the normaliser
+/// A text is read in 64-character blocks with <see cref="Vector512{T}"/>: each character becomes a symbol byte (a
+/// letter, a digit read as the letter it draws so that it does not matter whether the normaliser maps it, or 0 for a
+/// gap), and at each word start eight bytes are read and their five symbols packed with PEXT and looked up. The
+/// answer is "quiet" only for text whose words the normaliser
 /// writes as they are: ASCII letters and digits, apostrophes inside words ("don't"), gaps of ASCII punctuation or of
 /// emoji and symbols that fold to spaces. Anything else gives up: leet symbols (<c>$ @ | %</c>, '!' before a
-/// letter), other non-ASCII, three equal letters in a row (stretching; "www" excepted), and two one-character words
+/// letter), other non-ASCII, three equal symbols in a row (stretching; "www" and plain numbers excepted), two one-character words
 /// side by side where one is a letter (a spaced-out word: "s u i c i d e"), or both digits beside a word with digits
 /// (leet digits read as letters: "k1ll 1 5"). So no variant (squeezed, split, glued, segmented) can arise, and a
 /// pattern can occur in the normalised text only where its anchor's symbols start a word.
