@@ -404,9 +404,9 @@ internal static class FusedAsciiScan
                     var (gapBefore, spacingBefore) = words > 0 ? (gapLength, gapSpacing) : (GapLength, GapSpacing);
                     var members = chainMembers == 0 || gapBefore != 1 || !spacingBefore ? 0 : chainMembers;
                     var memberLetters = (members == 0 ? 0 : chainLetters) + (isDigits ? 0 : 1);
-                    if (memberLetters >= 2)
+                    if (memberLetters >= 2 || members >= 3)
                     {
-                        break;
+                        break; // two letters, or a fourth member ("1 4 8 8" may be one number): the normaliser's
                     }
 
                     chainMembers = members + 1;
@@ -763,7 +763,7 @@ internal static class FusedAsciiScan
 
             _chainMembers++;
             _chainLetters += char.IsAsciiLetter(_first) ? 1 : 0;
-            return _chainLetters < 2;
+            return _chainLetters < 2 && _chainMembers < 4;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1037,7 +1037,7 @@ internal static class TextNormalizer
         /// them letters and two of them single characters. Leet digits may sit inside it ("s u 1 c 1 d e"), and
         /// at its ends when it has four members with two letters ("5 3 n d", "s u 1 c 1 d 3"); a shorter run
         /// loses digits at its ends, so "page 5 a b" keeps its number, except one leet digit after two letters
-        /// ("k m 5", "k y 5"). A two-letter run joins when its letters are set apart by a dot or dash ("t.o", "m-y"),
+        /// ("k m 5", "k y 5"). Four or more spaced digits with no letter join as a number ("1 4 8 8"). A two-letter run joins when its letters are set apart by a dot or dash ("t.o", "m-y"),
         /// or when it follows a joined run, or comes right before one, set apart from it the same wider way
         /// ("w a n t   t o", "g o   d i e"). Returns how many characters the output shrank by.
         /// </summary>
@@ -1062,7 +1062,9 @@ internal static class TextNormalizer
                 letters += char.IsLetter(_chars[p]) && (p == first || _chars[p - 1] == ' ') ? 1 : 0;
             }
 
-            if (count < 4 || letters < 2)
+            // "1 4 8 8": four or more spaced digits and no letter are one number.
+            var number = letters == 0 && count >= 4;
+            if (!number && (count < 4 || letters < 2))
             {
                 while (count > 0 && char.IsAsciiDigit(_chars[first]))
                 {
@@ -1080,9 +1082,9 @@ internal static class TextNormalizer
                 }
             }
 
-            var join = count >= 3 ? letters >= 2 && _runSingles >= 2
+            var join = number || (count >= 3 ? letters >= 2 && _runSingles >= 2
                 : count == 2 && letters == 2 && _runSingles == 2
-                    && (_runSeparator is not ' ' and not '\u00A0' || (_prevJoined && (_runGapLength != 1 || _runGapChar != ' ')));
+                    && (_runSeparator is not ' ' and not '\u00A0' || (_prevJoined && (_runGapLength != 1 || _runGapChar != ' '))));
             if (!join)
             {
                 if (count == 2 && letters == 2 && _runSingles == 2 && _runSeparator == ' ')
@@ -1096,7 +1098,7 @@ internal static class TextNormalizer
 
             // "g o   d i e", "n o   r e a s o n": a two-letter run right before this one, set apart from it the way a
             // joined run sets its words apart (wider than one space), is a spaced-out word too.
-            var pairJoins = pair >= 0 && pair + 4 == first && count >= 3 && (_runGapLength != 1 || _runGapChar != ' ');
+            var pairJoins = pair >= 0 && pair + 4 == first && count >= 3 && !number && (_runGapLength != 1 || _runGapChar != ' ');
 
             // "i w a n t to die", "buy a z o m b i e knife", "u s h o u l d", "m a k e a bomb": the run may
             // begin or end with the word "i", "a" or "u"; the detector also reads it split there.
@@ -1136,8 +1138,13 @@ internal static class TextNormalizer
                 w++;
             }
 
-            // The joined word is read like any word: "s u 1 c 1 d 3" → "suicide", "b e t 3 6 5" → "bet365".
-            MapLeetDigits(first, w);
+            // The joined word is read like any word: "s u 1 c 1 d 3" → "suicide", "b e t 3 6 5" → "bet365". A number
+            // stays a number.
+            if (!number)
+            {
+                MapLeetDigits(first, w);
+            }
+
             if (HasTripleLetter(first, w))
             {
                 _stretched = true;

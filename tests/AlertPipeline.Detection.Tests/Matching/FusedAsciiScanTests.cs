@@ -120,6 +120,8 @@ public sealed class FusedAsciiScanTests
     [InlineData("i ' l l", false)] // the normaliser drops an apostrophe between spaced letters
     [InlineData("!'ll", false)]
     [InlineData("n1993r", false)] // a 9 beside another leet digit may read as "g"
+    [InlineData("1 4 8 8", false)] // four spaced digits may be one number
+    [InlineData("1 2 3 go", true)]
     [InlineData("fa99ot", false)] // two 9s between letters read as "gg"
     [InlineData("fa99 99ot", true)]
     [InlineData("9gag at 9am", true)]

@@ -141,6 +141,11 @@ public sealed class TextNormalizerTests
     [InlineData("g o   hello", "g o hello")] // no joined run after it
     [InlineData("g o d", "god")]
     [InlineData("x y   a b", "x y a b")] // two pairs: neither is a run of three
+    [InlineData("1 4 8 8", "1488")] // four spaced digits: one number
+    [InlineData("1.4.8.8 forever", "1488 forever")]
+    [InlineData("1 4 7 3", "1473")] // a number stays a number, not leet
+    [InlineData("1 2 3 go", "1 2 3 go")] // three digits stay apart
+    [InlineData("scores 1, 4, 8, 8", "scores 1 4 8 8")] // a comma and a space are two separators: no run
     public void Normalize_SpacedRunsWithStretchOrTwoLetterWords_Join(string text, string expected) =>
         Assert.Equal(expected, TextNormalizer.NormalizeToString(text));
 
