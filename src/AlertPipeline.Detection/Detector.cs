@@ -1237,14 +1237,10 @@ public sealed partial class Detector
     private sealed record CompiledCombination(Combination Rule, int Group);
 
     /// <summary>
-    /// The bit of the required literal set a regex is judged by on the fast path: the set whose shortest literal is
-    /// longest ("myself|yourself" rather than "to|do i"), as long literals are rare in ordinary text. Any set would
+    /// The bit of the required literal set a regex is judged by on the fast path and anchored on by the word-head
+    /// prefilter: the set whose commonest literal is rarest in everyday text (<see cref="QuietTextFilter.AnchorScore"/>),
+    /// and of those the one whose shortest literal is longest ("myself|yourself" rather than "to|do i"). Any set would
     /// be sound (every set must be present for a match); 0 when the regex has none.
-    /// </summary>
-    /// <summary>
-    /// The required literal set a regex is judged by on the fast path and anchored on by the word-head prefilter: the
-    /// one whose commonest literal is rarest in everyday text (<see cref="QuietTextFilter.AnchorScore"/>), and of
-    /// those the one whose shortest literal is longest. Any required set will do, since a match needs one of each.
     /// </summary>
     private static int AnchorSet(IReadOnlyList<IReadOnlyList<string>> sets)
     {

@@ -91,13 +91,7 @@ internal sealed class MaskedWords
         string? found = null;
         foreach (var word in _phraseWords[mask.Length])
         {
-            var fits = true;
-            for (var i = 0; i < mask.Length && fits; i++)
-            {
-                fits = mask[i] == '*' || (mask[i] | 0x20) == word[i];
-            }
-
-            if (fits)
+            if (LettersAgree(mask, word, out _))
             {
                 if (found is not null)
                 {
@@ -304,7 +298,18 @@ internal sealed class MaskedWords
             return false;
         }
 
-        var letters = 0;
+        // The word's own part of the mask must show a letter besides asterisks ("f***" for "fuck*" does; the
+        // letters of "f***ing" after a four-letter prefix are the pupil's suffix, not the word's).
+        return LettersAgree(mask, term, out var letters) && letters > 0 && letters < term.Length;
+    }
+
+    /// <summary>
+    /// Whether each letter of the mask's first <c>term.Length</c> characters is the term's letter at that place
+    /// (ignoring case; an asterisk agrees with any), and how many letters there were.
+    /// </summary>
+    private static bool LettersAgree(ReadOnlySpan<char> mask, string term, out int letters)
+    {
+        letters = 0;
         for (var i = 0; i < term.Length; i++)
         {
             if (mask[i] != '*')
@@ -318,8 +323,6 @@ internal sealed class MaskedWords
             }
         }
 
-        // The word's own part of the mask must show a letter besides asterisks ("f***" for "fuck*" does; the
-        // letters of "f***ing" after a four-letter prefix are the pupil's suffix, not the word's).
-        return letters > 0 && letters < term.Length;
+        return true;
     }
 }

@@ -312,8 +312,14 @@ internal sealed class QuietTextFilter
     /// read them as letters: "k1ll 1 5").
     /// </summary>
     private static bool PairApart(byte[] codes, int first, int second, int n) =>
-        !IsLetterMember(codes, first) && !IsLetterMember(codes, second)
-        && !HasDigits(codes, PreviousWord(codes, first)) && !HasDigits(codes, NextWord(codes, second, n));
+        !IsLetterMember(codes, first) && !IsLetterMember(codes, second) && !DigitsBeside(codes, first, second, n);
+
+    /// <summary>
+    /// Whether the word before <paramref name="first"/> or the word after <paramref name="last"/> has a digit: a leet
+    /// neighbour, through which the normaliser may read the digits-only words from first to last as letters.
+    /// </summary>
+    private static bool DigitsBeside(byte[] codes, int first, int last, int n) =>
+        HasDigits(codes, PreviousWord(codes, first)) || HasDigits(codes, NextWord(codes, last, n));
 
     /// <summary>The position of the <paramref name="k"/>-th set bit of <paramref name="mask"/>.</summary>
     private static int Nth(ulong mask, int k)
@@ -377,7 +383,7 @@ internal sealed class QuietTextFilter
                 }
             }
 
-            if (HasDigits(codes, PreviousWord(codes, start)) || HasDigits(codes, NextWord(codes, start, n)))
+            if (DigitsBeside(codes, start, start, n))
             {
                 return false;
             }
@@ -666,12 +672,9 @@ internal sealed class QuietTextFilter
 
     private bool Add(string pattern)
     {
-        foreach (var ch in pattern)
+        if (pattern.AsSpan().ContainsAnyExcept(AnchorAlphabet))
         {
-            if (ch != ' ' && !char.IsAsciiLetterLower(ch) && !char.IsAsciiDigit(ch))
-            {
-                return true; // cannot occur in a text this filter reads: nothing to anchor
-            }
+            return true; // cannot occur in a text this filter reads: nothing to anchor
         }
 
         if (!ChooseAnchor(pattern, out var anchor, out var whole))
@@ -709,10 +712,11 @@ internal sealed class QuietTextFilter
             return long.MaxValue; // never in text this filter reads
         }
 
-        return ChooseAnchor(pattern, out var anchor, out var whole)
-            ? (long)Rank(anchor) * 8 + Math.Min(anchor.Length + (whole ? 1 : 0), HeadSymbols)
-            : -1;
+        return ChooseAnchor(pattern, out var anchor, out var whole) ? WordScore(anchor, whole) : -1;
     }
+
+    /// <summary>How good an anchor a word is: rarer first, then the more of its five head symbols it fixes.</summary>
+    private static long WordScore(string word, bool whole) => (long)Rank(word) * 8 + Math.Min(word.Length + (whole ? 1 : 0), HeadSymbols);
 
     private static readonly System.Buffers.SearchValues<char> AnchorAlphabet = System.Buffers.SearchValues.Create(" abcdefghijklmnopqrstuvwxyz0123456789");
 
@@ -736,8 +740,7 @@ internal sealed class QuietTextFilter
                 continue; // may start inside a word
             }
 
-            var fixedSymbols = Math.Min(words[i].Length + (i < words.Length - 1 || trailing ? 1 : 0), HeadSymbols);
-            var score = (long)Rank(words[i]) * 8 + fixedSymbols;
+            var score = WordScore(words[i], i < words.Length - 1 || trailing);
             if (score > bestScore)
             {
                 best = i;

@@ -1156,18 +1156,11 @@ internal static class TextNormalizer
             }
 
             var removed = last + 1 - w;
-            var tail = _n - (last + 1);
-            Array.Copy(_chars, last + 1, _chars, w, tail);
-            Array.Copy(_map, last + 1, _map, w, tail);
-            _buffer.MoveJoined(last + 1, w, tail, _n - removed, _n);
-            _n -= removed;
+            Drop(w, last + 1);
             if (pairJoins)
             {
                 // Drop the space between the pair's letters; everything after moves back one place.
-                var from = pair + 2;
-                Array.Copy(_chars, from, _chars, from - 1, _n - from);
-                Array.Copy(_map, from, _map, from - 1, _n - from);
-                _buffer.MoveJoined(from, from - 1, _n - from, _n - 1, _n);
+                Drop(pair + 1, pair + 2);
                 _buffer.MarkJoined(pair + 1);
                 var points = _buffer.SplitPoints;
                 for (var k = 0; k < points.Count; k++)
@@ -1175,7 +1168,6 @@ internal static class TextNormalizer
                     points[k] -= points[k] > pair + 1 ? 1 : 0;
                 }
 
-                _n--;
                 removed++;
             }
 
@@ -1187,6 +1179,16 @@ internal static class TextNormalizer
             }
 
             return removed;
+        }
+
+        /// <summary>Removes output characters [<paramref name="from"/>, <paramref name="to"/>): what follows moves back to <paramref name="from"/>.</summary>
+        private void Drop(int from, int to)
+        {
+            var tail = _n - to;
+            Array.Copy(_chars, to, _chars, from, tail);
+            Array.Copy(_map, to, _map, from, tail);
+            _buffer.MoveJoined(to, from, tail, _n - (to - from), _n);
+            _n -= to - from;
         }
     }
 
