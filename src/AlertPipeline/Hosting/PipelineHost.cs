@@ -52,6 +52,7 @@ internal static class PipelineHost
         builder.Services.AddLogging();
 
         var dataDirectory = Path.GetFullPath(builder.Configuration[$"{StorageOptions.Section}:DataDirectory"] ?? new StorageOptions().DataDirectory);
+        DataDirectory.Secure(dataDirectory);
         builder.Logging.ClearProviders().AddSerilog(PipelineLogging.Create(dataDirectory, settings.ConsoleLogLevel), dispose: true);
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -63,7 +64,8 @@ internal static class PipelineHost
             .AddAlerts()
             .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
             .AddRetention(builder.Configuration)
-            .AddConsole(builder.Configuration);
+            .AddConsole(builder.Configuration)
+            .AddProxySupport(builder.Configuration);
         settings.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -71,6 +73,7 @@ internal static class PipelineHost
         // Validate every options section now, together, before any service is constructed: a user with three
         // mistakes in appsettings.json gets three lines, not the first one wrapped in a hosting stack trace.
         app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+        app.UseProxySupport();
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();

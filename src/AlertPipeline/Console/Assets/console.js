@@ -91,8 +91,11 @@ if (queue) {
 
   const query = () => new URLSearchParams([...new FormData(filters)].filter(([, v]) => v !== "")).toString();
 
-  async function load() {
-    const response = await fetch(`/api/v1/alerts?${query()}`, { credentials: "same-origin" });
+  // A reload the live stream caused is marked as background, so it does not extend the session's idle timeout.
+  async function load(background = false) {
+    const response = await fetch(`/api/v1/alerts?${query()}`,
+      { credentials: "same-origin", headers: background ? { "X-Console-Background": "live" } : {} });
+    if (response.status === 401) { signedOut(); return; }
     if (!response.ok) { live.textContent = `could not load alerts (${response.status})`; return; }
     const alerts = await response.json();
     const body = queue.tBodies[0];
@@ -113,13 +116,25 @@ if (queue) {
     first = false;
   }
 
-  const soon = () => { clearTimeout(timer); timer = setTimeout(load, 250); };
+  const soon = () => { clearTimeout(timer); timer = setTimeout(() => load(true), 250); };
   filters.addEventListener("change", () => { history.replaceState(null, "", `?${query()}`); load(); });
   filters.addEventListener("submit", e => { e.preventDefault(); history.replaceState(null, "", `?${query()}`); load(); });
 
   const stream = new EventSource("/api/v1/events/stream");
-  stream.addEventListener("ready", () => { live.textContent = "Live"; live.classList.add("on"); document.body.dataset.live = "on"; load(); });
+  // The session ended (signed out elsewhere, disabled, password changed, idle): say so instead of showing stale rows as live.
+  function signedOut() {
+    stream.close();
+    live.textContent = "Signed out: sign in again to see new alerts";
+    live.classList.remove("on");
+    document.body.dataset.live = "off";
+  }
+  stream.addEventListener("ready", () => { live.textContent = "Live"; live.classList.add("on"); document.body.dataset.live = "on"; load(true); });
   stream.addEventListener("alert", soon);
-  stream.addEventListener("error", () => { live.textContent = "Reconnecting…"; live.classList.remove("on"); document.body.dataset.live = "off"; });
+  stream.addEventListener("session-ended", signedOut);
+  stream.addEventListener("error", async () => {
+    live.textContent = "Reconnecting…"; live.classList.remove("on"); document.body.dataset.live = "off";
+    const session = await fetch("/api/v1/session", { credentials: "same-origin", headers: { "X-Console-Background": "live" } }).catch(() => null);
+    if (session?.status === 401) signedOut();
+  });
   load();
 }
