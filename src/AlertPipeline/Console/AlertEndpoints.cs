@@ -13,6 +13,16 @@ using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.ConsoleUi;
 
+/// <summary>A queue row: the alert's summary and who the pupil is (null name: not on the roster).</summary>
+internal sealed record QueueRow(
+    string AlertId, string SchoolId, string UserLogin, string? PupilName, string? YearGroup, DateTimeOffset OccurredAt, string Source,
+    IReadOnlyList<string> Categories, string Severity, int SeverityLevel, string Status, string Snippet, DateTimeOffset UpdatedAt)
+{
+    public static QueueRow From(AlertSummary a, Pupil? pupil) =>
+        new(a.AlertId, a.SchoolId, a.UserLogin, pupil?.DisplayName, pupil?.YearGroup, a.OccurredAt, a.Source, a.Categories, a.Severity,
+            a.SeverityLevel, a.Status, a.Snippet, a.UpdatedAt);
+}
+
 /// <summary>
 /// The DSL API behind the console pages: the queue, an alert's detail and screenshot, triage, export, and the
 /// live feed. Only <c>dsl</c> and <c>trust-dsl</c> reach it, and a <c>dsl</c> only for their own schools: an
@@ -54,7 +64,11 @@ internal static class AlertEndpoints
         return app;
     }
 
-    private static IResult List(HttpContext context, AlertQueries queries)
+    /// <summary>
+    /// One page of the queue, each alert with the pupil's name and year group from the roster. The total matching is
+    /// in <c>X-Total-Count</c> (the body stays a plain array for existing callers).
+    /// </summary>
+    private static IResult List(HttpContext context, AlertQueries queries, Roster roster)
     {
         var (filter, error) = AlertFilter.Parse(context.Request.Query);
         if (filter is null)
@@ -62,7 +76,9 @@ internal static class AlertEndpoints
             return Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        return Results.Json(queries.List(filter, User(context).SchoolScope), Json);
+        var (alerts, total) = queries.Page(filter, User(context).SchoolScope);
+        context.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Json(alerts.Select(a => QueueRow.From(a, roster.Find(a.UserLogin))), Json);
     }
 
     private static IResult Detail(string id, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)
@@ -116,7 +132,7 @@ internal static class AlertEndpoints
         var name = $"alert-{alert.AlertId}.{format}";
         return format == "json"
             ? Results.File(Encoding.UTF8.GetBytes(AlertExport.ToJson(detail)), "application/json", name)
-            : Results.File(Encoding.UTF8.GetBytes(AlertExport.ToCsv(detail)), "text/csv", name);
+            : Results.File(AlertExport.ToCsvFile(detail), "text/csv; charset=utf-8", name);
     }
 
     private static async Task<IResult> TriageAsync(HttpContext context, string id, string verb, Func<IAlertTriage, string, JsonElement, TriageResult> act)

@@ -27,6 +27,7 @@ internal static class ConsoleServices
         services.AddSingleton<KeywordEditor>();
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();
+        services.AddSingleton<Activity.PupilActivity>();
         services.AddSingleton<GovernorSummaryQuery>();
         return services;
     }
@@ -60,6 +61,7 @@ internal static class ConsoleServices
         app.MapListApi();
         app.MapListPages();
         app.MapGovernorSummary();
+        app.MapAuditPages();
         return app;
     }
 
