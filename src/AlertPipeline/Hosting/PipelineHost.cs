@@ -58,7 +58,7 @@ internal static class PipelineHost
         builder.Services
             .AddStorage(builder.Configuration)
             .AddTransport(builder.Configuration, settings.Roles)
-            .AddIngest()
+            .AddIngest(builder.Configuration)
             .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
             .AddAlerts()
             .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
@@ -71,6 +71,7 @@ internal static class PipelineHost
         // Validate every options section now, together, before any service is constructed: a user with three
         // mistakes in appsettings.json gets three lines, not the first one wrapped in a hosting stack trace.
         app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+        app.UseApiErrors();
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
