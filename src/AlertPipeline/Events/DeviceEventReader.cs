@@ -116,7 +116,7 @@ internal static class DeviceEventReader
             }
 
             // One event is one value: "{...} {...}" on an NDJSON line was read as its first object, the second lost.
-            if (reader.Read())
+            if (HasMore(ref reader))
             {
                 error = new FieldError("(event)", "has content after the event object (one event per NDJSON line)");
                 return null;
@@ -184,6 +184,18 @@ internal static class DeviceEventReader
         return error is null
             ? new DeviceEvent(eventId!, schoolId!, deviceId!, userLogin!, occurredAt, source, text!, app, url, screenshotRef)
             : null;
+    }
+
+    private static bool HasMore(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (JsonException)
+        {
+            return true; // A second value after the first: the reader refuses it as such.
+        }
     }
 
     /// <summary>Reads just the event id of an event's JSON, for error reports, without validating anything else.</summary>
