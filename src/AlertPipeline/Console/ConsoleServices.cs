@@ -60,6 +60,7 @@ internal static class ConsoleServices
         app.MapAlertPages();
         app.MapListApi();
         app.MapListPages();
+        app.MapDeadLetterPages();
         app.MapGovernorSummary();
         app.MapAuditPages();
         return app;

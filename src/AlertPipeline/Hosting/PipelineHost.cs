@@ -59,7 +59,7 @@ internal static class PipelineHost
         builder.Services
             .AddStorage(builder.Configuration)
             .AddTransport(builder.Configuration, settings.Roles)
-            .AddIngest()
+            .AddIngest(builder.Configuration)
             .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
             .AddAlerts()
             .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
@@ -74,6 +74,7 @@ internal static class PipelineHost
         // mistakes in appsettings.json gets three lines, not the first one wrapped in a hosting stack trace.
         app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         app.UseProxySupport();
+        app.UseApiErrors();
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();

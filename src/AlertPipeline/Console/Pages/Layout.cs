@@ -120,6 +120,11 @@ internal static class Layout
             links.Add(("/summary", "Summary"));
         }
 
+        if (ConsolePolicies.Roles[ConsolePolicies.Pipeline].Contains(user.Role))
+        {
+            links.Add(("/dead-letters", "Dead letters"));
+        }
+
         if (user.Role == ConsoleRoles.Admin)
         {
             links.Add(("/accounts", "Accounts"));
