@@ -18,6 +18,14 @@ internal static class Layout
     public static string Time(DateTimeOffset at, TimeZoneInfo zone) =>
         E(TimeZoneInfo.ConvertTime(at, zone).ToString("ddd d MMM yyyy HH:mm:ss", CultureInfo.InvariantCulture) + " " + ZoneName(zone, at));
 
+    /// <summary>
+    /// A time in UK time, for a page with no school or request at hand (prefer <see cref="Time(DateTimeOffset, TimeZoneInfo)"/>
+    /// with <see cref="Zone"/>): kept so pages written against the old UTC-only helper still build, now in the console's zone.
+    /// </summary>
+    public static string Time(DateTimeOffset at) => Time(at, UkTime);
+
+    private static readonly TimeZoneInfo UkTime = Schools.SchoolHours.FindTimeZone("Europe/London") ?? TimeZoneInfo.Utc;
+
     /// <summary>GMT/BST for UK time (what staff say), UTC, or the offset from UTC for any other zone.</summary>
     public static string ZoneName(TimeZoneInfo zone, DateTimeOffset at)
     {
