@@ -27,6 +27,7 @@ internal sealed partial class DetectionWorker(
     IDeadLetterSink deadLetters,
     AlertCorrelator correlator,
     PipelineMetrics metrics,
+    Watchdog.StoreFaults faults,
     IOptions<QueueOptions> queue,
     TimeProvider clock,
     ILogger<DetectionWorker> logger) : BackgroundService
@@ -60,6 +61,10 @@ internal sealed partial class DetectionWorker(
 
         await reading.ConfigureAwait(false); // A failed read ends detection, as it did before the stages split.
     }
+
+    // What a damaged file here is reported as: the alert store, or the transport's position store (SQLite says which
+    // error, not which file).
+    private string DamagedStore => $"{Path.GetFileName(alerts.Database.Path)} or the transport's position store";
 
     // Scanned batches that may wait while one is stored; the store takes at most this many at once.
     private const int MaxWaiting = 4;
@@ -104,6 +109,7 @@ internal sealed partial class DetectionWorker(
                     {
                         Store(batch);
                         await consumer.CommitAsync(batch.Events, CancellationToken.None).ConfigureAwait(false);
+                        faults.Working(DamagedStore);
                         break;
                     }
 #pragma warning disable CA1031 // See above: any failure means "try this batch again".
@@ -111,6 +117,13 @@ internal sealed partial class DetectionWorker(
 #pragma warning restore CA1031
                     {
                         LogBatchFailed(ex, batch.Events.Count);
+                        if (ex is Microsoft.Data.Sqlite.SqliteException sqlite && Storage.StoreFiles.IsDamage(sqlite))
+                        {
+                            // Retrying cannot mend a damaged file: say so (watchdog, health, ingest 503) instead of
+                            // retrying in silence while ingest keeps accepting events.
+                            faults.Damaged(DamagedStore, sqlite.Message);
+                        }
+
                         correlator.Invalidate(); // Its cache may hold what was never stored: rebuild from the store.
                         await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken).ConfigureAwait(false);
                     }
