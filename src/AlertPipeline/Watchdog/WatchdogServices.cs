@@ -46,6 +46,7 @@ internal static class WatchdogServices
         services.AddSingleton<PipelineWatchdog>();
         services.AddSingleton<WatchdogMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<PipelineWatchdog>());
+        services.AddHostedService<StoreDeepCheck>();
         services.AddHealthChecks();
         services.AddOptions<HealthCheckServiceOptions>().Configure<IServiceProvider>((o, sp) =>
         {

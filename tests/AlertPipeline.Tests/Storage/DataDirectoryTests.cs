@@ -155,6 +155,32 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.Contains("To: it-oncall@northbridge.example", mail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_LargeStoreWithADamagedPage_StartsThenFlagsItFromTheBackgroundCheckAndIngestAnswers503()
+    {
+        await UseOnceAsync();
+        var path = Path.Combine(_dir.Path, "alerts.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            // Past the size checked before start (64 MiB): a store this big is checked in the background instead.
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE padding (b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70) INSERT INTO padding SELECT zeroblob(1048576) FROM n;";
+            command.ExecuteNonQuery();
+        }
+
+        DamageTable(path, "alerts");
+        Assert.True(new FileInfo(path).Length > StoreFiles.FullCheckAtStartLimit);
+
+        await using var host = await TestHost.StartAsync(dataDirectory: _dir.Path);
+        host.UseKey("oakfield");
+        var refused = await Eventually.ReturnsAsync(() => host.PostEventsAsync(Some.Event()).GetAwaiter().GetResult(),
+            r => r.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, "the background check to flag alerts.db");
+        Assert.Contains("a store of the pipeline is damaged", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await host.App.Services.GetRequiredService<AlertPipeline.Watchdog.PipelineWatchdog>().CheckNowAsync();
+        Assert.Contains("alerts.db: quick_check after start", await host.Http.GetStringAsync("/health"), StringComparison.Ordinal);
+    }
+
     /// <summary>Overwrites the root page of a table with garbage, as a torn write or a bad disk would.</summary>
     internal static void DamageTable(string path, string table)
     {
