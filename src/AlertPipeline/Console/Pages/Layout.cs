@@ -48,7 +48,7 @@ internal static class Layout
                 """)}
             </header>
             <main>
-            {body}
+            {Watchdog.WatchdogServices.Banner(context, user)}{body}
             </main>
             </body>
             </html>
