@@ -21,7 +21,15 @@ internal sealed class SqliteDatabase
     {
         Path = path;
         _synchronous = synchronous;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        DataDirectory.RestrictNewFiles();
+        DataDirectory.CreateFolder(System.IO.Path.GetDirectoryName(path)!);
+        if (!OperatingSystem.IsWindows() && !File.Exists(path))
+        {
+            // Created here 0600 rather than by SQLite (0644): SQLite gives the -wal and -shm files the mode of the database file.
+            using (new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = DataDirectory.PrivateFile }))
+            {
+            }
+        }
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
