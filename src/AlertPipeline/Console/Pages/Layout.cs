@@ -83,7 +83,7 @@ internal static class Layout
                 """)}
             </header>
             <main id="main" tabindex="-1">
-            {body}
+            {Watchdog.WatchdogServices.Banner(context, user)}{body}
             </main>
             </body>
             </html>
