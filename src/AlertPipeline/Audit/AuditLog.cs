@@ -13,6 +13,7 @@ internal static class AuditActions
     public const string ViewAlert = "view-alert";
     public const string ViewScreenshot = "view-screenshot";
     public const string ExportAlert = "export-alert";
+    public const string ExportReport = "export-report";
     public const string Triage = "triage";
     public const string SignIn = "sign-in";
     public const string SignInFailed = "sign-in-failed";

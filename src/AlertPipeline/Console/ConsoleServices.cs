@@ -27,7 +27,6 @@ internal static class ConsoleServices
         services.AddSingleton<KeywordEditor>();
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();
-        services.AddSingleton<GovernorSummaryQuery>();
         return services;
     }
 

@@ -66,6 +66,7 @@ public sealed class RoleMatrixTests(ConsoleFixture fixture) : IClassFixture<Cons
         ["GET /lists/history"] = new("GET", _ => "/lists/history", Kind.Page, ["it"]),
         ["GET /devices"] = new("GET", _ => "/devices", Kind.Page, ["it"]),
         ["GET /summary"] = new("GET", _ => "/summary", Kind.Page, ["governor", "trust-dsl"]),
+        ["GET /reports/governor.pdf"] = new("GET", _ => "/reports/governor.pdf", Kind.Page, ["governor", "trust-dsl"]),
         ["GET /accounts"] = new("GET", _ => "/accounts", Kind.Page, ["admin"]),
     };
 

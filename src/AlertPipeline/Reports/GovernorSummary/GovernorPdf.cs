@@ -16,7 +16,7 @@ internal static class GovernorPdf
     {
         var generated = d.GeneratedAt.ToString("d MMMM yyyy HH:mm 'UTC'", CultureInfo.InvariantCulture);
         using var pdf = new ReportPdf($"Governor summary: {d.ScopeName}, {d.Period.Label}",
-            $"{d.ScopeName} · governor summary · {d.Period.Label} · anonymised: no pupil, device, login or text · generated {generated}");
+            $"{d.ScopeName} · governor summary · {d.Period.Label} · anonymised · generated {generated}");
         pdf.Title("Online safety monitoring: governor summary",
             $"{d.ScopeName} · {d.Period.Label} ({d.Period.Days} days) · compared with the previous {d.Period.Days} days" +
             (d.YearEarlier is null ? "" : " and the same period last year"));
@@ -29,8 +29,8 @@ internal static class GovernorPdf
         [
             (c.Total.Display, "Alerts", Trend(c.Total, d.Previous.Total, d.YearEarlier?.Total)),
             (urgent, "Urgent or critical", "need action the same day"),
-            (confirmed, "Concerns confirmed or referred", "after review by the DSL"),
-            (critical?.Median is { } m ? Duration(m) : "–", "Median time to act (critical)",
+            (confirmed, "Confirmed or referred", "concerns, after DSL review"),
+            (critical?.Median is { } m ? Duration(m) : "–", "Critical: median to act",
                 critical?.Target is { } t ? $"target {Duration(t)}" : "no target set"),
         ]);
 
@@ -41,7 +41,7 @@ internal static class GovernorPdf
 
         pdf.Heading("How serious, and the trend");
         pdf.Table(
-            [new("Severity", 3), new("This period", 2, true), new("Previous period", 2, true), new("Same period last year", 2, true)],
+            [new("Severity", 3), new("This period", 2, true), new("Previous period", 2, true), new("A year earlier", 2, true)],
             [.. TrendRows(d, GovernorReportBuilder.BySeverity)]);
 
         pdf.Heading("How quickly staff acted");
@@ -49,11 +49,11 @@ internal static class GovernorPdf
                       "against the school's own targets for urgent and critical alerts. Timings are withheld where fewer than 5 alerts were acted on.",
             muted: true);
         pdf.Table(
-            [new("Severity", 2.2), new("Alerts", 1.4, true), new("Median", 1.5, true), new("90th percentile", 1.8, true), new("Target", 1.5, true), new("Within target", 1.8, true)],
+            [new("Severity", 2.2), new("Alerts", 1.4, true), new("Median", 1.5, true), new("90th centile", 1.8, true), new("Target", 1.5, true), new("Within target", 1.8, true)],
             [.. d.Response.Where(r => r.Count > 0).Select(r => (IReadOnlyList<string>)
             [
                 Capitalise(r.Severity.ToName()),
-                c.Table(GovernorReportBuilder.BySeverity).Cell(r.Severity.ToName())?.Display ?? "0",
+                Display(c.Table(GovernorReportBuilder.BySeverity), r.Severity.ToName()),
                 r.Median is { } med ? Duration(med) : "–",
                 r.P90 is { } p90 ? Duration(p90) : "–",
                 r.Target is { } tg ? Duration(tg) : "none",
@@ -142,7 +142,7 @@ internal static class GovernorPdf
         var cells = keys.Select(table.Cell).Where(c => c is not null).ToList();
         if (table.Withheld)
         {
-            return "<5";
+            return "withheld";
         }
 
         if (cells.Count == 0)

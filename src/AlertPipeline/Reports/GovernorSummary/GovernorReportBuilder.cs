@@ -25,8 +25,10 @@ internal sealed record ReportPeriod(string SchoolId, DateOnly From, DateOnly To)
     public int Days => To.DayNumber - From.DayNumber + 1;
 
     /// <summary>The same number of days just before this period.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public ReportPeriod Previous => new(SchoolId, From.AddDays(-Days), From.AddDays(-1));
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public ReportPeriod YearEarlier => new(SchoolId, From.AddYears(-1), To.AddYears(-1));
 
     public string Label => From.Year == To.Year && From.Month == To.Month && From.Day == 1 && To.AddDays(1).Day == 1

@@ -19,6 +19,11 @@ internal sealed class GovernorSummaryScheduler(
 
     public static Quartz.JobKey JobKey { get; } = new("governor-summaries", "responder");
 
+    private long _lastRunAt = long.MinValue;
+
+    /// <summary>The instant the last completed run looked at: for tests.</summary>
+    public DateTimeOffset? LastRunAt => Interlocked.Read(ref _lastRunAt) is var at && at != long.MinValue ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
+
     public int RunDue(DateTimeOffset now)
     {
         var o = options.CurrentValue;
@@ -37,6 +42,7 @@ internal sealed class GovernorSummaryScheduler(
             signal.Notify();
         }
 
+        Interlocked.Exchange(ref _lastRunAt, now.ToUnixTimeMilliseconds());
         return added;
     }
 

@@ -180,11 +180,20 @@ internal static class SmallNumbers
             }
 
             var bounds = Enumerable.Range(0, rows).Select(r => Bounds(t, r)).ToArray();
-            long sumLow = bounds.Sum(b => b.Item1), sumHigh = Math.Min(Unbounded, bounds.Sum(b => b.Item2));
             for (var r = 0; r < rows; r++)
             {
                 var (lo, hi) = bounds[r];
-                long othersLow = sumLow - lo, othersHigh = Math.Min(Unbounded, sumHigh - hi);
+                // The other rows' sums, each "at least 5" counting as unbounded (a capped sum minus this row would not).
+                long othersLow = 0, othersHigh = 0;
+                for (var j = 0; j < rows; j++)
+                {
+                    if (j != r)
+                    {
+                        othersLow += bounds[j].Item1;
+                        othersHigh = Math.Min(Unbounded, othersHigh + bounds[j].Item2);
+                    }
+                }
+
                 cells[t][r] = tables[t].Kind switch
                 {
                     TableKind.Partition => (Math.Max(lo, low - othersHigh), Math.Min(hi, high - othersLow)),
