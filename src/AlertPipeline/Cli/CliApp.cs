@@ -47,6 +47,8 @@ internal static class CliApp
                     event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
           reports governor --school ID|trust --from yyyy-MM-dd --to yyyy-MM-dd --out FILE.pdf [--data-dir DIR]
                     the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)
+          reports annual-review --school ID|trust --year 2025-26 --out DIR [--data-dir DIR]
+                    the annual online-safety review pack: annual-review.pdf, a CSV per table and annual-review.json in DIR
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.

@@ -59,6 +59,7 @@ internal static class ConsoleServices
         app.MapListApi();
         app.MapListPages();
         app.MapGovernorSummary();
+        Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
         return app;
     }
 

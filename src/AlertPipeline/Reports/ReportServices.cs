@@ -17,6 +17,8 @@ internal static class ReportServices
         services.AddSingleton<GovernorReportBuilder>();
         services.AddSingleton<GovernorSummaryMail>();
         services.AddSingleton<GovernorSummaryScheduler>();
+        services.AddOptions<AnnualReview.AnnualReviewOptions>().Bind(configuration.GetSection(AnnualReview.AnnualReviewOptions.Section));
+        services.AddSingleton<AnnualReview.AnnualReviewBuilder>();
         return services;
     }
 
@@ -29,6 +31,7 @@ internal static class ReportServices
         services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.Section));
         services.AddSingleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>();
         services.AddSingleton<Roster>();
+        services.AddOptions<Detection.DetectionOptions>().Bind(configuration.GetSection(Detection.DetectionOptions.Section));
         services.AddSingleton<DeviceActivity>();
         return services;
     }

@@ -13,7 +13,8 @@ internal static class ReportsCommand
     public static int Run(string[] rest, TextWriter output) => (rest.Length == 0 ? null : rest[0]) switch
     {
         "governor" => Governor(rest[1..], output),
-        _ => throw new CliException("reports: expected a subcommand: governor"),
+        "annual-review" => AnnualReview(rest[1..], output),
+        _ => throw new CliException("reports: expected a subcommand: governor, annual-review"),
     };
 
     private static int Governor(string[] rest, TextWriter output)
@@ -31,12 +32,7 @@ internal static class ReportsCommand
         var outFile = Required(args, "out");
         using var services = CliServices.Create(args);
         RequireStore(services, "reports governor");
-        var schools = services.GetRequiredService<Schools.SchoolDirectory>();
-        if (school != ReportPeriod.Trust && schools.Configured.All(s => s.SchoolId != school))
-        {
-            throw new CliException($"reports governor: --school '{school}' is not a configured school (one of {string.Join(", ", schools.Configured.Select(s => s.SchoolId))}, or 'trust')");
-        }
-
+        RequireSchool(services, "reports governor", school);
         var data = services.GetRequiredService<GovernorReportBuilder>().Build(new ReportPeriod(school, from, to));
         var pdf = GovernorPdf.Render(data);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
@@ -44,6 +40,34 @@ internal static class ReportsCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {outFile} ({pdf.Length / 1024:N0} KiB): governor summary for {data.ScopeName}, {data.Period.Label}; {data.Current.Total.Display} alerts"));
         return 0;
+    }
+
+    private static int AnnualReview(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("reports annual-review", rest, ["data-dir", "config", "school", "year", "out"]);
+        args.NoPositionals();
+        var school = Required(args, "school");
+        var yearText = Required(args, "year");
+        var year = Reports.AnnualReview.AcademicYear.Parse(yearText)
+            ?? throw new CliException($"reports annual-review: --year must be an academic year such as 2025-26 (was '{yearText}')");
+        var outDir = Required(args, "out");
+        using var services = CliServices.Create(args);
+        RequireStore(services, "reports annual-review");
+        RequireSchool(services, "reports annual-review", school);
+        output.WriteLine($"building the {year} review for {school}...");
+        var data = services.GetRequiredService<Reports.AnnualReview.AnnualReviewBuilder>().Build(school, year);
+        var files = Reports.AnnualReview.AnnualReviewPack.Write(data, outDir, file => output.WriteLine("  wrote " + file));
+        output.WriteLine($"annual review pack for {data.ScopeName}, {year}: {files.Count} files in {outDir}");
+        return 0;
+    }
+
+    private static void RequireSchool(ServiceProvider services, string command, string school)
+    {
+        var schools = services.GetRequiredService<Schools.SchoolDirectory>();
+        if (school != ReportPeriod.Trust && schools.Configured.All(s => s.SchoolId != school))
+        {
+            throw new CliException($"{command}: --school '{school}' is not a configured school (one of {string.Join(", ", schools.Configured.Select(s => s.SchoolId))}, or 'trust')");
+        }
     }
 
     internal static void RequireStore(ServiceProvider services, string command)

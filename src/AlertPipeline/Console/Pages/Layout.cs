@@ -93,6 +93,11 @@ internal static class Layout
             links.Add(("/summary", "Summary"));
         }
 
+        if (user.Role is ConsoleRoles.Dsl or ConsoleRoles.TrustDsl or ConsoleRoles.Governor)
+        {
+            links.Add(("/reports", "Annual review"));
+        }
+
         if (user.Role == ConsoleRoles.Admin)
         {
             links.Add(("/accounts", "Accounts"));
