@@ -67,7 +67,7 @@ internal static class AnnualReviewPack
         var generated = data.GeneratedAt.ToString("d MMMM yyyy HH:mm 'UTC'", CultureInfo.InvariantCulture);
         using var pdf = new ReportPdf($"Annual online safety review: {data.ScopeName}, {data.Year}",
             $"{data.ScopeName} · annual online safety review {data.Year} · anonymised · generated {generated}");
-        pdf.Title("Annual online safety review: filtering and monitoring",
+        pdf.Title("Annual online safety review",
             $"{data.ScopeName} · academic year {data.Year} · structured by the DfE filtering and monitoring standards · generated {generated}");
         foreach (var section in data.Sections)
         {

@@ -29,9 +29,9 @@ internal static class GovernorPdf
         [
             (c.Total.Display, "Alerts", Trend(c.Total, d.Previous.Total, d.YearEarlier?.Total)),
             (urgent, "Urgent or critical", "need action the same day"),
-            (confirmed, "Confirmed or referred", "concerns, after DSL review"),
-            (critical?.Median is { } m ? Duration(m) : "–", "Critical: median to act",
-                critical?.Target is { } t ? $"target {Duration(t)}" : "no target set"),
+            (confirmed, "Confirmed", "concerns or referrals"),
+            (critical?.Median is { } m ? Duration(m) : "–", "Median to act",
+                "critical; " + (critical?.Target is { } t ? $"target {Duration(t)}" : "no target set")),
         ]);
 
         pdf.Heading("What the alerts were about");
@@ -103,7 +103,7 @@ internal static class GovernorPdf
         pdf.Heading("How to read this report", keepWith: 60);
         pdf.Paragraph(SmallNumbers.Rule, small: true);
         pdf.Paragraph("This summary is anonymised: it contains no pupil name, login, device or text, and no individual alert. " +
-                      "Figures count alerts raised in the period (by when they were raised), excluding test alerts; the previous period and the same period " +
+                      "Figures count alerts raised in the period (by when they were raised); the previous period and the same period " +
                       "last year are protected separately.", small: true, muted: true);
         return pdf.ToBytes();
     }

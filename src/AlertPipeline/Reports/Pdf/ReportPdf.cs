@@ -87,7 +87,7 @@ internal sealed class ReportPdf : IDisposable
     public void Title(string title, string subtitle)
     {
         G.DrawRectangle(new XSolidBrush(Accent), 0, 0, PageWidth, 6);
-        G.DrawString(title, _h1, new XSolidBrush(Ink), Margin, _y + 18);
+        G.DrawString(Fit(title, _h1, Width), _h1, new XSolidBrush(Ink), Margin, _y + 18);
         _y += 28;
         Paragraph(subtitle, muted: true);
         _y += 4;
@@ -162,8 +162,15 @@ internal sealed class ReportPdf : IDisposable
             _y += rowHeight;
         }
 
-        Ensure(rowHeight * Math.Min(3, rows.Count + 1));
-        Row([.. columns.Select(c => c.Heading)], _bold, false);
+        // Headings wrap onto a second line rather than being cut: "No further action" over a narrow number column.
+        var headings = columns.Select((c, i) => Wrap(c.Heading, _bold, widths[i] - 8).ToList()).ToList();
+        var lines = headings.Max(h => h.Count);
+        Ensure(rowHeight * lines + rowHeight * Math.Min(2, rows.Count));
+        for (var line = 0; line < lines; line++)
+        {
+            Row([.. headings.Select(h => line < h.Count ? h[line] : "")], _bold, false);
+        }
+
         G.DrawLine(new XPen(Ink, 0.6), Margin, _y, Margin + Width, _y);
         if (rows.Count == 0 && empty is not null)
         {
