@@ -27,6 +27,7 @@ internal static class ConsoleServices
         services.AddSingleton<KeywordEditor>();
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();
+        services.AddSingleton<Activity.PupilActivity>();
         return services;
     }
 
@@ -58,8 +59,10 @@ internal static class ConsoleServices
         app.MapAlertPages();
         app.MapListApi();
         app.MapListPages();
+        app.MapDeadLetterPages();
         app.MapGovernorSummary();
         Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
+        app.MapAuditPages();
         return app;
     }
 
