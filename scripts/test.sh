@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 #   docker-compose  - validates docker-compose.yml (no Docker engine needed for `config -q`)
 #   chromium        - the browser the console's Playwright tests drive (/usr/bin/chromium; never `playwright install`)
 #   python3-aiosmtpd - a real SMTP server for the responder tests (Maildir; run with /usr/bin/python3)
-packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd)
+#   poppler-utils   - pdftotext: the report tests read the governor summary and review PDFs back as a reader would
+packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

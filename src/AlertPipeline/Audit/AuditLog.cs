@@ -15,6 +15,7 @@ internal static class AuditActions
     public const string ViewActivity = "view-activity";
     public const string ViewAudit = "view-audit";
     public const string ExportAlert = "export-alert";
+    public const string ExportReport = "export-report";
     public const string Triage = "triage";
     public const string SignIn = "sign-in";
     public const string SignInFailed = "sign-in-failed";

@@ -28,7 +28,6 @@ internal static class ConsoleServices
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();
         services.AddSingleton<Activity.PupilActivity>();
-        services.AddSingleton<GovernorSummaryQuery>();
         return services;
     }
 
@@ -62,6 +61,7 @@ internal static class ConsoleServices
         app.MapListPages();
         app.MapDeadLetterPages();
         app.MapGovernorSummary();
+        Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
         app.MapAuditPages();
         return app;
     }

@@ -71,6 +71,7 @@ public sealed class RoleMatrixTests(ConsoleFixture fixture) : IClassFixture<Cons
         ["GET /dead-letters"] = new("GET", _ => "/dead-letters", Kind.Page, ["it", "trust-dsl"]),
         ["GET /api/v1/dead-letters"] = new("GET", _ => "/api/v1/dead-letters", Kind.Api, ["it", "trust-dsl"]),
         ["GET /summary"] = new("GET", _ => "/summary", Kind.Page, ["governor", "trust-dsl"]),
+        ["GET /reports/governor.pdf"] = new("GET", _ => "/reports/governor.pdf", Kind.Page, ["governor", "trust-dsl"]),
         ["GET /accounts"] = new("GET", _ => "/accounts", Kind.Page, ["admin"]),
     };
 

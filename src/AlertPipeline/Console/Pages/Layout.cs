@@ -133,6 +133,11 @@ internal static class Layout
             links.Add(("/dead-letters", "Dead letters"));
         }
 
+        if (user.Role is ConsoleRoles.Dsl or ConsoleRoles.TrustDsl or ConsoleRoles.Governor)
+        {
+            links.Add(("/reports", "Annual review"));
+        }
+
         if (user.Role == ConsoleRoles.Admin)
         {
             links.Add(("/accounts", "Accounts"));
