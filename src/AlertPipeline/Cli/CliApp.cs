@@ -105,6 +105,11 @@ internal static class CliApp
             await error.WriteLineAsync("error: keyword lists: " + ex.Message).ConfigureAwait(false);
             return 2;
         }
+        catch (Exception ex) when (ex is Storage.StoreUnusableException or Storage.DataDirectoryLockedException)
+        {
+            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
         catch (FileNotFoundException ex)
         {
             await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);

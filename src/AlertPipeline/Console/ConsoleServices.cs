@@ -27,6 +27,7 @@ internal static class ConsoleServices
         services.AddSingleton<KeywordEditor>();
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();
+        services.AddSingleton<Activity.PupilActivity>();
         services.AddSingleton<GovernorSummaryQuery>();
         return services;
     }
@@ -61,6 +62,7 @@ internal static class ConsoleServices
         app.MapListPages();
         app.MapDeadLetterPages();
         app.MapGovernorSummary();
+        app.MapAuditPages();
         return app;
     }
 

@@ -27,6 +27,7 @@ internal sealed partial class DetectionWorker(
     IDeadLetterSink deadLetters,
     AlertCorrelator correlator,
     PipelineMetrics metrics,
+    Watchdog.StoreFaults faults,
     IOptions<QueueOptions> queue,
     TimeProvider clock,
     ILogger<DetectionWorker> logger) : BackgroundService
@@ -60,6 +61,10 @@ internal sealed partial class DetectionWorker(
 
         await reading.ConfigureAwait(false); // A failed read ends detection, as it did before the stages split.
     }
+
+    // What a damaged file here is reported as: the alert store, or the transport's position store (SQLite says which
+    // error, not which file).
+    private string DamagedStore => $"{Path.GetFileName(alerts.Database.Path)} or the transport's position store";
 
     // Scanned batches that may wait while one is stored; the store takes at most this many at once.
     private const int MaxWaiting = 4;
@@ -99,12 +104,14 @@ internal sealed partial class DetectionWorker(
                 try
                 {
                     Store(batch);
+                    faults.Working(DamagedStore);
                 }
 #pragma warning disable CA1031 // Any failure: find the event that causes it, or wait out the store's outage.
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
                     LogBatchFailed(ex, batch.Events.Count);
+                    ReportDamage(ex);
                     correlator.Invalidate(); // Its cache may hold what was never stored: rebuild from the store.
                     await StoreEachAsync(batch, stoppingToken).ConfigureAwait(false);
                 }
@@ -147,6 +154,7 @@ internal sealed partial class DetectionWorker(
                     if (IsStoreOutage(ex))
                     {
                         LogStoreOutage(ex, consumed.EventId);
+                        ReportDamage(ex);
                         attempt = 0;
                     }
                     else if (attempt >= MaxAttempts)
@@ -159,6 +167,18 @@ internal sealed partial class DetectionWorker(
                     await Task.Delay(RetryDelay, clock, stoppingToken).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Retrying cannot mend a damaged file: say so (watchdog, health, ingest 503) instead of retrying in silence while
+    /// ingest keeps accepting events.
+    /// </summary>
+    private void ReportDamage(Exception ex)
+    {
+        if (ex is Microsoft.Data.Sqlite.SqliteException sqlite && Storage.StoreFiles.IsDamage(sqlite))
+        {
+            faults.Damaged(DamagedStore, sqlite.Message);
         }
     }
 

@@ -261,6 +261,26 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
         return newSeq;
     }
 
+    /// <summary>
+    /// Detection's committed position, how many events wait after it, and when the oldest of them was accepted: read
+    /// from queue.db, not from this object's counters, because detection may run in another process. The count stops
+    /// at a million (the watchdog only needs "some" and a figure).
+    /// </summary>
+    public (long Position, long Waiting, DateTimeOffset? OldestAcceptedAt) Progress()
+    {
+        using var connection = _database.Open();
+        var position = Scalar(connection, $"SELECT COALESCE((SELECT position FROM consumers WHERE name = '{DetectConsumer}'), 0)");
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE seq > $position LIMIT 1000000)),
+                   (SELECT accepted_at FROM events WHERE seq > $position ORDER BY seq LIMIT 1)
+            """;
+        command.Parameters.AddWithValue("$position", position);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (position, reader.GetInt64(0), reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
+    }
+
     /// <summary>Deletes processed events older than the retention window. Returns how many were deleted.</summary>
     public int Prune()
     {
