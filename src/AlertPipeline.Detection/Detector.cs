@@ -39,6 +39,9 @@ public sealed partial class Detector
     private readonly CompiledEntry[] _entries;
     private readonly GroupTerm[] _groupTerms;
     private readonly string[] _groupTermNormalized;
+
+    /// <summary>Each group's normalised terms, to tell whether a match's context was a combination's own word.</summary>
+    private readonly HashSet<string>[] _groupWords;
     private readonly int[] _groupOfTerm;
     private readonly string[] _groups;
     private readonly CompiledCombination[] _combinations;
@@ -95,6 +98,10 @@ public sealed partial class Detector
 
         var entries = new List<CompiledEntry>();
         var regexes = new List<CompiledRegex>();
+        int Unless(KeywordEntry entry) => entry.Unless is null ? -1
+            : groupIndex.TryGetValue(entry.Unless, out var g) ? g
+            : throw new KeywordListException($"{entry.Origin ?? entry.Id}: unless '{entry.Unless}' is not a defined group");
+
         foreach (var entry in set.Entries)
         {
             var requires = entry.Requires is null ? -1 : groupIndex.GetValueOrDefault(entry.Requires, -2);
@@ -106,9 +113,9 @@ public sealed partial class Detector
             var index = entries.Count;
             if (entry.Kind == MatchKind.Regex)
             {
-                var regex = GuardedRegex.TryCreateWordBounded(entry.Term, out var problem)
+                var regex = GuardedRegex.TryCreateWordBounded(entry.RegexPattern, out var problem, entry.Intent is null ? GuardedRegex.MaxPatternLength : int.MaxValue)
                     ?? throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' {problem}");
-                var sets = RegexPrefilter.RequiredSets(entry.Term) ?? [];
+                var sets = RegexPrefilter.RequiredSets(entry.RegexPattern) ?? [];
                 for (var k = 0; k < sets.Count; k++)
                 {
                     foreach (var literal in sets[k])
@@ -118,7 +125,7 @@ public sealed partial class Detector
                 }
 
                 regexes.Add(new CompiledRegex(index, regex, sets.Count == 0 ? 0 : (int)((1L << sets.Count) - 1), AnchorSet(sets)));
-                entries.Add(new CompiledEntry(entry, entry.Term, requires));
+                entries.Add(new CompiledEntry(entry, entry.Term, requires, Unless(entry)));
                 continue;
             }
 
@@ -128,7 +135,7 @@ public sealed partial class Detector
                 throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' has no letters or digits after normalisation");
             }
 
-            entries.Add(new CompiledEntry(entry, normalized, requires));
+            entries.Add(new CompiledEntry(entry, normalized, requires, Unless(entry)));
             AddPattern(normalized, new Target(TargetKind.Entry, index, entry.Kind == MatchKind.Prefix));
 
             // "bet365" is also "b37365": a leet run beside the term's own number is left as digits by the normaliser.
@@ -140,11 +147,13 @@ public sealed partial class Detector
 
         _groupTerms = [.. set.Groups];
         _groupTermNormalized = new string[_groupTerms.Length];
+        _groupWords = [.. _groups.Select(_ => new HashSet<string>(StringComparer.Ordinal))];
         _groupOfTerm = new int[_groupTerms.Length];
         for (var i = 0; i < _groupTerms.Length; i++)
         {
             _groupTermNormalized[i] = TextNormalizer.NormalizeToString(_groupTerms[i].Term);
             _groupOfTerm[i] = groupIndex[_groupTerms[i].Group];
+            _groupWords[_groupOfTerm[i]].Add(_groupTermNormalized[i]);
             if (_groupTermNormalized[i].Length > 0)
             {
                 AddPattern(_groupTermNormalized[i], new Target(TargetKind.Group, i, _groupTerms[i].Kind == MatchKind.Prefix));
@@ -198,7 +207,7 @@ public sealed partial class Detector
 
         _quiet = _regexWithoutTrigger ? null : QuietTextFilter.TryBuild(_patterns.Patterns, _relevance);
         _facts = [.. _patterns.Targets.Select((ts, p) => PatternFacts.Of(_patterns.Patterns[p], ts, _groupOfTerm))];
-        _regexChains = [.. _regexes.Select(r => Chains(RegexPrefilter.RigidSteps(_entries[r.Entry].Entry.Term), patternIndex))];
+        _regexChains = [.. _regexes.Select(r => Chains(RegexPrefilter.RigidSteps(_entries[r.Entry].Entry.RegexPattern), patternIndex))];
 
         // Built on first use: only texts with stretched letters ("hooow", "kiiilllll") need them. A regex is
         // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
@@ -210,10 +219,10 @@ public sealed partial class Detector
         // Built on first use: only texts glued letter by letter ("h_o_w_m_a_n_y_p_i_l_l_s") are split into words.
         // The lists' own words (terms, phrases, groups, allow phrases, a regex's letters) join the dictionary.
         _gluedWords = new Lazy<GluedWords>(
-            () => new GluedWords(_patterns.Patterns.Concat(_regexes.SelectMany(r => RegexWords().Matches(_entries[r.Entry].Entry.Term).Select(m => m.Value)))),
+            () => new GluedWords(_patterns.Patterns.Concat(_regexes.SelectMany(r => RegexWords().Matches(_entries[r.Entry].Entry.RegexPattern).Select(m => m.Value)))),
             LazyThreadSafetyMode.ExecutionAndPublication);
         _squeezedRegexes = new Lazy<Regex?[]>(
-            () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.Term), out _))],
+            () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern), out _, int.MaxValue))],
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -851,6 +860,12 @@ public sealed partial class Detector
                 continue;
             }
 
+            // The text says the word is used in its everyday sense ("chocolate bars", "birthday balloons").
+            if (compiled.UnlessGroup >= 0 && scratch.GroupTerm[compiled.UnlessGroup] >= 0)
+            {
+                continue;
+            }
+
             if (!seen.Add((c.Entry, c.OrigStart, c.OrigLength)))
             {
                 continue;
@@ -865,6 +880,10 @@ public sealed partial class Detector
                 RequiredContext = compiled.RequiresGroup >= 0
                     ? string.Concat(_groups[compiled.RequiresGroup], ": ", _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]])
                     : null,
+                ContextTerm = compiled.RequiresGroup >= 0 ? _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]] : null,
+                Slots = entry.Intent is { } intent
+                    ? intent.Explain(c.Variant == Masked ? compiled.Normalized : new string(scratch.BufferOf(c.Variant).Text.Slice(c.NormStart, c.NormLength)))
+                    : [],
             });
         }
 
@@ -890,7 +909,7 @@ public sealed partial class Detector
         foreach (var combo in _combinations)
         {
             var termIndex = scratch.GroupTerm[combo.Group];
-            if (termIndex < 0 || !categorySeverity.TryGetValue(combo.Rule.Category, out var current))
+            if (termIndex < 0 || !categorySeverity.TryGetValue(combo.Rule.Category, out var current) || !ReadAsMeant(matches, combo))
             {
                 continue;
             }
@@ -942,6 +961,25 @@ public sealed partial class Detector
             Explanation = explanation,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>
+    /// A combination needs a match of its category that stands on its own: one that needs no context, or whose context
+    /// was a word other than the combination's own. Otherwise "selling candy bars" would read "bars" as a drug because of
+    /// "selling" and then raise it to urgent because of "selling" again: slang must be read as slang before buying it counts.
+    /// </summary>
+    private bool ReadAsMeant(List<TermMatch> matches, CompiledCombination combo)
+    {
+        foreach (var m in matches)
+        {
+            if (string.Equals(m.Category, combo.Rule.Category, StringComparison.Ordinal)
+                && (m.ContextTerm is null || !_groupWords[combo.Group].Contains(m.ContextTerm)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -997,6 +1035,13 @@ public sealed partial class Detector
             {
                 builder.Append(" with ").Append(m.RequiredContext);
             }
+
+            for (var s = 0; s < m.Slots.Count; s++)
+            {
+                builder.Append(s == 0 ? " [" : ", ").Append(m.Slots[s].Slot).Append("='").Append(m.Slots[s].Words).Append('\'');
+            }
+
+            builder.Append(m.Slots.Count > 0 ? "]" : string.Empty);
         }
 
         foreach (var c in combinations)
@@ -1232,7 +1277,8 @@ public sealed partial class Detector
         public (int Start, int End) Span(int paddedEnd) => (paddedEnd - StartBack, paddedEnd - EndBack);
     }
 
-    private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
+    /// <param name="UnlessGroup">The group whose presence says the term is used in its everyday sense, or -1.</param>
+    private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup, int UnlessGroup = -1);
 
     private sealed record CompiledCombination(Combination Rule, int Group);
 

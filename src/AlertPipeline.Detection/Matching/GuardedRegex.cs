@@ -19,19 +19,26 @@ internal static class GuardedRegex
     public static Regex? TryCreate(string pattern, out string? problem) => TryCreate(pattern, wordBounded: false, out problem);
 
     /// <summary>
+    /// As <see cref="TryCreate(string, out string?)"/> with another length cap: an intent rule's generated pattern is one
+    /// alternation per word class, long but of a fixed shape the curator never writes by hand.
+    /// </summary>
+    public static Regex? TryCreate(string pattern, out string? problem, int maxLength) => TryCreate(pattern, wordBounded: false, out problem, maxLength);
+
+    /// <summary>
     /// The regex the matcher runs: <paramref name="pattern"/> (checked as <see cref="TryCreate(string, out string?)"/>
     /// checks it) wrapped in <c>\b(?:…)\b</c>, so the engine looks for matches that start and end at a word
     /// boundary rather than reporting one inside a word and missing the bounded one beside it. The matcher still
     /// checks each match's boundaries in the normalised text (a space or an end).
     /// </summary>
-    public static Regex? TryCreateWordBounded(string pattern, out string? problem) => TryCreate(pattern, wordBounded: true, out problem);
+    public static Regex? TryCreateWordBounded(string pattern, out string? problem, int maxLength = MaxPatternLength) =>
+        TryCreate(pattern, wordBounded: true, out problem, maxLength);
 
-    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem)
+    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem, int maxLength = MaxPatternLength)
     {
         problem = null;
-        if (pattern.Length > MaxPatternLength)
+        if (pattern.Length > maxLength)
         {
-            problem = $"is {pattern.Length} characters; a regex may have at most {MaxPatternLength}";
+            problem = $"is {pattern.Length} characters; a regex may have at most {maxLength}";
             return null;
         }
 

@@ -82,6 +82,10 @@ internal static class KeywordsCommand
             {
                 report.AppendLine(CultureInfo.InvariantCulture,
                     $"  match '{text.Substring(m.Start, m.Length)}' at {m.Start}+{m.Length}: term '{m.Term}' ({m.Kind.ToString().ToLowerInvariant()}), {m.Category}, {m.Severity.ToName()}, rule {m.Rule}, normalised '{m.NormalizedMatch}'{(m.RequiredContext is null ? "" : $", needs context '{m.RequiredContext}'")}");
+                foreach (var slot in m.Slots)
+                {
+                    report.AppendLine(CultureInfo.InvariantCulture, $"    slot {slot.Slot,-18} '{slot.Words}'");
+                }
             }
 
             foreach (var c in result.Combinations)
