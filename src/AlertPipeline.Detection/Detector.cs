@@ -178,7 +178,7 @@ public sealed partial class Detector
 
         _combinations = [.. set.Combinations
             .Where(c => groupIndex.ContainsKey(c.Group))
-            .Select(c => new CompiledCombination(c, groupIndex[c.Group]))];
+            .Select(c => new CompiledCombination(c, groupIndex[c.Group], c.Unless is null ? -1 : groupIndex.GetValueOrDefault(c.Unless, -1)))];
         _entries = [.. entries];
         foreach (var widened in new[] { SourceKinds.Url, SourceKinds.Title })
         {
@@ -909,7 +909,8 @@ public sealed partial class Detector
         foreach (var combo in _combinations)
         {
             var termIndex = scratch.GroupTerm[combo.Group];
-            if (termIndex < 0 || !categorySeverity.TryGetValue(combo.Rule.Category, out var current) || !ReadAsMeant(matches, combo))
+            if (termIndex < 0 || !categorySeverity.TryGetValue(combo.Rule.Category, out var current) || !ReadAsMeant(matches, combo)
+                || (combo.UnlessGroup >= 0 && scratch.GroupTerm[combo.UnlessGroup] >= 0))
             {
                 continue;
             }
@@ -1280,7 +1281,7 @@ public sealed partial class Detector
     /// <param name="UnlessGroup">The group whose presence says the term is used in its everyday sense, or -1.</param>
     private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup, int UnlessGroup = -1);
 
-    private sealed record CompiledCombination(Combination Rule, int Group);
+    private sealed record CompiledCombination(Combination Rule, int Group, int UnlessGroup);
 
     /// <summary>
     /// The bit of the required literal set a regex is judged by on the fast path and anchored on by the word-head

@@ -52,4 +52,6 @@ public sealed record GroupTerm(string Group, string Term, MatchKind Kind, string
 /// A severity rule (combinations.csv): a text with a match in <paramref name="Category"/> and a term of
 /// <paramref name="Group"/> is raised to at least <paramref name="RaiseTo"/>.
 /// </summary>
-public sealed record Combination(string Id, string Category, string Group, Severity RaiseTo, string? Notes = null, string? Origin = null);
+/// <param name="Unless">A group whose presence keeps the rule from raising: schoolwork ("how many … altogether", "in the
+/// novel") is read as schoolwork. The matches keep their own severity.</param>
+public sealed record Combination(string Id, string Category, string Group, Severity RaiseTo, string? Notes = null, string? Origin = null, string? Unless = null);

@@ -28,7 +28,7 @@ public static class KeywordSetParser
     private static readonly string[] EntryColumns = ["term", "match", "severity", "sources", "requires", "unless", "notes"];
     private static readonly string[] IntentColumns = ["id", "category", "severity", "slots", "gap", "sources", "requires", "unless", "notes"];
     private static readonly string[] GroupColumns = ["group", "term", "notes"];
-    private static readonly string[] CombinationColumns = ["id", "category", "group", "raise_to", "notes"];
+    private static readonly string[] CombinationColumns = ["id", "category", "group", "raise_to", "unless", "notes"];
     private static readonly string[] AllowColumns = ["phrase", "notes"];
 
     /// <summary>Reads every <c>*.csv</c> file given; other files (a README beside the lists) are ignored.</summary>
@@ -311,7 +311,8 @@ public static class KeywordSetParser
                 throw Error(file, line, "raise_to", $"'{raiseText}' is not one of low, medium, high, urgent, critical");
             }
 
-            combinations.Add(new Combination(id, category, group, raiseTo, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}"));
+            combinations.Add(new Combination(id, category, group, raiseTo, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}",
+                GroupField(file, line, record, "unless", groupIds)));
         }
     }
 
