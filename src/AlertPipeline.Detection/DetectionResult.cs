@@ -28,6 +28,9 @@ public sealed record TermMatch(
 
     /// <summary>The normalised context term alone ("pills"), for judging combinations.</summary>
     internal string? ContextTerm { get; init; }
+
+    /// <summary>A second, different context term of the same group, if the text had one.</summary>
+    internal string? OtherContextTerm { get; init; }
 }
 
 /// <summary>One slot of an intent rule and the words of the text that filled it.</summary>

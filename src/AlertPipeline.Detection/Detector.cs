@@ -729,6 +729,11 @@ public sealed partial class Detector
                             scratch.GroupTerm[group] = target.Index;
                             (scratch.GroupStart[group], scratch.GroupLength[group]) = buffer.ToOriginal(original, start, termEnd - start);
                         }
+                        else if (scratch.GroupTerm[group] >= 0 && scratch.GroupOtherTerm[group] < 0 && Covers(stretched, start, termEnd)
+                            && !string.Equals(_groupTermNormalized[target.Index], _groupTermNormalized[scratch.GroupTerm[group]], StringComparison.Ordinal))
+                        {
+                            scratch.GroupOtherTerm[group] = target.Index;
+                        }
 
                         break;
                     case TargetKind.RegexTrigger when variant == Primary:
@@ -881,6 +886,8 @@ public sealed partial class Detector
                     ? string.Concat(_groups[compiled.RequiresGroup], ": ", _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]])
                     : null,
                 ContextTerm = compiled.RequiresGroup >= 0 ? _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]] : null,
+                OtherContextTerm = compiled.RequiresGroup >= 0 && scratch.GroupOtherTerm[compiled.RequiresGroup] >= 0
+                    ? _groupTermNormalized[scratch.GroupOtherTerm[compiled.RequiresGroup]] : null,
                 Slots = entry.Intent is { } intent
                     ? intent.Explain(c.Variant == Masked ? compiled.Normalized : new string(scratch.BufferOf(c.Variant).Text.Slice(c.NormStart, c.NormLength)))
                     : [],
@@ -966,7 +973,7 @@ public sealed partial class Detector
 
     /// <summary>
     /// A combination needs a match of its category that stands on its own: one that needs no context, or whose context
-    /// was a word other than the combination's own. Otherwise "selling candy bars" would read "bars" as a drug because of
+    /// was a word other than the combination's own (the first two different context words are kept). Otherwise "selling candy bars" would read "bars" as a drug because of
     /// "selling" and then raise it to urgent because of "selling" again: slang must be read as slang before buying it counts.
     /// </summary>
     private bool ReadAsMeant(List<TermMatch> matches, CompiledCombination combo)
@@ -974,7 +981,8 @@ public sealed partial class Detector
         foreach (var m in matches)
         {
             if (string.Equals(m.Category, combo.Rule.Category, StringComparison.Ordinal)
-                && (m.ContextTerm is null || !_groupWords[combo.Group].Contains(m.ContextTerm)))
+                && (m.ContextTerm is null || !_groupWords[combo.Group].Contains(m.ContextTerm)
+                    || (m.OtherContextTerm is not null && !_groupWords[combo.Group].Contains(m.OtherContextTerm))))
             {
                 return true;
             }
@@ -1347,6 +1355,9 @@ public sealed partial class Detector
 
         public int[] GroupStart { get; private set; } = [];
 
+        /// <summary>Per group, a term other than <see cref="GroupTerm"/>'s also seen (or -1): a second piece of context.</summary>
+        public int[] GroupOtherTerm { get; private set; } = [];
+
         public int[] GroupLength { get; private set; } = [];
 
         /// <summary>Per regex: a bit per required literal set a member of which was seen.</summary>
@@ -1357,6 +1368,7 @@ public sealed partial class Detector
             if (GroupTerm.Length != groups)
             {
                 GroupTerm = new int[groups];
+                GroupOtherTerm = new int[groups];
                 GroupStart = new int[groups];
                 GroupLength = new int[groups];
             }
@@ -1367,6 +1379,7 @@ public sealed partial class Detector
             }
 
             GroupTerm.AsSpan(0, groups).Fill(-1);
+            GroupOtherTerm.AsSpan(0, groups).Fill(-1);
             RegexSeen.AsSpan(0, regexes).Clear();
             Candidates.Clear();
             Allow[0].Clear();
