@@ -29,6 +29,9 @@ public sealed record TermMatch(
     /// <summary>The normalised context term alone ("pills"), for judging combinations.</summary>
     internal string? ContextTerm { get; init; }
 
+    /// <summary>The index of the group <see cref="ContextTerm"/> came from, or -1.</summary>
+    internal int ContextGroup { get; init; } = -1;
+
     /// <summary>A second, different context term of the same group, if the text had one.</summary>
     internal string? OtherContextTerm { get; init; }
 }

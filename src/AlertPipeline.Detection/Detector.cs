@@ -113,7 +113,8 @@ public sealed partial class Detector
             var index = entries.Count;
             if (entry.Kind == MatchKind.Regex)
             {
-                var regex = GuardedRegex.TryCreateWordBounded(entry.RegexPattern, out var problem, entry.Intent is null ? GuardedRegex.MaxPatternLength : int.MaxValue)
+                string? problem = null;
+                var regex = (entry.Intent is not null ? GuardedRegex.IntentWordBounded(entry.RegexPattern) : GuardedRegex.TryCreateWordBounded(entry.RegexPattern, out problem))
                     ?? throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' {problem}");
                 var sets = RegexPrefilter.RequiredSets(entry.RegexPattern) ?? [];
                 for (var k = 0; k < sets.Count; k++)
@@ -222,7 +223,9 @@ public sealed partial class Detector
             () => new GluedWords(_patterns.Patterns.Concat(_regexes.SelectMany(r => RegexWords().Matches(_entries[r.Entry].Entry.RegexPattern).Select(m => m.Value)))),
             LazyThreadSafetyMode.ExecutionAndPublication);
         _squeezedRegexes = new Lazy<Regex?[]>(
-            () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern), out _, int.MaxValue))],
+            () => [.. _regexes.Select(r => _entries[r.Entry].Entry.Intent is not null
+                ? GuardedRegex.IntentWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern))
+                : GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern), out _))],
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -886,6 +889,7 @@ public sealed partial class Detector
                     ? string.Concat(_groups[compiled.RequiresGroup], ": ", _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]])
                     : null,
                 ContextTerm = compiled.RequiresGroup >= 0 ? _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]] : null,
+                ContextGroup = compiled.RequiresGroup,
                 OtherContextTerm = compiled.RequiresGroup >= 0 && scratch.GroupOtherTerm[compiled.RequiresGroup] >= 0
                     ? _groupTermNormalized[scratch.GroupOtherTerm[compiled.RequiresGroup]] : null,
                 Slots = entry.Intent is { } intent
@@ -973,7 +977,8 @@ public sealed partial class Detector
 
     /// <summary>
     /// A combination needs a match of its category that stands on its own: one that needs no context, or whose context
-    /// was a word other than the combination's own (the first two different context words are kept). Otherwise "selling candy bars" would read "bars" as a drug because of
+    /// was a word other than the combination's own (the first two different context words are kept). An entry that
+    /// requires the combination's own group ("how many" with means) is the pair the curator meant, and counts. Otherwise "selling candy bars" would read "bars" as a drug because of
     /// "selling" and then raise it to urgent because of "selling" again: slang must be read as slang before buying it counts.
     /// </summary>
     private bool ReadAsMeant(List<TermMatch> matches, CompiledCombination combo)
@@ -981,7 +986,7 @@ public sealed partial class Detector
         foreach (var m in matches)
         {
             if (string.Equals(m.Category, combo.Rule.Category, StringComparison.Ordinal)
-                && (m.ContextTerm is null || !_groupWords[combo.Group].Contains(m.ContextTerm)
+                && (m.ContextTerm is null || m.ContextGroup == combo.Group || !_groupWords[combo.Group].Contains(m.ContextTerm)
                     || (m.OtherContextTerm is not null && !_groupWords[combo.Group].Contains(m.OtherContextTerm))))
             {
                 return true;

@@ -35,7 +35,16 @@ public sealed record IntentRule(string Id, IReadOnlyList<IntentSlot> Slots, int 
     {
         ArgumentNullException.ThrowIfNull(normalizedMatch);
 
-        var match = _explainer.Value.Match(normalizedMatch);
+        Match match;
+        try
+        {
+            match = _explainer.Value.Match(normalizedMatch);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return []; // the alert stands; only the slot breakdown is missing
+        }
+
         if (!match.Success)
         {
             return [];
@@ -44,10 +53,10 @@ public sealed record IntentRule(string Id, IReadOnlyList<IntentSlot> Slots, int 
         return [.. Slots.Select((s, i) => new SlotFill(s.Group, match.Groups["s" + i.ToString(CultureInfo.InvariantCulture)].Value))];
     }
 
-    // Backtracking is bounded here: the span is one match (a few words) and every gap is a counted repeat. Built on
-    // first use: only matches are explained.
+    // Non-backtracking like the matcher (it supports captures), so explaining is linear too. Built on first use: only
+    // matches are explained.
     private readonly Lazy<Regex> _explainer = new(() => new Regex(
-        "^" + BuildPattern(Slots, Gap, named: true) + "$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(250)));
+        "^" + BuildPattern(Slots, Gap, named: true) + "$", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
 
     /// <summary>
     /// Slot i is a top-level group of plain alternatives (so <c>RegexPrefilter</c> takes it as a required literal set

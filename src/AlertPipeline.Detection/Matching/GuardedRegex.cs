@@ -33,6 +33,15 @@ internal static class GuardedRegex
     public static Regex? TryCreateWordBounded(string pattern, out string? problem, int maxLength = MaxPatternLength) =>
         TryCreate(pattern, wordBounded: true, out problem, maxLength);
 
+    /// <summary>
+    /// An intent rule's generated regex, word-bounded, on the backtracking engine. Its shape is fixed (groups of plain
+    /// alternatives joined by <c>([a-z0-9]+ ){0,n}</c>, each repeat consuming a whole word and its space), so backtracking
+    /// is bounded by slots × gap per start; the non-backtracking engine built its large DFA lazily and, on a busy
+    /// machine, ran past the 250 ms timeout on first use, leaving texts unchecked.
+    /// </summary>
+    public static Regex IntentWordBounded(string pattern) =>
+        new($@"\b(?:{pattern})\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, MatchTimeout);
+
     private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem, int maxLength = MaxPatternLength)
     {
         problem = null;
