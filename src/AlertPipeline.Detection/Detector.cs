@@ -59,9 +59,13 @@ public sealed partial class Detector
     // some relevant pattern has no word to anchor on, or a regex must read every text.
     private readonly QuietTextFilter? _quiet;
 
-    private Detector(KeywordSet set)
+    // The wall-clock guard on each regex (GuardedRegex.MatchTimeout unless the host sets Detection:RegexTimeout).
+    private readonly TimeSpan _regexTimeout;
+
+    private Detector(KeywordSet set, TimeSpan regexTimeout)
     {
         Set = set;
+        _regexTimeout = regexTimeout;
         var groupIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var g in set.Groups)
         {
@@ -114,7 +118,7 @@ public sealed partial class Detector
             if (entry.Kind == MatchKind.Regex)
             {
                 string? problem = null;
-                var regex = (entry.Intent is not null ? GuardedRegex.IntentWordBounded(entry.RegexPattern) : GuardedRegex.TryCreateWordBounded(entry.RegexPattern, out problem))
+                var regex = (entry.Intent is not null ? GuardedRegex.IntentWordBounded(entry.RegexPattern, regexTimeout) : GuardedRegex.TryCreateWordBounded(entry.RegexPattern, regexTimeout, out problem))
                     ?? throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' {problem}");
                 var sets = RegexPrefilter.RequiredSets(entry.RegexPattern) ?? [];
                 for (var k = 0; k < sets.Count; k++)
@@ -224,8 +228,8 @@ public sealed partial class Detector
             LazyThreadSafetyMode.ExecutionAndPublication);
         _squeezedRegexes = new Lazy<Regex?[]>(
             () => [.. _regexes.Select(r => _entries[r.Entry].Entry.Intent is not null
-                ? GuardedRegex.IntentWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern))
-                : GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern), out _))],
+                ? GuardedRegex.IntentWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern), _regexTimeout)
+                : GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern), _regexTimeout, out _))],
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -284,10 +288,13 @@ public sealed partial class Detector
     /// <summary>For diagnostics: whether the word-head prefilter was built (how many anchors), or why not.</summary>
     internal string QuietFilterSummary => _quiet is null ? (_regexWithoutTrigger ? "off (a regex reads every text)" : "off (a pattern has no word to anchor on)") : $"{_quiet.Anchors} anchors";
 
-    public static Detector Compile(KeywordSet set)
+    public static Detector Compile(KeywordSet set) => Compile(set, GuardedRegex.MatchTimeout);
+
+    /// <param name="regexTimeout">The wall-clock guard on each regex match; a text it stops is reported in the result's warnings.</param>
+    public static Detector Compile(KeywordSet set, TimeSpan regexTimeout)
     {
         ArgumentNullException.ThrowIfNull(set);
-        return new Detector(set);
+        return new Detector(set, regexTimeout);
     }
 
     /// <summary>Scans one text. Always returns a result; an unflagged one still carries the normalised text.</summary>
@@ -844,7 +851,7 @@ public sealed partial class Detector
             catch (RegexMatchTimeoutException)
             {
                 // Never silently: a timed-out rule may have hidden a concern, so the result says so.
-                (scratch.Warnings ??= []).Add($"{_entries[compiled.Entry].Entry.Id}: regex timed out after {GuardedRegex.MatchTimeout.TotalMilliseconds} ms; text not fully checked by this rule");
+                (scratch.Warnings ??= []).Add($"{_entries[compiled.Entry].Entry.Id}: regex timed out after {_regexTimeout.TotalMilliseconds} ms; text not fully checked by this rule");
             }
         }
     }

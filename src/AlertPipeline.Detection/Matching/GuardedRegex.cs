@@ -30,8 +30,10 @@ internal static class GuardedRegex
     /// boundary rather than reporting one inside a word and missing the bounded one beside it. The matcher still
     /// checks each match's boundaries in the normalised text (a space or an end).
     /// </summary>
-    public static Regex? TryCreateWordBounded(string pattern, out string? problem, int maxLength = MaxPatternLength) =>
-        TryCreate(pattern, wordBounded: true, out problem, maxLength);
+    public static Regex? TryCreateWordBounded(string pattern, out string? problem) => TryCreate(pattern, wordBounded: true, MatchTimeout, out problem);
+
+    /// <summary>As <see cref="TryCreateWordBounded(string, out string?)"/>, with another wall-clock guard than <see cref="MatchTimeout"/>.</summary>
+    public static Regex? TryCreateWordBounded(string pattern, TimeSpan timeout, out string? problem) => TryCreate(pattern, wordBounded: true, timeout, out problem);
 
     /// <summary>
     /// An intent rule's generated regex, word-bounded, on the backtracking engine. Its shape is fixed (groups of plain
@@ -39,10 +41,13 @@ internal static class GuardedRegex
     /// is bounded by slots × gap per start; the non-backtracking engine built its large DFA lazily and, on a busy
     /// machine, ran past the 250 ms timeout on first use, leaving texts unchecked.
     /// </summary>
-    public static Regex IntentWordBounded(string pattern) =>
-        new($@"\b(?:{pattern})\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, MatchTimeout);
+    public static Regex IntentWordBounded(string pattern, TimeSpan timeout) =>
+        new($@"\b(?:{pattern})\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, timeout);
 
-    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem, int maxLength = MaxPatternLength)
+    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem, int maxLength = MaxPatternLength) =>
+        TryCreate(pattern, wordBounded, MatchTimeout, out problem, maxLength);
+
+    private static Regex? TryCreate(string pattern, bool wordBounded, TimeSpan timeout, out string? problem, int maxLength = MaxPatternLength)
     {
         problem = null;
         if (pattern.Length > maxLength)
@@ -60,7 +65,7 @@ internal static class GuardedRegex
                 return null;
             }
 
-            return wordBounded ? new Regex($@"\b(?:{pattern})\b", Options, MatchTimeout) : regex;
+            return wordBounded ? new Regex($@"\b(?:{pattern})\b", Options, timeout) : regex;
         }
         catch (ArgumentException ex)
         {
