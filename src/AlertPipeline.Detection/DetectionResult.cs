@@ -22,7 +22,22 @@ public sealed record TermMatch(
 
     /// <summary>For an entry with <c>requires</c>: the group and the context term that satisfied it ("means: pills").</summary>
     public string? RequiredContext { get; init; }
+
+    /// <summary>For an intent rule (intents.csv): the words that filled each slot, in order ("harm-verb": "shoot").</summary>
+    public IReadOnlyList<SlotFill> Slots { get; init; } = [];
+
+    /// <summary>The normalised context term alone ("pills"), for judging combinations.</summary>
+    internal string? ContextTerm { get; init; }
+
+    /// <summary>The index of the group <see cref="ContextTerm"/> came from, or -1.</summary>
+    internal int ContextGroup { get; init; } = -1;
+
+    /// <summary>A second, different context term of the same group, if the text had one.</summary>
+    internal string? OtherContextTerm { get; init; }
 }
+
+/// <summary>One slot of an intent rule and the words of the text that filled it.</summary>
+public sealed record SlotFill(string Slot, string Words);
 
 /// <summary>
 /// A combinations.csv rule that fired: a match in <see cref="Category"/> and the context term

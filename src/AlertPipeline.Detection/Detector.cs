@@ -39,6 +39,9 @@ public sealed partial class Detector
     private readonly CompiledEntry[] _entries;
     private readonly GroupTerm[] _groupTerms;
     private readonly string[] _groupTermNormalized;
+
+    /// <summary>Each group's normalised terms, to tell whether a match's context was a combination's own word.</summary>
+    private readonly HashSet<string>[] _groupWords;
     private readonly int[] _groupOfTerm;
     private readonly string[] _groups;
     private readonly CompiledCombination[] _combinations;
@@ -99,6 +102,10 @@ public sealed partial class Detector
 
         var entries = new List<CompiledEntry>();
         var regexes = new List<CompiledRegex>();
+        int Unless(KeywordEntry entry) => entry.Unless is null ? -1
+            : groupIndex.TryGetValue(entry.Unless, out var g) ? g
+            : throw new KeywordListException($"{entry.Origin ?? entry.Id}: unless '{entry.Unless}' is not a defined group");
+
         foreach (var entry in set.Entries)
         {
             var requires = entry.Requires is null ? -1 : groupIndex.GetValueOrDefault(entry.Requires, -2);
@@ -110,9 +117,10 @@ public sealed partial class Detector
             var index = entries.Count;
             if (entry.Kind == MatchKind.Regex)
             {
-                var regex = GuardedRegex.TryCreateWordBounded(entry.Term, regexTimeout, out var problem)
+                string? problem = null;
+                var regex = (entry.Intent is not null ? GuardedRegex.IntentWordBounded(entry.RegexPattern, regexTimeout) : GuardedRegex.TryCreateWordBounded(entry.RegexPattern, regexTimeout, out problem))
                     ?? throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' {problem}");
-                var sets = RegexPrefilter.RequiredSets(entry.Term) ?? [];
+                var sets = RegexPrefilter.RequiredSets(entry.RegexPattern) ?? [];
                 for (var k = 0; k < sets.Count; k++)
                 {
                     foreach (var literal in sets[k])
@@ -122,7 +130,7 @@ public sealed partial class Detector
                 }
 
                 regexes.Add(new CompiledRegex(index, regex, sets.Count == 0 ? 0 : (int)((1L << sets.Count) - 1), AnchorSet(sets)));
-                entries.Add(new CompiledEntry(entry, entry.Term, requires));
+                entries.Add(new CompiledEntry(entry, entry.Term, requires, Unless(entry)));
                 continue;
             }
 
@@ -132,7 +140,7 @@ public sealed partial class Detector
                 throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' has no letters or digits after normalisation");
             }
 
-            entries.Add(new CompiledEntry(entry, normalized, requires));
+            entries.Add(new CompiledEntry(entry, normalized, requires, Unless(entry)));
             AddPattern(normalized, new Target(TargetKind.Entry, index, entry.Kind == MatchKind.Prefix));
 
             // "bet365" is also "b37365": a leet run beside the term's own number is left as digits by the normaliser.
@@ -144,11 +152,13 @@ public sealed partial class Detector
 
         _groupTerms = [.. set.Groups];
         _groupTermNormalized = new string[_groupTerms.Length];
+        _groupWords = [.. _groups.Select(_ => new HashSet<string>(StringComparer.Ordinal))];
         _groupOfTerm = new int[_groupTerms.Length];
         for (var i = 0; i < _groupTerms.Length; i++)
         {
             _groupTermNormalized[i] = TextNormalizer.NormalizeToString(_groupTerms[i].Term);
             _groupOfTerm[i] = groupIndex[_groupTerms[i].Group];
+            _groupWords[_groupOfTerm[i]].Add(_groupTermNormalized[i]);
             if (_groupTermNormalized[i].Length > 0)
             {
                 AddPattern(_groupTermNormalized[i], new Target(TargetKind.Group, i, _groupTerms[i].Kind == MatchKind.Prefix));
@@ -173,7 +183,7 @@ public sealed partial class Detector
 
         _combinations = [.. set.Combinations
             .Where(c => groupIndex.ContainsKey(c.Group))
-            .Select(c => new CompiledCombination(c, groupIndex[c.Group]))];
+            .Select(c => new CompiledCombination(c, groupIndex[c.Group], c.Unless is null ? -1 : groupIndex.GetValueOrDefault(c.Unless, -1)))];
         _entries = [.. entries];
         foreach (var widened in new[] { SourceKinds.Url, SourceKinds.Title })
         {
@@ -202,7 +212,7 @@ public sealed partial class Detector
 
         _quiet = _regexWithoutTrigger ? null : QuietTextFilter.TryBuild(_patterns.Patterns, _relevance);
         _facts = [.. _patterns.Targets.Select((ts, p) => PatternFacts.Of(_patterns.Patterns[p], ts, _groupOfTerm))];
-        _regexChains = [.. _regexes.Select(r => Chains(RegexPrefilter.RigidSteps(_entries[r.Entry].Entry.Term), patternIndex))];
+        _regexChains = [.. _regexes.Select(r => Chains(RegexPrefilter.RigidSteps(_entries[r.Entry].Entry.RegexPattern), patternIndex))];
 
         // Built on first use: only texts with stretched letters ("hooow", "kiiilllll") need them. A regex is
         // squeezed as text is ("(tell|show)" → "(tel|show)"); its letters are literals, so this keeps its meaning.
@@ -214,10 +224,12 @@ public sealed partial class Detector
         // Built on first use: only texts glued letter by letter ("h_o_w_m_a_n_y_p_i_l_l_s") are split into words.
         // The lists' own words (terms, phrases, groups, allow phrases, a regex's letters) join the dictionary.
         _gluedWords = new Lazy<GluedWords>(
-            () => new GluedWords(_patterns.Patterns.Concat(_regexes.SelectMany(r => RegexWords().Matches(_entries[r.Entry].Entry.Term).Select(m => m.Value)))),
+            () => new GluedWords(_patterns.Patterns.Concat(_regexes.SelectMany(r => RegexWords().Matches(_entries[r.Entry].Entry.RegexPattern).Select(m => m.Value)))),
             LazyThreadSafetyMode.ExecutionAndPublication);
         _squeezedRegexes = new Lazy<Regex?[]>(
-            () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.Term), _regexTimeout, out _))],
+            () => [.. _regexes.Select(r => _entries[r.Entry].Entry.Intent is not null
+                ? GuardedRegex.IntentWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern), _regexTimeout)
+                : GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.RegexPattern), _regexTimeout, out _))],
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -727,6 +739,11 @@ public sealed partial class Detector
                             scratch.GroupTerm[group] = target.Index;
                             (scratch.GroupStart[group], scratch.GroupLength[group]) = buffer.ToOriginal(original, start, termEnd - start);
                         }
+                        else if (scratch.GroupTerm[group] >= 0 && scratch.GroupOtherTerm[group] < 0 && Covers(stretched, start, termEnd)
+                            && !string.Equals(_groupTermNormalized[target.Index], _groupTermNormalized[scratch.GroupTerm[group]], StringComparison.Ordinal))
+                        {
+                            scratch.GroupOtherTerm[group] = target.Index;
+                        }
 
                         break;
                     case TargetKind.RegexTrigger when variant == Primary:
@@ -858,6 +875,12 @@ public sealed partial class Detector
                 continue;
             }
 
+            // The text says the word is used in its everyday sense ("chocolate bars", "birthday balloons").
+            if (compiled.UnlessGroup >= 0 && scratch.GroupTerm[compiled.UnlessGroup] >= 0)
+            {
+                continue;
+            }
+
             if (!seen.Add((c.Entry, c.OrigStart, c.OrigLength)))
             {
                 continue;
@@ -872,6 +895,13 @@ public sealed partial class Detector
                 RequiredContext = compiled.RequiresGroup >= 0
                     ? string.Concat(_groups[compiled.RequiresGroup], ": ", _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]])
                     : null,
+                ContextTerm = compiled.RequiresGroup >= 0 ? _groupTermNormalized[scratch.GroupTerm[compiled.RequiresGroup]] : null,
+                ContextGroup = compiled.RequiresGroup,
+                OtherContextTerm = compiled.RequiresGroup >= 0 && scratch.GroupOtherTerm[compiled.RequiresGroup] >= 0
+                    ? _groupTermNormalized[scratch.GroupOtherTerm[compiled.RequiresGroup]] : null,
+                Slots = entry.Intent is { } intent
+                    ? intent.Explain(c.Variant == Masked ? compiled.Normalized : new string(scratch.BufferOf(c.Variant).Text.Slice(c.NormStart, c.NormLength)))
+                    : [],
             });
         }
 
@@ -897,7 +927,8 @@ public sealed partial class Detector
         foreach (var combo in _combinations)
         {
             var termIndex = scratch.GroupTerm[combo.Group];
-            if (termIndex < 0 || !categorySeverity.TryGetValue(combo.Rule.Category, out var current))
+            if (termIndex < 0 || !categorySeverity.TryGetValue(combo.Rule.Category, out var current) || !ReadAsMeant(matches, combo)
+                || (combo.UnlessGroup >= 0 && scratch.GroupTerm[combo.UnlessGroup] >= 0))
             {
                 continue;
             }
@@ -949,6 +980,27 @@ public sealed partial class Detector
             Explanation = explanation,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>
+    /// A combination needs a match of its category that stands on its own: one that needs no context, or whose context
+    /// was a word other than the combination's own (the first two different context words are kept). An entry that
+    /// requires the combination's own group ("how many" with means) is the pair the curator meant, and counts. Otherwise "selling candy bars" would read "bars" as a drug because of
+    /// "selling" and then raise it to urgent because of "selling" again: slang must be read as slang before buying it counts.
+    /// </summary>
+    private bool ReadAsMeant(List<TermMatch> matches, CompiledCombination combo)
+    {
+        foreach (var m in matches)
+        {
+            if (string.Equals(m.Category, combo.Rule.Category, StringComparison.Ordinal)
+                && (m.ContextTerm is null || m.ContextGroup == combo.Group || !_groupWords[combo.Group].Contains(m.ContextTerm)
+                    || (m.OtherContextTerm is not null && !_groupWords[combo.Group].Contains(m.OtherContextTerm))))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -1004,6 +1056,13 @@ public sealed partial class Detector
             {
                 builder.Append(" with ").Append(m.RequiredContext);
             }
+
+            for (var s = 0; s < m.Slots.Count; s++)
+            {
+                builder.Append(s == 0 ? " [" : ", ").Append(m.Slots[s].Slot).Append("='").Append(m.Slots[s].Words).Append('\'');
+            }
+
+            builder.Append(m.Slots.Count > 0 ? "]" : string.Empty);
         }
 
         foreach (var c in combinations)
@@ -1239,9 +1298,10 @@ public sealed partial class Detector
         public (int Start, int End) Span(int paddedEnd) => (paddedEnd - StartBack, paddedEnd - EndBack);
     }
 
-    private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup);
+    /// <param name="UnlessGroup">The group whose presence says the term is used in its everyday sense, or -1.</param>
+    private sealed record CompiledEntry(KeywordEntry Entry, string Normalized, int RequiresGroup, int UnlessGroup = -1);
 
-    private sealed record CompiledCombination(Combination Rule, int Group);
+    private sealed record CompiledCombination(Combination Rule, int Group, int UnlessGroup);
 
     /// <summary>
     /// The bit of the required literal set a regex is judged by on the fast path and anchored on by the word-head
@@ -1307,6 +1367,9 @@ public sealed partial class Detector
 
         public int[] GroupStart { get; private set; } = [];
 
+        /// <summary>Per group, a term other than <see cref="GroupTerm"/>'s also seen (or -1): a second piece of context.</summary>
+        public int[] GroupOtherTerm { get; private set; } = [];
+
         public int[] GroupLength { get; private set; } = [];
 
         /// <summary>Per regex: a bit per required literal set a member of which was seen.</summary>
@@ -1317,6 +1380,7 @@ public sealed partial class Detector
             if (GroupTerm.Length != groups)
             {
                 GroupTerm = new int[groups];
+                GroupOtherTerm = new int[groups];
                 GroupStart = new int[groups];
                 GroupLength = new int[groups];
             }
@@ -1327,6 +1391,7 @@ public sealed partial class Detector
             }
 
             GroupTerm.AsSpan(0, groups).Fill(-1);
+            GroupOtherTerm.AsSpan(0, groups).Fill(-1);
             RegexSeen.AsSpan(0, regexes).Clear();
             Candidates.Clear();
             Allow[0].Clear();

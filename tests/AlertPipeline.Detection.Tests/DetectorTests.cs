@@ -390,7 +390,9 @@ public sealed class DetectorTests
     }
 
     [Theory]
-    [InlineData("is it going to rain tomorrow, how do i kill the process", false)] // "going to" and "kill" apart
+    // "later", not "tomorrow": since issue 13 "tomorrow" is a word of the threat-with-time intent rule, whose other words
+    // ("going to", "kill") are here too, so that rule's literal sets would all be present.
+    [InlineData("is it going to rain later, how do i kill the process", false)] // "going to" and "kill" apart
     [InlineData("im going to kill the process", true)] // "going to kill" in a row: only the regex can say
     public void TryScan_RegexWordsInTheTextButNotInARow_AreJudgedWithoutNormalising(string text, bool normalised)
     {
@@ -526,7 +528,9 @@ public sealed class DetectorTests
     [Theory]
     [InlineData("1 took 4n 0v3rd0se", "suicide", Severity.High)] // "took an overdose": the pupil or someone they know
     [InlineData("my mate has taken an overdose", "suicide", Severity.High)]
-    [InlineData("❄️ for sale", "drugs", Severity.Urgent)] // the snowflake emoji as cocaine, with selling
+    // The snowflake emoji as cocaine, with selling: still a drugs alert, but medium since issue 13: "for sale" is its only
+    // drug context, and the same words cannot also make selling it urgent (slang must be read as slang first).
+    [InlineData("❄️ for sale", "drugs", Severity.Medium)]
     [InlineData("fa99ot", "hate-speech", Severity.Low)] // 9s between letters read as g
     [InlineData("i want to k*ll myself", "suicide", Severity.Urgent)] // a masked word inside a phrase
     public void Scan_SeedLists_FlagReportedMisses(string text, string category, Severity atLeast)

@@ -17,15 +17,33 @@ public static class KeywordSetWriter
         var files = new List<KeywordSourceFile>();
         foreach (var category in set.Categories.Order(StringComparer.Ordinal))
         {
-            var builder = new StringBuilder("term,match,severity,sources,requires,notes\n");
-            foreach (var e in set.Entries.Where(e => e.Category == category))
+            var builder = new StringBuilder("term,match,severity,sources,requires,notes,unless\n");
+            var any = false;
+            foreach (var e in set.Entries.Where(e => e.Category == category && e.Intent is null))
             {
                 // A prefix is written with match=prefix and no '*', so a term is never read back differently.
                 builder.AppendJoin(',', Csv.Escape(e.Term), Kinds[(int)e.Kind], e.Severity.ToName(), e.Sources.ToName(),
-                    e.Requires ?? string.Empty, Csv.Escape(e.Notes ?? string.Empty)).Append('\n');
+                    e.Requires ?? string.Empty, Csv.Escape(e.Notes ?? string.Empty), e.Unless ?? string.Empty).Append('\n');
+                any = true;
             }
 
-            files.Add(new KeywordSourceFile(category + ".csv", builder.ToString()));
+            if (any)
+            {
+                files.Add(new KeywordSourceFile(category + ".csv", builder.ToString()));
+            }
+        }
+
+        if (set.Entries.Any(e => e.Intent is not null))
+        {
+            var builder = new StringBuilder("id,category,severity,slots,gap,sources,requires,unless,notes\n");
+            foreach (var e in set.Entries.Where(e => e.Intent is not null))
+            {
+                builder.AppendJoin(',', e.Term, e.Category, e.Severity.ToName(), string.Join(' ', e.Intent!.Slots.Select(s => s.Group)),
+                    e.Intent.Gap.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Sources.ToName(), e.Requires ?? string.Empty,
+                    e.Unless ?? string.Empty, Csv.Escape(e.Notes ?? string.Empty)).Append('\n');
+            }
+
+            files.Add(new KeywordSourceFile(KeywordSetParser.IntentsFile, builder.ToString()));
         }
 
         if (set.Groups.Count > 0)
@@ -42,10 +60,10 @@ public static class KeywordSetWriter
 
         if (set.Combinations.Count > 0)
         {
-            var builder = new StringBuilder("id,category,group,raise_to,notes\n");
+            var builder = new StringBuilder("id,category,group,raise_to,notes,unless\n");
             foreach (var c in set.Combinations)
             {
-                builder.AppendJoin(',', Csv.Escape(c.Id), c.Category, c.Group, c.RaiseTo.ToName(), Csv.Escape(c.Notes ?? string.Empty)).Append('\n');
+                builder.AppendJoin(',', Csv.Escape(c.Id), c.Category, c.Group, c.RaiseTo.ToName(), Csv.Escape(c.Notes ?? string.Empty), c.Unless ?? string.Empty).Append('\n');
             }
 
             files.Add(new KeywordSourceFile(KeywordSetParser.CombinationsFile, builder.ToString()));

@@ -16,6 +16,8 @@ public enum MatchKind
 /// <summary>One line of a keyword list. <see cref="Id"/> is stable across versions: "category/term".</summary>
 /// <param name="Requires">A context group id (groups.csv): the entry fires only when a term of that group is in the same text.</param>
 /// <param name="Origin">Where the entry was read ("suicide.csv:4"), for lint and error messages; null when built in code.</param>
+/// <param name="Unless">A context group id (groups.csv) whose presence says the term is used in its everyday sense
+/// ("bars" beside "chocolate", "balloons" beside "birthday"): the entry does not fire when a term of it is in the text.</param>
 public sealed record KeywordEntry(
     string Term,
     string Category,
@@ -24,9 +26,16 @@ public sealed record KeywordEntry(
     SourceKinds Sources,
     string? Notes = null,
     string? Requires = null,
-    string? Origin = null)
+    string? Origin = null,
+    string? Unless = null)
 {
     public string Id => $"{Category}/{Term}";
+
+    /// <summary>For an intent rule (intents.csv), its slots; the entry is then a regex built from them.</summary>
+    public IntentRule? Intent { get; init; }
+
+    /// <summary>The regular expression a <see cref="MatchKind.Regex"/> entry runs: the term, or an intent rule's.</summary>
+    public string RegexPattern => Intent?.Pattern ?? Term;
 }
 
 /// <summary>A phrase whose occurrence suppresses any match that lies inside it ("scunthorpe", "kill the process").</summary>
@@ -43,4 +52,6 @@ public sealed record GroupTerm(string Group, string Term, MatchKind Kind, string
 /// A severity rule (combinations.csv): a text with a match in <paramref name="Category"/> and a term of
 /// <paramref name="Group"/> is raised to at least <paramref name="RaiseTo"/>.
 /// </summary>
-public sealed record Combination(string Id, string Category, string Group, Severity RaiseTo, string? Notes = null, string? Origin = null);
+/// <param name="Unless">A group whose presence keeps the rule from raising: schoolwork ("how many … altogether", "in the
+/// novel") is read as schoolwork. The matches keep their own severity.</param>
+public sealed record Combination(string Id, string Category, string Group, Severity RaiseTo, string? Notes = null, string? Origin = null, string? Unless = null);

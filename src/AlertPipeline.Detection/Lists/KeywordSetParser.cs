@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using AlertPipeline.Detection.Matching;
@@ -15,6 +16,7 @@ public static class KeywordSetParser
     public const string AllowListFile = "allow.csv";
     public const string GroupsFile = "groups.csv";
     public const string CombinationsFile = "combinations.csv";
+    public const string IntentsFile = "intents.csv";
 
     /// <summary>The agreed list ids; a list file must be named after one (a typo must not invent a category).</summary>
     public static readonly IReadOnlyList<string> KnownCategories =
@@ -23,9 +25,10 @@ public static class KeywordSetParser
         "hate-speech", "pornography", "self-harm", "suicide", "violence", "weapons", "offensive-language",
     ];
 
-    private static readonly string[] EntryColumns = ["term", "match", "severity", "sources", "requires", "notes"];
+    private static readonly string[] EntryColumns = ["term", "match", "severity", "sources", "requires", "unless", "notes"];
+    private static readonly string[] IntentColumns = ["id", "category", "severity", "slots", "gap", "sources", "requires", "unless", "notes"];
     private static readonly string[] GroupColumns = ["group", "term", "notes"];
-    private static readonly string[] CombinationColumns = ["id", "category", "group", "raise_to", "notes"];
+    private static readonly string[] CombinationColumns = ["id", "category", "group", "raise_to", "unless", "notes"];
     private static readonly string[] AllowColumns = ["phrase", "notes"];
 
     /// <summary>Reads every <c>*.csv</c> file given; other files (a README beside the lists) are ignored.</summary>
@@ -54,6 +57,10 @@ public static class KeywordSetParser
             if (Is(file, AllowListFile))
             {
                 ParseAllow(file, allow);
+            }
+            else if (Is(file, IntentsFile))
+            {
+                ParseIntents(file, groups, seenIds, entries);
             }
             else if (!Is(file, GroupsFile) && !Is(file, CombinationsFile))
             {
@@ -124,19 +131,112 @@ public static class KeywordSetParser
             }
 
             var sources = ParseSources(file, line, record.Get("sources"));
-            var requires = record.Get("requires").Trim();
-            if (requires.Length > 0 && !groupIds.Contains(requires))
-            {
-                throw Error(file, line, "requires", $"'{requires}' is not a group defined in {GroupsFile}"
-                    + (groupIds.Count == 0 ? " (there is none)" : $" ({string.Join(", ", groupIds.Order(StringComparer.Ordinal))})"));
-            }
-
+            var requires = GroupField(file, line, record, "requires", groupIds);
+            var unless = GroupField(file, line, record, "unless", groupIds);
             var origin = $"{file.Name}:{line}";
             var entry = new KeywordEntry(term, category, severity, kind, sources, NullIfEmpty(record.Get("notes")),
-                requires.Length == 0 ? null : requires, origin);
+                requires, origin, unless);
             if (!seenIds.TryAdd(entry.Id, origin))
             {
                 throw Error(file, line, "term", $"'{term}' repeats the entry at {seenIds[entry.Id]}");
+            }
+
+            entries.Add(entry);
+        }
+    }
+
+    private static string? GroupField(KeywordSourceFile file, int line, Record record, string field, HashSet<string> groupIds)
+    {
+        var group = record.Get(field).Trim();
+        if (group.Length > 0 && !groupIds.Contains(group))
+        {
+            throw Error(file, line, field, $"'{group}' is not a group defined in {GroupsFile}"
+                + (groupIds.Count == 0 ? " (there is none)" : $" ({string.Join(", ", groupIds.Order(StringComparer.Ordinal))})"));
+        }
+
+        return group.Length == 0 ? null : group;
+    }
+
+    /// <summary>
+    /// intents.csv: <c>id,category,severity,slots,gap,sources,requires,unless,notes</c>. <c>slots</c> names groups of
+    /// groups.csv in the order their words must appear ("intent harm-verb school-target"); <c>gap</c> (0 to
+    /// <see cref="IntentRule.MaxGap"/>, default 2) is how many other words may stand between two slots.
+    /// </summary>
+    private static void ParseIntents(KeywordSourceFile file, List<GroupTerm> groups, Dictionary<string, string> seenIds, List<KeywordEntry> entries)
+    {
+        var groupIds = groups.Select(g => g.Group).ToHashSet(StringComparer.Ordinal);
+        foreach (var (line, record) in Records(file, IntentColumns, ["id", "category", "severity", "slots"]))
+        {
+            var id = record.Get("id").Trim();
+            if (id.Length == 0 || !id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_'))
+            {
+                throw Error(file, line, "id", $"'{id}' must be lower-case letters, digits, '-' or '_'");
+            }
+
+            var category = record.Get("category").Trim();
+            if (!KnownCategories.Contains(category, StringComparer.Ordinal))
+            {
+                throw Error(file, line, "category", $"'{category}' is not one of {string.Join(", ", KnownCategories)}");
+            }
+
+            var severityText = record.Get("severity");
+            if (!SeverityNames.TryParse(severityText, out var severity))
+            {
+                throw Error(file, line, "severity", $"'{severityText}' is not one of low, medium, high, urgent, critical");
+            }
+
+            var slotNames = record.Get("slots").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (slotNames.Length < 2)
+            {
+                throw Error(file, line, "slots", $"'{record.Get("slots")}' names {slotNames.Length} group(s); a rule needs at least two, in order, separated by spaces");
+            }
+
+            var slots = new List<IntentSlot>();
+            foreach (var name in slotNames)
+            {
+                if (!groupIds.Contains(name))
+                {
+                    throw Error(file, line, "slots", $"'{name}' is not a group defined in {GroupsFile}");
+                }
+
+                var terms = groups.Where(g => g.Group == name).ToList();
+                var words = terms.Where(t => t.Kind != MatchKind.Prefix).Select(t => TextNormalizer.NormalizeToString(t.Term)).Distinct(StringComparer.Ordinal).ToList();
+                var prefixes = terms.Where(t => t.Kind == MatchKind.Prefix).Select(t => TextNormalizer.NormalizeToString(t.Term)).Distinct(StringComparer.Ordinal).ToList();
+                if (words.Concat(prefixes).Any(w => !w.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == ' ')))
+                {
+                    throw Error(file, line, "slots", $"group '{name}' has a term that is not plain letters and digits after normalisation");
+                }
+
+                slots.Add(new IntentSlot(name, words, prefixes));
+            }
+
+            // A rule runs only on texts holding a word of each "selective" slot (every word ≥ 3 characters, no
+            // prefix); with none it would run its regex on every text the pipeline sees.
+            if (!slots.Any(s => s.Prefixes.Count == 0 && s.Words.All(w => w.Length >= RegexPrefilter.MinimumLength)))
+            {
+                throw Error(file, line, "slots", $"'{record.Get("slots")}' has no slot whose words are all 3 or more characters (and not prefixes), so the rule would run on every text; split a short word into its own group");
+            }
+
+            var gapText = record.Get("gap").Trim();
+            var gap = 2;
+            if (gapText.Length > 0 && (!int.TryParse(gapText, NumberStyles.None, CultureInfo.InvariantCulture, out gap) || gap > IntentRule.MaxGap))
+            {
+                throw Error(file, line, "gap", $"'{gapText}' is not a whole number from 0 to {IntentRule.MaxGap}");
+            }
+
+            var rule = new IntentRule(id, slots, gap);
+            if (GuardedRegex.TryCreate(rule.Pattern, out var problem, maxLength: int.MaxValue) is null)
+            {
+                throw Error(file, line, "slots", $"make a regex that {problem}");
+            }
+
+            var origin = $"{file.Name}:{line}";
+            var entry = new KeywordEntry(id, category, severity, MatchKind.Regex, ParseSources(file, line, record.Get("sources")),
+                NullIfEmpty(record.Get("notes")), GroupField(file, line, record, "requires", groupIds), origin,
+                GroupField(file, line, record, "unless", groupIds)) { Intent = rule };
+            if (!seenIds.TryAdd(entry.Id, origin))
+            {
+                throw Error(file, line, "id", $"'{id}' repeats the entry at {seenIds[entry.Id]}");
             }
 
             entries.Add(entry);
@@ -166,8 +266,14 @@ public static class KeywordSetParser
                 throw Error(file, line, "term", "is empty");
             }
 
+            // "stab~": the term and its regular inflections (WordForms), each an ordinary group term.
+            var inflect = kind == MatchKind.Word && term.EndsWith('~');
+            term = term.TrimEnd('~').TrimEnd();
             RequireNormalisable(file, line, "term", term);
-            groups.Add(new GroupTerm(group, term, kind, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}"));
+            foreach (var form in inflect ? WordForms.Inflect(term) : [term])
+            {
+                groups.Add(new GroupTerm(group, form, kind, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}"));
+            }
         }
     }
 
@@ -205,7 +311,8 @@ public static class KeywordSetParser
                 throw Error(file, line, "raise_to", $"'{raiseText}' is not one of low, medium, high, urgent, critical");
             }
 
-            combinations.Add(new Combination(id, category, group, raiseTo, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}"));
+            combinations.Add(new Combination(id, category, group, raiseTo, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}",
+                GroupField(file, line, record, "unless", groupIds)));
         }
     }
 

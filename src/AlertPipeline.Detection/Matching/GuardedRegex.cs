@@ -19,6 +19,12 @@ internal static class GuardedRegex
     public static Regex? TryCreate(string pattern, out string? problem) => TryCreate(pattern, wordBounded: false, out problem);
 
     /// <summary>
+    /// As <see cref="TryCreate(string, out string?)"/> with another length cap: an intent rule's generated pattern is one
+    /// alternation per word class, long but of a fixed shape the curator never writes by hand.
+    /// </summary>
+    public static Regex? TryCreate(string pattern, out string? problem, int maxLength) => TryCreate(pattern, wordBounded: false, out problem, maxLength);
+
+    /// <summary>
     /// The regex the matcher runs: <paramref name="pattern"/> (checked as <see cref="TryCreate(string, out string?)"/>
     /// checks it) wrapped in <c>\b(?:…)\b</c>, so the engine looks for matches that start and end at a word
     /// boundary rather than reporting one inside a word and missing the bounded one beside it. The matcher still
@@ -29,14 +35,24 @@ internal static class GuardedRegex
     /// <summary>As <see cref="TryCreateWordBounded(string, out string?)"/>, with another wall-clock guard than <see cref="MatchTimeout"/>.</summary>
     public static Regex? TryCreateWordBounded(string pattern, TimeSpan timeout, out string? problem) => TryCreate(pattern, wordBounded: true, timeout, out problem);
 
-    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem) => TryCreate(pattern, wordBounded, MatchTimeout, out problem);
+    /// <summary>
+    /// An intent rule's generated regex, word-bounded, on the backtracking engine. Its shape is fixed (groups of plain
+    /// alternatives joined by <c>([a-z0-9]+ ){0,n}</c>, each repeat consuming a whole word and its space), so backtracking
+    /// is bounded by slots × gap per start; the non-backtracking engine built its large DFA lazily and, on a busy
+    /// machine, ran past the 250 ms timeout on first use, leaving texts unchecked.
+    /// </summary>
+    public static Regex IntentWordBounded(string pattern, TimeSpan timeout) =>
+        new($@"\b(?:{pattern})\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, timeout);
 
-    private static Regex? TryCreate(string pattern, bool wordBounded, TimeSpan timeout, out string? problem)
+    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem, int maxLength = MaxPatternLength) =>
+        TryCreate(pattern, wordBounded, MatchTimeout, out problem, maxLength);
+
+    private static Regex? TryCreate(string pattern, bool wordBounded, TimeSpan timeout, out string? problem, int maxLength = MaxPatternLength)
     {
         problem = null;
-        if (pattern.Length > MaxPatternLength)
+        if (pattern.Length > maxLength)
         {
-            problem = $"is {pattern.Length} characters; a regex may have at most {MaxPatternLength}";
+            problem = $"is {pattern.Length} characters; a regex may have at most {maxLength}";
             return null;
         }
 

@@ -35,6 +35,7 @@ internal static class CliApp
           keywords import --senso FILE --category ID --by USER --reason TEXT [--lists DIR]
           keywords export [--format senso|csv] [--category ID] [--lists DIR]
           keywords history [--data-dir DIR]                                 who changed the lists, when and why
+          keywords measure FILE... [--source SOURCE] [--show N] [--min-severity LEVEL] [--lists DIR]   alerts per 1,000 texts per label (false alarms, recall)
           eval      --file FILE [--format suite|davidson] [--lists DIR] [--misses N]   precision, recall, F1 per category
           bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR] [--transport embedded|kafka] [--partitions N] [--warmup N]
                     pipeline throughput and latency (kafka: on librdkafka's 3-broker mock cluster)

@@ -16,7 +16,7 @@ internal static class KeywordsCommand
 
     public static async Task<int> RunAsync(string[] rest, TextWriter output)
     {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("keywords: expected a subcommand: test, lint, import, export, history");
+        var sub = rest.Length > 0 ? rest[0] : throw new CliException("keywords: expected a subcommand: test, lint, import, export, history, measure");
         var tail = rest[1..];
         return sub switch
         {
@@ -25,7 +25,8 @@ internal static class KeywordsCommand
             "import" => Import(tail, output),
             "export" => Export(tail, output),
             "history" => History(tail, output),
-            _ => throw new CliException($"keywords: unknown subcommand '{sub}' (test, lint, import, export, history)"),
+            "measure" => KeywordsMeasure.Run(tail, output),
+            _ => throw new CliException($"keywords: unknown subcommand '{sub}' (test, lint, import, export, history, measure)"),
         };
     }
 
@@ -81,6 +82,10 @@ internal static class KeywordsCommand
             {
                 report.AppendLine(CultureInfo.InvariantCulture,
                     $"  match '{text.Substring(m.Start, m.Length)}' at {m.Start}+{m.Length}: term '{m.Term}' ({m.Kind.ToString().ToLowerInvariant()}), {m.Category}, {m.Severity.ToName()}, rule {m.Rule}, normalised '{m.NormalizedMatch}'{(m.RequiredContext is null ? "" : $", needs context '{m.RequiredContext}'")}");
+                foreach (var slot in m.Slots)
+                {
+                    report.AppendLine(CultureInfo.InvariantCulture, $"    slot {slot.Slot,-18} '{slot.Words}'");
+                }
             }
 
             foreach (var c in result.Combinations)
@@ -227,7 +232,7 @@ internal static class KeywordsCommand
         return 0;
     }
 
-    private static string ListsPath(CliArgs args) => args.Get("lists") ?? new DetectionOptions().KeywordsDirectory;
+    internal static string ListsPath(CliArgs args) => args.Get("lists") ?? new DetectionOptions().KeywordsDirectory;
 
     private static Detector LoadDetector(CliArgs args) => Detector.Compile(KeywordDirectory.Load(ListsPath(args)));
 

@@ -105,6 +105,18 @@ internal static class ScanCommand
             json.WriteString("severity", m.Severity.ToName());
             json.WriteNumber("start", m.Start);
             json.WriteNumber("length", m.Length);
+            if (m.Slots.Count > 0)
+            {
+                // An intent rule: which words filled which slot, so a curator sees why it fired.
+                json.WriteStartObject("slots");
+                foreach (var slot in m.Slots)
+                {
+                    json.WriteString(slot.Slot, slot.Words);
+                }
+
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
         }
 
