@@ -169,7 +169,9 @@ public sealed class DataDirectoryTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        DamageTable(path, "alerts");
+        // A page nothing reads at start (damage in the alerts table itself stops the host at start, when its hosted
+        // services first read it): only the background check can find this one before it costs an alert.
+        DamageTable(path, "padding");
         Assert.True(new FileInfo(path).Length > StoreFiles.FullCheckAtStartLimit);
 
         await using var host = await TestHost.StartAsync(dataDirectory: _dir.Path);
