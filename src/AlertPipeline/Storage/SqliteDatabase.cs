@@ -23,6 +23,14 @@ internal sealed class SqliteDatabase
         _synchronous = synchronous;
         DataDirectory.RestrictNewFiles();
         DataDirectory.CreateFolder(System.IO.Path.GetDirectoryName(path)!);
+        // Before SQLite (or the 0600 creation below) would create an empty store in place of one that vanished or was
+        // zeroed: checked first, or the freshly created 0-byte file is itself refused as "empty" (main merged the two
+        // in the other order, and every fresh data directory failed to open).
+        if (verify)
+        {
+            StoreFiles.Check(path);
+        }
+
         if (!OperatingSystem.IsWindows() && !File.Exists(path))
         {
             // Created here 0600 rather than by SQLite (0644): SQLite gives the -wal and -shm files the mode of the database file.
@@ -38,10 +46,8 @@ internal sealed class SqliteDatabase
             DefaultTimeout = 30,
         }.ToString();
 
-        // Before SQLite would create an empty store in place of one that vanished or was zeroed.
         if (verify)
         {
-            StoreFiles.Check(path);
             using (Open())
             {
                 // Opening writes the header (WAL mode), so the file is now a store worth missing if it goes.
