@@ -18,7 +18,9 @@ internal static class EventBatchReader
     /// <summary>The school of a trust-wide key (e.g. a trust's own relay or the simulator): any school of the trust.</summary>
     public const string TrustWideSchool = "*";
 
-    public static ParsedBatch Read(ReadOnlyMemory<byte> body, bool ndjson, string keySchool, string? keyDevice, DateTimeOffset now)
+    /// <param name="isKnownSchool">Whether the trust configures a school id; an event of any other school is refused
+    /// per item, so no alert is ever routed by a guess (null: no check, for callers without a trust).</param>
+    public static ParsedBatch Read(ReadOnlyMemory<byte> body, bool ndjson, string keySchool, string? keyDevice, DateTimeOffset now, Func<string, bool>? isKnownSchool = null)
     {
         var valid = new List<QueuedEvent>();
         var validIndexes = new List<int>();
@@ -38,6 +40,12 @@ internal static class EventBatchReader
             if (keySchool != TrustWideSchool && !string.Equals(parsed.SchoolId, keySchool, StringComparison.Ordinal))
             {
                 errors.Add(new ItemError(index, parsed.EventId, "schoolId", $"'{parsed.SchoolId}' is not the school of this API key"));
+                return;
+            }
+
+            if (isKnownSchool is not null && !isKnownSchool(parsed.SchoolId))
+            {
+                errors.Add(new ItemError(index, parsed.EventId, "schoolId", $"'{parsed.SchoolId}' is not a school of this trust (the configuration's Trust:Schools)"));
                 return;
             }
 

@@ -20,7 +20,7 @@ internal static partial class IngestEndpoints
         return app;
     }
 
-    private static async Task<IResult> PostEventsAsync(HttpContext context, IEventPublisher publisher, TimeProvider clock, ILoggerFactory loggers)
+    private static async Task<IResult> PostEventsAsync(HttpContext context, IEventPublisher publisher, Schools.SchoolDirectory schools, TimeProvider clock, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("AlertPipeline.Ingest");
         var school = context.User.FindFirst(ApiKeyAuthenticationHandler.SchoolClaim)!.Value;
@@ -43,7 +43,7 @@ internal static partial class IngestEndpoints
         ParsedBatch batch;
         try
         {
-            batch = EventBatchReader.Read(body, ndjson, school, device, clock.GetUtcNow());
+            batch = EventBatchReader.Read(body, ndjson, school, device, clock.GetUtcNow(), schools.IsConfigured);
         }
         catch (BatchFormatException ex)
         {

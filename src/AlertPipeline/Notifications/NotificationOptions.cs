@@ -36,6 +36,12 @@ internal sealed class NotificationOptions
 
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A channel (the SMTP server, a webhook host) whose every attempt has failed for this long raises a system alert
+    /// naming the cause. Short, because an alert may be reaching nobody meanwhile; long enough to ride out a restart.
+    /// </summary>
+    public TimeSpan ChannelDownAlertAfter { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How many notifications are sent at the same time.</summary>
     public int MaxConcurrentSends { get; set; } = 16;
 
@@ -107,6 +113,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         if (options.WebhookTimeout <= TimeSpan.Zero)
         {
             failures.Add($"Notifications:WebhookTimeout must be positive (was '{options.WebhookTimeout}').");
+        }
+
+        if (options.ChannelDownAlertAfter < TimeSpan.FromSeconds(1) || options.ChannelDownAlertAfter > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Notifications:ChannelDownAlertAfter must be between 00:00:01 and 01:00:00 (was '{options.ChannelDownAlertAfter}').");
         }
 
         if (options.EscalationCheckInterval < TimeSpan.FromMilliseconds(10) || options.EscalationCheckInterval > TimeSpan.FromMinutes(5))
