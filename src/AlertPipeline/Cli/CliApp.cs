@@ -43,7 +43,7 @@ internal static class CliApp
           retention [--dry-run] [--data-dir DIR] [--config FILE]
                     removes pupil data from alerts closed long enough ago and unreferenced screenshots (Retention:*); the host does it hourly
           kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
-          bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100]
+          bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100 | --concerning 0.10] [--drain N]
                     event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
           help
 
