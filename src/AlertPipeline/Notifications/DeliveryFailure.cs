@@ -21,6 +21,18 @@ internal static class DeliveryFailure
             {
                 case SocketException socket:
                     return Socket(socket);
+                case MailKit.Security.SslHandshakeException tls:
+                    return $"TLS: the secure connection could not be set up ({tls.Message.Split('\n')[0].Trim()})";
+                case MailKit.Security.AuthenticationException auth:
+                    return $"authentication: the SMTP server refused the credentials ({auth.Message})";
+                case NotSupportedException unsupported when unsupported.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase):
+                    return $"TLS: the server offers no STARTTLS, but the configuration requires it ({unsupported.Message})";
+                case MailKit.Net.Smtp.SmtpCommandException command:
+                    return Smtp((int)command.StatusCode, command.Message);
+                case MailKit.Net.Smtp.SmtpProtocolException protocol:
+                    return $"connection closed: the SMTP session broke ({protocol.Message})";
+                case MailKit.ServiceNotConnectedException closed:
+                    return $"connection closed: the server hung up ({closed.Message})";
                 case AuthenticationException tls:
                     return $"TLS: the secure connection could not be set up ({tls.Message})";
                 case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } http:
@@ -41,15 +53,10 @@ internal static class DeliveryFailure
                 return $"TLS: {code} {text}";
             }
 
-            return code switch
-            {
-                534 or 535 or 454 => $"authentication: the SMTP server refused the credentials ({code} {text})",
-                >= 500 and < 600 => $"SMTP 5xx: the server refused ({code} {text})",
-                >= 400 and < 500 => $"SMTP 4xx: the server deferred ({code} {text})",
-                _ when text.Contains("transport connection", StringComparison.OrdinalIgnoreCase) || smtp.InnerException is IOException
-                    => $"connection closed: the server hung up ({text})",
-                _ => $"SMTP: {text}",
-            };
+            return code is >= 400 and < 600 ? Smtp(code, text)
+                : text.Contains("transport connection", StringComparison.OrdinalIgnoreCase) || smtp.InnerException is IOException
+                    ? $"connection closed: the server hung up ({text})"
+                    : $"SMTP: {text}";
         }
 
         if (exception is HttpRequestException { StatusCode: { } status } h)
@@ -59,6 +66,15 @@ internal static class DeliveryFailure
 
         return Innermost(exception).Message;
     }
+
+    private static string Smtp(int code, string text) => code switch
+    {
+        530 => $"TLS: the server requires STARTTLS first ({code} {text})",
+        534 or 535 or 454 => $"authentication: the SMTP server refused the credentials ({code} {text})",
+        >= 500 and < 600 => $"SMTP 5xx: the server refused ({code} {text})",
+        >= 400 and < 500 => $"SMTP 4xx: the server deferred ({code} {text})",
+        _ => $"SMTP {code}: {text}",
+    };
 
     private static string Socket(SocketException socket) => socket.SocketErrorCode switch
     {

@@ -61,7 +61,11 @@ internal sealed class SmtpSettings
 
     public int Port { get; set; } = 25;
 
+    /// <summary>STARTTLS, required (System.Net.Mail's meaning). <see cref="Security"/>, when set, wins.</summary>
     public bool EnableSsl { get; set; }
+
+    /// <summary>Empty (use <see cref="EnableSsl"/>), <c>None</c>, <c>StartTls</c>, <c>StartTlsWhenAvailable</c> or <c>SslOnConnect</c> (port 465).</summary>
+    public string Security { get; set; } = string.Empty;
 
     public string UserName { get; set; } = string.Empty;
 
@@ -93,6 +97,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         if (options.Smtp.Host.Length > 0 && options.Smtp.Port is < 1 or > 65535)
         {
             failures.Add($"Notifications:Smtp:Port must be between 1 and 65535 (was {options.Smtp.Port}).");
+        }
+
+        if (options.Smtp.Security.Length > 0 && options.Smtp.Security.ToLowerInvariant() is not ("none" or "starttls" or "starttlswhenavailable" or "sslonconnect"))
+        {
+            failures.Add($"Notifications:Smtp:Security must be one of None, StartTls, StartTlsWhenAvailable, SslOnConnect (was '{options.Smtp.Security}').");
         }
 
         if (options.MaxAttempts is < 1 or > 1000)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Tests.Notifications;
 
-/// <summary>The cause of a failed send, named from real failures (no SMTP library mocked): DNS, refused, TLS.</summary>
+/// <summary>The cause of a failed send, named from real failures (no SMTP library mocked): DNS, refused, TLS, authentication.</summary>
 public sealed class DeliveryFailureTests
 {
     [Fact]
@@ -41,7 +41,7 @@ public sealed class DeliveryFailureTests
     private static async Task<string> CauseAsync(SmtpSettings smtp)
     {
         smtp.Timeout = TimeSpan.FromSeconds(5);
-        var sender = new SmtpEmailSender(Options.Create(new NotificationOptions { Smtp = smtp }));
+        using var sender = new SmtpEmailSender(Options.Create(new NotificationOptions { Smtp = smtp }), TimeProvider.System);
         using var mail = new MailMessage("alertpipeline@example.org", "dsl@example.org", "test", "body");
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => sender.SendAsync(mail, "nt_test", CancellationToken.None));
         return DeliveryFailure.Describe(failure);
