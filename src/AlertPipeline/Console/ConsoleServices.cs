@@ -59,6 +59,7 @@ internal static class ConsoleServices
         app.MapAlertPages();
         app.MapListApi();
         app.MapListPages();
+        app.MapDeadLetterPages();
         app.MapGovernorSummary();
         return app;
     }

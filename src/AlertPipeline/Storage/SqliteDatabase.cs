@@ -12,7 +12,12 @@ internal sealed class SqliteDatabase
     private readonly string _connectionString;
     private readonly string _synchronous;
 
-    public SqliteDatabase(string path, string synchronous)
+    /// <param name="verify">
+    /// Refuse a store that vanished, was zeroed or is damaged (<see cref="StoreFiles"/>). Every store's owner verifies;
+    /// only a reader that opens a store its owner already verified in this process (the devices page, per request)
+    /// passes false, because the check walks the whole file.
+    /// </param>
+    public SqliteDatabase(string path, string synchronous, bool verify = true)
     {
         Path = path;
         _synchronous = synchronous;
@@ -24,6 +29,18 @@ internal sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+
+        // Before SQLite would create an empty store in place of one that vanished or was zeroed.
+        if (verify)
+        {
+            StoreFiles.Check(path);
+            using (Open())
+            {
+                // Opening writes the header (WAL mode), so the file is now a store worth missing if it goes.
+            }
+
+            StoreFiles.Record(path);
+        }
     }
 
     public string Path { get; }

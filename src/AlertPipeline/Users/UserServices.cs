@@ -20,6 +20,9 @@ internal static class ConsolePolicies
     public const string AuditReader = "console:audit";
     public const string SignedIn = "console:signed-in";
 
+    /// <summary>The pipeline's own health (dead letters): counts and reasons, never a pupil's text.</summary>
+    public const string Pipeline = "console:pipeline";
+
     public static readonly IReadOnlyDictionary<string, string[]> Roles = new Dictionary<string, string[]>
     {
         [PupilData] = [ConsoleRoles.Dsl, ConsoleRoles.TrustDsl],
@@ -28,6 +31,7 @@ internal static class ConsolePolicies
         [Accounts] = [ConsoleRoles.Admin],
         [AuditReader] = [ConsoleRoles.TrustDsl, ConsoleRoles.Admin],
         [SignedIn] = [.. ConsoleRoles.All],
+        [Pipeline] = [ConsoleRoles.It, ConsoleRoles.TrustDsl],
     };
 }
 

@@ -65,6 +65,8 @@ public sealed class RoleMatrixTests(ConsoleFixture fixture) : IClassFixture<Cons
         ["GET /lists"] = new("GET", _ => "/lists", Kind.Page, ["it"]),
         ["GET /lists/history"] = new("GET", _ => "/lists/history", Kind.Page, ["it"]),
         ["GET /devices"] = new("GET", _ => "/devices", Kind.Page, ["it"]),
+        ["GET /dead-letters"] = new("GET", _ => "/dead-letters", Kind.Page, ["it", "trust-dsl"]),
+        ["GET /api/v1/dead-letters"] = new("GET", _ => "/api/v1/dead-letters", Kind.Api, ["it", "trust-dsl"]),
         ["GET /summary"] = new("GET", _ => "/summary", Kind.Page, ["governor", "trust-dsl"]),
         ["GET /accounts"] = new("GET", _ => "/accounts", Kind.Page, ["admin"]),
     };

@@ -64,7 +64,8 @@ public sealed class IngestEndpointTests : IAsyncLifetime
 
         Assert.Equal(1, first["accepted"]!.GetValue<int>());
         Assert.Equal(0, second["accepted"]!.GetValue<int>());
-        Assert.Equal(2, second["duplicates"]!.GetValue<int>());
+        Assert.Equal(1, second["duplicates"]!.GetValue<int>());
+        Assert.Equal(1, second["errors"]![0]!["index"]!.GetValue<int>()); // The repeat within one batch is named (issue 12).
         var eventId = e["eventId"]!.GetValue<string>();
         await Eventually.TrueAsync(() => _host.Alerts.List(new()).Any(a => a.EventId == eventId), "the alert");
         Assert.Single(_host.Alerts.List(new()), a => a.EventId == eventId);

@@ -182,7 +182,7 @@ public sealed class RetentionTests : IDisposable
     private string Store(string eventId, string? screenshot)
     {
         var now = _clock.GetUtcNow();
-        var alert = new Alert(Alert.IdFor(eventId, "suicide/kill myself"), eventId, "suicide/kill myself", "oakfield", "dev-17", "jake.smith",
+        var alert = new Alert(Alert.IdFor(new AlertPipeline.Events.EventKey("oakfield", "dev-17", eventId), "suicide/kill myself"), eventId, "suicide/kill myself", "oakfield", "dev-17", "jake.smith",
             now.AddMinutes(-1), "typed", "chrome", "https://example.org/chat", screenshot, "i want to kill myself", "i want to kill myself",
             ["suicide"], Severity.Urgent, [new AlertMatch("kill myself", "suicide", "urgent", 10, 11, "kill myself", "suicide/kill myself")],
             "v1", AlertStatus.New, now, now)

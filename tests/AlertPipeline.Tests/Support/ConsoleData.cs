@@ -30,7 +30,7 @@ internal static class ConsoleData
         var when = at ?? DateTimeOffset.UtcNow;
         var eventId = Some.EventId();
         var rule = $"{category}/{text}";
-        var alert = new Alert(Alert.IdFor(eventId, "keywords"), eventId, "keywords", school, "OAK-LT-0001", login, when, "typed", "chrome",
+        var alert = new Alert(Alert.IdFor(new AlertPipeline.Events.EventKey(school, "OAK-LT-0001", eventId), "keywords"), eventId, "keywords", school, "OAK-LT-0001", login, when, "typed", "chrome",
             "https://example.org/page", shot, text, text, [category], severity,
             [new AlertMatch(text, category, severity.ToName(), 0, text.Length, text, rule)], "test-lists", AlertStatus.New, when, when);
         host.Alerts.Save([(alert, [])]);

@@ -48,7 +48,7 @@ internal static class Layout
                 """)}
             </header>
             <main>
-            {body}
+            {Watchdog.WatchdogServices.Banner(context, user)}{body}
             </main>
             </body>
             </html>
@@ -91,6 +91,11 @@ internal static class Layout
         if (ConsolePolicies.Roles[ConsolePolicies.Aggregates].Contains(user.Role))
         {
             links.Add(("/summary", "Summary"));
+        }
+
+        if (ConsolePolicies.Roles[ConsolePolicies.Pipeline].Contains(user.Role))
+        {
+            links.Add(("/dead-letters", "Dead letters"));
         }
 
         if (user.Role == ConsoleRoles.Admin)
