@@ -43,7 +43,7 @@ public sealed class OutboxPriorityTests : IDisposable
         Assert.Equal(100, due.Count);
         Assert.Equal(critical, due[0].AlertId);
         Assert.Equal(urgent, due[1].AlertId);
-        Assert.Equal(Alert.IdFor("high-0", "r"), due[2].AlertId); // then the oldest high
+        Assert.Equal(Id("high-0"), due[2].AlertId); // then the oldest high
     }
 
     [Fact]
@@ -54,12 +54,14 @@ public sealed class OutboxPriorityTests : IDisposable
 
         var due = Assert.Single(_outbox.Due(100));
 
-        Assert.Equal(Alert.IdFor("high", "r"), due.AlertId);
+        Assert.Equal(Id("high"), due.AlertId);
     }
+
+    private static string Id(string eventId) => Alert.IdFor(new Events.EventKey("oakfield", "dev-1", eventId), "r");
 
     private string Store(string eventId, Severity severity, DateTimeOffset at, DateTimeOffset? notBefore = null)
     {
-        var alert = new Alert(Alert.IdFor(eventId, "r"), eventId, "r", "oakfield", "dev-1", "pupil-" + eventId, at, "search", null, null, null,
+        var alert = new Alert(Id(eventId), eventId, "r", "oakfield", "dev-1", "pupil-" + eventId, at, "search", null, null, null,
             "text", "text", ["suicide"], severity, [], "v1", AlertStatus.New, at, at);
         var notification = OutboxNotification.For(alert.AlertId, new Schools.Target("dsl@oakfield.example", NotificationChannels.Email), NotificationKinds.Alert, notBefore);
         Assert.Single(_store.Save([(alert, [notification])]));
