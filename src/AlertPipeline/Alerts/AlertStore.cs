@@ -93,12 +93,28 @@ internal sealed class AlertStore
             return;
         }
 
+        // Dropping the old table would fail the foreign keys of history and notifications that point at it; SQLite's
+        // documented rebuild turns them off around the copy (outside the transaction: it cannot be changed inside)
+        // and checks them before committing.
+        SqliteDatabase.Execute(connection, "PRAGMA foreign_keys = OFF");
+        try
+        {
+            RebuildForEventIdentity(connection, alertsSql, OldUnique, eventsMigrated);
+        }
+        finally
+        {
+            SqliteDatabase.Execute(connection, "PRAGMA foreign_keys = ON");
+        }
+    }
+
+    private static void RebuildForEventIdentity(SqliteConnection connection, string alertsSql, string oldUnique, bool eventsMigrated)
+    {
         using var transaction = connection.BeginTransaction();
-        if (alertsSql.Contains(OldUnique, StringComparison.Ordinal))
+        if (alertsSql.Contains(oldUnique, StringComparison.Ordinal))
         {
             // SQLite cannot change a table's constraint in place: the documented way is a copy under the new schema.
             var newSql = alertsSql.Replace("CREATE TABLE alerts", "CREATE TABLE alerts_v2", StringComparison.Ordinal)
-                .Replace(OldUnique, "UNIQUE (school_id, device_id, event_id, rule)", StringComparison.Ordinal);
+                .Replace(oldUnique, "UNIQUE (school_id, device_id, event_id, rule)", StringComparison.Ordinal);
             SqliteDatabase.Execute(connection, newSql, transaction);
             SqliteDatabase.Execute(connection, "INSERT INTO alerts_v2 SELECT * FROM alerts", transaction);
             SqliteDatabase.Execute(connection, "DROP TABLE alerts", transaction);
@@ -128,6 +144,17 @@ internal sealed class AlertStore
                 DROP TABLE alert_events;
                 ALTER TABLE alert_events_v2 RENAME TO alert_events;
                 """, transaction);
+        }
+
+        using (var check = connection.CreateCommand())
+        {
+            check.Transaction = transaction;
+            check.CommandText = "PRAGMA foreign_key_check";
+            using var reader = check.ExecuteReader();
+            if (reader.Read())
+            {
+                throw new InvalidOperationException($"alerts.db: migrating the event identity would break a reference from table '{reader.GetString(0)}'; nothing was changed");
+            }
         }
 
         transaction.Commit();

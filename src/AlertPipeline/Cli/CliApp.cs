@@ -47,6 +47,10 @@ internal static class CliApp
           kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
           bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100 | --concerning 0.10] [--drain N]
                     event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
+          reports governor --school ID|trust --from yyyy-MM-dd --to yyyy-MM-dd --out FILE.pdf [--data-dir DIR]
+                    the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)
+          reports annual-review --school ID|trust --year 2025-26 --out DIR [--data-dir DIR]
+                    the annual online-safety review pack: annual-review.pdf, a CSV per table and annual-review.json in DIR
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
@@ -81,6 +85,7 @@ internal static class CliApp
                 "deadletters" => Detection.DeadLettersCommand.Run(rest, output),
                 "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "bench-responder" => await ResponderBenchCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "reports" => Reports.ReportsCommand.Run(rest, output),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

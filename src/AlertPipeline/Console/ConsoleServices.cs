@@ -27,7 +27,7 @@ internal static class ConsoleServices
         services.AddSingleton<KeywordEditor>();
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();
-        services.AddSingleton<GovernorSummaryQuery>();
+        services.AddSingleton<Activity.PupilActivity>();
         return services;
     }
 
@@ -61,6 +61,8 @@ internal static class ConsoleServices
         app.MapListPages();
         app.MapDeadLetterPages();
         app.MapGovernorSummary();
+        Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
+        app.MapAuditPages();
         return app;
     }
 

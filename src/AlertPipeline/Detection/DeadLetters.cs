@@ -105,23 +105,30 @@ internal sealed partial class DeadLetters(AlertStore store, ILogger<DeadLetters>
         return result;
     }
 
-    /// <summary>How many dead letters there are, and how many of each kind of reason (the text before the first ':').</summary>
+    /// <summary>
+    /// How many dead letters there are, and how many of each kind of reason: the reason up to its first ':' or quote,
+    /// so "occurredAt '0001-…' is outside…" and "occurredAt '2099-…'" count as one kind, "occurredAt".
+    /// </summary>
     public (int Total, IReadOnlyList<(string Reason, int Count)> ByReason) Summary()
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT CASE WHEN instr(reason, ':') > 0 THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS kind, COUNT(*)
-            FROM dead_letters GROUP BY kind ORDER BY COUNT(*) DESC LIMIT 20
-            """;
+        command.CommandText = "SELECT reason, COUNT(*) FROM dead_letters GROUP BY reason";
         using var reader = command.ExecuteReader();
-        var byReason = new List<(string, int)>();
+        var byKind = new Dictionary<string, int>(StringComparer.Ordinal);
         while (reader.Read())
         {
-            byReason.Add((reader.GetString(0), reader.GetInt32(1)));
+            var kind = KindOf(reader.GetString(0));
+            byKind[kind] = byKind.GetValueOrDefault(kind) + reader.GetInt32(1);
         }
 
-        return (byReason.Sum(r => r.Item2), byReason);
+        return (byKind.Values.Sum(), byKind.OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal).Take(20).Select(k => (k.Key, k.Value)).ToList());
+    }
+
+    internal static string KindOf(string reason)
+    {
+        var end = reason.AsSpan().IndexOfAny(':', '\'');
+        return (end < 0 ? reason : reason[..end]).Trim();
     }
 
     /// <summary>The stored payload (possibly cut) of one dead letter, or null if there is none.</summary>

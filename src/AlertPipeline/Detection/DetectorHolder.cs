@@ -14,12 +14,12 @@ internal sealed partial class DetectorHolder
     private readonly TimeSpan _regexTimeout;
     private volatile Detector _current;
 
-    public DetectorHolder(IOptions<DetectionOptions> options, KeywordVersionStore versions, ILogger<DetectorHolder> logger)
+    public DetectorHolder(IOptions<DetectionOptions> options, IOptions<Storage.StorageOptions> storage, KeywordVersionStore versions, ILogger<DetectorHolder> logger)
     {
         _logger = logger;
         _versions = versions;
         _regexTimeout = options.Value.RegexTimeout;
-        Directory = KeywordDirectory.Resolve(options.Value.KeywordsDirectory)
+        Directory = KeywordDirectory.ResolveEditable(options.Value.KeywordsDirectory, storage.Value.FullDataDirectory)
                     ?? throw new KeywordListException($"keyword list directory '{options.Value.KeywordsDirectory}' does not exist");
         _current = Detector.Compile(KeywordSetParser.Parse(KeywordDirectory.ReadFiles(Directory)), _regexTimeout);
         LogLoaded(_current.Version, _current.Set.Entries.Count, Directory);

@@ -53,6 +53,7 @@ internal static partial class PipelineHost
         builder.Services.AddLogging();
 
         var dataDirectory = Path.GetFullPath(builder.Configuration[$"{StorageOptions.Section}:DataDirectory"] ?? new StorageOptions().DataDirectory);
+        DataDirectory.Secure(dataDirectory);
         builder.Logging.ClearProviders().AddSerilog(PipelineLogging.Create(dataDirectory, settings.ConsoleLogLevel), dispose: true);
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -65,7 +66,8 @@ internal static partial class PipelineHost
             .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
             .AddRetention(builder.Configuration)
             .AddConsole(builder.Configuration)
-            .AddWatchdog(builder.Configuration, settings.Roles, kafka: TransportServices.Kind(builder.Configuration) == "kafka");
+            .AddWatchdog(builder.Configuration, settings.Roles, kafka: TransportServices.Kind(builder.Configuration) == "kafka")
+            .AddProxySupport(builder.Configuration);
         builder.Services.AddSingleton(sp => DataDirectoryLock.Acquire(dataDirectory, settings.Roles.HasFlag(HostRoles.Ingest),
             settings.Roles.HasFlag(HostRoles.Detect), settings.Roles.HasFlag(HostRoles.Respond),
             TransportServices.Kind(builder.Configuration) == "kafka", sp.GetRequiredService<TimeProvider>()));
@@ -87,6 +89,7 @@ internal static partial class PipelineHost
             throw;
         }
 
+        app.UseProxySupport();
         app.UseApiErrors();
         app.UseRouting();
         app.UseRateLimiter();

@@ -21,7 +21,23 @@ internal sealed class SqliteDatabase
     {
         Path = path;
         _synchronous = synchronous;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        DataDirectory.RestrictNewFiles();
+        DataDirectory.CreateFolder(System.IO.Path.GetDirectoryName(path)!);
+
+        // Before anything creates the file (below, or SQLite in place of one that vanished or was zeroed): a new store
+        // passes, one this data directory held before and lost is refused.
+        if (verify)
+        {
+            StoreFiles.Check(path);
+        }
+
+        if (!OperatingSystem.IsWindows() && !File.Exists(path))
+        {
+            // Created here 0600 rather than by SQLite (0644): SQLite gives the -wal and -shm files the mode of the database file.
+            using (new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = DataDirectory.PrivateFile }))
+            {
+            }
+        }
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -30,10 +46,8 @@ internal sealed class SqliteDatabase
             DefaultTimeout = 30,
         }.ToString();
 
-        // Before SQLite would create an empty store in place of one that vanished or was zeroed.
         if (verify)
         {
-            StoreFiles.Check(path);
             using (Open())
             {
                 // Opening writes the header (WAL mode), so the file is now a store worth missing if it goes.

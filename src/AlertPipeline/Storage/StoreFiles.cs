@@ -57,6 +57,11 @@ internal static class StoreFiles
             return; // New: the caller creates it, then Record()s it.
         }
 
+        if (file.Length == 0 && !Recorded(manifest).Contains(name))
+        {
+            return; // Created (0600) and not yet written by a start that stopped there: still new.
+        }
+
         if (file.Length == 0)
         {
             throw new StoreUnusableException(

@@ -63,7 +63,7 @@ internal static class UserServices
             o.OnRejected = static async (context, token) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "60";
-                await context.HttpContext.Response.WriteAsync("Too many sign-in attempts from this address. Wait a minute and try again.", token).ConfigureAwait(false);
+                await context.HttpContext.Response.WriteAsync("Too many password attempts from this address. Wait a minute and try again.", token).ConfigureAwait(false);
             };
             o.AddPolicy(SignInEndpoints.RateLimitPolicy, context =>
             {
@@ -78,6 +78,8 @@ internal static class UserServices
             o.HeaderName = AntiforgeryFilter.HeaderName;
             o.Cookie.Name = "ap.csrf";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure whenever the request came over TLS, including TLS ended at a configured proxy (Proxy:KnownProxies).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddAuthentication().AddCookie(ConsolePolicies.Scheme, o =>
         {
@@ -91,6 +93,7 @@ internal static class UserServices
             o.Events = new CookieAuthenticationEvents
             {
                 OnValidatePrincipal = SignInEndpoints.ValidatePrincipalAsync,
+                OnCheckSlidingExpiration = SignInEndpoints.CheckSlidingExpirationAsync,
                 OnRedirectToLogin = SignInEndpoints.RedirectToSignInAsync,
                 OnRedirectToAccessDenied = SignInEndpoints.DeniedAsync,
             };

@@ -58,7 +58,10 @@ public sealed class RoleMatrixTests(ConsoleFixture fixture) : IClassFixture<Cons
         ["GET /api/v1/users"] = new("GET", _ => "/api/v1/users", Kind.Api, ["admin"]),
         ["POST /api/v1/users"] = new("POST", _ => "/api/v1/users", Kind.Api, ["admin"], 201, _ => new { name = "new." + Guid.NewGuid().ToString("N")[..8], role = "it" }),
         ["POST /api/v1/users/{name}/disable"] = new("POST", f => $"/api/v1/users/{ConsoleSession.CreateUser(f.Host, "gone." + Guid.NewGuid().ToString("N")[..8], ConsoleRoles.It).Name}/disable", Kind.Api, ["admin"]),
+        ["POST /api/v1/users/{name}/unlock"] = new("POST", f => $"/api/v1/users/{ConsoleSession.CreateUser(f.Host, "locked." + Guid.NewGuid().ToString("N")[..8], ConsoleRoles.It).Name}/unlock", Kind.Api, ["admin"]),
         ["GET /api/v1/audit"] = new("GET", _ => "/api/v1/audit", Kind.Api, ["trust-dsl", "admin"]),
+        ["GET /api/v1/audit/export"] = new("GET", _ => "/api/v1/audit/export?action=sign-in", Kind.Api, ["trust-dsl", "admin"]),
+        ["GET /audit"] = new("GET", _ => "/audit?action=triage", Kind.Page, ["trust-dsl", "admin"]),
         ["GET /api/v1/session"] = new("GET", _ => "/api/v1/session", Kind.Api, ["dsl-own", "dsl-other", "trust-dsl", "it", "governor", "admin"]),
         ["GET /alerts"] = new("GET", _ => "/alerts", Kind.Page, Dsls),
         ["GET /alerts/{id}"] = new("GET", f => $"/alerts/{FreshAlert(f)}", Kind.AlertPage, Dsls),
@@ -68,6 +71,7 @@ public sealed class RoleMatrixTests(ConsoleFixture fixture) : IClassFixture<Cons
         ["GET /dead-letters"] = new("GET", _ => "/dead-letters", Kind.Page, ["it", "trust-dsl"]),
         ["GET /api/v1/dead-letters"] = new("GET", _ => "/api/v1/dead-letters", Kind.Api, ["it", "trust-dsl"]),
         ["GET /summary"] = new("GET", _ => "/summary", Kind.Page, ["governor", "trust-dsl"]),
+        ["GET /reports/governor.pdf"] = new("GET", _ => "/reports/governor.pdf", Kind.Page, ["governor", "trust-dsl"]),
         ["GET /accounts"] = new("GET", _ => "/accounts", Kind.Page, ["admin"]),
     };
 

@@ -172,7 +172,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
     [Fact]
     public async Task PostScreenshot_Png_StoresContentAddressedAndIsIdempotent()
     {
-        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4];
+        var png = ConsoleData.Png;
         var first = await _host.Http.PostAsync("/api/v1/screenshots", Image(png, "image/png"));
         var second = await _host.Http.PostAsync("/api/v1/screenshots", Image(png, "image/png"));
 
@@ -181,7 +181,7 @@ public sealed class IngestEndpointTests : IAsyncLifetime
         var reference = (await Json(first))["ref"]!.GetValue<string>();
         var hex = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(png));
         Assert.Equal("sha256:" + hex, reference);
-        Assert.Equal(png, await File.ReadAllBytesAsync(Path.Combine(_host.DataDirectory, "screenshots", hex[..2], hex + ".png")));
+        Assert.Equal(png, await File.ReadAllBytesAsync(Path.Combine(_host.DataDirectory, "screenshots", "oakfield", hex[..2], hex + ".png")));
     }
 
     [Fact]

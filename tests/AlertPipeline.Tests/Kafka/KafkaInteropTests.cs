@@ -104,13 +104,13 @@ public sealed class KafkaInteropTests : IDisposable
     }
 
     [Fact]
-    public async Task Publisher_RecordKeyedByPupilWithSchemaHeaderAndTheEventAsReceived()
+    public async Task Publisher_RecordKeyedBySchoolAndPupilWithSchemaHeaderAndTheEventAsReceived()
     {
         var e = Some.Event(userLogin: "oak.y7.apatel");
         await _kafka.PublishAsync([e]);
 
         var record = Assert.Single(await _kafka.ReadTopicAsync(_kafka.Topics.Events));
-        Assert.Equal("oak.y7.apatel", (string)record["key"]!);
+        Assert.Equal((string)e["schoolId"]! + "/oak.y7.apatel", (string)record["key"]!);
         Assert.Equal("1", Headers(record)[KafkaHeaders.Schema]);
         Assert.Equal(e.ToJsonString(), (string)record["payload"]!);
     }

@@ -196,7 +196,8 @@ public sealed class RetentionTests : IDisposable
 
     private async Task<string> ScreenshotAsync(byte seed)
     {
-        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, seed];
+        // A real 1x1 PNG whose one pixel differs by seed, so each is a distinct screenshot.
+        var png = AlertPipeline.Simulator.PngEncoder.Encode(1, 1, [0, seed, seed, seed]);
         return (await _screenshots.SaveAsync(png, "image/png", "oakfield")).Reference;
     }
 }

@@ -19,10 +19,11 @@ internal static class ConsoleData
         string category = "suicide",
         Severity severity = Severity.Urgent,
         bool screenshot = true,
-        DateTimeOffset? at = null)
+        DateTimeOffset? at = null,
+        string? screenshotRef = null)
     {
-        string? shot = null;
-        if (screenshot)
+        var shot = screenshotRef;
+        if (screenshot && shot is null)
         {
             (shot, _) = host.App.Services.GetRequiredService<ScreenshotStore>().SaveAsync(Png, "image/png", school).GetAwaiter().GetResult();
         }

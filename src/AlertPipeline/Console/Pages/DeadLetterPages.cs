@@ -27,9 +27,10 @@ internal static class DeadLetterPages
     {
         var (total, byReason) = deadLetters.Summary();
         var recent = deadLetters.List(20);
+        var zone = Layout.Zone(context);
         var reasons = string.Concat(byReason.Select(r => string.Create(CultureInfo.InvariantCulture, $"<tr><td>{E(r.Reason)}</td><td>{r.Count}</td></tr>")));
         var rows = string.Concat(recent.Select(d => string.Create(CultureInfo.InvariantCulture,
-            $"<tr><td><code>{E(d.Id)}</code></td><td><time datetime=\"{IsoTime(d.At)}\">{Time(d.At)}</time></td><td>{E(d.Reason)}</td></tr>")));
+            $"<tr><td><code>{E(d.Id)}</code></td><td><time datetime=\"{IsoTime(d.At)}\">{Time(d.At, zone)}</time></td><td>{E(d.Reason)}</td></tr>")));
         var kafka = Transport.TransportServices.Kind(configuration) == "kafka";
         return Layout.Page(context, "Dead letters", $"""
             <h1>Dead letters</h1>
