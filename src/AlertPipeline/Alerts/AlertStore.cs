@@ -200,8 +200,8 @@ internal sealed class AlertStore
         using var outbox = connection.CreateCommand();
         outbox.Transaction = transaction;
         outbox.CommandText = """
-            INSERT INTO notifications(notification_id, alert_id, kind, recipient, channel, status, next_attempt_at, created_at)
-            VALUES ($nid, $id, $kind, $recipient, $channel, 'pending', $next, $at) ON CONFLICT DO NOTHING
+            INSERT INTO notifications(notification_id, alert_id, kind, recipient, channel, status, next_attempt_at, created_at, priority)
+            VALUES ($nid, $id, $kind, $recipient, $channel, 'pending', $next, $at, COALESCE((SELECT severity FROM alerts WHERE alert_id = $id), 0)) ON CONFLICT DO NOTHING
             """;
 
         foreach (var (alert, notifications) in alerts)

@@ -46,7 +46,7 @@ internal static class CliApp
           deadletters list [--format table|json] [--limit N] [--data-dir DIR]   events detection could not process, with the reason
           deadletters replay ID...|--all [--data-dir DIR]   queue them again (after a fix); deadletters drop ID...|--all forgets them
           kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
-          bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100]
+          bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100 | --concerning 0.10] [--drain N]
                     event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
           reports governor --school ID|trust --from yyyy-MM-dd --to yyyy-MM-dd --out FILE.pdf [--data-dir DIR]
                     the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)

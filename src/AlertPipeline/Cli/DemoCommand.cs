@@ -29,7 +29,15 @@ internal static class DemoCommand
         // A demo lasts seconds, not a school day: everything notifies at once whatever the hour, and every school's
         // escalation deadlines are seconds, so unacknowledged urgent alerts are seen escalating (deputy, head, trust DSL).
         overrides["Trust:OutOfHoursAtOnce"] = "low";
-        var configured = PipelineConfiguration.Build(args.Get("config"), overrides).GetSection("Trust:Schools").GetChildren();
+        var configured = PipelineConfiguration.Build(args.Get("config"), overrides).GetSection("Trust:Schools").GetChildren().ToList();
+
+        // Ingest accepts events of configured schools only; the simulator's extra schools (--schools N) join the
+        // demo's trust for this run, told through the trust DSL.
+        foreach (var id in simulator.ResolveSchoolIds().Except(configured.Select(c => c.Key), StringComparer.Ordinal))
+        {
+            overrides[$"Trust:Schools:{id}:Name"] = id;
+        }
+
         foreach (var school in configured)
         {
             overrides[$"Trust:Schools:{school.Key}:OutOfHoursAtOnce"] = "low";

@@ -30,6 +30,11 @@ internal static class ServeCommand
         {
             await app.StartAsync().ConfigureAwait(false);
             await PrintWhereAsync(app, output).ConfigureAwait(false);
+            if (args.Get("config") is null)
+            {
+                await output.WriteLineAsync($"  WARNING        no --config FILE: running with the demo trust ({PipelineConfiguration.DemoTrustFile}); alerts go to its example addresses").ConfigureAwait(false);
+            }
+
             await app.WaitForShutdownAsync().ConfigureAwait(false);
         }
 

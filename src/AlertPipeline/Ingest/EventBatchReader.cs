@@ -25,7 +25,9 @@ internal static class EventBatchReader
     public static ParsedBatch Read(ReadOnlyMemory<byte> body, bool ndjson, string keySchool, string? keyDevice, DateTimeOffset now) =>
         Read(body, ndjson, keySchool, keyDevice, now, OccurredWindow.Default);
 
-    public static ParsedBatch Read(ReadOnlyMemory<byte> body, bool ndjson, string keySchool, string? keyDevice, DateTimeOffset now, OccurredWindow window)
+    /// <param name="isKnownSchool">Whether the trust configures a school id; an event of any other school is refused
+    /// per item, so no alert is ever routed by a guess (null: no check, for callers without a trust).</param>
+    public static ParsedBatch Read(ReadOnlyMemory<byte> body, bool ndjson, string keySchool, string? keyDevice, DateTimeOffset now, OccurredWindow window, Func<string, bool>? isKnownSchool = null)
     {
         var valid = new List<QueuedEvent>();
         var validIndexes = new List<int>();
@@ -48,6 +50,12 @@ internal static class EventBatchReader
             if (keySchool != TrustWideSchool && !string.Equals(parsed.SchoolId, keySchool, StringComparison.Ordinal))
             {
                 errors.Add(new ItemError(index, parsed.EventId, "schoolId", $"'{parsed.SchoolId}' is not the school of this API key"));
+                return;
+            }
+
+            if (isKnownSchool is not null && !isKnownSchool(parsed.SchoolId))
+            {
+                errors.Add(new ItemError(index, parsed.EventId, "schoolId", $"'{parsed.SchoolId}' is not a school of this trust (the configuration's Trust:Schools)"));
                 return;
             }
 

@@ -21,7 +21,7 @@ internal static partial class IngestEndpoints
     }
 
     private static async Task<IResult> PostEventsAsync(HttpContext context, IEventPublisher publisher, TimeProvider clock,
-        Microsoft.Extensions.Options.IOptions<IngestOptions> options, ILoggerFactory loggers)
+        Microsoft.Extensions.Options.IOptions<IngestOptions> options, Schools.SchoolDirectory schools, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("AlertPipeline.Ingest");
         var school = context.User.FindFirst(ApiKeyAuthenticationHandler.SchoolClaim)!.Value;
@@ -49,7 +49,7 @@ internal static partial class IngestEndpoints
         ParsedBatch batch;
         try
         {
-            batch = EventBatchReader.Read(body, ndjson, school, device, clock.GetUtcNow(), options.Value.Window);
+            batch = EventBatchReader.Read(body, ndjson, school, device, clock.GetUtcNow(), options.Value.Window, schools.IsConfigured);
         }
         catch (BatchFormatException ex)
         {

@@ -1,7 +1,11 @@
-using System.Net;
+using System.Collections.Concurrent;
 using System.Net.Mail;
 using AlertPipeline.Storage;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
 using Microsoft.Extensions.Options;
+using MimeKit;
 
 namespace AlertPipeline.Notifications;
 
@@ -13,45 +17,145 @@ internal interface IEmailSender
     Task SendAsync(MailMessage message, string notificationId, CancellationToken cancellationToken);
 }
 
-/// <summary>Sends through an SMTP server (System.Net.Mail; MailKit is not available here).</summary>
-internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options) : IEmailSender
+/// <summary>
+/// Sends through an SMTP server with MailKit, over a pool of open connections: one SMTP session carries many
+/// messages, so a storm of notifications pays for connect, EHLO, TLS and AUTH once per connection rather than once
+/// per message (System.Net.Mail opened a connection per message). At most <c>MaxConcurrentSends</c> connections
+/// are open, since that many sends run at once.
+/// </summary>
+internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options, TimeProvider clock) : IEmailSender, IDisposable
 {
+    // A connection idle longer than this is closed rather than reused: servers drop idle sessions (often after
+    // 60 s or more), and a send on a dead connection would cost a retry's back-off to an urgent alert.
+    private static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(20);
+
     private readonly SmtpSettings _smtp = options.Value.Smtp;
+    private readonly ConcurrentBag<(MailKit.Net.Smtp.SmtpClient Client, DateTimeOffset LastUsed)> _idle = [];
 
     public string Describe() => $"SMTP {_smtp.Host}:{_smtp.Port}";
 
     public async Task SendAsync(MailMessage message, string notificationId, CancellationToken cancellationToken)
     {
-        using var client = new SmtpClient(_smtp.Host, _smtp.Port)
-        {
-            EnableSsl = _smtp.EnableSsl,
-            Timeout = (int)_smtp.Timeout.TotalMilliseconds,
-            DeliveryMethod = SmtpDeliveryMethod.Network,
-        };
-        if (_smtp.UserName.Length > 0)
-        {
-            client.Credentials = new NetworkCredential(_smtp.UserName, _smtp.Password);
-        }
-
+        using var mime = MimeMessage.CreateFromMailMessage(message);
+        var (client, reused) = Take();
         try
         {
-            await client.SendMailAsync(message, cancellationToken).ConfigureAwait(false);
+            await SendOnAsync(client, mime, cancellationToken).ConfigureAwait(false);
         }
-        catch (SmtpException ex) when (IsPermanent(ex.StatusCode))
+        catch (Exception ex) when (reused && IsConnectionLost(ex))
         {
+            // The pooled session had been closed by the server: one fresh connection, at once, not a retry later.
+            Discard(client);
+            client = NewClient();
+            await SendOnAsync(client, mime, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpCommandException ex) when (IsPermanent(ex))
+        {
+            Return(client);
             // The server will never take this message for this address (RFC 5321 5xx about the mailbox or the
             // transaction): retrying for hours would only hide it. The dispatcher raises a system alert at once.
             throw new PermanentDeliveryException($"SMTP server refused the message for good ({(int)ex.StatusCode} {ex.StatusCode}): {ex.Message}");
         }
+        catch
+        {
+            Discard(client);
+            throw;
+        }
+
+        Return(client);
+    }
+
+    public void Dispose()
+    {
+        while (_idle.TryTake(out var idle))
+        {
+            Discard(idle.Client);
+        }
     }
 
     /// <summary>
-    /// Mailbox unavailable / not local / name not allowed, and transaction failed: permanent. Authentication,
-    /// TLS and command errors are not: they are configuration that IT can fix, and the outbox keeps retrying
-    /// (and raises a system alert after MaxAttempts) so nothing is lost meanwhile.
+    /// Mailbox unavailable / not local / name not allowed, and transaction failed: permanent, when the server says
+    /// so about a recipient or the message. Authentication, TLS and command errors are not: they are configuration
+    /// that IT can fix, and the outbox keeps retrying (and raises a system alert) so nothing is lost meanwhile.
     /// </summary>
-    internal static bool IsPermanent(SmtpStatusCode code) => code is SmtpStatusCode.MailboxUnavailable or SmtpStatusCode.UserNotLocalTryAlternatePath
-        or SmtpStatusCode.MailboxNameNotAllowed or SmtpStatusCode.TransactionFailed;
+    internal static bool IsPermanent(SmtpCommandException ex) =>
+        ex.ErrorCode is SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted
+        && (int)ex.StatusCode is 550 or 551 or 553 or 554;
+
+    private async Task SendOnAsync(MailKit.Net.Smtp.SmtpClient client, MimeMessage mime, CancellationToken cancellationToken)
+    {
+        if (!client.IsConnected)
+        {
+            await client.ConnectAsync(_smtp.Host, _smtp.Port, Security(_smtp), cancellationToken).ConfigureAwait(false);
+            if (_smtp.UserName.Length > 0)
+            {
+                await client.AuthenticateAsync(_smtp.UserName, _smtp.Password, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await client.SendAsync(mime, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>EnableSsl</c> keeps System.Net.Mail's meaning (STARTTLS, required); <c>Security</c> says more.</summary>
+    internal static SecureSocketOptions Security(SmtpSettings smtp) => smtp.Security.ToLowerInvariant() switch
+    {
+        "none" => SecureSocketOptions.None,
+        "starttls" => SecureSocketOptions.StartTls,
+        "starttlswhenavailable" => SecureSocketOptions.StartTlsWhenAvailable,
+        "sslonconnect" => SecureSocketOptions.SslOnConnect,
+        _ => smtp.EnableSsl ? SecureSocketOptions.StartTls : SecureSocketOptions.None,
+    };
+
+    private static bool IsConnectionLost(Exception ex) =>
+        ex is ServiceNotConnectedException or SmtpProtocolException or IOException or System.Net.Sockets.SocketException;
+
+    private (MailKit.Net.Smtp.SmtpClient Client, bool Reused) Take()
+    {
+        var now = clock.GetUtcNow();
+        while (_idle.TryTake(out var idle))
+        {
+            if (idle.Client.IsConnected && now - idle.LastUsed < IdleLimit)
+            {
+                return (idle.Client, true);
+            }
+
+            Discard(idle.Client);
+        }
+
+        return (NewClient(), false);
+    }
+
+    private MailKit.Net.Smtp.SmtpClient NewClient() => new() { Timeout = (int)_smtp.Timeout.TotalMilliseconds };
+
+    private void Return(MailKit.Net.Smtp.SmtpClient client)
+    {
+        if (client.IsConnected)
+        {
+            _idle.Add((client, clock.GetUtcNow()));
+        }
+        else
+        {
+            client.Dispose();
+        }
+    }
+
+    private static void Discard(MailKit.Net.Smtp.SmtpClient client)
+    {
+        try
+        {
+            if (client.IsConnected)
+            {
+                client.Disconnect(quit: false);
+            }
+        }
+#pragma warning disable CA1031 // Closing a broken connection may fail in any way; it is being thrown away.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        client.Dispose();
+    }
 }
 
 /// <summary>
@@ -79,7 +183,7 @@ internal sealed class OutboxFolderEmailSender(IOptions<NotificationOptions> opti
         }
 
         Directory.CreateDirectory(staging);
-        using (var client = new SmtpClient { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = staging })
+        using (var client = new System.Net.Mail.SmtpClient { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = staging })
         {
             await client.SendMailAsync(message, cancellationToken).ConfigureAwait(false);
         }

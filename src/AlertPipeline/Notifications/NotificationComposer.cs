@@ -69,9 +69,14 @@ internal sealed class NotificationComposer(
         var link = system.AlertId is null ? $"{consoleUrl.TrimEnd('/')}/system-alerts" : $"{consoleUrl.TrimEnd('/')}/alerts/{system.AlertId}";
         return new NotificationMessage(
             n.NotificationId, n.Kind, system.AlertId, system.SchoolId ?? string.Empty, school?.Name ?? schools.TrustName, null, [], system.At,
-            "[AlertPipeline] SYSTEM ALERT: a safeguarding notification could not be delivered",
-            "A notification could not be delivered after repeated attempts. Someone may not know about an alert: " +
-            "check the alert in the console and ask IT to fix the channel.",
+            system.Kind == SystemAlerts.ChannelDownKind
+                ? "[AlertPipeline] SYSTEM ALERT: a notification channel cannot deliver"
+                : "[AlertPipeline] SYSTEM ALERT: a safeguarding notification could not be delivered",
+            system.Kind == SystemAlerts.ChannelDownKind
+                ? "A notification channel has failed every attempt for minutes. Alerts are stored and notifications kept, " +
+                  "but people may not be told: check the console and ask IT to fix the channel (the cause is below)."
+                : "A notification could not be delivered after repeated attempts. Someone may not know about an alert: " +
+                  "check the alert in the console and ask IT to fix the channel.",
             facts, [], link, NotificationMessage.NoPupilDetailFooter);
     }
 }

@@ -14,6 +14,7 @@ internal sealed partial class NotificationDispatcher(
     IEmailSender email,
     WebhookSender webhooks,
     SystemAlerts systemAlerts,
+    ChannelHealth channels,
     NotificationSignal signal,
     IOptionsMonitor<NotificationOptions> options,
     TimeProvider clock,
@@ -35,6 +36,7 @@ internal sealed partial class NotificationDispatcher(
                     due,
                     new ParallelOptions { MaxDegreeOfParallelism = options.CurrentValue.MaxConcurrentSends, CancellationToken = stoppingToken },
                     async (notification, ct) => await DeliverAsync(notification, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                RaiseChannelsDown();
 
                 if (due.Count == BatchSize)
                 {
@@ -87,6 +89,10 @@ internal sealed partial class NotificationDispatcher(
 
             outbox.MarkSent(notification.NotificationId);
             LogSent(notification.Kind, message.AlertId ?? message.SchoolId, notification.Recipient, notification.Channel);
+            if (channels.Succeeded(ChannelOf(notification)) is { } recovered && systemAlerts.Resolve(recovered, "alertpipeline (the channel delivered again)"))
+            {
+                LogChannelRecovered(ChannelOf(notification), recovered);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -94,23 +100,47 @@ internal sealed partial class NotificationDispatcher(
         }
         catch (PermanentDeliveryException ex)
         {
+            // Refused for this address only (a 550 user unknown, a webhook's 410): the channel itself works.
             GiveUp(notification, message.SchoolId, ex.Message);
         }
 #pragma warning disable CA1031 // Any other failure of a channel means "retry later", never "drop".
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            var cause = DeliveryFailure.Describe(ex);
+            channels.Failed(ChannelOf(notification), cause, clock.GetUtcNow());
             var attempts = notification.Attempts + 1;
             if (attempts >= options.CurrentValue.MaxAttempts)
             {
-                GiveUp(notification, message.SchoolId, ex.Message);
+                GiveUp(notification, message.SchoolId, cause);
                 return;
             }
 
             var o = options.CurrentValue;
             var delay = TimeSpan.FromTicks((long)Math.Min(o.RetryBaseDelay.Ticks * Math.Pow(2, attempts - 1), o.RetryMaxDelay.Ticks));
-            outbox.MarkRetry(notification.NotificationId, clock.GetUtcNow() + delay, ex.Message);
-            LogRetry(notification.NotificationId, notification.Recipient, notification.Channel, attempts, delay, ex.Message);
+            outbox.MarkRetry(notification.NotificationId, clock.GetUtcNow() + delay, cause);
+            LogRetry(notification.NotificationId, notification.Recipient, notification.Channel, attempts, delay, cause);
+        }
+    }
+
+    private string ChannelOf(DueNotification notification) => ChannelHealth.ChannelOf(notification, email.Describe());
+
+    /// <summary>
+    /// A system alert for each channel that has failed every attempt for <c>ChannelDownAlertAfter</c>. Checked after
+    /// every batch and every poll, not only on a failure, so back-off between attempts does not delay it.
+    /// </summary>
+    private void RaiseChannelsDown()
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (channel, since, cause, failures) in channels.Due(now, options.CurrentValue.ChannelDownAlertAfter))
+        {
+            var raised = systemAlerts.ChannelDown(channel, since, cause, failures,
+                t => ChannelHealth.ChannelOf(new DueNotification(string.Empty, null, t.Recipient, t.Channel, 0), email.Describe()) == channel);
+            if (raised is not null)
+            {
+                channels.Raised(channel, raised.Id);
+                LogChannelDown(raised.Id, channel, now - since, failures, cause);
+            }
         }
     }
 
@@ -132,6 +162,12 @@ internal sealed partial class NotificationDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SYSTEM ALERT {SystemAlertId}: {Kind} notification {NotificationId} to {Recipient} by {Channel} failed for good after {Attempts} attempt(s): {Error}")]
     private partial void LogGaveUp(string notificationId, string kind, string recipient, string channel, int attempts, string error, long systemAlertId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SYSTEM ALERT {SystemAlertId}: {Channel} cannot deliver: every attempt for {Duration} ({Failures} failure(s)) failed; cause: {Cause}")]
+    private partial void LogChannelDown(long systemAlertId, string channel, TimeSpan duration, int failures, string cause);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} delivers again; system alert {SystemAlertId} closed")]
+    private partial void LogChannelRecovered(string channel, long systemAlertId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Notification loop failed; retrying")]
     private partial void LogLoopFailed(Exception exception);

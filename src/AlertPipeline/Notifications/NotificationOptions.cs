@@ -36,6 +36,12 @@ internal sealed class NotificationOptions
 
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A channel (the SMTP server, a webhook host) whose every attempt has failed for this long raises a system alert
+    /// naming the cause. Short, because an alert may be reaching nobody meanwhile; long enough to ride out a restart.
+    /// </summary>
+    public TimeSpan ChannelDownAlertAfter { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How many notifications are sent at the same time.</summary>
     public int MaxConcurrentSends { get; set; } = 16;
 
@@ -55,7 +61,11 @@ internal sealed class SmtpSettings
 
     public int Port { get; set; } = 25;
 
+    /// <summary>STARTTLS, required (System.Net.Mail's meaning). <see cref="Security"/>, when set, wins.</summary>
     public bool EnableSsl { get; set; }
+
+    /// <summary>Empty (use <see cref="EnableSsl"/>), <c>None</c>, <c>StartTls</c>, <c>StartTlsWhenAvailable</c> or <c>SslOnConnect</c> (port 465).</summary>
+    public string Security { get; set; } = string.Empty;
 
     public string UserName { get; set; } = string.Empty;
 
@@ -89,6 +99,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
             failures.Add($"Notifications:Smtp:Port must be between 1 and 65535 (was {options.Smtp.Port}).");
         }
 
+        if (options.Smtp.Security.Length > 0 && options.Smtp.Security.ToLowerInvariant() is not ("none" or "starttls" or "starttlswhenavailable" or "sslonconnect"))
+        {
+            failures.Add($"Notifications:Smtp:Security must be one of None, StartTls, StartTlsWhenAvailable, SslOnConnect (was '{options.Smtp.Security}').");
+        }
+
         if (options.MaxAttempts is < 1 or > 1000)
         {
             failures.Add($"Notifications:MaxAttempts must be between 1 and 1000 (was {options.MaxAttempts}).");
@@ -107,6 +122,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         if (options.WebhookTimeout <= TimeSpan.Zero)
         {
             failures.Add($"Notifications:WebhookTimeout must be positive (was '{options.WebhookTimeout}').");
+        }
+
+        if (options.ChannelDownAlertAfter < TimeSpan.FromSeconds(1) || options.ChannelDownAlertAfter > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Notifications:ChannelDownAlertAfter must be between 00:00:01 and 01:00:00 (was '{options.ChannelDownAlertAfter}').");
         }
 
         if (options.EscalationCheckInterval < TimeSpan.FromMilliseconds(10) || options.EscalationCheckInterval > TimeSpan.FromMinutes(5))

@@ -16,13 +16,18 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
 
+    /// <summary>
+    /// The due rows, most important first: system notices (a channel is down), then by the alert's severity
+    /// (critical, urgent, ... ; digests last), oldest first within one. In an alert storm the outbox may hold
+    /// thousands of high and medium notifications; a critical one claimed behind them would wait for all of them.
+    /// </summary>
     public IReadOnlyList<DueNotification> Due(int max)
     {
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT notification_id, alert_id, recipient, channel, attempts, kind, subject FROM notifications
-            WHERE status = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at LIMIT $max
+            WHERE status = 'pending' AND next_attempt_at <= $now ORDER BY priority DESC, next_attempt_at LIMIT $max
             """;
         command.Parameters.AddWithValue("$now", clock.GetUtcNow().ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$max", max);
@@ -67,8 +72,10 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO notifications(notification_id, alert_id, kind, subject, recipient, channel, status, next_attempt_at, created_at)
-            VALUES ($nid, $alert, $kind, $subject, $recipient, $channel, 'pending', $next, $now) ON CONFLICT DO NOTHING
+            INSERT INTO notifications(notification_id, alert_id, kind, subject, recipient, channel, status, next_attempt_at, created_at, priority)
+            VALUES ($nid, $alert, $kind, $subject, $recipient, $channel, 'pending', $next, $now,
+                    CASE WHEN $kind = 'system' THEN 9 ELSE COALESCE((SELECT severity FROM alerts WHERE alert_id = $alert), 0) END)
+            ON CONFLICT DO NOTHING
             """;
         command.Parameters.AddWithValue("$nid", n.NotificationId);
         command.Parameters.AddWithValue("$alert", (object?)alertId ?? DBNull.Value);

@@ -44,9 +44,10 @@ internal sealed record OutboxNotification(string NotificationId, string Recipien
 
 /// <summary>
 /// Decides who is told about a new alert at once, by the school's rules: the DSL (every channel of theirs) when the
-/// severity is at or above the school's <c>NotifyAtOnce</c>, held until school hours unless it is at or above
-/// <c>OutOfHoursAtOnce</c>; the trust DSL copied from <c>Trust:CopyFrom</c>. Lower severities wait for the digest.
-/// Pure given the options.
+/// severity is at or above the school's <c>NotifyAtOnce</c>, and while the school is closed also whoever the
+/// on-call rota names for that day; held until school hours only if the school chose so for severities below
+/// <c>OutOfHoursAtOnce</c> (never urgent or critical); the trust DSL copied from <c>Trust:CopyFrom</c>. Lower
+/// severities wait for the digest. Pure given the options.
 /// </summary>
 internal sealed class NotificationPlanner(SchoolDirectory schools)
 {
@@ -63,6 +64,12 @@ internal sealed class NotificationPlanner(SchoolDirectory schools)
         var sendAt = school.SendAt(alert.Severity, alert.CreatedAt);
         var notBefore = sendAt > alert.CreatedAt ? sendAt : (DateTimeOffset?)null;
         var targets = school.Dsl.Targets.ToList();
+        // A held notification goes out when school opens, so the DSL is on duty then: the rota is for alerts sent now.
+        if (notBefore is null)
+        {
+            targets.AddRange(school.OnCallAt(alert.CreatedAt).SelectMany(c => c.Targets));
+        }
+
         var trustDsl = schools.TrustDsl;
         if (schools.TrustCopyFrom is { } copy && alert.Severity >= copy && !ReferenceEquals(trustDsl, school.Dsl))
         {

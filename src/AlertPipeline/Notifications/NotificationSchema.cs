@@ -51,6 +51,10 @@ internal static class NotificationSchema
                 PRIMARY KEY (school_id, kind, period_end));
             CREATE INDEX IF NOT EXISTS alerts_open_escalable ON alerts(created_at) WHERE status = 'new' AND severity >= 4;
             """);
+        // Claim order (NotificationOutbox.Due): 9 system notices, else the alert's severity (5 critical ... 1 low),
+        // 0 digests. Rows written before this column existed are 0: sent in their old order after any new ones.
+        SqliteDatabase.EnsureColumn(connection, "notifications", "priority", "INTEGER NOT NULL DEFAULT 0");
+        SqliteDatabase.Execute(connection, "CREATE INDEX IF NOT EXISTS notifications_claim ON notifications(status, priority DESC, next_attempt_at)");
         SqliteDatabase.EnsureColumn(connection, "system_alerts", "resolved_at", "INTEGER");
         SqliteDatabase.EnsureColumn(connection, "system_alerts", "resolved_by", "TEXT");
     }

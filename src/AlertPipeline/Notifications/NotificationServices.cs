@@ -29,6 +29,7 @@ internal static class NotificationServices
         services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<NotificationComposer>();
         services.AddSingleton<SystemAlerts>();
+        services.AddSingleton<ChannelHealth>();
         services.AddSingleton<DigestReports>();
         services.AddSingleton<DigestScheduler>();
         services.AddSingleton<EscalationRunner>();

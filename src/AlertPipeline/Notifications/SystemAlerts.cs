@@ -14,6 +14,7 @@ internal sealed record SystemAlert(long Id, DateTimeOffset At, string Kind, stri
 internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, NotificationSignal signal, TimeProvider clock)
 {
     public const string NotificationFailed = "notification-failed";
+    public const string ChannelDownKind = "channel-down";
 
     /// <summary>Records that a notification failed for good. Idempotent per notification.</summary>
     public SystemAlert? NotificationGaveUp(DueNotification failed, string? schoolId, string error)
@@ -59,6 +60,45 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
                 NotificationOutbox.Insert(connection, transaction, null,
                     OutboxNotification.For(failed.NotificationId, target, NotificationKinds.System, subject: id.ToString(System.Globalization.CultureInfo.InvariantCulture)), now);
             }
+        }
+
+        transaction.Commit();
+        signal.Notify();
+        return Get(id);
+    }
+
+    /// <summary>
+    /// Records that a channel (the SMTP server, a webhook host) has failed every attempt since <paramref name="since"/>,
+    /// with the latest cause, and tells the trust DSL on every target not on that channel. Idempotent per outage.
+    /// </summary>
+    public SystemAlert? ChannelDown(string channel, DateTimeOffset since, string cause, int failures, Func<Target, bool> onFailingChannel)
+    {
+        var now = clock.GetUtcNow();
+        var detail = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{channel} cannot deliver: every attempt for {(now - since).TotalMinutes:0.#} min ({failures} failure(s)) failed; cause: {cause}. Notifications are kept and retried; alerts may be reaching nobody.");
+        using var connection = store.Database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO system_alerts(at, kind, school_id, alert_id, notification_id, detail) VALUES ($at, $kind, NULL, NULL, $key, $detail)
+            ON CONFLICT DO NOTHING RETURNING id
+            """;
+        insert.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$kind", ChannelDownKind);
+        // The unique notification_id column keys one system alert per outage of a channel (a second dispatcher
+        // or a repeated check writes nothing new).
+        insert.Parameters.AddWithValue("$key", $"channel:{channel}:{since.ToUnixTimeMilliseconds()}");
+        insert.Parameters.AddWithValue("$detail", detail);
+        if (insert.ExecuteScalar() is not long id)
+        {
+            return null;
+        }
+
+        foreach (var target in schools.TrustDsl.Targets.Where(t => !onFailingChannel(t)))
+        {
+            NotificationOutbox.Insert(connection, transaction, null,
+                OutboxNotification.For($"channel-down:{id}", target, NotificationKinds.System, subject: id.ToString(System.Globalization.CultureInfo.InvariantCulture)), now);
         }
 
         transaction.Commit();

@@ -25,6 +25,14 @@ internal sealed record Contact(string Role, string Name, IReadOnlyList<Target> T
     }
 }
 
+/// <summary>One resolved line of the on-call rota (<see cref="OnCallOptions"/>): null days or dates mean "any".</summary>
+internal sealed record OnCallLine(bool[]? Days, DateOnly? From, DateOnly? To, Contact Contact)
+{
+    public bool HasDates => From is not null;
+
+    public bool Covers(DateOnly date) => (Days is null || Days[(int)date.DayOfWeek]) && (From is null || (date >= From && date <= To));
+}
+
 /// <summary>Everything the responder needs to know about one school, resolved from configuration.</summary>
 internal sealed record SchoolPolicy(
     string SchoolId,
@@ -40,7 +48,8 @@ internal sealed record SchoolPolicy(
     TimeOnly DailyDigestAt,
     DayOfWeek WeeklyDay,
     TimeOnly WeeklyAt,
-    bool IncludePupilDetail)
+    bool IncludePupilDetail,
+    IReadOnlyList<OnCallLine> OnCall)
 {
     /// <summary>
     /// The people told when an alert is not acknowledged, step by step: deputies, then the headteacher, then the
@@ -74,14 +83,34 @@ internal sealed record SchoolPolicy(
         _ => null,
     };
 
-    /// <summary>When a notification of this severity may be sent, created at <paramref name="at"/>: at once, or when school opens.</summary>
+    /// <summary>
+    /// When a notification of this severity may be sent, created at <paramref name="at"/>: at once, or when school
+    /// opens. Urgent and critical are never held, whatever the configuration says: a child at risk on a Saturday
+    /// evening cannot wait for Monday (the validator refuses such a setting too; this guards a hand-built policy).
+    /// </summary>
     public DateTimeOffset SendAt(Severity severity, DateTimeOffset at) =>
-        severity >= OutOfHoursAtOnce ? at : Hours.NextOpening(at);
+        severity >= OutOfHoursAtOnce || severity >= Severity.Urgent ? at : Hours.NextOpening(at);
+
+    /// <summary>
+    /// Who is on call at <paramref name="at"/>: nobody while the school is open; otherwise the rota lines covering
+    /// that local date, those with dates (holiday cover) before those with days only.
+    /// </summary>
+    public IReadOnlyList<Contact> OnCallAt(DateTimeOffset at)
+    {
+        if (OnCall.Count == 0 || Hours.IsOpen(at))
+        {
+            return [];
+        }
+
+        var date = Hours.LocalDate(at);
+        var covering = OnCall.Where(l => l.Covers(date)).ToList();
+        return (covering.Any(l => l.HasDates) ? covering.Where(l => l.HasDates) : covering).Select(l => l.Contact).ToList();
+    }
 }
 
 /// <summary>
-/// Resolves schools' routing from <see cref="TrustOptions"/>. Schools not in configuration get the trust DSL and the
-/// default hours, so an alert from an unknown school still reaches someone.
+/// Resolves schools' routing from <see cref="TrustOptions"/>. Ingest refuses events of schools not in configuration;
+/// one that still arrives (a raw Kafka producer) gets the trust DSL and the default hours, so it reaches someone.
 /// </summary>
 internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOptionsMonitor<NotificationOptions> notifications)
 {
@@ -95,6 +124,9 @@ internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOpti
     public string TrustName => trust.CurrentValue.Name;
 
     public IReadOnlyCollection<SchoolPolicy> Configured => Current().Schools.Values;
+
+    /// <summary>Whether the configuration names this school (ingest refuses events of any other).</summary>
+    public bool IsConfigured(string schoolId) => Current().Schools.ContainsKey(schoolId);
 
     public SchoolPolicy For(string schoolId)
     {
@@ -146,8 +178,18 @@ internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOpti
                 : s.DslEmail.Length > 0 ? new Contact("DSL", string.Empty, [new Target(s.DslEmail.Trim(), NotificationChannels.Email)])
                 : TrustDsl;
             var zone = SchoolHours.FindTimeZone(s.TimeZone) ?? TimeZoneInfo.Utc;
+            var closed = s.Holidays
+                .Select(h => (From: SchoolHours.ParseDate(h.From), To: SchoolHours.ParseDate(h.To)))
+                .Where(h => h.From is not null && h.To is not null)
+                .Select(h => (h.From!.Value, h.To!.Value))
+                .ToList();
             var hours = new SchoolHours(zone, SchoolHours.ParseDays(s.Hours.Days) ?? SchoolHours.ParseDays("Mon-Fri")!,
-                SchoolHours.ParseTime(s.Hours.Start) ?? new TimeOnly(8, 0), SchoolHours.ParseTime(s.Hours.End) ?? new TimeOnly(17, 0));
+                SchoolHours.ParseTime(s.Hours.Start) ?? new TimeOnly(8, 0), SchoolHours.ParseTime(s.Hours.End) ?? new TimeOnly(17, 0), closed);
+            var onCall = s.OnCall.Select(l => new OnCallLine(
+                l.Days.Length > 0 ? SchoolHours.ParseDays(l.Days) : null,
+                SchoolHours.ParseDate(l.From),
+                SchoolHours.ParseDate(l.To) ?? SchoolHours.ParseDate(l.From),
+                Contact.From("on-call", l.AsContact()))).ToList();
             return new SchoolPolicy(
                 id,
                 s.Name.Length > 0 ? s.Name : id,
@@ -157,13 +199,14 @@ internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOpti
                 SeverityNames.TryParse(s.NotifyAtOnce, out var atOnce) ? atOnce : Notifications.Minimum,
                 SeverityNames.TryParse(s.DigestFrom, out var digest) ? digest : Severity.Low,
                 SeverityNames.TryParse(s.OutOfHoursAtOnce, out var ooh) ? ooh
-                    : SeverityNames.TryParse(Trust.OutOfHoursAtOnce, out var trustOoh) ? trustOoh : Severity.Critical,
+                    : SeverityNames.TryParse(Trust.OutOfHoursAtOnce, out var trustOoh) ? trustOoh : Severity.Low,
                 hours,
                 s.Escalation,
                 SchoolHours.ParseTime(s.Digest.DailyAt) ?? new TimeOnly(16, 0),
                 Enum.TryParse<DayOfWeek>(s.Digest.WeeklyDay, ignoreCase: true, out var day) ? day : DayOfWeek.Monday,
                 SchoolHours.ParseTime(s.Digest.WeeklyAt) ?? new TimeOnly(9, 0),
-                s.IncludePupilDetail ?? Notifications.IncludePupilDetail);
+                s.IncludePupilDetail ?? Notifications.IncludePupilDetail,
+                onCall);
         }
     }
 }

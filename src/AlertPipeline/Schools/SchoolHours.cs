@@ -12,12 +12,16 @@ internal sealed class SchoolHours
 
     private readonly bool[] _days;
 
-    public SchoolHours(TimeZoneInfo zone, bool[] days, TimeOnly start, TimeOnly end)
+    // Inclusive local date ranges the school is closed (holidays): out of hours all day.
+    private readonly IReadOnlyList<(DateOnly From, DateOnly To)> _closed;
+
+    public SchoolHours(TimeZoneInfo zone, bool[] days, TimeOnly start, TimeOnly end, IReadOnlyList<(DateOnly From, DateOnly To)>? closed = null)
     {
         Zone = zone;
         _days = days;
         Start = start;
         End = end;
+        _closed = closed ?? [];
     }
 
     public TimeZoneInfo Zone { get; }
@@ -32,8 +36,13 @@ internal sealed class SchoolHours
     {
         var local = TimeZoneInfo.ConvertTime(instant, Zone);
         var time = TimeOnly.FromDateTime(local.DateTime);
-        return _days[(int)local.DayOfWeek] && time >= Start && time < End;
+        return IsOpenOn(DateOnly.FromDateTime(local.DateTime)) && time >= Start && time < End;
     }
+
+    /// <summary>The school's local date at <paramref name="instant"/>.</summary>
+    public DateOnly LocalDate(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Zone).DateTime);
+
+    private bool IsOpenOn(DateOnly date) => _days[(int)date.DayOfWeek] && !_closed.Any(c => date >= c.From && date <= c.To);
 
     /// <summary><paramref name="instant"/> if the school is open then, otherwise the next opening time.</summary>
     public DateTimeOffset NextOpening(DateTimeOffset instant)
@@ -50,15 +59,16 @@ internal sealed class SchoolHours
             date = date.AddDays(1); // Today's opening has passed (or it is after closing).
         }
 
-        for (var i = 0; i < 8; i++, date = date.AddDays(1))
+        // Holidays can close a school for weeks; a year and a week covers any configuration that opens at all.
+        for (var i = 0; i < 373; i++, date = date.AddDays(1))
         {
-            if (_days[(int)date.DayOfWeek])
+            if (IsOpenOn(date))
             {
                 return ToInstant(date, Start);
             }
         }
 
-        throw new InvalidOperationException("a school must be open on at least one day");
+        throw new InvalidOperationException("the school does not open within a year (check Hours:Days and Holidays)");
     }
 
     /// <summary>The instant a local date and time in this zone denotes (a time skipped by a clock change moves forward).</summary>
@@ -103,6 +113,9 @@ internal sealed class SchoolHours
             return null;
         }
     }
+
+    public static DateOnly? ParseDate(string text) =>
+        DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
 
     public static TimeOnly? ParseTime(string text) =>
         TimeOnly.TryParseExact(text.Trim(), ["HH:mm", "H:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : null;

@@ -34,6 +34,39 @@ internal sealed class SchoolHoursOptions
     public string End { get; set; } = "17:00";
 }
 
+/// <summary>
+/// One line of a school's out-of-hours on-call rota: who is told of alerts that notify at once while the school is
+/// closed, on these days (<c>Days</c>, e.g. <c>Sat-Sun</c>; empty: every day) and/or between these dates
+/// (<c>From</c>/<c>To</c>, inclusive, <c>yyyy-MM-dd</c> in the school's time zone; empty: always). A line with dates
+/// wins over lines with days only, so holiday cover replaces the weekly rota.
+/// </summary>
+internal sealed class OnCallOptions
+{
+    public string Days { get; set; } = string.Empty;
+
+    public string From { get; set; } = string.Empty;
+
+    public string To { get; set; } = string.Empty;
+
+    public string Name { get; set; } = string.Empty;
+
+    public string Email { get; set; } = string.Empty;
+
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    public ContactOptions AsContact() => new() { Name = Name, Email = Email, Webhooks = Webhooks };
+}
+
+/// <summary>Dates the school is closed (holidays, INSET days): inclusive, <c>yyyy-MM-dd</c> in the school's time zone.</summary>
+internal sealed class HolidayOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public string From { get; set; } = string.Empty;
+
+    public string To { get; set; } = string.Empty;
+}
+
 /// <summary>How long an alert may stay unacknowledged before the next person in the chain is told.</summary>
 internal sealed class EscalationOptions
 {
@@ -77,8 +110,18 @@ internal sealed class SchoolOptions
     /// <summary>Alerts at or above this severity but below <see cref="NotifyAtOnce"/> go into the daily digest.</summary>
     public string DigestFrom { get; set; } = "low";
 
-    /// <summary>Alerts at or above this severity are sent day and night; lower ones wait for school hours. Empty: <c>Trust:OutOfHoursAtOnce</c>.</summary>
+    /// <summary>
+    /// An explicit choice to hold lower severities until school opens: alerts below this severity that notify at once
+    /// wait for school hours; at or above it they are sent day and night. Urgent and critical alerts are always sent
+    /// day and night, so at most <c>urgent</c>. Empty: <c>Trust:OutOfHoursAtOnce</c> (default <c>low</c>: hold nothing).
+    /// </summary>
     public string OutOfHoursAtOnce { get; set; } = string.Empty;
+
+    /// <summary>Who is on call while the school is closed (told as well as the DSL); see <see cref="OnCallOptions"/>.</summary>
+    public List<OnCallOptions> OnCall { get; set; } = [];
+
+    /// <summary>Dates the school is closed whatever the day: out of hours all day (the on-call rota applies, held alerts wait).</summary>
+    public List<HolidayOptions> Holidays { get; set; } = [];
 
     /// <summary>IANA time zone of the school's hours and digest times.</summary>
     public string TimeZone { get; set; } = "Europe/London";
@@ -113,8 +156,11 @@ internal sealed class TrustOptions
     /// <summary>The trust DSL is copied, at once, on alerts of every school at or above this severity (<c>none</c>: never).</summary>
     public string CopyFrom { get; set; } = "critical";
 
-    /// <summary>The default for schools that do not set <c>OutOfHoursAtOnce</c>, and for schools not configured.</summary>
-    public string OutOfHoursAtOnce { get; set; } = "critical";
+    /// <summary>
+    /// The default for schools that do not set <c>OutOfHoursAtOnce</c>. <c>low</c>: nothing is held for school hours;
+    /// holding lower severities is a school's explicit choice, and urgent and critical alerts are never held.
+    /// </summary>
+    public string OutOfHoursAtOnce { get; set; } = "low";
 
     public Dictionary<string, SchoolOptions> Schools { get; set; } = new(StringComparer.Ordinal);
 }
@@ -135,7 +181,7 @@ internal sealed class TrustOptionsValidator : IValidateOptions<TrustOptions>
             failures.Add($"Trust:CopyFrom must be one of none, low, medium, high, urgent, critical (was '{options.CopyFrom}').");
         }
 
-        ValidateSeverity("Trust:OutOfHoursAtOnce", options.OutOfHoursAtOnce, allowEmpty: false, failures);
+        ValidateOutOfHours("Trust:OutOfHoursAtOnce", options.OutOfHoursAtOnce, allowEmpty: false, failures);
         foreach (var (id, school) in options.Schools)
         {
             var key = $"Trust:Schools:{id}";
@@ -158,7 +204,25 @@ internal sealed class TrustOptionsValidator : IValidateOptions<TrustOptions>
             ValidateContact($"{key}:Headteacher", school.Headteacher, failures);
             ValidateSeverity($"{key}:NotifyAtOnce", school.NotifyAtOnce, allowEmpty: true, failures);
             ValidateSeverity($"{key}:DigestFrom", school.DigestFrom, allowEmpty: false, failures);
-            ValidateSeverity($"{key}:OutOfHoursAtOnce", school.OutOfHoursAtOnce, allowEmpty: true, failures);
+            ValidateOutOfHours($"{key}:OutOfHoursAtOnce", school.OutOfHoursAtOnce, allowEmpty: true, failures);
+            for (var i = 0; i < school.OnCall.Count; i++)
+            {
+                var line = school.OnCall[i];
+                var lineKey = $"{key}:OnCall:{i}";
+                ValidateContact(lineKey, line.AsContact(), failures);
+                if (line.Days.Length > 0 && SchoolHours.ParseDays(line.Days) is null)
+                {
+                    failures.Add($"{lineKey}:Days must be a day range or list such as Sat-Sun or Mon,Wed (was '{line.Days}').");
+                }
+
+                ValidateDateRange(lineKey, line.From, line.To, optional: true, failures);
+            }
+
+            for (var i = 0; i < school.Holidays.Count; i++)
+            {
+                ValidateDateRange($"{key}:Holidays:{i}", school.Holidays[i].From, school.Holidays[i].To, optional: false, failures);
+            }
+
             if (SchoolHours.FindTimeZone(school.TimeZone) is null)
             {
                 failures.Add($"{key}:TimeZone is not a known time zone (was '{school.TimeZone}'); use an IANA id such as Europe/London.");
@@ -247,6 +311,44 @@ internal sealed class TrustOptionsValidator : IValidateOptions<TrustOptions>
         if (!SeverityNames.TryParse(value, out _))
         {
             failures.Add($"{key} must be one of low, medium, high, urgent, critical (was '{value}').");
+        }
+    }
+
+    private static void ValidateOutOfHours(string key, string value, bool allowEmpty, List<string> failures)
+    {
+        if (allowEmpty && value.Length == 0)
+        {
+            return;
+        }
+
+        if (!SeverityNames.TryParse(value, out var severity) || severity > Severity.Urgent)
+        {
+            failures.Add($"{key} must be one of low, medium, high, urgent: urgent and critical alerts are always sent out of hours (was '{value}').");
+        }
+    }
+
+    private static void ValidateDateRange(string key, string from, string to, bool optional, List<string> failures)
+    {
+        if (optional && from.Length == 0 && to.Length == 0)
+        {
+            return;
+        }
+
+        var start = SchoolHours.ParseDate(from);
+        var end = SchoolHours.ParseDate(to);
+        if (start is null)
+        {
+            failures.Add($"{key}:From must be a date as yyyy-MM-dd (was '{from}').");
+        }
+
+        if (end is null)
+        {
+            failures.Add($"{key}:To must be a date as yyyy-MM-dd (was '{to}').");
+        }
+
+        if (start is { } s && end is { } e && e < s)
+        {
+            failures.Add($"{key}:To must not be before From (was '{from}' to '{to}').");
         }
     }
 

@@ -46,7 +46,9 @@ internal sealed record TriageResult(TriageResultKind Kind, string? Error = null,
 /// <summary>
 /// The five things a DSL does to an alert, for the console and the CLI alike. Each changes <c>alerts.status</c>
 /// and appends to <c>alert_history</c> in one transaction; once an alert is no longer new, pending escalation
-/// notifications are cancelled in that same transaction, so acknowledgement (or any later step) stops the chain.
+/// notifications are cancelled in that same transaction, so acknowledgement (or any later step) stops the chain;
+/// resolving also cancels the alert's own notifications still pending (held for school hours, or waiting for a
+/// retry): a DSL who has closed the alert must not be told of it as new the next morning.
 /// </summary>
 internal interface IAlertTriage
 {
@@ -133,7 +135,7 @@ internal sealed class SqliteAlertTriage(AlertStore store, TimeProvider clock) : 
         {
             Execute(connection, transaction,
                 "UPDATE notifications SET status = 'cancelled', last_error = 'alert ' || $status || ' by ' || $actor " +
-                "WHERE alert_id = $id AND status = 'pending' AND kind LIKE 'escalation-%'",
+                "WHERE alert_id = $id AND status = 'pending' AND (kind LIKE 'escalation-%' OR ($status = 'resolved' AND kind = 'alert'))",
                 ("$status", next), ("$actor", actor), ("$id", alertId));
         }
 

@@ -53,10 +53,10 @@ public sealed class EndToEndTests
     [Fact]
     public async Task SchoolWithoutDsl_NotifiesTrustDsl()
     {
-        await using var host = await TestHost.StartAsync();
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Trust:Schools:lakeside:Name"] = "Lakeside (no DSL yet)" });
         host.UseKey("*");
 
-        await host.PostEventsAsync(Some.Event("i want to die", school: "unlisted-school"));
+        await host.PostEventsAsync(Some.Event("i want to die", school: "lakeside"));
 
         var eml = await Eventually.ReturnsAsync(
             () => Directory.Exists(host.OutboxDirectory) ? Directory.GetFiles(host.OutboxDirectory, "*.eml") : [],

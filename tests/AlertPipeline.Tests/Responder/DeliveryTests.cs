@@ -187,7 +187,8 @@ public sealed class DeliveryTests
             r => r.Count >= 1, "the refused email marked failed");
         Assert.Equal(1, Assert.Single(failed).Attempts); // no retries for hours against a mailbox that does not exist
         Assert.Contains("550", failed[0].LastError, StringComparison.Ordinal);
-        var system = Assert.Single(host.App.Services.GetRequiredService<SystemAlerts>().Open());
+        // The row is marked failed a moment before the system alert is written (two statements): wait for both.
+        var system = Assert.Single(await Eventually.ReturnsAsync(() => host.App.Services.GetRequiredService<SystemAlerts>().Open(), a => a.Count >= 1, "the system alert"));
         Assert.Equal(failed[0].NotificationId, system.NotificationId);
         var notice = await Eventually.ReturnsAsync(() => smtp.Messages().Where(m => m.Kind == "system").ToList(), m => m.Count >= 1, "the system-alert notice");
         Assert.Contains(notice, m => m.To == ResponderConfig.TrustDsl);

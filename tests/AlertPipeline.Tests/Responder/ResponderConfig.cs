@@ -32,7 +32,8 @@ internal static class ResponderConfig
             ["Trust:Schools:oakfield:Headteacher:Name"] = "C. Okafor",
             ["Trust:Schools:oakfield:Headteacher:Email"] = Head,
             ["Trust:Schools:oakfield:NotifyAtOnce"] = "high",
-            ["Trust:Schools:oakfield:OutOfHoursAtOnce"] = "critical",
+            // The school's explicit choice: medium and lower wait for school hours; high and above never do.
+            ["Trust:Schools:oakfield:OutOfHoursAtOnce"] = "high",
             ["Trust:Schools:oakfield:TimeZone"] = "Europe/London",
             ["Trust:Schools:oakfield:Hours:Days"] = "Mon-Fri",
             ["Trust:Schools:oakfield:Hours:Start"] = "08:00",

@@ -1,3 +1,4 @@
+using AlertPipeline.Detection;
 using AlertPipeline.Schools;
 
 namespace AlertPipeline.Tests.Responder;
@@ -83,4 +84,73 @@ public sealed class RoutingTests
         var trust = new TrustOptions { DslEmail = "trust-dsl@northbridge.example", Schools = { ["riverside"] = new SchoolOptions { DslEmail = "dsl@riverside.example" } } };
         Assert.True(new TrustOptionsValidator().Validate(null, trust).Succeeded);
     }
+
+    [Fact]
+    public void Validate_HoldingUrgentOrBadRota_NamesEachKeyAndValue()
+    {
+        var trust = new TrustOptions
+        {
+            DslEmail = "trust-dsl@northbridge.example",
+            OutOfHoursAtOnce = "critical",
+            Schools =
+            {
+                ["oakfield"] = new SchoolOptions
+                {
+                    OutOfHoursAtOnce = "critical",
+                    OnCall = [new OnCallOptions { Days = "Caturday", Email = "deputy@oakfield.example" }, new OnCallOptions { From = "2026-12-19", To = "2026-12-01", Name = "nobody" }],
+                    Holidays = [new HolidayOptions { Name = "Christmas", From = "19/12/2026", To = "2027-01-03" }],
+                },
+            },
+        };
+
+        var failures = new TrustOptionsValidator().Validate(null, trust).Failures!.ToList();
+
+        Assert.Contains("Trust:OutOfHoursAtOnce must be one of low, medium, high, urgent: urgent and critical alerts are always sent out of hours (was 'critical').", failures);
+        Assert.Contains("Trust:Schools:oakfield:OutOfHoursAtOnce must be one of low, medium, high, urgent: urgent and critical alerts are always sent out of hours (was 'critical').", failures);
+        Assert.Contains("Trust:Schools:oakfield:OnCall:0:Days must be a day range or list such as Sat-Sun or Mon,Wed (was 'Caturday').", failures);
+        Assert.Contains("Trust:Schools:oakfield:OnCall:1 has neither an Email nor Webhooks: nobody could be told.", failures);
+        Assert.Contains("Trust:Schools:oakfield:OnCall:1:To must not be before From (was '2026-12-19' to '2026-12-01').", failures);
+        Assert.Contains("Trust:Schools:oakfield:Holidays:0:From must be a date as yyyy-MM-dd (was '19/12/2026').", failures);
+        Assert.Equal(6, failures.Count);
+    }
+
+    [Fact]
+    public void SendAt_UrgentAndCriticalOnSaturdayEvening_NeverHeldEvenIfAPolicySaysSo()
+    {
+        var policy = Policy(outOfHoursAtOnce: Severity.Critical);
+        var saturday = new DateTimeOffset(2026, 12, 5, 19, 0, 0, TimeSpan.Zero);
+
+        Assert.Equal(saturday, policy.SendAt(Severity.Urgent, saturday));
+        Assert.Equal(saturday, policy.SendAt(Severity.Critical, saturday));
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero), policy.SendAt(Severity.High, saturday));
+    }
+
+    [Fact]
+    public void NextOpening_DuringAHoliday_IsTheFirstSchoolDayAfterIt()
+    {
+        var hours = new SchoolHours(London.Zone, SchoolHours.ParseDays("Mon-Fri")!, new TimeOnly(8, 0), new TimeOnly(17, 0),
+            [(new DateOnly(2026, 12, 19), new DateOnly(2027, 1, 3))]);
+        var holiday = new DateTimeOffset(2026, 12, 23, 10, 0, 0, TimeSpan.Zero); // a Wednesday, 10:00
+
+        Assert.False(hours.IsOpen(holiday));
+        Assert.Equal(new DateTimeOffset(2027, 1, 4, 8, 0, 0, TimeSpan.Zero), hours.NextOpening(holiday));
+    }
+
+    [Fact]
+    public void OnCallAt_InHoursNobody_WeekendTheWeekendLine_DatedLineWinsOverDays()
+    {
+        var weekend = new OnCallLine(SchoolHours.ParseDays("Sat-Sun"), null, null, Person("weekend"));
+        var christmas = new OnCallLine(null, new DateOnly(2026, 12, 19), new DateOnly(2027, 1, 3), Person("christmas"));
+        var policy = Policy(onCall: [weekend, christmas]);
+
+        Assert.Empty(policy.OnCallAt(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero))); // Monday, lessons
+        Assert.Equal(["weekend"], policy.OnCallAt(new DateTimeOffset(2026, 12, 5, 19, 0, 0, TimeSpan.Zero)).Select(c => c.Name));
+        Assert.Equal(["christmas"], policy.OnCallAt(new DateTimeOffset(2026, 12, 19, 19, 0, 0, TimeSpan.Zero)).Select(c => c.Name)); // a Saturday in the holiday
+    }
+
+    private static Contact Person(string name) => new("on-call", name, [new Target(name + "@oakfield.example", "email")]);
+
+    private static SchoolPolicy Policy(Severity outOfHoursAtOnce = Severity.Low, IReadOnlyList<OnCallLine>? onCall = null) => new(
+        "oakfield", "Oakfield", Person("dsl"), [], null, Severity.High, Severity.Low, outOfHoursAtOnce, London,
+        new EscalationOptions(), new TimeOnly(16, 0), DayOfWeek.Monday, new TimeOnly(9, 0), false, onCall ?? []);
 }

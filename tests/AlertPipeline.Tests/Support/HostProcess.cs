@@ -50,7 +50,6 @@ internal sealed class HostProcess : IAsyncDisposable
 
         start.Environment["Detection__KeywordsDirectory"] = Path.Combine(AppContext.BaseDirectory, "seeds", "keywords");
         start.Environment["Queue__PollInterval"] = "00:00:00.100";
-        start.Environment["Trust__OutOfHoursAtOnce"] = "low"; // See TestHost: no test outcome may depend on the time of day.
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

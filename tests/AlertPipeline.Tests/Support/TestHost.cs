@@ -37,7 +37,8 @@ internal sealed class TestHost : IAsyncDisposable
     public static async Task<TestHost> StartAsync(
         IDictionary<string, string?>? overrides = null,
         string? dataDirectory = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        string? configFile = null)
     {
         var owned = dataDirectory is null ? new TempDirectory() : null;
         var data = dataDirectory ?? owned!.Path;
@@ -50,9 +51,8 @@ internal sealed class TestHost : IAsyncDisposable
 
             // Tests sign in many sessions from 127.0.0.1; the per-address limit has its own test.
             ["Users:SignInAttemptsPerMinute"] = "10000",
-            // Notifications below this wait for school hours; on the real clock that would make a test's outcome depend
-            // on when it runs. Tests about school hours set a fake clock and the school's own OutOfHoursAtOnce.
-            ["Trust:OutOfHoursAtOnce"] = "low",
+            // Nothing is held for school hours by default (Trust:OutOfHoursAtOnce low), so no outcome depends on when a
+            // test runs; tests about holding set a fake clock and a school's own OutOfHoursAtOnce.
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -61,6 +61,7 @@ internal sealed class TestHost : IAsyncDisposable
 
         var app = PipelineHost.Build(new HostSettings
         {
+            ConfigFile = configFile,
             Overrides = settings,
             Urls = "http://127.0.0.1:0",
             ConsoleLogLevel = LogEventLevel.Warning,

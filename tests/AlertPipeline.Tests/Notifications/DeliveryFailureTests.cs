@@ -1,0 +1,49 @@
+using System.Net.Mail;
+using AlertPipeline.Notifications;
+using AlertPipeline.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Tests.Notifications;
+
+/// <summary>The cause of a failed send, named from real failures (no SMTP library mocked): DNS, refused, TLS, authentication.</summary>
+public sealed class DeliveryFailureTests
+{
+    [Fact]
+    public async Task Describe_NothingListensOnThePort_SaysConnectionRefused()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        await smtp.StopAsync();
+
+        var cause = await CauseAsync(new SmtpSettings { Host = "127.0.0.1", Port = smtp.Port });
+
+        Assert.StartsWith("connection refused:", cause, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Describe_HostNameDoesNotResolve_SaysDns()
+    {
+        // .invalid never resolves (RFC 2606), with or without a network.
+        var cause = await CauseAsync(new SmtpSettings { Host = "mail.alertpipeline.invalid", Port = 25 });
+
+        Assert.StartsWith("DNS:", cause, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Describe_TlsRequiredButServerOffersNone_SaysTls()
+    {
+        await using var smtp = await SmtpServer.StartAsync(); // aiosmtpd without a certificate: no STARTTLS.
+
+        var cause = await CauseAsync(new SmtpSettings { Host = "127.0.0.1", Port = smtp.Port, EnableSsl = true });
+
+        Assert.StartsWith("TLS:", cause, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> CauseAsync(SmtpSettings smtp)
+    {
+        smtp.Timeout = TimeSpan.FromSeconds(5);
+        using var sender = new SmtpEmailSender(Options.Create(new NotificationOptions { Smtp = smtp }), TimeProvider.System);
+        using var mail = new MailMessage("alertpipeline@example.org", "dsl@example.org", "test", "body");
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => sender.SendAsync(mail, "nt_test", CancellationToken.None));
+        return DeliveryFailure.Describe(failure);
+    }
+}
