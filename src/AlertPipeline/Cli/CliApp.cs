@@ -1,3 +1,4 @@
+using AlertPipeline.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Cli;
@@ -45,6 +46,10 @@ internal static class CliApp
           kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
           bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100]
                     event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
+          config check [--config FILE]                   validate a configuration file; print the schools, who is told of what and when
+          schools list [--config FILE]                   the configured schools
+          migrate   [--data-dir DIR] [--config FILE]    validate the configuration and bring every store to this version's schema (the installer runs it)
+          version   (or --version)                     the installed version
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
@@ -78,6 +83,10 @@ internal static class CliApp
                 "retention" => RetentionCommand.Run(rest, output),
                 "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "bench-responder" => await ResponderBenchCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "version" or "--version" => await Installation.VersionCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "config" => ConfigCommand.Run(rest, output),
+                "schools" => Schools.SchoolsCommand.Run(rest, output),
+                "migrate" => await Installation.MigrateCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

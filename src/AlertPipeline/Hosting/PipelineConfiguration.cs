@@ -2,15 +2,32 @@ namespace AlertPipeline.Hosting;
 
 /// <summary>
 /// How every command builds its configuration, in increasing precedence: <c>appsettings.json</c> beside the
-/// executable, an optional <c>--config FILE</c>, environment variables (<c>ALERTPIPELINE_Storage__DataDirectory</c>
-/// or plain <c>Storage__DataDirectory</c>), then the command's own options (e.g. <c>--data-dir</c>).
+/// executable (the shipped defaults), the site configuration (<see cref="SiteConfigFile"/>: the file named by
+/// <c>ALERTPIPELINE_CONFIG</c>, else <c>/etc/alertpipeline/appsettings.json</c> if present), an optional
+/// <c>--config FILE</c>, environment variables (<c>ALERTPIPELINE_Storage__DataDirectory</c> or plain
+/// <c>Storage__DataDirectory</c>), then the command's own options (e.g. <c>--data-dir</c>).
 /// </summary>
 internal static class PipelineConfiguration
 {
-    public static void Apply(IConfigurationBuilder builder, string? configFile, IReadOnlyDictionary<string, string?> overrides)
+    /// <summary>Names the site configuration file when it is not at <see cref="DefaultSiteConfigFile"/>.</summary>
+    public const string SiteConfigVariable = "ALERTPIPELINE_CONFIG";
+
+    /// <summary>
+    /// Where an installed host keeps the school's own settings. It lives outside the install folder so an upgrade,
+    /// which replaces that folder, never overwrites it; and the service and an administrator's CLI commands read
+    /// the same file, so <c>alertpipeline users list</c> finds the service's data without <c>--data-dir</c>.
+    /// </summary>
+    public const string DefaultSiteConfigFile = "/etc/alertpipeline/appsettings.json";
+
+    public static void Apply(IConfigurationBuilder builder, string? configFile, IReadOnlyDictionary<string, string?> overrides, bool includeSite = true)
     {
         builder.Sources.Clear();
         builder.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        if (includeSite && SiteConfigFile() is { } site)
+        {
+            builder.AddJsonFile(site, optional: false, reloadOnChange: false);
+        }
+
         if (configFile is not null)
         {
             var full = Path.GetFullPath(configFile);
@@ -27,10 +44,29 @@ internal static class PipelineConfiguration
         builder.AddInMemoryCollection(overrides);
     }
 
-    public static IConfiguration Build(string? configFile, IReadOnlyDictionary<string, string?> overrides)
+    public static IConfiguration Build(string? configFile, IReadOnlyDictionary<string, string?> overrides, bool includeSite = true)
     {
         var builder = new ConfigurationBuilder();
-        Apply(builder, configFile, overrides);
+        Apply(builder, configFile, overrides, includeSite);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The site configuration file, or null when there is none. A file named by <c>ALERTPIPELINE_CONFIG</c> must
+    /// exist: a typo there would otherwise run the host on the shipped defaults, with no school of its own.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">ALERTPIPELINE_CONFIG names a file that does not exist.</exception>
+    public static string? SiteConfigFile()
+    {
+        var named = Environment.GetEnvironmentVariable(SiteConfigVariable);
+        if (!string.IsNullOrWhiteSpace(named))
+        {
+            var full = Path.GetFullPath(named);
+            return File.Exists(full)
+                ? full
+                : throw new FileNotFoundException($"configuration file '{named}' named by {SiteConfigVariable} does not exist", full);
+        }
+
+        return File.Exists(DefaultSiteConfigFile) ? DefaultSiteConfigFile : null;
     }
 }
