@@ -48,6 +48,9 @@ internal static class CliApp
                     event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
           config check [--config FILE]                   validate a configuration file; print the schools, who is told of what and when
           schools list [--config FILE]                   the configured schools
+          roster check [--file FILE [--school ID]] [--config FILE]   read a roster (MIS export) as the host would; print columns used and rows it cannot use
+          backup    --out BACKUP_DIR [--data-dir DIR] [--config FILE]   every store (SQLite online backup), keys/, screenshots/, outbox/, lists and roster, with checksums; safe while the host runs
+          restore   --from BACKUP_DIR --data-dir NEW_DIR     checks every checksum, then restores into an empty directory only
           migrate   [--data-dir DIR] [--config FILE]    validate the configuration and bring every store to this version's schema (the installer runs it)
           version   (or --version)                     the installed version
           help
@@ -86,6 +89,9 @@ internal static class CliApp
                 "version" or "--version" => await Installation.VersionCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "config" => ConfigCommand.Run(rest, output),
                 "schools" => Schools.SchoolsCommand.Run(rest, output),
+                "roster" => ConsoleUi.RosterCommand.Run(rest, output),
+                "backup" => Backup.BackupCommand.Backup(rest, output),
+                "restore" => Backup.BackupCommand.Restore(rest, output),
                 "migrate" => await Installation.MigrateCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
