@@ -7,12 +7,11 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use, each for a real peer rather than a mock:
 #   wamerican       - English word list for `keywords lint` (terms that hit common words)
 #   python3         - the keyword-list checker (seeds/tools/check_lists.py)
-#   librdkafka-dev  - librdkafka 2.0.2 for Confluent.Kafka and its mock Kafka cluster (ADR 0005)
 #   kcat            - an independent Kafka client for the interoperability tests
 #   docker-compose  - validates docker-compose.yml (no Docker engine needed for `config -q`)
 #   chromium        - the browser the console's Playwright tests drive (/usr/bin/chromium; never `playwright install`)
 #   python3-aiosmtpd - a real SMTP server for the responder tests (Maildir; run with /usr/bin/python3)
-packages=(wamerican python3 librdkafka-dev kcat docker-compose chromium python3-aiosmtpd)
+packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -43,6 +43,8 @@ internal static class CliApp
                     re-reads retained events (embedded queue or Kafka) through candidate keyword lists; reports alerts added/removed per category and severity; notifies nobody
           retention [--dry-run] [--data-dir DIR] [--config FILE]
                     removes pupil data from alerts closed long enough ago and unreferenced screenshots (Retention:*); the host does it hourly
+          deadletters list [--format table|json] [--limit N] [--data-dir DIR]   events detection could not process, with the reason
+          deadletters replay ID...|--all [--data-dir DIR]   queue them again (after a fix); deadletters drop ID...|--all forgets them
           kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
           bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100]
                     event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
@@ -84,6 +86,7 @@ internal static class CliApp
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "replay" => await ReplayCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "retention" => RetentionCommand.Run(rest, output),
+                "deadletters" => Detection.DeadLettersCommand.Run(rest, output),
                 "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "bench-responder" => await ResponderBenchCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "version" or "--version" => await Installation.VersionCommand.RunAsync(rest, output).ConfigureAwait(false),
@@ -115,6 +118,11 @@ internal static class CliApp
         catch (Detection.Lists.KeywordListException ex)
         {
             await error.WriteLineAsync("error: keyword lists: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (Exception ex) when (ex is Storage.StoreUnusableException or Storage.DataDirectoryLockedException)
+        {
+            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 2;
         }
         catch (FileNotFoundException ex)

@@ -19,6 +19,7 @@ internal static class CliServices
         services.AddStorage(configuration).AddAlerts();
         services.AddSingleton<Ingest.ApiKeys.ApiKeyStore>();
         services.AddSingleton<Detection.Lists.KeywordVersionStore>();
+        services.AddSingleton<Detection.DeadLetters>();
         Users.UserServices.AddUserAccounts(services, configuration);
         services.AddNotifications(configuration, runDispatcher: false);
         services.AddSingleton<Ingest.Screenshots.ScreenshotStore>();

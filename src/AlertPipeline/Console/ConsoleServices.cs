@@ -28,6 +28,7 @@ internal static class ConsoleServices
         services.AddSingleton<KeywordEditor>();
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();
+        services.AddSingleton<Activity.PupilActivity>();
         services.AddSingleton<GovernorSummaryQuery>();
         return services;
     }
@@ -60,7 +61,9 @@ internal static class ConsoleServices
         app.MapAlertPages();
         app.MapListApi();
         app.MapListPages();
+        app.MapDeadLetterPages();
         app.MapGovernorSummary();
+        app.MapAuditPages();
         return app;
     }
 

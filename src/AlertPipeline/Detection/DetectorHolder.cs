@@ -12,18 +12,20 @@ internal sealed partial class DetectorHolder
 {
     private readonly ILogger<DetectorHolder> _logger;
     private readonly KeywordVersionStore _versions;
+    private readonly TimeSpan _regexTimeout;
     private readonly AuditLog? _audit;
     private volatile Detector _current;
 
     /// <param name="audit">Absent only where no audit log is registered (benchmarks of the detection stage alone).</param>
-    public DetectorHolder(IOptions<DetectionOptions> options, KeywordVersionStore versions, ILogger<DetectorHolder> logger, AuditLog? audit = null)
+    public DetectorHolder(IOptions<DetectionOptions> options, IOptions<Storage.StorageOptions> storage, KeywordVersionStore versions, ILogger<DetectorHolder> logger, AuditLog? audit = null)
     {
         _logger = logger;
         _versions = versions;
         _audit = audit;
-        Directory = KeywordDirectory.Resolve(options.Value.KeywordsDirectory)
+        _regexTimeout = options.Value.RegexTimeout;
+        Directory = KeywordDirectory.ResolveEditable(options.Value.KeywordsDirectory, storage.Value.FullDataDirectory)
                     ?? throw new KeywordListException($"keyword list directory '{options.Value.KeywordsDirectory}' does not exist");
-        _current = Detector.Compile(KeywordSetParser.Parse(KeywordDirectory.ReadFiles(Directory)));
+        _current = Detector.Compile(KeywordSetParser.Parse(KeywordDirectory.ReadFiles(Directory)), _regexTimeout);
         LogLoaded(_current.Version, _current.Set.Entries.Count, Directory);
         _versions.RecordIfNew(_current.Version, "system", "loaded at start (changed on disk since the last recorded version)", _current.Set.Entries.Count);
     }
@@ -52,7 +54,7 @@ internal sealed partial class DetectorHolder
         }
 
         var previous = _current.Version;
-        _current = Detector.Compile(set);
+        _current = Detector.Compile(set, _regexTimeout);
         _versions.RecordIfNew(set.Version, "system", $"changed on disk, replacing {previous}", set.Entries.Count);
         // A reload changes what is detected for every pupil, whoever edited the files (console, CLI, an editor on the
         // server): the audit log records when it took effect, beside the edit itself where that came through us.

@@ -60,7 +60,7 @@ internal static class ConfigCommand
         services.AddSingleton(TimeProvider.System);
         services.AddStorage(configuration)
             .AddTransport(configuration, HostRoles.All)
-            .AddIngest()
+            .AddIngest(configuration)
             .AddDetection(configuration, runWorker: false)
             .AddAlerts()
             .AddNotifications(configuration, runDispatcher: false)

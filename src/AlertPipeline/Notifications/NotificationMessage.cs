@@ -28,6 +28,9 @@ internal sealed record NotificationMessage(
 {
     public const string NoPupilDetailFooter = "This message deliberately contains no pupil details. Do not forward it outside the safeguarding team.";
 
+    /// <summary>"An urgent", "A critical": the article read aloud before the severity's name.</summary>
+    internal static string Article(string word) => word.Length > 0 && "aeiouAEIOU".Contains(word[0], StringComparison.Ordinal) ? "An" : "A";
+
     private static readonly TimeZoneInfo UkTime = SchoolHours.FindTimeZone("Europe/London") ?? TimeZoneInfo.Utc;
 
     /// <summary>An alert, told at once or (with <paramref name="escalation"/>) because nobody acknowledged it in time.</summary>
@@ -52,7 +55,7 @@ internal sealed record NotificationMessage(
         }
 
         var title = $"[AlertPipeline] {severity}: {categories} alert at {school.Name}";
-        var headline = $"A {severity} safeguarding alert needs your attention.";
+        var headline = $"{Article(alert.Severity.ToName())} {alert.Severity.ToName()} safeguarding alert needs your attention.";
         if (escalation is not null)
         {
             title = $"[AlertPipeline] ESCALATED {severity}: {categories} alert at {school.Name} not acknowledged";

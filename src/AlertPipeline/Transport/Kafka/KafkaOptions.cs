@@ -35,7 +35,7 @@ internal sealed class KafkaOptions
     /// <summary>How long the producer waits to fill a batch: a little latency for far fewer requests.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Optional path of librdkafka (default: the system's <c>librdkafka.so.1</c>; see ADR 0005).</summary>
+    /// <summary>Optional path of librdkafka (default: the centos8 build librdkafka.redist ships, on glibc Linux x64; ADR 0008).</summary>
     public string? LibrdkafkaPath { get; set; }
 
     /// <summary>Any other librdkafka setting passed through as is (e.g. <c>security.protocol</c>, <c>sasl.mechanism</c>).</summary>
