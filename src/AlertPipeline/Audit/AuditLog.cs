@@ -24,6 +24,22 @@ internal static class AuditActions
     public const string KeywordChange = "keyword-change";
     public const string AccountChange = "account-change";
     public const string Retention = "retention";
+    public const string ApiKeyChange = "api-key-change";
+    public const string SystemAlertChange = "system-alert-change";
+}
+
+/// <summary>
+/// Who a command-line change is recorded as. The CLI has no sign-in: the person named by <c>--by</c> (when the
+/// command takes one) is who the school holds responsible and is the actor; the operating-system account that ran
+/// it is added to the detail. Without <c>--by</c> the actor is <c>cli:</c> and that account, as for <c>users add</c>.
+/// </summary>
+internal static class CliActor
+{
+    public const string Role = "cli";
+
+    public static string Name(string? by) => by ?? "cli:" + Environment.UserName;
+
+    public static string Detail(string? by, string detail) => by is null ? detail : $"{detail} [cli as {Environment.UserName}]";
 }
 
 /// <summary>Which audit rows to read; empty fields do not filter. <see cref="AlertIds"/> null: any alert.</summary>

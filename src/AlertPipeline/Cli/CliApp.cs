@@ -1,3 +1,4 @@
+using AlertPipeline.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Cli;
@@ -52,6 +53,13 @@ internal static class CliApp
                     the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)
           reports annual-review --school ID|trust --year 2025-26 --out DIR [--data-dir DIR]
                     the annual online-safety review pack: annual-review.pdf, a CSV per table and annual-review.json in DIR
+          config check [--config FILE]                   validate a configuration file; print the schools, who is told of what and when
+          schools list [--config FILE]                   the configured schools
+          roster check [--file FILE [--school ID]] [--config FILE]   read a roster (MIS export) as the host would; print columns used and rows it cannot use
+          backup    --out BACKUP_DIR [--data-dir DIR] [--config FILE]   every store (SQLite online backup), keys/, screenshots/, outbox/, lists and roster, with checksums; safe while the host runs
+          restore   --from BACKUP_DIR --data-dir NEW_DIR     checks every checksum, then restores into an empty directory only
+          migrate   [--data-dir DIR] [--config FILE]    validate the configuration and bring every store to this version's schema (the installer runs it)
+          version   (or --version)                     the installed version
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
@@ -87,6 +95,13 @@ internal static class CliApp
                 "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "bench-responder" => await ResponderBenchCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "reports" => Reports.ReportsCommand.Run(rest, output),
+                "version" or "--version" => await Installation.VersionCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "config" => ConfigCommand.Run(rest, output),
+                "schools" => Schools.SchoolsCommand.Run(rest, output),
+                "roster" => ConsoleUi.RosterCommand.Run(rest, output),
+                "backup" => Backup.BackupCommand.Backup(rest, output),
+                "restore" => Backup.BackupCommand.Restore(rest, output),
+                "migrate" => await Installation.MigrateCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

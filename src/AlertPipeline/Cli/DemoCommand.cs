@@ -29,7 +29,7 @@ internal static class DemoCommand
         // A demo lasts seconds, not a school day: everything notifies at once whatever the hour, and every school's
         // escalation deadlines are seconds, so unacknowledged urgent alerts are seen escalating (deputy, head, trust DSL).
         overrides["Trust:OutOfHoursAtOnce"] = "low";
-        var configured = PipelineConfiguration.Build(args.Get("config"), overrides).GetSection("Trust:Schools").GetChildren().ToList();
+        var configured = PipelineConfiguration.Build(args.Get("config"), overrides, includeSite: false).GetSection("Trust:Schools").GetChildren().ToList();
 
         // Ingest accepts events of configured schools only; the simulator's extra schools (--schools N) join the
         // demo's trust for this run, told through the trust DSL.
@@ -52,6 +52,7 @@ internal static class DemoCommand
             Overrides = overrides,
             Urls = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"),
             ConsoleLogLevel = Serilog.Events.LogEventLevel.Warning,
+            IncludeSiteConfiguration = false,
         });
         await using (app.ConfigureAwait(false))
         {

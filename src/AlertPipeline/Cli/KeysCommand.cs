@@ -1,4 +1,5 @@
 using System.Globalization;
+using AlertPipeline.Audit;
 using AlertPipeline.Ingest.ApiKeys;
 
 namespace AlertPipeline.Cli;
@@ -39,6 +40,8 @@ internal static class KeysCommand
                 }
 
                 var (secret, info) = services.GetRequiredService<ApiKeyStore>().Create(school, args.Get("device"), args.Get("label"));
+                services.GetRequiredService<AuditLog>().Append(CliActor.Name(null), CliActor.Role, AuditActions.ApiKeyChange, schoolId: school == "*" ? null : school,
+                    detail: $"added key {info.KeyId} for school {info.SchoolId}{(info.DeviceId is null ? "" : $", device {info.DeviceId}")}");
                 output.WriteLine($"Created {info.KeyId} for school {info.SchoolId}{(info.DeviceId is null ? "" : $", device {info.DeviceId}")}.");
                 output.WriteLine("The key is shown once; store it in the agent's configuration now:");
                 output.WriteLine(secret);
@@ -68,6 +71,8 @@ internal static class KeysCommand
                 {
                     throw new CliException($"keys revoke: no active key '{id}'");
                 }
+
+                services.GetRequiredService<AuditLog>().Append(CliActor.Name(null), CliActor.Role, AuditActions.ApiKeyChange, detail: $"revoked key {id}");
 
                 output.WriteLine($"Revoked {id}.");
                 return 0;

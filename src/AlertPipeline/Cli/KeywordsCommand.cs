@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AlertPipeline.Audit;
 using AlertPipeline.Detection;
 using AlertPipeline.Detection.Curation;
 using AlertPipeline.Detection.Lists;
+using AlertPipeline.Hosting;
 
 namespace AlertPipeline.Cli;
 
@@ -165,6 +167,8 @@ internal static class KeywordsCommand
             var after = KeywordSetParser.Parse(KeywordDirectory.ReadFiles(directory));
             using var services = CliServices.Create(args);
             services.GetRequiredService<KeywordVersionStore>().Record(after.Version, by, reason, after.Entries.Count);
+            services.GetRequiredService<AuditLog>().Append(CliActor.Name(by), CliActor.Role, AuditActions.KeywordChange,
+                detail: CliActor.Detail(by, $"imported {newEntries.Count} entries into {category} and {newAllow.Count} allow phrases from {Path.GetFileName(file)}: {reason} ({before.Version} -> {after.Version})"));
             foreach (var warning in imported.Warnings)
             {
                 output.WriteLine("warning: " + warning);
@@ -232,7 +236,12 @@ internal static class KeywordsCommand
         return 0;
     }
 
-    internal static string ListsPath(CliArgs args) => args.Get("lists") ?? new DetectionOptions().KeywordsDirectory;
+    // Without --lists, the lists the host uses: an installed host keeps them in its data directory (set in the site
+    // configuration), and testing a text against the shipped seeds instead would answer for lists nobody runs.
+    internal static string ListsPath(CliArgs args) =>
+        args.Get("lists")
+        ?? PipelineConfiguration.Build(args.Get("config"), new Dictionary<string, string?>())[$"{DetectionOptions.Section}:KeywordsDirectory"]
+        ?? new DetectionOptions().KeywordsDirectory;
 
     private static Detector LoadDetector(CliArgs args) => Detector.Compile(KeywordDirectory.Load(ListsPath(args)));
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AlertPipeline.Alerts;
+using AlertPipeline.Audit;
 using AlertPipeline.Notifications;
 using AlertPipeline.Triage;
 
@@ -13,7 +14,7 @@ internal static class TriageCommand
         var args = CliArgs.Parse("alerts ack", rest, ["data-dir", "config", "by"]);
         var alertId = SingleAlertId(args);
         var by = args.Get("by") ?? throw new CliException("alerts ack: --by USER is required (who acknowledges)");
-        return Run(args, output, triage => triage.Acknowledge(alertId, by));
+        return Run(args, output, "acknowledge", triage => triage.Acknowledge(alertId, by));
     }
 
     public static int Resolve(string[] rest, TextWriter output)
@@ -22,7 +23,8 @@ internal static class TriageCommand
         var alertId = SingleAlertId(args);
         var by = args.Get("by") ?? throw new CliException("alerts resolve: --by USER is required (who resolves)");
         var outcome = args.Get("outcome") ?? throw new CliException($"alerts resolve: --outcome is required: one of {string.Join(", ", TriageOutcomes.All)}");
-        return Run(args, output, triage => triage.Resolve(alertId, by, outcome, args.Get("reference"), args.Get("note")));
+        var detail = "resolve " + System.Text.Json.JsonSerializer.Serialize(new { outcome, reference = args.Get("reference"), note = args.Get("note") });
+        return Run(args, output, detail, triage => triage.Resolve(alertId, by, outcome, args.Get("reference"), args.Get("note")));
     }
 
     public static int SystemAlerts(string[] rest, TextWriter output)
@@ -40,6 +42,8 @@ internal static class TriageCommand
                 throw new CliException($"alerts system: no open system alert {id}");
             }
 
+            services.GetRequiredService<AuditLog>().Append(CliActor.Name(by), CliActor.Role, AuditActions.SystemAlertChange, detail: CliActor.Detail(by, $"resolved system alert {id}"));
+
             output.WriteLine($"system alert {id} resolved by {by}");
             return 0;
         }
@@ -54,7 +58,7 @@ internal static class TriageCommand
         return 0;
     }
 
-    private static int Run(CliArgs args, TextWriter output, Func<IAlertTriage, TriageResult> action)
+    private static int Run(CliArgs args, TextWriter output, string auditDetail, Func<IAlertTriage, TriageResult> action)
     {
         using var services = OpenStore(args, args.Command);
         var alertId = args.Positionals[0];
@@ -63,6 +67,9 @@ internal static class TriageCommand
         switch (result.Kind)
         {
             case TriageResultKind.Done:
+                // The same row the console writes for the same action, so the audit log reads alike whatever the door.
+                services.GetRequiredService<AuditLog>().Append(CliActor.Name(by), CliActor.Role, AuditActions.Triage, alertId,
+                    services.GetRequiredService<AlertStore>().Get(alertId)?.SchoolId, CliActor.Detail(by, auditDetail));
                 output.WriteLine($"{alertId} {result.Status} by {by}");
                 return 0;
             case TriageResultKind.Conflict:

@@ -25,6 +25,7 @@ internal static class UsersCommand
                 using var services = CliServices.Create(args);
                 try
                 {
+                    KnownSchools.Require(schools, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value);
                     var user = services.GetRequiredService<UserStore>().Create(name, role, schools, password, mustChangePassword: !fromStdin);
                     services.GetRequiredService<AuditLog>().Append(actor, "cli", AuditActions.AccountChange,
                         detail: $"added {user.Name} ({user.Role} {string.Join(',', user.Schools)})");

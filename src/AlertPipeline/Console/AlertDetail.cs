@@ -10,7 +10,8 @@ namespace AlertPipeline.ConsoleUi;
 /// <summary>A matched span of the pupil's original text, and the list rule that matched it.</summary>
 internal sealed record HighlightSpan(int Start, int Length, string MatchedText, string Term, string Category, string Severity, string Rule);
 
-internal sealed record PupilInfo(string Login, string? DisplayName, string? YearGroup, bool OnRoster);
+/// <summary>The pupil as the roster knows them; SEND, looked-after and EAL are for DSL roles, who alone may open an alert.</summary>
+internal sealed record PupilInfo(string Login, string? DisplayName, string? YearGroup, bool OnRoster, string? Form = null, string? Send = null, bool LookedAfter = false, bool Eal = false);
 
 /// <summary>Everything a DSL needs to judge one alert, on one screen.</summary>
 internal sealed record AlertDetail(
@@ -49,7 +50,7 @@ internal sealed class AlertDetailBuilder(AlertQueries queries, Roster roster, De
             .ToList();
         return new AlertDetail(
             alert.AlertId, alert.SchoolId, SchoolName(alert.SchoolId),
-            new PupilInfo(alert.UserLogin, pupil?.DisplayName, pupil?.YearGroup, pupil is not null),
+            new PupilInfo(alert.UserLogin, pupil?.DisplayName, pupil?.YearGroup, pupil is not null, pupil?.Form, pupil?.Send, pupil?.LookedAfter ?? false, pupil?.Eal ?? false),
             alert.DeviceId, alert.OccurredAt, alert.CreatedAt, alert.Source, alert.App, alert.Url,
             alert.Text, highlights, alert.NormalizedText, alert.Severity.ToName(), alert.Categories, alert.Status,
             alert.ListVersion, Why(alert), alert.ScreenshotRef is not null,

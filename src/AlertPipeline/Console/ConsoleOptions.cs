@@ -9,8 +9,17 @@ internal sealed class ConsoleOptions
 {
     public const string Section = "Console";
 
-    /// <summary>CSV of pupils (login, school, display_name, year_group); relative paths are tried against the working and app directories.</summary>
+    /// <summary>
+    /// CSV of pupils with a school column (login, school, display_name, year_group; optionally form, send,
+    /// looked_after, eal); relative paths are tried against the working and app directories. Empty: none.
+    /// </summary>
     public string RosterFile { get; set; } = "seeds/roster/pupils.csv";
+
+    /// <summary>One MIS export (SIMS, Arbor, Bromcom columns: docs/roster.md) per school id.</summary>
+    public Dictionary<string, string> RosterFiles { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How often the roster files are checked for changes; a changed file is in force without a restart.</summary>
+    public TimeSpan RosterReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>A device with no event for this long is listed as silent on the IT page.</summary>
     public TimeSpan SilentDeviceAfter { get; set; } = TimeSpan.FromHours(24);
@@ -44,9 +53,27 @@ internal sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>
     public ValidateOptionsResult Validate(string? name, ConsoleOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.RosterFile) || options.ResolvedRosterFile is null)
+        if (!string.IsNullOrWhiteSpace(options.RosterFile) && options.ResolvedRosterFile is null)
         {
-            failures.Add($"Console:RosterFile must name an existing pupil roster CSV (was '{options.RosterFile}').");
+            failures.Add($"Console:RosterFile must name an existing pupil roster CSV, or be empty (was '{options.RosterFile}').");
+        }
+
+        foreach (var (school, file) in options.RosterFiles)
+        {
+            if (school.Length == 0 || !school.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                failures.Add($"Console:RosterFiles:{school} is not a school id (letters, digits, '.', '_', '-').");
+            }
+
+            if (string.IsNullOrWhiteSpace(file) || ConsoleOptions.Resolve(file) is null)
+            {
+                failures.Add($"Console:RosterFiles:{school} must name an existing MIS export (was '{file}').");
+            }
+        }
+
+        if (options.RosterReloadInterval < TimeSpan.FromMilliseconds(100) || options.RosterReloadInterval > TimeSpan.FromDays(1))
+        {
+            failures.Add($"Console:RosterReloadInterval must be from 00:00:00.100 to 1.00:00:00 (was '{options.RosterReloadInterval}').");
         }
 
         if (options.SilentDeviceAfter < TimeSpan.FromMinutes(1))

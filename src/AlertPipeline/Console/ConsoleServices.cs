@@ -18,6 +18,7 @@ internal static class ConsoleServices
         services.AddOptions<ConsoleOptions>().Bind(configuration.GetSection(ConsoleOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>();
         services.AddSingleton<Roster>();
+        services.AddHostedService<RosterReloadService>();
         services.AddSingleton<AlertQueries>();
         services.AddSingleton<AlertDetailBuilder>();
         services.TryAddSingleton<IAlertTriage, SqliteAlertTriage>();

@@ -1,3 +1,4 @@
+using AlertPipeline.Audit;
 using AlertPipeline.Detection.Lists;
 using Microsoft.Extensions.Options;
 
@@ -12,12 +13,15 @@ internal sealed partial class DetectorHolder
     private readonly ILogger<DetectorHolder> _logger;
     private readonly KeywordVersionStore _versions;
     private readonly TimeSpan _regexTimeout;
+    private readonly AuditLog? _audit;
     private volatile Detector _current;
 
-    public DetectorHolder(IOptions<DetectionOptions> options, IOptions<Storage.StorageOptions> storage, KeywordVersionStore versions, ILogger<DetectorHolder> logger)
+    /// <param name="audit">Absent only where no audit log is registered (benchmarks of the detection stage alone).</param>
+    public DetectorHolder(IOptions<DetectionOptions> options, IOptions<Storage.StorageOptions> storage, KeywordVersionStore versions, ILogger<DetectorHolder> logger, AuditLog? audit = null)
     {
         _logger = logger;
         _versions = versions;
+        _audit = audit;
         _regexTimeout = options.Value.RegexTimeout;
         Directory = KeywordDirectory.ResolveEditable(options.Value.KeywordsDirectory, storage.Value.FullDataDirectory)
                     ?? throw new KeywordListException($"keyword list directory '{options.Value.KeywordsDirectory}' does not exist");
@@ -52,6 +56,9 @@ internal sealed partial class DetectorHolder
         var previous = _current.Version;
         _current = Detector.Compile(set, _regexTimeout);
         _versions.RecordIfNew(set.Version, "system", $"changed on disk, replacing {previous}", set.Entries.Count);
+        // A reload changes what is detected for every pupil, whoever edited the files (console, CLI, an editor on the
+        // server): the audit log records when it took effect, beside the edit itself where that came through us.
+        _audit?.Append("system", "system", AuditActions.KeywordChange, detail: $"keyword lists reloaded from {Directory}: {previous} -> {set.Version} ({set.Entries.Count} entries) now in force");
         LogSwapped(previous, set.Version, set.Entries.Count);
         return true;
     }

@@ -37,6 +37,12 @@ internal sealed record HostSettings
 
     public HostRoles Roles { get; init; } = HostRoles.All;
 
+    /// <summary>
+    /// Whether the site configuration (<c>/etc/alertpipeline/appsettings.json</c>) applies. The demo says no: run on
+    /// an installed server, it must not seed demo accounts and simulated pupils into the school's real data.
+    /// </summary>
+    public bool IncludeSiteConfiguration { get; init; } = true;
+
     /// <summary>Lets tests replace services (a fake clock, a failing sender) after the defaults are registered.</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 }
@@ -47,7 +53,7 @@ internal static partial class PipelineHost
     public static WebApplication Build(HostSettings settings)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        PipelineConfiguration.Apply(builder.Configuration, settings.ConfigFile, settings.Overrides);
+        PipelineConfiguration.Apply(builder.Configuration, settings.ConfigFile, settings.Overrides, settings.IncludeSiteConfiguration);
         builder.WebHost.UseKestrelCore().UseUrls(settings.Urls);
         builder.Services.AddRoutingCore();
         builder.Services.AddLogging();

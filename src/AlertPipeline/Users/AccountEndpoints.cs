@@ -26,6 +26,7 @@ internal static class AccountEndpoints
             try
             {
                 var schools = (account.Schools ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                KnownSchools.Require(schools, context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value);
                 var user = users.Create(account.Name ?? "", account.Role ?? "", schools, password, mustChangePassword: true);
                 var actor = AlertEndpoints.User(context);
                 audit.Append(actor.Name, actor.Role, AuditActions.AccountChange, detail: $"added {user.Name} ({user.Role} {string.Join(',', user.Schools)})");

@@ -84,7 +84,7 @@ public sealed class KeywordsCommandTests
         Assert.Contains("changed on disk", history[0].Reason, StringComparison.Ordinal);
     }
 
-    private static void CopyDirectory(string from, string to)
+    internal static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from))

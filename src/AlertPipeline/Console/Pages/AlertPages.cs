@@ -89,7 +89,11 @@ internal static class AlertPages
                 <dl class="facts">
                   <dt>Name</dt><dd id="pupil-name">{(d.Pupil.DisplayName is null ? "<span class=\"muted\">not on the roster</span>" : E(d.Pupil.DisplayName))}</dd>
                   <dt>Login</dt><dd>{E(d.Pupil.Login)}</dd>
-                  <dt>Year group</dt><dd>{E(d.Pupil.YearGroup ?? "—")}</dd>
+                  <dt>Year group</dt><dd>{E(string.IsNullOrEmpty(d.Pupil.YearGroup) ? "—" : d.Pupil.YearGroup)}</dd>
+                  <dt>Form</dt><dd>{E(d.Pupil.Form ?? "—")}</dd>
+                  <dt>SEND</dt><dd>{E(d.Pupil.Send ?? (d.Pupil.OnRoster ? "none recorded" : "—"))}</dd>
+                  <dt>Looked after</dt><dd>{(d.Pupil.OnRoster ? (d.Pupil.LookedAfter ? "yes" : "no") : "—")}</dd>
+                  <dt>EAL</dt><dd>{(d.Pupil.OnRoster ? (d.Pupil.Eal ? "yes" : "no") : "—")}</dd>
                   <dt>School</dt><dd>{E(d.SchoolName)}</dd>
                   <dt>Device</dt><dd>{E(d.DeviceId)}</dd>
                   <dt>When</dt><dd><time datetime="{IsoTime(d.OccurredAt)}">{Time(d.OccurredAt)}</time></dd>

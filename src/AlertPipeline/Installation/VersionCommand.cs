@@ -1,0 +1,17 @@
+using AlertPipeline.Cli;
+using AlertPipeline.Hosting;
+
+namespace AlertPipeline.Installation;
+
+/// <summary><c>alertpipeline version</c> (or <c>--version</c>): the version, and which site configuration applies.</summary>
+internal static class VersionCommand
+{
+    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    {
+        CliArgs.Parse("version", rest, []).NoPositionals();
+        await output.WriteLineAsync($"alertpipeline {AppVersion.Current}").ConfigureAwait(false);
+        await output.WriteLineAsync($"  installed in        {AppContext.BaseDirectory}").ConfigureAwait(false);
+        await output.WriteLineAsync($"  site configuration  {PipelineConfiguration.SiteConfigFile() ?? $"none ({PipelineConfiguration.DefaultSiteConfigFile} absent, {PipelineConfiguration.SiteConfigVariable} unset)"}").ConfigureAwait(false);
+        return 0;
+    }
+}
