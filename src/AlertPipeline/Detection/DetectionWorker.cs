@@ -21,6 +21,7 @@ namespace AlertPipeline.Detection;
 internal sealed partial class DetectionWorker(
     IEventConsumer consumer,
     DetectorHolder detectors,
+    global::AlertPipeline.Model.ModelHolder models,
     AlertStore alerts,
     NotificationPlanner planner,
     NotificationSignal notify,
@@ -142,11 +143,23 @@ internal sealed partial class DetectionWorker(
                 continue;
             }
 
-            // TryScan allocates nothing when nothing matches: the common case, on the hot path.
+            // TryScan and TryJudge allocate nothing when nothing matches: the common case, on the hot path.
             DetectionResult? result;
             try
             {
-                if (!detector.TryScan(e.Text, e.Source, out result))
+                detector.TryScan(e.Text, e.Source, out result);
+                if (models.For(e.SchoolId) is { } judge && judge.TryJudge(e.Text, result, out var verdict))
+                {
+                    // The rules' result keeps its own alert (raised only where the school allows); what the model
+                    // adds for categories no rule caught is a separate, model-only alert.
+                    result = verdict.Rules;
+                    if (verdict.ModelOnly is { } modelOnly)
+                    {
+                        flagged.Add((e, modelOnly));
+                    }
+                }
+
+                if (result is null)
                 {
                     continue;
                 }
@@ -179,7 +192,7 @@ internal sealed partial class DetectionWorker(
         foreach (var (e, result) in flagged)
         {
             // Already stored, or twice in this merged batch (a Kafka partition revoked and given back re-reads it).
-            if (known.Contains(e.EventId) || !seen.Add(e.EventId))
+            if (known.Contains(e.EventId) || !seen.Add(result.ModelOnly ? e.EventId + "\nmodel" : e.EventId))
             {
                 continue;
             }
