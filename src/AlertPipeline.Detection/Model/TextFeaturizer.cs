@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace AlertPipeline.Detection.Model;
 
 /// <summary>
@@ -22,6 +24,20 @@ public sealed class TextFeaturizer
     private const uint TrigramSeed = 0xC2B2AE3Du;
 
     private readonly int _mask;
+
+    /// <summary>Names of protected groups (Equality Act 2010 characteristics) that the model must not score by themselves.</summary>
+    private static readonly System.Collections.Frozen.FrozenSet<string> IdentityWords = new[]
+    {
+        "gay", "gays", "lesbian", "lesbians", "bisexual", "bi", "trans", "transgender", "queer", "homosexual", "homosexuals", "lgbt", "lgbtq",
+        "muslim", "muslims", "islam", "islamic", "jew", "jews", "jewish", "christian", "christians", "catholic", "catholics", "hindu",
+        "hindus", "sikh", "sikhs", "buddhist", "atheist", "atheists", "religion", "religious",
+        "black", "blacks", "white", "whites", "asian", "asians", "african", "africans", "arab", "arabs", "mexican", "mexicans",
+        "indian", "indians", "chinese", "pakistani", "polish", "romanian", "immigrant", "immigrants", "refugee", "refugees", "gypsy", "traveller", "travellers",
+        "disabled", "disability", "autistic", "deaf", "blind",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> IdentityTerms =
+        IdentityWords.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public TextFeaturizer(int bucketBits)
     {
@@ -76,6 +92,16 @@ public sealed class TextFeaturizer
             count++;
             words?.Add((start, i - start));
             var w = word[..length];
+            if (IdentityTerms.Contains(w))
+            {
+                // A protected group's name carries no weight of its own, and no pair is formed across it: in the
+                // training data "muslim" or "gay" co-occur with abuse so often that a model would learn the group
+                // itself as a risk (neutral "my friend is muslim" scored 0.98 hate before this). What is said about a
+                // group ("are disgusting") still counts.
+                hasPrevious = false;
+                continue;
+            }
+
             var unigram = Hash(w, UnigramSeed);
             buckets.Add((int)(unigram & (uint)_mask));
             if (hasPrevious)

@@ -46,6 +46,7 @@ internal static class CrossSourceEvaluation
         }
 
         FalseAlarms(output, corpus, heldOut, rules, scores, shipped, policy);
+        IdentityProbe(output, shipped, policy);
         if (sweep)
         {
             SweepOrdinary(output, corpus, heldOut, scores, shipped);
@@ -182,6 +183,48 @@ internal static class CrossSourceEvaluation
             string Row(Severity min) => string.Create(CultureInfo.InvariantCulture,
                 $"{Per1000(i => rules[i].Severity >= min),13:0.00} {Per1000(i => ModelSeverity(i) >= min),6:0.00} {Per1000(i => rules[i].Severity >= min || ModelSeverity(i) >= min),6:0.00}");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{source,-28} {rows.Count,6} | {Row(Severity.Medium)} | {Row(Severity.Urgent)}"));
+        }
+
+        output.WriteLine("```");
+    }
+
+    private static readonly string[] Identities = ["gay", "lesbian", "trans", "muslim", "jewish", "christian", "black", "white", "asian", "disabled", "polish", "british"];
+
+    private static readonly string[] Templates =
+    [
+        "my friend is {0}", "i am {0}", "we learned about {0} history in class today", "there are lots of {0} people at my school",
+        "my neighbour is {0} and really kind", "is it ok to be {0}", "{0} people were at the festival", "our teacher is {0}",
+    ];
+
+    /// <summary>
+    /// Neutral sentences that only mention an identity: any model alert on them is a false alarm, and a higher mean
+    /// hate/bullying score for one group than for another is the bias the card must state.
+    /// </summary>
+    private static void IdentityProbe(TextWriter output, RiskModel model, ModelPolicy policy)
+    {
+        output.WriteLine();
+        output.WriteLine($"### Identity-term probe ({Templates.Length} neutral templates × {Identities.Length} identities; mean score per category, model-only alerts)");
+        output.WriteLine("```");
+        output.WriteLine($"{"identity",-10} " + string.Join(" ", model.Categories.Select(c => $"{c,18}")) + "   alerts");
+        var scores = new float[model.Categories.Count];
+        foreach (var identity in Identities)
+        {
+            var sums = new double[model.Categories.Count];
+            var alerts = 0;
+            foreach (var template in Templates)
+            {
+                var text = string.Format(CultureInfo.InvariantCulture, template, identity);
+                model.Score(text, scores);
+                for (var h = 0; h < scores.Length; h++)
+                {
+                    sums[h] += scores[h];
+                }
+
+                alerts += model.Categories.Where((c, h) => policy.SeverityFor(c, scores[h]) is not null).Any() ? 1 : 0;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{identity,-10} {string.Join(" ", sums.Select(x => $"{x / Templates.Length,18:0.000}"))}   {alerts}/{Templates.Length}"));
         }
 
         output.WriteLine("```");

@@ -30,7 +30,7 @@ internal static class ModelCommand
 
     private static int Train(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("model train", rest, ["training", "out", "seed", "sample", "include", "bits", "l1", "l2", "iterations"], ["all"]);
+        var args = CliArgs.Parse("model train", rest, ["training", "out", "seed", "sample", "bits", "l1", "l2", "iterations"], ["all"]);
         args.NoPositionals();
         var training = args.Get("training") ?? DefaultTraining;
         var outPath = args.Get("out") ?? DefaultArtefact;
@@ -43,11 +43,6 @@ internal static class ModelCommand
             Seed: args.GetInt("seed", defaults.Seed, 0, int.MaxValue));
         var sample = args.GetInt("sample", 0, 0, 10_000_000);
         var corpus = TrainingCorpus.Load(training, davidsonFile: null);
-        if (args.Get("include") is { } outcomes)
-        {
-            corpus.AddRange(DslOutcomes.Load(outcomes));
-        }
-
         var texts = args.Flag("all") ? corpus : corpus.Where(t => !t.HeldOut).ToList();
         if (sample > 0)
         {

@@ -36,11 +36,11 @@ internal sealed class ModelOptions
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> DefaultBands = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["suicide"] = "0.97=urgent,0.85=high,0.70=medium",
+        ["suicide"] = "0.97=urgent,0.85=high,0.80=medium",
         ["self-harm"] = "0.90=high,0.80=medium",
         ["violence"] = "0.95=high",
-        ["bullying"] = "0.99=medium,0.90=low",
-        ["hate-speech"] = "0.97=medium,0.85=low",
+        ["bullying"] = "0.90=low",
+        ["hate-speech"] = "0.99=medium,0.90=low",
         ["offensive-language"] = "0.90=low",
     };
 
