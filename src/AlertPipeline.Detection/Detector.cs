@@ -56,9 +56,13 @@ public sealed partial class Detector
     // some relevant pattern has no word to anchor on, or a regex must read every text.
     private readonly QuietTextFilter? _quiet;
 
-    private Detector(KeywordSet set)
+    // The wall-clock guard on each regex (GuardedRegex.MatchTimeout unless the host sets Detection:RegexTimeout).
+    private readonly TimeSpan _regexTimeout;
+
+    private Detector(KeywordSet set, TimeSpan regexTimeout)
     {
         Set = set;
+        _regexTimeout = regexTimeout;
         var groupIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var g in set.Groups)
         {
@@ -106,7 +110,7 @@ public sealed partial class Detector
             var index = entries.Count;
             if (entry.Kind == MatchKind.Regex)
             {
-                var regex = GuardedRegex.TryCreateWordBounded(entry.Term, out var problem)
+                var regex = GuardedRegex.TryCreateWordBounded(entry.Term, regexTimeout, out var problem)
                     ?? throw new KeywordListException($"{entry.Origin ?? entry.Id}: term '{entry.Term}' {problem}");
                 var sets = RegexPrefilter.RequiredSets(entry.Term) ?? [];
                 for (var k = 0; k < sets.Count; k++)
@@ -213,7 +217,7 @@ public sealed partial class Detector
             () => new GluedWords(_patterns.Patterns.Concat(_regexes.SelectMany(r => RegexWords().Matches(_entries[r.Entry].Entry.Term).Select(m => m.Value)))),
             LazyThreadSafetyMode.ExecutionAndPublication);
         _squeezedRegexes = new Lazy<Regex?[]>(
-            () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.Term), out _))],
+            () => [.. _regexes.Select(r => GuardedRegex.TryCreateWordBounded(TextNormalizer.SqueezeRuns(_entries[r.Entry].Entry.Term), _regexTimeout, out _))],
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -272,10 +276,13 @@ public sealed partial class Detector
     /// <summary>For diagnostics: whether the word-head prefilter was built (how many anchors), or why not.</summary>
     internal string QuietFilterSummary => _quiet is null ? (_regexWithoutTrigger ? "off (a regex reads every text)" : "off (a pattern has no word to anchor on)") : $"{_quiet.Anchors} anchors";
 
-    public static Detector Compile(KeywordSet set)
+    public static Detector Compile(KeywordSet set) => Compile(set, GuardedRegex.MatchTimeout);
+
+    /// <param name="regexTimeout">The wall-clock guard on each regex match; a text it stops is reported in the result's warnings.</param>
+    public static Detector Compile(KeywordSet set, TimeSpan regexTimeout)
     {
         ArgumentNullException.ThrowIfNull(set);
-        return new Detector(set);
+        return new Detector(set, regexTimeout);
     }
 
     /// <summary>Scans one text. Always returns a result; an unflagged one still carries the normalised text.</summary>
@@ -827,7 +834,7 @@ public sealed partial class Detector
             catch (RegexMatchTimeoutException)
             {
                 // Never silently: a timed-out rule may have hidden a concern, so the result says so.
-                (scratch.Warnings ??= []).Add($"{_entries[compiled.Entry].Entry.Id}: regex timed out after {GuardedRegex.MatchTimeout.TotalMilliseconds} ms; text not fully checked by this rule");
+                (scratch.Warnings ??= []).Add($"{_entries[compiled.Entry].Entry.Id}: regex timed out after {_regexTimeout.TotalMilliseconds} ms; text not fully checked by this rule");
             }
         }
     }

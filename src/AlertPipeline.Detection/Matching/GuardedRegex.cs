@@ -24,9 +24,14 @@ internal static class GuardedRegex
     /// boundary rather than reporting one inside a word and missing the bounded one beside it. The matcher still
     /// checks each match's boundaries in the normalised text (a space or an end).
     /// </summary>
-    public static Regex? TryCreateWordBounded(string pattern, out string? problem) => TryCreate(pattern, wordBounded: true, out problem);
+    public static Regex? TryCreateWordBounded(string pattern, out string? problem) => TryCreate(pattern, wordBounded: true, MatchTimeout, out problem);
 
-    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem)
+    /// <summary>As <see cref="TryCreateWordBounded(string, out string?)"/>, with another wall-clock guard than <see cref="MatchTimeout"/>.</summary>
+    public static Regex? TryCreateWordBounded(string pattern, TimeSpan timeout, out string? problem) => TryCreate(pattern, wordBounded: true, timeout, out problem);
+
+    private static Regex? TryCreate(string pattern, bool wordBounded, out string? problem) => TryCreate(pattern, wordBounded, MatchTimeout, out problem);
+
+    private static Regex? TryCreate(string pattern, bool wordBounded, TimeSpan timeout, out string? problem)
     {
         problem = null;
         if (pattern.Length > MaxPatternLength)
@@ -44,7 +49,7 @@ internal static class GuardedRegex
                 return null;
             }
 
-            return wordBounded ? new Regex($@"\b(?:{pattern})\b", Options, MatchTimeout) : regex;
+            return wordBounded ? new Regex($@"\b(?:{pattern})\b", Options, timeout) : regex;
         }
         catch (ArgumentException ex)
         {

@@ -51,8 +51,9 @@ internal sealed record Alert(
 
     /// <summary>
     /// The id is derived from (event, rule), so the same event judged by the same rule again — after a crash or a
-    /// Kafka redelivery — yields the same alert id, and the store's unique key makes the second write a no-op.
+    /// Kafka redelivery — yields the same alert id, and the store's unique key makes the second write a no-op. The
+    /// event is its full identity (school, device, id): two schools' events with one id are two alerts.
     /// </summary>
-    public static string IdFor(string eventId, string rule) =>
-        "al_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(eventId + "\n" + rule)))[..20];
+    public static string IdFor(Events.EventKey e, string rule) =>
+        "al_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{e.SchoolId}\n{e.DeviceId}\n{e.EventId}\n{rule}")))[..20];
 }

@@ -9,7 +9,7 @@ namespace AlertPipeline.Alerts;
 /// </summary>
 internal sealed record AlertMerge(
     string AlertId,
-    string EventId,
+    Events.EventKey Event,
     DateTimeOffset OccurredAt,
     Severity Severity,
     IReadOnlyList<string> Categories,

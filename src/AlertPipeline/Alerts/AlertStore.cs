@@ -45,11 +45,14 @@ internal sealed class AlertStore
                 status TEXT NOT NULL,
                 created_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL,
-                UNIQUE (event_id, rule));
+                UNIQUE (school_id, device_id, event_id, rule));
             CREATE TABLE IF NOT EXISTS alert_events (
-                event_id TEXT PRIMARY KEY,
+                school_id TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                event_id TEXT NOT NULL,
                 alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
-                occurred_at INTEGER NOT NULL);
+                occurred_at INTEGER NOT NULL,
+                PRIMARY KEY (school_id, device_id, event_id));
             CREATE INDEX IF NOT EXISTS alerts_by_school_time ON alerts(school_id, created_at);
             CREATE INDEX IF NOT EXISTS alerts_by_pupil ON alerts(user_login, occurred_at);
             CREATE INDEX IF NOT EXISTS alerts_by_school_pupil ON alerts(school_id, user_login, occurred_at);
@@ -61,6 +64,7 @@ internal sealed class AlertStore
                 action TEXT NOT NULL,
                 detail TEXT);
             """);
+        MigrateEventIdentity(connection);
         SqliteDatabase.EnsureColumn(connection, "alerts", "event_count", "INTEGER NOT NULL DEFAULT 1");
         SqliteDatabase.EnsureColumn(connection, "alerts", "last_event_at", "INTEGER");
         SqliteDatabase.EnsureColumn(connection, "alerts", "group_key", "TEXT");
@@ -70,6 +74,91 @@ internal sealed class AlertStore
     }
 
     public SqliteDatabase Database => _database;
+
+    /// <summary>
+    /// Stores before issue 12 keyed an event by its <c>eventId</c> alone, so one school's id could hide another's
+    /// alert. Rebuilds <c>alerts</c> (its unique key) and <c>alert_events</c> keyed by (school, device, id), in one
+    /// transaction, keeping every row and column; a store already migrated is left alone.
+    /// </summary>
+    private static void MigrateEventIdentity(SqliteConnection connection)
+    {
+        using var check = connection.CreateCommand();
+        check.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'alerts'";
+        var alertsSql = (string)check.ExecuteScalar()!;
+        check.CommandText = "SELECT COUNT(*) FROM pragma_table_info('alert_events') WHERE name = 'school_id'";
+        var eventsMigrated = (long)check.ExecuteScalar()! == 1;
+        const string OldUnique = "UNIQUE (event_id, rule)";
+        if (!alertsSql.Contains(OldUnique, StringComparison.Ordinal) && eventsMigrated)
+        {
+            return;
+        }
+
+        // Dropping the old table would fail the foreign keys of history and notifications that point at it; SQLite's
+        // documented rebuild turns them off around the copy (outside the transaction: it cannot be changed inside)
+        // and checks them before committing.
+        SqliteDatabase.Execute(connection, "PRAGMA foreign_keys = OFF");
+        try
+        {
+            RebuildForEventIdentity(connection, alertsSql, OldUnique, eventsMigrated);
+        }
+        finally
+        {
+            SqliteDatabase.Execute(connection, "PRAGMA foreign_keys = ON");
+        }
+    }
+
+    private static void RebuildForEventIdentity(SqliteConnection connection, string alertsSql, string oldUnique, bool eventsMigrated)
+    {
+        using var transaction = connection.BeginTransaction();
+        if (alertsSql.Contains(oldUnique, StringComparison.Ordinal))
+        {
+            // SQLite cannot change a table's constraint in place: the documented way is a copy under the new schema.
+            var newSql = alertsSql.Replace("CREATE TABLE alerts", "CREATE TABLE alerts_v2", StringComparison.Ordinal)
+                .Replace(oldUnique, "UNIQUE (school_id, device_id, event_id, rule)", StringComparison.Ordinal);
+            SqliteDatabase.Execute(connection, newSql, transaction);
+            SqliteDatabase.Execute(connection, "INSERT INTO alerts_v2 SELECT * FROM alerts", transaction);
+            SqliteDatabase.Execute(connection, "DROP TABLE alerts", transaction);
+            SqliteDatabase.Execute(connection, "ALTER TABLE alerts_v2 RENAME TO alerts", transaction);
+            SqliteDatabase.Execute(connection, """
+                CREATE INDEX IF NOT EXISTS alerts_by_school_time ON alerts(school_id, created_at);
+                CREATE INDEX IF NOT EXISTS alerts_by_pupil ON alerts(user_login, occurred_at);
+                CREATE INDEX IF NOT EXISTS alerts_by_school_pupil ON alerts(school_id, user_login, occurred_at);
+                """, transaction);
+        }
+
+        if (!eventsMigrated)
+        {
+            // An old row names only the event id; its school and device are those of the alert it was counted in
+            // (a merged event is the same pupil's, nearly always on the same device).
+            SqliteDatabase.Execute(connection, """
+                CREATE TABLE alert_events_v2 (
+                    school_id TEXT NOT NULL,
+                    device_id TEXT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
+                    occurred_at INTEGER NOT NULL,
+                    PRIMARY KEY (school_id, device_id, event_id));
+                INSERT OR IGNORE INTO alert_events_v2(school_id, device_id, event_id, alert_id, occurred_at)
+                    SELECT a.school_id, a.device_id, e.event_id, e.alert_id, e.occurred_at
+                    FROM alert_events e JOIN alerts a ON a.alert_id = e.alert_id;
+                DROP TABLE alert_events;
+                ALTER TABLE alert_events_v2 RENAME TO alert_events;
+                """, transaction);
+        }
+
+        using (var check = connection.CreateCommand())
+        {
+            check.Transaction = transaction;
+            check.CommandText = "PRAGMA foreign_key_check";
+            using var reader = check.ExecuteReader();
+            if (reader.Read())
+            {
+                throw new InvalidOperationException($"alerts.db: migrating the event identity would break a reference from table '{reader.GetString(0)}'; nothing was changed");
+            }
+        }
+
+        transaction.Commit();
+    }
 
     /// <summary>
     /// Stores alerts (ignoring any already stored for the same event and rule) with their notifications.
@@ -145,7 +234,7 @@ internal sealed class AlertStore
             }
 
             stored.Add(alert);
-            RecordEvent(connection, transaction, alert.EventId, alert.AlertId, alert.OccurredAt);
+            RecordEvent(connection, transaction, new Events.EventKey(alert.SchoolId, alert.DeviceId, alert.EventId), alert.AlertId, alert.OccurredAt);
             history.Parameters.Clear();
             history.Parameters.AddWithValue("$id", alert.AlertId);
             history.Parameters.AddWithValue("$at", alert.CreatedAt.ToUnixTimeMilliseconds());
@@ -156,7 +245,7 @@ internal sealed class AlertStore
 
         foreach (var merge in merges)
         {
-            if (!RecordEvent(connection, transaction, merge.EventId, merge.AlertId, merge.OccurredAt))
+            if (!RecordEvent(connection, transaction, merge.Event, merge.AlertId, merge.OccurredAt))
             {
                 continue; // This event was already folded in by an earlier delivery.
             }
@@ -169,23 +258,27 @@ internal sealed class AlertStore
         return stored;
     }
 
-    /// <summary>The subset of these event ids already counted in some alert.</summary>
-    public HashSet<string> KnownEvents(IReadOnlyCollection<string> eventIds)
+    /// <summary>The subset of these events already counted in some alert.</summary>
+    public HashSet<Events.EventKey> KnownEvents(IReadOnlyCollection<Events.EventKey> events)
     {
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        if (eventIds.Count == 0)
+        var known = new HashSet<Events.EventKey>();
+        if (events.Count == 0)
         {
             return known;
         }
 
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT event_id FROM alert_events WHERE event_id IN (SELECT value FROM json_each($ids))";
-        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(eventIds));
+        command.CommandText = """
+            SELECT e.school_id, e.device_id, e.event_id FROM alert_events e
+            JOIN json_each($keys) k ON e.school_id = json_extract(k.value, '$[0]')
+                AND e.device_id = json_extract(k.value, '$[1]') AND e.event_id = json_extract(k.value, '$[2]')
+            """;
+        command.Parameters.AddWithValue("$keys", JsonSerializer.Serialize(events.Select(e => new[] { e.SchoolId, e.DeviceId, e.EventId })));
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            known.Add(reader.GetString(0));
+            known.Add(new Events.EventKey(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
         }
 
         return known;
@@ -227,12 +320,17 @@ internal sealed class AlertStore
         }
     }
 
-    private static bool RecordEvent(SqliteConnection connection, SqliteTransaction transaction, string eventId, string alertId, DateTimeOffset at)
+    private static bool RecordEvent(SqliteConnection connection, SqliteTransaction transaction, Events.EventKey e, string alertId, DateTimeOffset at)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO alert_events(event_id, alert_id, occurred_at) VALUES ($e, $a, $at) ON CONFLICT DO NOTHING";
-        command.Parameters.AddWithValue("$e", eventId);
+        command.CommandText = """
+            INSERT INTO alert_events(school_id, device_id, event_id, alert_id, occurred_at) VALUES ($s, $d, $e, $a, $at)
+            ON CONFLICT DO NOTHING
+            """;
+        command.Parameters.AddWithValue("$s", e.SchoolId);
+        command.Parameters.AddWithValue("$d", e.DeviceId);
+        command.Parameters.AddWithValue("$e", e.EventId);
         command.Parameters.AddWithValue("$a", alertId);
         command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
         return command.ExecuteNonQuery() == 1;
@@ -266,7 +364,7 @@ internal sealed class AlertStore
         history.CommandText = "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $at, 'system', 'merged', $detail)";
         history.Parameters.AddWithValue("$id", merge.AlertId);
         history.Parameters.AddWithValue("$at", merge.OccurredAt.ToUnixTimeMilliseconds());
-        history.Parameters.AddWithValue("$detail", $"event {merge.EventId} folded in ({merge.Severity.ToName()})");
+        history.Parameters.AddWithValue("$detail", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
         history.ExecuteNonQuery();
     }
 

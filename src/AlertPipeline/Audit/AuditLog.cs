@@ -12,7 +12,10 @@ internal static class AuditActions
 {
     public const string ViewAlert = "view-alert";
     public const string ViewScreenshot = "view-screenshot";
+    public const string ViewActivity = "view-activity";
+    public const string ViewAudit = "view-audit";
     public const string ExportAlert = "export-alert";
+    public const string ExportReport = "export-report";
     public const string Triage = "triage";
     public const string SignIn = "sign-in";
     public const string SignInFailed = "sign-in-failed";
@@ -22,6 +25,15 @@ internal static class AuditActions
     public const string AccountChange = "account-change";
     public const string Retention = "retention";
 }
+
+/// <summary>Which audit rows to read; empty fields do not filter. <see cref="AlertIds"/> null: any alert.</summary>
+internal sealed record AuditQuery(
+    string? Actor = null,
+    IReadOnlyCollection<string>? AlertIds = null,
+    string? Action = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    int Limit = 500);
 
 internal sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Role, string Action, string? AlertId, string? SchoolId, string? Detail, string Hash);
 
@@ -110,6 +122,51 @@ internal sealed class AuditLog
 
         command.Parameters.AddWithValue("$limit", limit);
         return ReadEntries(command);
+    }
+
+    /// <summary>Rows matching <paramref name="query"/>, newest first, and how many match in all.</summary>
+    public (IReadOnlyList<AuditEntry> Entries, int Total) Search(AuditQuery query)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        var where = new List<string>();
+        if (query.Actor is { Length: > 0 } actor)
+        {
+            where.Add("actor = $actor COLLATE NOCASE");
+            command.Parameters.AddWithValue("$actor", actor);
+        }
+
+        if (query.AlertIds is { } ids)
+        {
+            // An empty set (a pupil with no alerts) must match nothing, never everything.
+            where.Add(ids.Count == 0 ? "0" : $"alert_id IN (SELECT value FROM json_each($alerts))");
+            command.Parameters.AddWithValue("$alerts", System.Text.Json.JsonSerializer.Serialize(ids));
+        }
+
+        if (query.Action is { Length: > 0 } action)
+        {
+            where.Add("action = $action");
+            command.Parameters.AddWithValue("$action", action);
+        }
+
+        if (query.From is { } from)
+        {
+            where.Add("at >= $from");
+            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        }
+
+        if (query.To is { } to)
+        {
+            where.Add("at < $to");
+            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        }
+
+        var filter = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        command.CommandText = $"SELECT COUNT(*) FROM audit_log {filter}";
+        var total = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        command.CommandText = $"SELECT id, at, actor, role, action, alert_id, school_id, detail, hash FROM audit_log {filter} ORDER BY id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        return (ReadEntries(command), total);
     }
 
     /// <summary>The id of the first row whose chained hash does not match, or null if the whole log is intact.</summary>

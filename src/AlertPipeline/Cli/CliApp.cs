@@ -42,9 +42,15 @@ internal static class CliApp
                     re-reads retained events (embedded queue or Kafka) through candidate keyword lists; reports alerts added/removed per category and severity; notifies nobody
           retention [--dry-run] [--data-dir DIR] [--config FILE]
                     removes pupil data from alerts closed long enough ago and unreferenced screenshots (Retention:*); the host does it hourly
+          deadletters list [--format table|json] [--limit N] [--data-dir DIR]   events detection could not process, with the reason
+          deadletters replay ID...|--all [--data-dir DIR]   queue them again (after a fix); deadletters drop ID...|--all forgets them
           kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
           bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100]
                     event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
+          reports governor --school ID|trust --from yyyy-MM-dd --to yyyy-MM-dd --out FILE.pdf [--data-dir DIR]
+                    the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)
+          reports annual-review --school ID|trust --year 2025-26 --out DIR [--data-dir DIR]
+                    the annual online-safety review pack: annual-review.pdf, a CSV per table and annual-review.json in DIR
           help
 
         Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
@@ -77,8 +83,10 @@ internal static class CliApp
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "replay" => await ReplayCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "retention" => RetentionCommand.Run(rest, output),
+                "deadletters" => Detection.DeadLettersCommand.Run(rest, output),
                 "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "bench-responder" => await ResponderBenchCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "reports" => Reports.ReportsCommand.Run(rest, output),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };
@@ -101,6 +109,11 @@ internal static class CliApp
         catch (Detection.Lists.KeywordListException ex)
         {
             await error.WriteLineAsync("error: keyword lists: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (Exception ex) when (ex is Storage.StoreUnusableException or Storage.DataDirectoryLockedException)
+        {
+            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 2;
         }
         catch (FileNotFoundException ex)

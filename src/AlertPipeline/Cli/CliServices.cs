@@ -19,8 +19,10 @@ internal static class CliServices
         services.AddStorage(configuration).AddAlerts();
         services.AddSingleton<Ingest.ApiKeys.ApiKeyStore>();
         services.AddSingleton<Detection.Lists.KeywordVersionStore>();
+        services.AddSingleton<Detection.DeadLetters>();
         Users.UserServices.AddUserAccounts(services, configuration);
         services.AddNotifications(configuration, runDispatcher: false);
+        Reports.ReportServices.AddReportSources(services, configuration);
         services.AddSingleton<Ingest.Screenshots.ScreenshotStore>();
         Retention.RetentionServices.AddRetention(services, configuration);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });

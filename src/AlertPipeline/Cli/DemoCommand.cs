@@ -68,6 +68,8 @@ internal static class DemoCommand
 
             var stats = await run.ConfigureAwait(false);
             await DrainAsync(app).ConfigureAwait(false);
+            var governorPdf = Reports.GovernorSummary.GovernorSummaryDemo.SendMonthToDate(app.Services);
+            await DrainAsync(app).ConfigureAwait(false);
             var store = app.Services.GetRequiredService<AlertStore>();
             var alerts = store.Count();
             var escalations = Escalations(store);
@@ -77,6 +79,7 @@ internal static class DemoCommand
                 Demo finished: {stats.Accepted} events accepted, {stats.Concerning} of them concerning; {alerts} alerts stored; {sent} notifications written{(failed > 0 ? $", {failed} FAILED" : "")}; {escalations} escalation steps for unacknowledged alerts.
                   see the alerts:        alertpipeline alerts list --data-dir {CliServices.DataDirectoryOf(app)}
                   see the notifications: {app.Services.GetRequiredService<IEmailSender>().Describe()}
+                  governor summary:      {governorPdf}
                 """)).ConfigureAwait(false);
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }

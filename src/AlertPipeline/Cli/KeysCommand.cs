@@ -16,12 +16,28 @@ internal static class KeysCommand
                 var args = CliArgs.Parse("keys add", rest[1..], ["data-dir", "config", "school", "device", "label"]);
                 args.NoPositionals();
                 var school = args.Get("school") ?? throw new CliException("keys add: --school is required (a school id, or * for a trust-wide key)");
+                if (school.Trim().Length == 0)
+                {
+                    throw new CliException("keys add: --school is empty; give a school id of this trust, or * for a trust-wide key");
+                }
+
                 if (school != "*" && !school.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
                 {
                     throw new CliException($"keys add: --school '{school}' is not a school id (letters, digits, '.', '_', '-') or *");
                 }
 
                 using var services = CliServices.Create(args);
+
+                // A key for a school the trust does not configure would be accepted at ingest, and its alerts routed
+                // to nobody but the trust DSL: refuse it here, where the mistake is made.
+                var known = services.GetRequiredService<Schools.SchoolDirectory>().Configured.Select(s => s.SchoolId).Order(StringComparer.Ordinal).ToList();
+                if (school != "*" && !known.Contains(school, StringComparer.Ordinal))
+                {
+                    throw new CliException(known.Count == 0
+                        ? $"keys add: --school '{school}' is not a school of this trust: the configuration names no schools (Trust:Schools); add it there first, or use * for a trust-wide key"
+                        : $"keys add: --school '{school}' is not a school of this trust (configured: {string.Join(", ", known)}); add it under Trust:Schools first, or use * for a trust-wide key");
+                }
+
                 var (secret, info) = services.GetRequiredService<ApiKeyStore>().Create(school, args.Get("device"), args.Get("label"));
                 output.WriteLine($"Created {info.KeyId} for school {info.SchoolId}{(info.DeviceId is null ? "" : $", device {info.DeviceId}")}.");
                 output.WriteLine("The key is shown once; store it in the agent's configuration now:");

@@ -26,7 +26,10 @@ internal static class ReplayCommand
         var configuration = PipelineConfiguration.Build(args.Get("config"), CliApp.CommonOverrides(args));
 
         var detection = configuration.GetSection(DetectionOptions.Section).Get<DetectionOptions>() ?? new DetectionOptions();
-        var current = Detector.Compile(KeywordDirectory.Load(detection.KeywordsDirectory));
+        var dataDirectory = (configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions()).FullDataDirectory;
+        // The lists in force: the data directory's copy once the pipeline has run there, else the seed.
+        var current = Detector.Compile(KeywordDirectory.Load(
+            Directory.Exists(Path.Combine(dataDirectory, KeywordDirectory.DataFolder)) ? KeywordDirectory.ResolveEditable(detection.KeywordsDirectory, dataDirectory) ?? detection.KeywordsDirectory : detection.KeywordsDirectory));
         var candidate = Detector.Compile(KeywordDirectory.Load(lists));
         var replay = new ShadowReplay(current, candidate);
 

@@ -44,7 +44,7 @@ internal static class ServeCommand
         await output.WriteLineAsync($"""
             AlertPipeline is running.
               ingest API     {address}api/v1/events   (POST, 'Authorization: ApiKey <key>')
-              health         {address}health
+              health         {address}health   (watchdog checks: {address}health/ready)
               data           {data}
               alerts         {Path.Combine(data, "alerts.db")}   list with: alertpipeline alerts list --data-dir {data}
               notifications  {sender.Describe()}

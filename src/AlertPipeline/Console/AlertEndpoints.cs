@@ -8,8 +8,20 @@ using AlertPipeline.Audit;
 using AlertPipeline.Ingest.Screenshots;
 using AlertPipeline.Users;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.ConsoleUi;
+
+/// <summary>A queue row: the alert's summary and who the pupil is (null name: not on the roster).</summary>
+internal sealed record QueueRow(
+    string AlertId, string SchoolId, string UserLogin, string? PupilName, string? YearGroup, DateTimeOffset OccurredAt, string Source,
+    IReadOnlyList<string> Categories, string Severity, int SeverityLevel, string Status, string Snippet, DateTimeOffset UpdatedAt)
+{
+    public static QueueRow From(AlertSummary a, Pupil? pupil) =>
+        new(a.AlertId, a.SchoolId, a.UserLogin, pupil?.DisplayName, pupil?.YearGroup, a.OccurredAt, a.Source, a.Categories, a.Severity,
+            a.SeverityLevel, a.Status, a.Snippet, a.UpdatedAt);
+}
 
 /// <summary>
 /// The DSL API behind the console pages: the queue, an alert's detail and screenshot, triage, export, and the
@@ -41,12 +53,22 @@ internal static class AlertEndpoints
             var user = ConsoleUser.From(c.User)!;
             return Results.Json(new { user.Name, user.Role, user.Schools, csrfToken = antiforgery.GetAndStoreTokens(c).RequestToken });
         }).RequireAuthorization(ConsolePolicies.SignedIn);
-        api.MapGet("/audit", (string? alertId, AuditLog audit) => Results.Json(audit.Read(alertId)))
+        api.MapGet("/audit", (string? alertId, HttpContext c, AuditLog audit) =>
+            {
+                // The administrator audits accounts, not pupils: triage rows show only their verb, also rows written
+                // before triage details stopped being copied into the log.
+                var entries = audit.Read(alertId);
+                return Results.Json(User(c).SeesPupils ? entries : entries.Select(e => e.Action == AuditActions.Triage ? e with { Detail = Verb(e.Detail) } : e));
+            })
             .RequireAuthorization(ConsolePolicies.AuditReader);
         return app;
     }
 
-    private static IResult List(HttpContext context, AlertQueries queries)
+    /// <summary>
+    /// One page of the queue, each alert with the pupil's name and year group from the roster. The total matching is
+    /// in <c>X-Total-Count</c> (the body stays a plain array for existing callers).
+    /// </summary>
+    private static IResult List(HttpContext context, AlertQueries queries, Roster roster)
     {
         var (filter, error) = AlertFilter.Parse(context.Request.Query);
         if (filter is null)
@@ -54,7 +76,9 @@ internal static class AlertEndpoints
             return Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        return Results.Json(queries.List(filter, User(context).SchoolScope), Json);
+        var (alerts, total) = queries.Page(filter, User(context).SchoolScope);
+        context.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Json(alerts.Select(a => QueueRow.From(a, roster.Find(a.UserLogin))), Json);
     }
 
     private static IResult Detail(string id, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)
@@ -74,7 +98,8 @@ internal static class AlertEndpoints
     {
         var user = User(context);
         var alert = Visible(queries, user, id);
-        var path = alert?.ScreenshotRef is { } reference ? screenshots.Find(reference) : null;
+        // Only a copy the alert's own school (or a trust-wide key) uploaded: a reference to another school's image finds nothing.
+        var path = alert?.ScreenshotRef is { } reference ? screenshots.FindFor(reference, alert.SchoolId) : null;
         if (alert is null || path is null)
         {
             return NotFound(alert is null ? "no such alert" : "this alert has no stored screenshot");
@@ -107,7 +132,7 @@ internal static class AlertEndpoints
         var name = $"alert-{alert.AlertId}.{format}";
         return format == "json"
             ? Results.File(Encoding.UTF8.GetBytes(AlertExport.ToJson(detail)), "application/json", name)
-            : Results.File(Encoding.UTF8.GetBytes(AlertExport.ToCsv(detail)), "text/csv", name);
+            : Results.File(AlertExport.ToCsvFile(detail), "text/csv; charset=utf-8", name);
     }
 
     private static async Task<IResult> TriageAsync(HttpContext context, string id, string verb, Func<IAlertTriage, string, JsonElement, TriageResult> act)
@@ -136,7 +161,7 @@ internal static class AlertEndpoints
         if (result.Kind == TriageResultKind.Done)
         {
             services.GetRequiredService<AuditLog>().Append(user.Name, user.Role, AuditActions.Triage, alert.AlertId, alert.SchoolId,
-                body.ValueKind == JsonValueKind.Object ? $"{verb} {body.GetRawText()}" : verb);
+                AuditDetail(verb, body, result.HistoryId));
         }
 
         return result.Kind switch
@@ -147,6 +172,33 @@ internal static class AlertEndpoints
             _ => Results.Json(new { error = result.Error }, statusCode: StatusCodes.Status409Conflict),
         };
     }
+
+    /// <summary>
+    /// What the audit row says about a triage step: the verb, the closed-vocabulary fields (outcome, assignee) and
+    /// the <c>alert_history</c> row holding the rest. Free text a DSL wrote (notes, reasons, the CPOMS reference)
+    /// stays only in that row: the audit log is append-only and read by administrators, the history is DSL-only
+    /// and minimised by retention, so a copy here would outlive retention and leak to the wrong role.
+    /// </summary>
+    internal static string AuditDetail(string verb, JsonElement body, long? historyId)
+    {
+        var detail = new StringBuilder(verb);
+        foreach (var field in new[] { "outcome", "assignee" })
+        {
+            if (Field(body, field) is { } value && (field != "outcome" || TriageOutcomes.All.Contains(value, StringComparer.Ordinal)))
+            {
+                detail.Append(' ').Append(field).Append('=').Append(value);
+            }
+        }
+
+        if (historyId is { } id)
+        {
+            detail.Append(" (alert history #").Append(id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(')');
+        }
+
+        return detail.ToString();
+    }
+
+    private static string? Verb(string? detail) => detail is null ? null : detail.Split(' ', 2)[0];
 
     /// <summary>An alert may be assigned only to an active DSL who can see its school.</summary>
     private static TriageResult Assign(HttpContext context, IAlertTriage triage, string id, string actor, JsonElement body)
@@ -168,20 +220,87 @@ internal static class AlertEndpoints
         return triage.Assign(id, actor, assignee.Name);
     }
 
-    private static IResult Stream(HttpContext context, AlertFeed feed, CancellationToken cancellationToken) =>
-        TypedResults.ServerSentEvents(Events(User(context), feed, cancellationToken));
+    private static IResult Stream(HttpContext context, AlertFeed feed, UserStore users, TimeProvider clock, IOptions<UserOptions> options, CancellationToken cancellationToken)
+    {
+        // The cookie's expiry as read for this request: the stream is background traffic and never extends it
+        // (SignInEndpoints.CheckSlidingExpirationAsync), so once it passes the session is over and so is the stream.
+        var expires = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc;
+        var session = new StreamSession(User(context), users, clock, expires);
+        return TypedResults.ServerSentEvents(Events(session, feed, options.Value.StreamRecheckInterval, cancellationToken));
+    }
 
-    private static async IAsyncEnumerable<SseItem<string>> Events(ConsoleUser user, AlertFeed feed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The signed-in user behind an open stream, re-read from the account store while the stream lasts.</summary>
+    private sealed class StreamSession(ConsoleUser user, UserStore users, TimeProvider clock, DateTimeOffset? expires)
+    {
+        public ConsoleUser User => user;
+
+        public bool StillValid() =>
+            (expires is null || clock.GetUtcNow() < expires.Value) && user.StillMatches(users.FindById(user.UserId));
+
+        public async Task WatchAsync(TimeSpan interval, CancellationTokenSource end)
+        {
+            using var timer = new PeriodicTimer(interval, clock);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(end.Token).ConfigureAwait(false))
+                {
+                    if (!StillValid())
+                    {
+                        await end.CancelAsync().ConfigureAwait(false);
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The stream ended first (the page closed).
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> Events(StreamSession session, AlertFeed feed, TimeSpan recheck,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Sent at once so the page knows the stream is live and reloads the queue, closing the gap between its
         // first load and this subscription.
         yield return new SseItem<string>("{}", "ready");
-        await foreach (var alert in feed.SubscribeAsync(cancellationToken).ConfigureAwait(false))
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watch = session.WatchAsync(recheck, end);
+        var sessionEnded = false;
+        await using (var alerts = feed.SubscribeAsync(end.Token).GetAsyncEnumerator(end.Token))
         {
-            if (user.CanSee(alert.SchoolId))
+            while (true)
             {
-                yield return new SseItem<string>(JsonSerializer.Serialize(alert, Json), "alert");
+                bool more;
+                try
+                {
+                    more = await alerts.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    more = false; // The watch found the session over.
+                }
+
+                // Checked before every alert too, so not one more pupil's alert reaches a session that has ended.
+                if (!more || !session.StillValid())
+                {
+                    sessionEnded = !cancellationToken.IsCancellationRequested && (end.IsCancellationRequested || more);
+                    break;
+                }
+
+                if (session.User.CanSee(alerts.Current.SchoolId))
+                {
+                    yield return new SseItem<string>(JsonSerializer.Serialize(alerts.Current, Json), "alert");
+                }
             }
+        }
+
+        await end.CancelAsync().ConfigureAwait(false);
+        await watch.ConfigureAwait(false);
+        if (sessionEnded)
+        {
+            // Tells the page to show "signed out" rather than reconnect and show stale rows as live.
+            yield return new SseItem<string>("{}", "session-ended");
         }
     }
 

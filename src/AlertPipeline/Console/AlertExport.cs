@@ -43,6 +43,36 @@ internal static class AlertExport
         history = alert.History,
     }, Json);
 
+    /// <summary>
+    /// The CSV as a file: UTF-8 with a byte-order mark, without which Excel reads it as the local code page and
+    /// mangles names such as Zoë or Łukasz.
+    /// </summary>
+    public static byte[] ToCsvFile(AlertDetail alert) => [.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes(ToCsv(alert))];
+
+    /// <summary>
+    /// A history entry's detail as a person reads it: the JSON the triage store writes
+    /// (<c>{"note":"Spoke to pupil's mum"}</c>) becomes <c>note: Spoke to pupil's mum</c>; anything else is kept as it is.
+    /// </summary>
+    public static string DetailText(string? detail)
+    {
+        if (string.IsNullOrEmpty(detail) || detail[0] != '{')
+        {
+            return detail ?? "";
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(detail);
+            return string.Join("; ", json.RootElement.EnumerateObject()
+                .Where(p => p.Value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+                .Select(p => $"{p.Name}: {(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}"));
+        }
+        catch (JsonException)
+        {
+            return detail;
+        }
+    }
+
     public static string ToCsv(AlertDetail alert)
     {
         var csv = new StringBuilder();
@@ -56,7 +86,7 @@ internal static class AlertExport
         ];
         foreach (var h in alert.History)
         {
-            csv.AppendJoin(',', fields.Concat([h.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), h.Actor, h.Action, h.Detail ?? ""]).Select(Escape)).Append("\r\n");
+            csv.AppendJoin(',', fields.Concat([h.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), h.Actor, h.Action, DetailText(h.Detail)]).Select(Escape)).Append("\r\n");
         }
 
         return csv.ToString();

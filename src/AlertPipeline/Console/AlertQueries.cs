@@ -8,7 +8,10 @@ using Microsoft.Data.Sqlite;
 
 namespace AlertPipeline.ConsoleUi;
 
-/// <summary>What the queue shows of an alert: enough to choose which to open, no text, no screenshot.</summary>
+/// <summary>
+/// What the queue shows of an alert: enough to choose which to open. <see cref="Snippet"/> is the short excerpt
+/// around the match that detection stored (emptied by retention), not the whole text; no screenshot.
+/// </summary>
 internal sealed record AlertSummary(
     string AlertId,
     string SchoolId,
@@ -21,7 +24,8 @@ internal sealed record AlertSummary(
     int SeverityLevel,
     string Status,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string Snippet = "");
 
 /// <summary>The queue's filters, as typed in the page or the query string. Empty fields do not filter.</summary>
 internal sealed record AlertFilter(
@@ -32,7 +36,8 @@ internal sealed record AlertFilter(
     string? Pupil = null,
     DateOnly? From = null,
     DateOnly? To = null,
-    int Limit = 200)
+    int Limit = 200,
+    int Offset = 0)
 {
     public const string Open = "open";
 
@@ -74,7 +79,13 @@ internal sealed record AlertFilter(
             return (null, $"limit must be from 1 to 1000 (was '{l}')");
         }
 
-        return (new AlertFilter(Get("school"), severity, Get("category"), status, Get("pupil"), from, to, limit), null);
+        var offset = 0;
+        if (Get("offset") is { } o && (!int.TryParse(o, NumberStyles.Integer, CultureInfo.InvariantCulture, out offset) || offset is < 0 or > 10_000_000))
+        {
+            return (null, $"offset must be from 0 to 10000000 (was '{o}')");
+        }
+
+        return (new AlertFilter(Get("school"), severity, Get("category"), status, Get("pupil"), from, to, limit, offset), null);
     }
 }
 
@@ -85,14 +96,17 @@ internal sealed record AlertFilter(
 /// </summary>
 internal sealed class AlertQueries(AlertStore store)
 {
-    private const string SummaryColumns = "alert_id, school_id, user_login, device_id, occurred_at, source, categories, severity, status, created_at, updated_at";
+    private const string SummaryColumns = "alert_id, school_id, user_login, device_id, occurred_at, source, categories, severity, status, created_at, updated_at, snippet";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public SqliteDatabase Database => store.Database;
 
     /// <param name="scope">The schools the user may see; null for every school (trust-wide).</param>
-    public IReadOnlyList<AlertSummary> List(AlertFilter filter, IReadOnlyList<string>? scope)
+    public IReadOnlyList<AlertSummary> List(AlertFilter filter, IReadOnlyList<string>? scope) => Page(filter, scope).Alerts;
+
+    /// <summary>One page of the queue and how many alerts match in all, so a page never passes for the whole.</summary>
+    public (IReadOnlyList<AlertSummary> Alerts, int Total) Page(AlertFilter filter, IReadOnlyList<string>? scope)
     {
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
@@ -147,10 +161,13 @@ internal sealed class AlertQueries(AlertStore store)
             command.Parameters.AddWithValue("$to", new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds());
         }
 
+        command.CommandText = $"SELECT COUNT(*) FROM alerts {Where(where)}";
+        var total = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
         // Most severe first, then newest: a new critical alert goes to the top; a new low one waits below older urgent ones.
-        command.CommandText = $"SELECT {SummaryColumns} FROM alerts {Where(where)} ORDER BY severity DESC, occurred_at DESC, alert_id LIMIT $limit";
+        command.CommandText = $"SELECT {SummaryColumns} FROM alerts {Where(where)} ORDER BY severity DESC, occurred_at DESC, alert_id LIMIT $limit OFFSET $offset";
         command.Parameters.AddWithValue("$limit", filter.Limit);
-        return ReadSummaries(command);
+        command.Parameters.AddWithValue("$offset", filter.Offset);
+        return (ReadSummaries(command), total);
     }
 
     public Alert? Get(string alertId) => store.Get(alertId);
@@ -172,6 +189,25 @@ internal sealed class AlertQueries(AlertStore store)
         command.Parameters.AddWithValue("$id", alert.AlertId);
         command.Parameters.AddWithValue("$max", max);
         return ReadSummaries(command);
+    }
+
+    /// <summary>The ids of the alerts of pupils whose login contains <paramref name="pupil"/>, within the user's scope.</summary>
+    public IReadOnlyCollection<string> AlertIdsForPupil(string pupil, IReadOnlyList<string>? scope)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        var where = new List<string> { "instr(lower(user_login), lower($pupil)) > 0" };
+        command.Parameters.AddWithValue("$pupil", pupil);
+        AddScope(command, where, scope);
+        command.CommandText = $"SELECT alert_id FROM alerts {Where(where)} LIMIT 10000";
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     /// <summary>Alerts stored after row <paramref name="afterRow"/> or changed at or after <paramref name="changedSince"/> (ms).</summary>
@@ -234,6 +270,7 @@ internal sealed class AlertQueries(AlertStore store)
         return new AlertSummary(r.GetString(o), r.GetString(o + 1), r.GetString(o + 2), r.GetString(o + 3),
             DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 4)), r.GetString(o + 5),
             JsonSerializer.Deserialize<List<string>>(r.GetString(o + 6), Json)!, severity.ToName(), (int)severity,
-            r.GetString(o + 8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 10)));
+            r.GetString(o + 8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 10)),
+            r.IsDBNull(o + 11) ? "" : r.GetString(o + 11));
     }
 }

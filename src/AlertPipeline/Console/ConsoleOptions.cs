@@ -21,6 +21,9 @@ internal sealed class ConsoleOptions
     /// <summary>Alerts in these categories show their screenshot only after the DSL chooses to see it.</summary>
     public IList<string> GraphicCategories { get; } = ["pornography", "child-sexual-exploitation", "self-harm", "violence"];
 
+    /// <summary>The alert page shows the pupil's own events this long before and after the alert.</summary>
+    public TimeSpan ActivityWindow { get; set; } = TimeSpan.FromMinutes(10);
+
     public string? ResolvedRosterFile => Resolve(RosterFile);
 
     internal static string? Resolve(string path)
@@ -54,6 +57,11 @@ internal sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>
         if (options.FeedPollInterval < TimeSpan.FromMilliseconds(50) || options.FeedPollInterval > TimeSpan.FromMinutes(1))
         {
             failures.Add($"Console:FeedPollInterval must be from 00:00:00.050 to 00:01:00 (was '{options.FeedPollInterval}').");
+        }
+
+        if (options.ActivityWindow < TimeSpan.FromMinutes(1) || options.ActivityWindow > TimeSpan.FromHours(2))
+        {
+            failures.Add($"Console:ActivityWindow must be from 00:01:00 to 02:00:00 (was '{options.ActivityWindow}').");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -27,7 +27,7 @@ internal static class ConsoleServices
         services.AddSingleton<KeywordEditor>();
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();
-        services.AddSingleton<GovernorSummaryQuery>();
+        services.AddSingleton<Activity.PupilActivity>();
         return services;
     }
 
@@ -59,7 +59,10 @@ internal static class ConsoleServices
         app.MapAlertPages();
         app.MapListApi();
         app.MapListPages();
+        app.MapDeadLetterPages();
         app.MapGovernorSummary();
+        Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
+        app.MapAuditPages();
         return app;
     }
 

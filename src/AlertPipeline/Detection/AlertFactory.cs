@@ -34,7 +34,7 @@ internal static class AlertFactory
 
     private static Alert FromEvent(DeviceEvent e, string rule, DetectionResult result, IReadOnlyList<string> categories, Severity severity,
         IReadOnlyList<AlertMatch> matches, string listVersion, DateTimeOffset now) => new(
-        Alert.IdFor(e.EventId, rule),
+        Alert.IdFor(EventKey.Of(e), rule),
         e.EventId,
         rule,
         e.SchoolId,

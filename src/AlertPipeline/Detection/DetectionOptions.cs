@@ -21,6 +21,12 @@ internal sealed class DetectionOptions
 
     /// <summary>...once there are this many.</summary>
     public int TrajectoryThreshold { get; set; } = 3;
+
+    /// <summary>
+    /// The wall-clock guard on one regex match. A text a regex could not finish within it is "not fully checked":
+    /// scanned once more, then kept as a dead letter to replay, never judged safe (issue 12).
+    /// </summary>
+    public TimeSpan RegexTimeout { get; set; } = TimeSpan.FromMilliseconds(250); // GuardedRegex.MatchTimeout
 }
 
 internal sealed class DetectionOptionsValidator : IValidateOptions<DetectionOptions>
@@ -28,6 +34,11 @@ internal sealed class DetectionOptionsValidator : IValidateOptions<DetectionOpti
     public ValidateOptionsResult Validate(string? name, DetectionOptions options)
     {
         var failures = new List<string>();
+        if (options.RegexTimeout <= TimeSpan.Zero || options.RegexTimeout > TimeSpan.FromSeconds(10))
+        {
+            failures.Add($"Detection:RegexTimeout must be more than 00:00:00 and at most 00:00:10 (was {options.RegexTimeout}).");
+        }
+
         if (KeywordDirectory.Resolve(options.KeywordsDirectory) is null)
         {
             failures.Add($"Detection:KeywordsDirectory '{options.KeywordsDirectory}' does not exist (looked in {Directory.GetCurrentDirectory()} and {AppContext.BaseDirectory}).");

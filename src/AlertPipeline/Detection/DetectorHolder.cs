@@ -11,15 +11,17 @@ internal sealed partial class DetectorHolder
 {
     private readonly ILogger<DetectorHolder> _logger;
     private readonly KeywordVersionStore _versions;
+    private readonly TimeSpan _regexTimeout;
     private volatile Detector _current;
 
-    public DetectorHolder(IOptions<DetectionOptions> options, KeywordVersionStore versions, ILogger<DetectorHolder> logger)
+    public DetectorHolder(IOptions<DetectionOptions> options, IOptions<Storage.StorageOptions> storage, KeywordVersionStore versions, ILogger<DetectorHolder> logger)
     {
         _logger = logger;
         _versions = versions;
-        Directory = KeywordDirectory.Resolve(options.Value.KeywordsDirectory)
+        _regexTimeout = options.Value.RegexTimeout;
+        Directory = KeywordDirectory.ResolveEditable(options.Value.KeywordsDirectory, storage.Value.FullDataDirectory)
                     ?? throw new KeywordListException($"keyword list directory '{options.Value.KeywordsDirectory}' does not exist");
-        _current = Detector.Compile(KeywordSetParser.Parse(KeywordDirectory.ReadFiles(Directory)));
+        _current = Detector.Compile(KeywordSetParser.Parse(KeywordDirectory.ReadFiles(Directory)), _regexTimeout);
         LogLoaded(_current.Version, _current.Set.Entries.Count, Directory);
         _versions.RecordIfNew(_current.Version, "system", "loaded at start (changed on disk since the last recorded version)", _current.Set.Entries.Count);
     }
@@ -48,7 +50,7 @@ internal sealed partial class DetectorHolder
         }
 
         var previous = _current.Version;
-        _current = Detector.Compile(set);
+        _current = Detector.Compile(set, _regexTimeout);
         _versions.RecordIfNew(set.Version, "system", $"changed on disk, replacing {previous}", set.Entries.Count);
         LogSwapped(previous, set.Version, set.Entries.Count);
         return true;

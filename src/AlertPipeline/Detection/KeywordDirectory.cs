@@ -24,6 +24,64 @@ internal static class KeywordDirectory
         return null;
     }
 
+    /// <summary>The folder under the data directory that holds the lists a running pipeline uses and the console edits.</summary>
+    public const string DataFolder = "keywords";
+
+    /// <summary>
+    /// The list directory a pipeline on <paramref name="dataDirectory"/> uses and edits. The lists shipped with the
+    /// install (a relative path such as the default <c>seeds/keywords</c>, or any folder inside the install) are
+    /// only a seed: on the first run they are copied to <c>keywords/</c> in the data directory, and from then on
+    /// that copy is the one in force, so edits are not shared by every instance of the install nor lost when it is
+    /// upgraded. A folder the operator named outside the install is used where it is.
+    /// </summary>
+    public static string? ResolveEditable(string configured, string dataDirectory)
+    {
+        var seed = Resolve(configured);
+        if (seed is null)
+        {
+            return null;
+        }
+
+        if (Path.IsPathRooted(configured) && !IsInside(seed, AppContext.BaseDirectory))
+        {
+            return seed;
+        }
+
+        var editable = Path.Combine(dataDirectory, DataFolder);
+        if (!Directory.Exists(editable))
+        {
+            // Copied to a temporary folder and renamed, so a crash mid-copy never leaves half a list set in force.
+            var staging = editable + "." + Guid.NewGuid().ToString("N") + ".tmp";
+            Storage.DataDirectory.CreateFolder(staging);
+            foreach (var file in Directory.GetFiles(seed, "*.csv"))
+            {
+                var copy = Path.Combine(staging, Path.GetFileName(file));
+                File.Copy(file, copy);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(copy, Storage.DataDirectory.PrivateFile); // a copy keeps the install's 0644
+                }
+            }
+
+            try
+            {
+                Directory.Move(staging, editable);
+            }
+            catch (IOException) when (Directory.Exists(editable))
+            {
+                Directory.Delete(staging, recursive: true); // Another process on the same data seeded it first.
+            }
+        }
+
+        return editable;
+    }
+
+    private static bool IsInside(string path, string folder)
+    {
+        var root = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        return (Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar).StartsWith(root, StringComparison.Ordinal);
+    }
+
     public static IReadOnlyList<KeywordSourceFile> ReadFiles(string directory) =>
         Directory.GetFiles(directory, "*.csv")
             .Order(StringComparer.Ordinal)

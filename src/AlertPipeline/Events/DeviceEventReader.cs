@@ -7,6 +7,12 @@ namespace AlertPipeline.Events;
 /// <summary>One field of one event that breaks the contract.</summary>
 internal sealed record FieldError(string Field, string Error);
 
+/// <summary>How far from the server's time an event's <c>occurredAt</c> may be (<c>Ingest:MaxEventAge</c>, <c>Ingest:MaxFutureSkew</c>).</summary>
+internal sealed record OccurredWindow(TimeSpan MaxAge, TimeSpan MaxFutureSkew)
+{
+    public static readonly OccurredWindow Default = new(TimeSpan.FromDays(30), TimeSpan.FromMinutes(5));
+}
+
 /// <summary>
 /// Reads and validates one device event's JSON against docs/events.md in a single forward pass (no DOM: ingest
 /// and detection both read every event, so this is on the hot path). Pure: "now" is passed in. Unknown fields are
@@ -14,10 +20,23 @@ internal sealed record FieldError(string Field, string Error);
 /// </summary>
 internal static class DeviceEventReader
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = EventLimits.MaxDepth, CommentHandling = JsonCommentHandling.Disallow };
 
-    /// <param name="now">The server's time, for the future-skew check; <see cref="DateTimeOffset.MaxValue"/> skips it.</param>
-    public static DeviceEvent? TryRead(ReadOnlySpan<byte> json, DateTimeOffset now, out FieldError? error)
+    /// <summary>
+    /// The dates any stage can do arithmetic on. An event outside them (say <c>0001-01-01</c>, which once made the
+    /// correlator throw for every batch, for ever) is refused wherever it is read, whatever window ingest uses.
+    /// </summary>
+    public static readonly DateTimeOffset EarliestOccurredAt = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static readonly DateTimeOffset LatestOccurredAt = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <param name="now">The server's time, for the window check; <see cref="DateTimeOffset.MaxValue"/> skips it.</param>
+    public static DeviceEvent? TryRead(ReadOnlySpan<byte> json, DateTimeOffset now, out FieldError? error) =>
+        TryRead(json, now, OccurredWindow.Default, out error);
+
+    /// <param name="now">The server's time, for the window check; <see cref="DateTimeOffset.MaxValue"/> skips it.</param>
+    /// <param name="window">How far before and after <paramref name="now"/> <c>occurredAt</c> may be.</param>
+    public static DeviceEvent? TryRead(ReadOnlySpan<byte> json, DateTimeOffset now, OccurredWindow window, out FieldError? error)
     {
         error = null;
         if (json.Length > EventLimits.MaxEventBytes)
@@ -95,10 +114,23 @@ internal static class DeviceEventReader
                 error = new FieldError("(event)", "is not a complete JSON object");
                 return null;
             }
+
+            // One event is one value: "{...} {...}" on an NDJSON line was read as its first object, the second lost.
+            if (HasMore(ref reader))
+            {
+                error = new FieldError("(event)", "has content after the event object (one event per NDJSON line)");
+                return null;
+            }
         }
         catch (JsonException ex)
         {
             error = new FieldError("(event)", $"is not valid JSON: {ex.Message}");
+            return null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Text System.Text.Json will not turn into a string (ingest repairs what it can first; see JsonTextRepair).
+            error = new FieldError("(event)", $"has text that is not valid UTF-8 or UTF-16: {ex.Message}");
             return null;
         }
 
@@ -123,9 +155,17 @@ internal static class DeviceEventReader
             {
                 error ??= new FieldError("occurredAt", $"'{occurredText}' is not an ISO-8601 date-time with an offset (e.g. 2026-11-22T09:15:00+00:00)");
             }
-            else if (now != DateTimeOffset.MaxValue && occurredAt - now > EventLimits.MaxFutureSkew)
+            else if (occurredAt < EarliestOccurredAt || occurredAt >= LatestOccurredAt)
             {
-                error ??= new FieldError("occurredAt", $"'{occurredText}' is more than {EventLimits.MaxFutureSkew.TotalMinutes} minutes in the future");
+                error ??= new FieldError("occurredAt", $"'{occurredText}' is outside the supported range {EarliestOccurredAt:yyyy-MM-dd} to {LatestOccurredAt:yyyy-MM-dd}");
+            }
+            else if (now != DateTimeOffset.MaxValue && occurredAt - now > window.MaxFutureSkew)
+            {
+                error ??= new FieldError("occurredAt", $"'{occurredText}' is more than {window.MaxFutureSkew} in the future (server time {now:O}); check the device's clock");
+            }
+            else if (now != DateTimeOffset.MaxValue && now - occurredAt > window.MaxAge)
+            {
+                error ??= new FieldError("occurredAt", $"'{occurredText}' is more than {window.MaxAge} in the past (server time {now:O}; Ingest:MaxEventAge); check the device's clock");
             }
         }
 
@@ -144,6 +184,18 @@ internal static class DeviceEventReader
         return error is null
             ? new DeviceEvent(eventId!, schoolId!, deviceId!, userLogin!, occurredAt, source, text!, app, url, screenshotRef)
             : null;
+    }
+
+    private static bool HasMore(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (JsonException)
+        {
+            return true; // A second value after the first: the reader refuses it as such.
+        }
     }
 
     /// <summary>Reads just the event id of an event's JSON, for error reports, without validating anything else.</summary>

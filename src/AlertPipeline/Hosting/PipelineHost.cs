@@ -7,6 +7,7 @@ using AlertPipeline.Queue;
 using AlertPipeline.Retention;
 using AlertPipeline.Storage;
 using AlertPipeline.Transport;
+using AlertPipeline.Watchdog;
 using Serilog;
 using Serilog.Events;
 
@@ -41,7 +42,7 @@ internal sealed record HostSettings
 }
 
 /// <summary>Builds the all-in-one host: ingest API, embedded queue, detection, alert store, notifications.</summary>
-internal static class PipelineHost
+internal static partial class PipelineHost
 {
     public static WebApplication Build(HostSettings settings)
     {
@@ -52,18 +53,24 @@ internal static class PipelineHost
         builder.Services.AddLogging();
 
         var dataDirectory = Path.GetFullPath(builder.Configuration[$"{StorageOptions.Section}:DataDirectory"] ?? new StorageOptions().DataDirectory);
+        DataDirectory.Secure(dataDirectory);
         builder.Logging.ClearProviders().AddSerilog(PipelineLogging.Create(dataDirectory, settings.ConsoleLogLevel), dispose: true);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services
             .AddStorage(builder.Configuration)
             .AddTransport(builder.Configuration, settings.Roles)
-            .AddIngest()
+            .AddIngest(builder.Configuration)
             .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
             .AddAlerts()
             .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
             .AddRetention(builder.Configuration)
-            .AddConsole(builder.Configuration);
+            .AddConsole(builder.Configuration)
+            .AddWatchdog(builder.Configuration, settings.Roles, kafka: TransportServices.Kind(builder.Configuration) == "kafka")
+            .AddProxySupport(builder.Configuration);
+        builder.Services.AddSingleton(sp => DataDirectoryLock.Acquire(dataDirectory, settings.Roles.HasFlag(HostRoles.Ingest),
+            settings.Roles.HasFlag(HostRoles.Detect), settings.Roles.HasFlag(HostRoles.Respond),
+            TransportServices.Kind(builder.Configuration) == "kafka", sp.GetRequiredService<TimeProvider>()));
         settings.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -71,19 +78,35 @@ internal static class PipelineHost
         // Validate every options section now, together, before any service is constructed: a user with three
         // mistakes in appsettings.json gets three lines, not the first one wrapped in a hosting stack trace.
         app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+        try
+        {
+            OpenStores(app, settings.Roles);
+        }
+        catch
+        {
+            // Refused (a lock held, a store unusable): release what was taken, including the other role locks.
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
+        app.UseProxySupport();
+        app.UseApiErrors();
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         if (settings.Roles.HasFlag(HostRoles.Ingest))
         {
+            app.UseStoreFaultGate();
             app.MapIngest();
         }
 
         app.MapConsole();
-        app.MapGet("/health", (IServiceProvider services, PipelineMetrics metrics, SystemAlerts systemAlerts) => Results.Json(new
+        app.MapWatchdog();
+        app.MapGet("/health", (IServiceProvider services, PipelineMetrics metrics, SystemAlerts systemAlerts, PipelineWatchdog watchdog) => Results.Json(new
         {
-            status = "ok",
+            status = WatchdogServices.Name(watchdog.Level),
+            problems = watchdog.Problems.Select(p => new { check = p.Check, reason = p.Reason }),
             roles = settings.Roles.ToString(),
             transport = TransportServices.Kind(builder.Configuration),
             backlog = services.GetService<SqliteEventQueue>()?.Backlog, // Kafka's backlog is the group's lag, read with Kafka's tools.
@@ -93,6 +116,42 @@ internal static class PipelineHost
         }));
         return app;
     }
+
+    /// <summary>
+    /// Before anything runs: take this process's role locks on the data directory (a second process gets one line
+    /// naming the directory and the holder), then open every store this process uses, so a store that vanished, was
+    /// zeroed or is damaged stops the start with a message naming the file rather than being recreated empty.
+    /// </summary>
+    private static void OpenStores(WebApplication app, HostRoles roles)
+    {
+        var held = app.Services.GetRequiredService<DataDirectoryLock>();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AlertPipeline.Hosting.DataDirectory");
+        var data = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.FullDataDirectory;
+        foreach (var shared in held.Shared)
+        {
+            LogShared(log, data, shared);
+        }
+
+        if (held.Exclusive.Count > 0)
+        {
+            LogExclusive(log, data, string.Join(", ", held.Exclusive), Path.Combine(data, "locks"));
+        }
+
+        _ = app.Services.GetRequiredService<SystemDatabase>();
+        _ = app.Services.GetRequiredService<Audit.AuditLog>();
+        if ((roles & (HostRoles.Detect | HostRoles.Respond)) != 0)
+        {
+            _ = app.Services.GetRequiredService<AlertStore>();
+        }
+
+        _ = app.Services.GetService<SqliteEventQueue>();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data directory {Directory} is shared on purpose: {Role}")]
+    private static partial void LogShared(Microsoft.Extensions.Logging.ILogger logger, string directory, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data directory {Directory}: this process alone runs {Roles} there (locks in {Locks})")]
+    private static partial void LogExclusive(Microsoft.Extensions.Logging.ILogger logger, string directory, string roles, string locks);
 
     /// <summary>The address Kestrel actually bound (resolves port 0).</summary>
     public static Uri BoundAddress(WebApplication app) =>

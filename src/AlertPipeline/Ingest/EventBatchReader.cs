@@ -7,7 +7,11 @@ namespace AlertPipeline.Ingest;
 /// <summary>A rejected item of a batch: its position, its id if it had one, and what is wrong.</summary>
 internal sealed record ItemError(int Index, string? EventId, string Field, string Error);
 
-internal sealed record ParsedBatch(IReadOnlyList<QueuedEvent> Valid, IReadOnlyList<int> ValidIndexes, IReadOnlyList<ItemError> Errors, int Total);
+/// <summary>A batch split into valid events and errors; <paramref name="Repaired"/> are the indexes whose text was repaired.</summary>
+internal sealed record ParsedBatch(IReadOnlyList<QueuedEvent> Valid, IReadOnlyList<int> ValidIndexes, IReadOnlyList<ItemError> Errors, int Total)
+{
+    public IReadOnlyList<int> Repaired { get; init; } = [];
+}
 
 /// <summary>
 /// Splits a request body (JSON array, single object or NDJSON) into events, validates each against the contract and
@@ -18,17 +22,23 @@ internal static class EventBatchReader
     /// <summary>The school of a trust-wide key (e.g. a trust's own relay or the simulator): any school of the trust.</summary>
     public const string TrustWideSchool = "*";
 
-    public static ParsedBatch Read(ReadOnlyMemory<byte> body, bool ndjson, string keySchool, string? keyDevice, DateTimeOffset now)
+    public static ParsedBatch Read(ReadOnlyMemory<byte> body, bool ndjson, string keySchool, string? keyDevice, DateTimeOffset now) =>
+        Read(body, ndjson, keySchool, keyDevice, now, OccurredWindow.Default);
+
+    public static ParsedBatch Read(ReadOnlyMemory<byte> body, bool ndjson, string keySchool, string? keyDevice, DateTimeOffset now, OccurredWindow window)
     {
         var valid = new List<QueuedEvent>();
         var validIndexes = new List<int>();
         var errors = new List<ItemError>();
+        var repaired = new List<int>();
+        var firstIndexOf = new Dictionary<EventKey, int>();
         var total = 0;
 
         void Item(int index, ReadOnlyMemory<byte> json)
         {
             total++;
-            var parsed = DeviceEventReader.TryRead(json.Span, now, out var error);
+            json = JsonTextRepair.Repair(json, out var wasRepaired);
+            var parsed = DeviceEventReader.TryRead(json.Span, now, window, out var error);
             if (parsed is null)
             {
                 errors.Add(new ItemError(index, DeviceEventReader.PeekEventId(json.Span), error!.Field, error.Error));
@@ -47,7 +57,20 @@ internal static class EventBatchReader
                 return;
             }
 
-            valid.Add(new QueuedEvent(parsed.EventId, parsed.SchoolId, parsed.UserLogin, json));
+            // The same event twice in one batch is an agent's bug, and with different text one of the two would be
+            // lost without a word: the later one is rejected, naming the earlier.
+            if (!firstIndexOf.TryAdd(EventKey.Of(parsed), index))
+            {
+                errors.Add(new ItemError(index, parsed.EventId, "eventId", $"'{parsed.EventId}' repeats item {firstIndexOf[EventKey.Of(parsed)]} of this batch (same school and device); the earlier one is kept"));
+                return;
+            }
+
+            if (wasRepaired)
+            {
+                repaired.Add(index);
+            }
+
+            valid.Add(new QueuedEvent(parsed.EventId, parsed.SchoolId, parsed.DeviceId, parsed.UserLogin, json));
             validIndexes.Add(index);
         }
 
@@ -86,7 +109,7 @@ internal static class EventBatchReader
             }
         }
 
-        return new ParsedBatch(valid, validIndexes, errors, total);
+        return new ParsedBatch(valid, validIndexes, errors, total) { Repaired = repaired };
     }
 
     /// <summary>The raw bytes of each element of a top-level JSON array (or of a single top-level object).</summary>
@@ -95,7 +118,9 @@ internal static class EventBatchReader
         var result = new List<(int, ReadOnlyMemory<byte>)>();
         try
         {
-            var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = 33 });
+            // No depth limit while splitting (Skip is iterative, and the reader's depth stack is a bit per level): an
+            // item nested too deep is then rejected on its own, at EventLimits.MaxDepth, not its whole batch.
+            var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = int.MaxValue });
             if (!reader.Read())
             {
                 throw new BatchFormatException("the body is empty");

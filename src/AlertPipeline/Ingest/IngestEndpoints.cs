@@ -20,7 +20,8 @@ internal static partial class IngestEndpoints
         return app;
     }
 
-    private static async Task<IResult> PostEventsAsync(HttpContext context, IEventPublisher publisher, TimeProvider clock, ILoggerFactory loggers)
+    private static async Task<IResult> PostEventsAsync(HttpContext context, IEventPublisher publisher, TimeProvider clock,
+        Microsoft.Extensions.Options.IOptions<IngestOptions> options, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("AlertPipeline.Ingest");
         var school = context.User.FindFirst(ApiKeyAuthenticationHandler.SchoolClaim)!.Value;
@@ -40,10 +41,15 @@ internal static partial class IngestEndpoints
             return Error(StatusCodes.Status413PayloadTooLarge, $"a batch is at most {EventLimits.MaxBatchBytes} bytes");
         }
 
+        if (body.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return Error(StatusCodes.Status400BadRequest, "the body is empty: send a JSON array of events or NDJSON, one event per line");
+        }
+
         ParsedBatch batch;
         try
         {
-            batch = EventBatchReader.Read(body, ndjson, school, device, clock.GetUtcNow());
+            batch = EventBatchReader.Read(body, ndjson, school, device, clock.GetUtcNow(), options.Value.Window);
         }
         catch (BatchFormatException ex)
         {
@@ -70,6 +76,7 @@ internal static partial class IngestEndpoints
             accepted = outcomes.Count - duplicates,
             duplicates,
             rejected = batch.Errors.Count,
+            repaired = batch.Repaired,
             errors = batch.Errors.Select(e => new { index = e.Index, eventId = e.EventId, field = e.Field, error = e.Error }),
         };
         if (batch.Errors.Count > 0)
@@ -118,7 +125,8 @@ internal static partial class IngestEndpoints
             return null;
         }
 
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(context.Request.ContentLength ?? 64 * 1024, limit));
+        // At least one byte: ArrayBufferWriter refuses a capacity of 0, which once made Content-Length: 0 a 500.
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(context.Request.ContentLength ?? 64 * 1024, 1, limit));
         try
         {
             while (true)

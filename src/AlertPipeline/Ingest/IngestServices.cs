@@ -6,8 +6,10 @@ namespace AlertPipeline.Ingest;
 
 internal static class IngestServices
 {
-    public static IServiceCollection AddIngest(this IServiceCollection services)
+    public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ScreenshotStore>();
         services.AddAuthentication()

@@ -15,6 +15,7 @@ internal sealed class NotificationComposer(
     SchoolDirectory schools,
     DigestReports digests,
     SystemAlerts systemAlerts,
+    Reports.GovernorSummary.GovernorSummaryMail governorSummaries,
     IOptionsMonitor<NotificationOptions> options)
 {
     /// <summary>The message, or null when what it is about no longer exists (the row then fails, visibly).</summary>
@@ -25,6 +26,8 @@ internal sealed class NotificationComposer(
         {
             case NotificationKinds.DailyDigest or NotificationKinds.WeeklySummary:
                 return n.Subject is null ? null : digests.Compose(n.NotificationId, n.Kind, n.Subject, consoleUrl);
+            case Reports.GovernorSummary.GovernorSummaryScheduler.Kind:
+                return n.Subject is null ? null : governorSummaries.Compose(n.NotificationId, n.Subject, consoleUrl);
             case NotificationKinds.System:
                 return long.TryParse(n.Subject, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) && systemAlerts.Get(id) is { } system
                     ? ForSystemAlert(n, system, consoleUrl)

@@ -19,6 +19,17 @@ internal static class NotificationEmail
             BodyTransferEncoding = System.Net.Mime.TransferEncoding.QuotedPrintable,
         };
 
+        if (message.HtmlBody is { } html)
+        {
+            mail.AlternateViews.Add(AlternateView.CreateAlternateViewFromString(html, Encoding.UTF8, "text/html"));
+        }
+
+        foreach (var file in message.Attachments)
+        {
+            // The stream is owned by the attachment, which MailMessage.Dispose disposes with it.
+            mail.Attachments.Add(new Attachment(new MemoryStream(file.Content, writable: false), file.FileName, file.ContentType));
+        }
+
         // A stable Message-ID: if a crash between "accepted by the server" and "marked sent" makes us send again,
         // the receiving side can recognise the duplicate.
         mail.Headers.Add("Message-ID", $"<{message.NotificationId}@alertpipeline>");

@@ -26,7 +26,16 @@ internal sealed record NotificationMessage(
     string Link,
     string Footer)
 {
+    /// <summary>Files sent with the message (a governor summary's PDF). Email carries them; webhooks never do.</summary>
+    public IReadOnlyList<NotificationAttachment> Attachments { get; init; } = [];
+
+    /// <summary>An HTML rendering of the body for mail clients that show it; the plain text is always sent too.</summary>
+    public string? HtmlBody { get; init; }
+
     public const string NoPupilDetailFooter = "This message deliberately contains no pupil details. Do not forward it outside the safeguarding team.";
+
+    /// <summary>"An urgent", "A critical": the article read aloud before the severity's name.</summary>
+    internal static string Article(string word) => word.Length > 0 && "aeiouAEIOU".Contains(word[0], StringComparison.Ordinal) ? "An" : "A";
 
     private static readonly TimeZoneInfo UkTime = SchoolHours.FindTimeZone("Europe/London") ?? TimeZoneInfo.Utc;
 
@@ -60,7 +69,7 @@ internal sealed record NotificationMessage(
 
         var modelOnly = alert.Rule == Detection.AlertFactory.ModelRule ? " (model-only)" : string.Empty;
         var title = $"[AlertPipeline] {severity}: {categories} alert{modelOnly} at {school.Name}";
-        var headline = $"A {severity} safeguarding alert needs your attention.";
+        var headline = $"{Article(alert.Severity.ToName())} {alert.Severity.ToName()} safeguarding alert needs your attention.";
         if (escalation is not null)
         {
             title = $"[AlertPipeline] ESCALATED {severity}: {categories} alert at {school.Name} not acknowledged";
@@ -110,6 +119,9 @@ internal sealed record NotificationMessage(
         ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0} minutes")
         : string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0} seconds");
 }
+
+/// <summary>A file attached to a notification: its name, MIME type and bytes.</summary>
+internal sealed record NotificationAttachment(string FileName, string ContentType, byte[] Content);
 
 /// <summary>Why an escalation notification is sent: which step of the chain, the deadline missed, and the role told.</summary>
 internal sealed record Escalation(int Step, TimeSpan Deadline, string Role);

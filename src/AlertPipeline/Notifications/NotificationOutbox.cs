@@ -106,6 +106,18 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
+    /// <summary>How many pending notifications are due at <paramref name="now"/>, and since when the oldest has been due (for the watchdog).</summary>
+    public (DateTimeOffset? OldestDueAt, long Due) OldestDue(DateTimeOffset now)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(next_attempt_at), COUNT(*) FROM notifications WHERE status = 'pending' AND next_attempt_at <= $now";
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.IsDBNull(0) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetInt64(1));
+    }
+
     private void Update(string sql, string notificationId, DateTimeOffset? next, string? error)
     {
         using var connection = store.Database.Open();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using AlertPipeline.Digests;
 using AlertPipeline.Escalation;
 using AlertPipeline.Hosting;
+using AlertPipeline.Reports;
 using AlertPipeline.Retention;
 using AlertPipeline.Schools;
 using AlertPipeline.Triage;
@@ -31,6 +32,7 @@ internal static class NotificationServices
         services.AddSingleton<DigestReports>();
         services.AddSingleton<DigestScheduler>();
         services.AddSingleton<EscalationRunner>();
+        services.AddGovernorSummaries(configuration);
         services.TryAddSingleton<IAlertTriage, SqliteAlertTriage>();
         services.AddHttpClient<WebhookSender>();
         services.AddSingleton<OutboxFolderEmailSender>();
@@ -62,6 +64,7 @@ internal static class NotificationServices
             q.ScheduleDueWork<EscalationRunner>("escalation-check", options.EscalationCheckInterval);
             q.ScheduleDueWork<DigestScheduler>("digest-check", options.DigestCheckInterval);
             q.ScheduleRetention(configuration);
+            q.ScheduleGovernorSummaries(configuration);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }

@@ -66,6 +66,44 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
         return Get(id);
     }
 
+    /// <summary>
+    /// Opens a system alert for a watchdog check (kind <c>watchdog-CHECK</c>) unless one is open already, from this
+    /// process or another on the same data directory. Returns whether it was opened now: only then is anyone told.
+    /// </summary>
+    public bool RaiseWatchdog(string check, string detail)
+    {
+        using var connection = store.Database.Open();
+        using var transaction = connection.BeginTransaction(); // IMMEDIATE: two processes cannot both see "none open".
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM system_alerts WHERE kind = $kind AND status = 'open'";
+        command.Parameters.AddWithValue("$kind", WatchdogKind(check));
+        if ((long)command.ExecuteScalar()! > 0)
+        {
+            return false;
+        }
+
+        command.CommandText = "INSERT INTO system_alerts(at, kind, detail) VALUES ($at, $kind, $detail)";
+        command.Parameters.AddWithValue("$at", clock.GetUtcNow().ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$detail", detail);
+        command.ExecuteNonQuery();
+        transaction.Commit();
+        return true;
+    }
+
+    /// <summary>Closes the open watchdog system alert of a check that has recovered. Returns whether one was open.</summary>
+    public bool ResolveWatchdog(string check)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE system_alerts SET status = 'resolved', resolved_at = $at, resolved_by = 'watchdog' WHERE kind = $kind AND status = 'open'";
+        command.Parameters.AddWithValue("$kind", WatchdogKind(check));
+        command.Parameters.AddWithValue("$at", clock.GetUtcNow().ToUnixTimeMilliseconds());
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    public static string WatchdogKind(string check) => "watchdog-" + check;
+
     public SystemAlert? Get(long id) => Query("WHERE id = $id", ("$id", id)).FirstOrDefault();
 
     public IReadOnlyList<SystemAlert> Open() => Query("WHERE status = 'open'");

@@ -1,7 +1,10 @@
 namespace AlertPipeline.Queue;
 
-/// <summary>A validated device event ready to be queued: the keys the queue needs, and the event's JSON as received.</summary>
-internal sealed record QueuedEvent(string EventId, string SchoolId, string UserLogin, ReadOnlyMemory<byte> Payload);
+/// <summary>
+/// A validated device event ready to be queued: the keys the queue needs, and the event's JSON as received. Its
+/// identity is (school, device, event id): see <see cref="Events.EventKey"/>.
+/// </summary>
+internal sealed record QueuedEvent(string EventId, string SchoolId, string DeviceId, string UserLogin, ReadOnlyMemory<byte> Payload);
 
 internal enum PublishOutcome
 {

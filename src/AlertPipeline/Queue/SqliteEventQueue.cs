@@ -50,15 +50,18 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
             SqliteDatabase.Execute(connection, """
                 CREATE TABLE IF NOT EXISTS events (
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    event_id TEXT NOT NULL UNIQUE,
+                    event_id TEXT NOT NULL,
                     school_id TEXT NOT NULL,
+                    device_id TEXT NOT NULL,
                     user_login TEXT NOT NULL,
                     accepted_at INTEGER NOT NULL,
-                    payload BLOB NOT NULL);
+                    payload BLOB NOT NULL,
+                    UNIQUE (school_id, device_id, event_id));
                 CREATE TABLE IF NOT EXISTS consumers (
                     name TEXT PRIMARY KEY,
                     position INTEGER NOT NULL);
                 """);
+            MigrateEventIdentity(connection);
             _lastSeq = Scalar(connection, "SELECT COALESCE(MAX(seq), 0) FROM events");
             _committed = Scalar(connection, $"SELECT COALESCE((SELECT position FROM consumers WHERE name = '{DetectConsumer}'), 0)");
             _readPosition = _committed;
@@ -66,6 +69,38 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
 
         LogOpened(_database.Path, _lastSeq - _committed);
         _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// Queue files written before issue 12 held <c>event_id</c> unique across the trust (one school's id could
+    /// swallow another's event). Rebuilt once, in one transaction, keyed by (school, device, id); every row keeps its
+    /// <c>seq</c>, so consumer positions stay valid. The device comes from the stored event itself.
+    /// </summary>
+    private static void MigrateEventIdentity(SqliteConnection connection)
+    {
+        if (Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('events') WHERE name = 'device_id'") == 1)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        SqliteDatabase.Execute(connection, """
+            CREATE TABLE events_v2 (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id TEXT NOT NULL,
+                school_id TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                user_login TEXT NOT NULL,
+                accepted_at INTEGER NOT NULL,
+                payload BLOB NOT NULL,
+                UNIQUE (school_id, device_id, event_id));
+            INSERT INTO events_v2(seq, event_id, school_id, device_id, user_login, accepted_at, payload)
+                SELECT seq, event_id, school_id, COALESCE(json_extract(CAST(payload AS TEXT), '$.deviceId'), ''), user_login, accepted_at, payload
+                FROM events;
+            DROP TABLE events;
+            ALTER TABLE events_v2 RENAME TO events;
+            """, transaction);
+        transaction.Commit();
     }
 
     /// <summary>Events accepted and not yet committed by detection.</summary>
@@ -136,6 +171,9 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
         lock (_positionLock)
         {
             _committed = Math.Max(_committed, position);
+
+            // Another process (deadletters replay, an ingest-only host) may have written past what this one counted.
+            _lastSeq = Math.Max(_lastSeq, position);
         }
 
         return ValueTask.CompletedTask;
@@ -161,6 +199,86 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Puts the event at <paramref name="seq"/> at the end of the queue again (a new position, accepted now), so
+    /// detection reads it once more: <c>deadletters replay</c>. Moved, not copied, so its identity stays unique. When
+    /// the queue no longer holds it (pruned), <paramref name="fallback"/> is queued if it is a whole, valid event.
+    /// Returns the new position; throws <see cref="InvalidOperationException"/> naming why it cannot.
+    /// </summary>
+    public long Requeue(long seq, (byte[] Payload, bool Truncated)? fallback)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT event_id, school_id, device_id, user_login, payload FROM events WHERE seq = $seq";
+        read.Parameters.AddWithValue("$seq", seq);
+        QueuedEvent? e = null;
+        using (var reader = read.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                e = new QueuedEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), (byte[])reader.GetValue(4));
+            }
+        }
+
+        if (e is null)
+        {
+            if (fallback is not { Truncated: false } whole)
+            {
+                throw new InvalidOperationException($"position {seq} is no longer in the queue and the dead letter holds only the start of the event");
+            }
+
+            var parsed = Events.DeviceEventReader.TryRead(whole.Payload, DateTimeOffset.MaxValue, out var error)
+                ?? throw new InvalidOperationException($"position {seq} is no longer in the queue and the dead letter is not a valid event ({error!.Field} {error.Error})");
+            e = new QueuedEvent(parsed.EventId, parsed.SchoolId, parsed.DeviceId, parsed.UserLogin, whole.Payload);
+        }
+
+        using var move = connection.CreateCommand();
+        move.Transaction = transaction;
+        move.CommandText = """
+            DELETE FROM events WHERE seq = $seq OR (school_id = $school AND device_id = $device AND event_id = $id);
+            INSERT INTO events(event_id, school_id, device_id, user_login, accepted_at, payload) VALUES ($id, $school, $device, $login, $at, $payload);
+            SELECT last_insert_rowid();
+            """;
+        move.Parameters.AddWithValue("$seq", seq);
+        move.Parameters.AddWithValue("$id", e.EventId);
+        move.Parameters.AddWithValue("$school", e.SchoolId);
+        move.Parameters.AddWithValue("$device", e.DeviceId);
+        move.Parameters.AddWithValue("$login", e.UserLogin);
+        move.Parameters.AddWithValue("$at", _clock.GetUtcNow().ToUnixTimeMilliseconds());
+        move.Parameters.AddWithValue("$payload", e.Payload.ToArray());
+        var newSeq = Convert.ToInt64(move.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        transaction.Commit();
+        lock (_positionLock)
+        {
+            _lastSeq = Math.Max(_lastSeq, newSeq);
+        }
+
+        _written.Release();
+        return newSeq;
+    }
+
+    /// <summary>
+    /// Detection's committed position, how many events wait after it, and when the oldest of them was accepted: read
+    /// from queue.db, not from this object's counters, because detection may run in another process. The count stops
+    /// at a million (the watchdog only needs "some" and a figure).
+    /// </summary>
+    public (long Position, long Waiting, DateTimeOffset? OldestAcceptedAt) Progress()
+    {
+        using var connection = _database.Open();
+        var position = Scalar(connection, $"SELECT COALESCE((SELECT position FROM consumers WHERE name = '{DetectConsumer}'), 0)");
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE seq > $position LIMIT 1000000)),
+                   (SELECT accepted_at FROM events WHERE seq > $position ORDER BY seq LIMIT 1)
+            """;
+        command.Parameters.AddWithValue("$position", position);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (position, reader.GetInt64(0), reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
     }
 
     /// <summary>Deletes processed events older than the retention window. Returns how many were deleted.</summary>
@@ -204,12 +322,18 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
     {
         using var connection = _database.Open();
         using var insert = connection.CreateCommand();
+        // NOT EXISTS before the insert, not only ON CONFLICT: a conflicting insert still takes an AUTOINCREMENT
+        // number, and those gaps made the backlog (last seq minus committed position) go negative, so the capacity
+        // never bit (a queue capped at 1,000 took 11,000 events).
         insert.CommandText = """
-            INSERT INTO events(event_id, school_id, user_login, accepted_at, payload)
-            VALUES ($id, $school, $login, $at, $payload) ON CONFLICT(event_id) DO NOTHING
+            INSERT INTO events(event_id, school_id, device_id, user_login, accepted_at, payload)
+            SELECT $id, $school, $device, $login, $at, $payload
+            WHERE NOT EXISTS (SELECT 1 FROM events WHERE school_id = $school AND device_id = $device AND event_id = $id)
+            ON CONFLICT DO NOTHING
             """;
         var id = insert.Parameters.Add("$id", SqliteType.Text);
         var school = insert.Parameters.Add("$school", SqliteType.Text);
+        var device = insert.Parameters.Add("$device", SqliteType.Text);
         var login = insert.Parameters.Add("$login", SqliteType.Text);
         var at = insert.Parameters.Add("$at", SqliteType.Integer);
         var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
@@ -230,7 +354,7 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
 
             try
             {
-                Commit(connection, insert, pending, id, school, login, at, payload);
+                Commit(connection, insert, pending, new(id, school, device, login, at, payload));
             }
 #pragma warning disable CA1031 // The writer must survive any failure of one commit and report it to the callers.
             catch (Exception ex)
@@ -245,8 +369,10 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
         }
     }
 
-    private void Commit(SqliteConnection connection, SqliteCommand insert, List<PublishRequest> pending,
-        SqliteParameter id, SqliteParameter school, SqliteParameter login, SqliteParameter at, SqliteParameter payload)
+    private readonly record struct InsertParameters(
+        SqliteParameter Id, SqliteParameter School, SqliteParameter Device, SqliteParameter Login, SqliteParameter At, SqliteParameter Payload);
+
+    private void Commit(SqliteConnection connection, SqliteCommand insert, List<PublishRequest> pending, InsertParameters p)
     {
         long backlog;
         lock (_positionLock)
@@ -267,6 +393,7 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
 
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var inserted = 0;
+        long lastSeq;
         var results = new List<(PublishRequest Request, PublishOutcome[]? Outcomes)>(pending.Count);
         using (var transaction = connection.BeginTransaction())
         {
@@ -284,11 +411,12 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
                 for (var i = 0; i < outcomes.Length; i++)
                 {
                     var e = request.Events[i];
-                    id.Value = e.EventId;
-                    school.Value = e.SchoolId;
-                    login.Value = e.UserLogin;
-                    at.Value = now;
-                    payload.Value = e.Payload.ToArray();
+                    p.Id.Value = e.EventId;
+                    p.School.Value = e.SchoolId;
+                    p.Device.Value = e.DeviceId;
+                    p.Login.Value = e.UserLogin;
+                    p.At.Value = now;
+                    p.Payload.Value = e.Payload.ToArray();
                     var stored = insert.ExecuteNonQuery() == 1;
                     outcomes[i] = stored ? PublishOutcome.Accepted : PublishOutcome.Duplicate;
                     if (stored)
@@ -301,13 +429,15 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
                 results.Add((request, outcomes));
             }
 
+            lastSeq = inserted == 0 ? -1 : Scalar(connection, "SELECT COALESCE(MAX(seq), 0) FROM events", transaction);
             transaction.Commit();
         }
 
         lock (_positionLock)
         {
-            // Counted, not derived from _committed: detection may have committed while this transaction ran.
-            _lastSeq += inserted;
+            // The real last position, not a count: positions are what detection commits, so backlog (last minus
+            // committed) is in the same units on both sides and can never go negative.
+            _lastSeq = Math.Max(_lastSeq, lastSeq);
         }
 
         foreach (var (request, outcomes) in results)
@@ -325,10 +455,11 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
         _written.Release();
     }
 
-    private static long Scalar(SqliteConnection connection, string sql)
+    private static long Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
+        command.Transaction = transaction;
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -138,9 +138,18 @@ internal sealed partial class RetentionRunner(
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reference in freed)
         {
-            if (!referenced.Contains(reference) && screenshots.Find(reference) is { } path && seen.Add(path) && (dryRun || TryDelete(path)))
+            if (referenced.Contains(reference))
             {
-                deleted++;
+                continue;
+            }
+
+            // Every school's copy: the same image uploaded by two schools is stored once per school.
+            foreach (var path in screenshots.FindAll(reference))
+            {
+                if (seen.Add(path) && (dryRun || TryDelete(path)))
+                {
+                    deleted++;
+                }
             }
         }
 

@@ -15,7 +15,7 @@ internal sealed class KafkaEventSink(IEventPublisher publisher) : IEventSink
     public async Task<BatchResult> SendAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         var events = batch.Events
-            .Select(e => new QueuedEvent(e.EventId, e.SchoolId, (string)e.Event["userLogin"]!, Encoding.UTF8.GetBytes(e.Event.ToJsonString())))
+            .Select(e => new QueuedEvent(e.EventId, e.SchoolId, (string)e.Event["deviceId"]!, (string)e.Event["userLogin"]!, Encoding.UTF8.GetBytes(e.Event.ToJsonString())))
             .ToList();
         try
         {

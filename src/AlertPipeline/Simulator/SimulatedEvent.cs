@@ -30,6 +30,9 @@ internal sealed class SimulatedEvent
 
     public string SchoolId => (string)Event["schoolId"]!;
 
+    /// <summary>The event's identity as the pipeline keys it (school, device, id).</summary>
+    public Events.EventKey Key => new(SchoolId, (string)Event["deviceId"]!, EventId);
+
     public string Source => (string)Event["source"]!;
 
     public string Text => (string)Event["text"]!;

@@ -12,11 +12,32 @@ internal sealed class SqliteDatabase
     private readonly string _connectionString;
     private readonly string _synchronous;
 
-    public SqliteDatabase(string path, string synchronous)
+    /// <param name="verify">
+    /// Refuse a store that vanished, was zeroed or is damaged (<see cref="StoreFiles"/>). Every store's owner verifies;
+    /// only a reader that opens a store its owner already verified in this process (the devices page, per request)
+    /// passes false, because the check walks the whole file.
+    /// </param>
+    public SqliteDatabase(string path, string synchronous, bool verify = true)
     {
         Path = path;
         _synchronous = synchronous;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        DataDirectory.RestrictNewFiles();
+        DataDirectory.CreateFolder(System.IO.Path.GetDirectoryName(path)!);
+
+        // Before anything creates the file (below, or SQLite in place of one that vanished or was zeroed): a new store
+        // passes, one this data directory held before and lost is refused.
+        if (verify)
+        {
+            StoreFiles.Check(path);
+        }
+
+        if (!OperatingSystem.IsWindows() && !File.Exists(path))
+        {
+            // Created here 0600 rather than by SQLite (0644): SQLite gives the -wal and -shm files the mode of the database file.
+            using (new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = DataDirectory.PrivateFile }))
+            {
+            }
+        }
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -24,6 +45,16 @@ internal sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+
+        if (verify)
+        {
+            using (Open())
+            {
+                // Opening writes the header (WAL mode), so the file is now a store worth missing if it goes.
+            }
+
+            StoreFiles.Record(path);
+        }
     }
 
     public string Path { get; }

@@ -28,12 +28,15 @@ internal enum TriageResultKind
     Conflict,
 }
 
-/// <summary>What a triage verb did. <see cref="Status"/> is the alert's status afterwards (or as found, on a conflict).</summary>
-internal sealed record TriageResult(TriageResultKind Kind, string? Error = null, string? Status = null)
+/// <summary>
+/// What a triage verb did. <see cref="Status"/> is the alert's status afterwards (or as found, on a conflict);
+/// <see cref="HistoryId"/> the <c>alert_history</c> row that holds what was written (the audit log points at it).
+/// </summary>
+internal sealed record TriageResult(TriageResultKind Kind, string? Error = null, string? Status = null, long? HistoryId = null)
 {
     public static readonly TriageResult NotFound = new(TriageResultKind.NotFound, "no such alert");
 
-    public static TriageResult Done(string status) => new(TriageResultKind.Done, Status: status);
+    public static TriageResult Done(string status, long? historyId = null) => new(TriageResultKind.Done, Status: status, HistoryId: historyId);
 
     public static TriageResult Invalid(string error) => new(TriageResultKind.Invalid, error);
 
@@ -137,8 +140,12 @@ internal sealed class SqliteAlertTriage(AlertStore store, TimeProvider clock) : 
         Execute(connection, transaction, "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $now, $actor, $action, $detail)",
             ("$id", alertId), ("$now", now), ("$actor", actor), ("$action", action),
             ("$detail", detail is null ? DBNull.Value : JsonSerializer.Serialize(detail, Json)));
+        using var id = connection.CreateCommand();
+        id.Transaction = transaction;
+        id.CommandText = "SELECT last_insert_rowid()";
+        var historyId = (long)id.ExecuteScalar()!;
         transaction.Commit();
-        return TriageResult.Done(next);
+        return TriageResult.Done(next, historyId);
     }
 
     private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)

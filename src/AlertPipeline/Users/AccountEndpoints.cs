@@ -15,7 +15,11 @@ internal static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("").AddEndpointFilter<AntiforgeryFilter>().RequireAuthorization(ConsolePolicies.Accounts);
-        admin.MapGet("/api/v1/users", (UserStore users) => Results.Json(users.List().Select(View), Json));
+        admin.MapGet("/api/v1/users", (UserStore users) =>
+        {
+            var locks = users.ActiveLocks();
+            return Results.Json(users.List().Select(u => View(u, locks)), Json);
+        });
         admin.MapPost("/api/v1/users", (NewAccount account, HttpContext context, UserStore users, AuditLog audit) =>
         {
             var password = UserStore.GeneratePassword();
@@ -48,14 +52,32 @@ internal static class AccountEndpoints
             audit.Append(actor.Name, actor.Role, AuditActions.AccountChange, detail: $"disabled {name}");
             return Results.Json(new { disabled = name });
         });
-        admin.MapGet("/accounts", (HttpContext context, UserStore users) => Page(context, "Accounts", $"""
+        admin.MapPost("/api/v1/users/{name}/unlock", (string name, HttpContext context, UserStore users, AuditLog audit) =>
+        {
+            if (!users.Unlock(name))
+            {
+                return Results.Json(new { error = $"no account '{name}'" }, statusCode: StatusCodes.Status404NotFound);
+            }
+
+            var actor = AlertEndpoints.User(context);
+            audit.Append(actor.Name, actor.Role, AuditActions.AccountChange, detail: $"unlocked {name}");
+            return Results.Json(new { unlocked = name });
+        });
+        admin.MapGet("/accounts", (HttpContext context, UserStore users) => AccountsPage(context, users));
+        return app;
+    }
+
+    private static IResult AccountsPage(HttpContext context, UserStore users)
+    {
+        var locks = users.ActiveLocks();
+        return Page(context, "Accounts", $"""
             <h1>Accounts</h1>
             <section class="card">
               <table id="accounts"><thead><tr><th>Name</th><th>Role</th><th>Schools</th><th>State</th><th></th></tr></thead><tbody>
               {string.Concat(users.List().Select(u => $"""
                 <tr><td>{E(u.Name)}</td><td>{E(u.Role)}</td><td>{E(string.Join(", ", u.Schools))}</td>
-                <td>{(u.Disabled ? "disabled" : u.MustChangePassword ? "awaiting first sign-in" : "active")}</td>
-                <td>{(u.Disabled ? "" : $"<form data-api=\"/api/v1/users/{Uri.EscapeDataString(u.Name)}/disable\" data-reload><button type=\"submit\" class=\"danger\">Disable</button><span class=\"form-error\"></span></form>")}</td></tr>
+                <td>{E(State(u, locks))}</td>
+                <td>{(locks.ContainsKey(u.UserId) ? Action(u, "unlock", "Unlock", "") : "")}{(u.Disabled ? "" : Action(u, "disable", "Disable", "danger"))}</td></tr>
                 """))}
               </tbody></table>
             </section>
@@ -69,9 +91,21 @@ internal static class AccountEndpoints
                 <output></output>
               </form>
             </section>
-            """));
-        return app;
+            """);
     }
 
-    private static object View(UserAccount u) => new { u.Name, u.Role, u.Schools, u.Disabled, u.MustChangePassword, u.CreatedAt };
+    private static string Action(UserAccount u, string verb, string label, string style) =>
+        $"<form data-api=\"/api/v1/users/{Uri.EscapeDataString(u.Name)}/{verb}\" data-reload><button type=\"submit\" class=\"{style}\">{label}</button><span class=\"form-error\" role=\"alert\"></span></form>";
+
+    /// <summary>What the accounts page says about an account; a lock shows even on an otherwise active one.</summary>
+    private static string State(UserAccount u, IReadOnlyDictionary<string, int> locks)
+    {
+        var state = u.Disabled ? "disabled" : u.MustChangePassword ? "awaiting first sign-in" : "active";
+        return locks.TryGetValue(u.UserId, out var addresses)
+            ? $"{state}; locked after failed passwords from {addresses} address{(addresses == 1 ? "" : "es")}"
+            : state;
+    }
+
+    private static object View(UserAccount u, IReadOnlyDictionary<string, int> locks) =>
+        new { u.Name, u.Role, u.Schools, u.Disabled, u.MustChangePassword, u.CreatedAt, LockedAddresses = locks.GetValueOrDefault(u.UserId) };
 }

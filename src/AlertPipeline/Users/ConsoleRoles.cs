@@ -32,6 +32,9 @@ internal static class ConsoleClaims
     public const string Role = "ap:role";
     public const string School = "ap:school";
 
+    /// <summary>The account's security stamp when the session began (see <see cref="UserAccount.SecurityStamp"/>).</summary>
+    public const string Stamp = "ap:stamp";
+
     public static ClaimsIdentity Identity(UserAccount user, string scheme)
     {
         var claims = new List<Claim>
@@ -39,6 +42,7 @@ internal static class ConsoleClaims
             new(UserId, user.UserId),
             new(Name, user.Name),
             new(Role, user.Role),
+            new(Stamp, user.SecurityStamp),
         };
         claims.AddRange(user.Schools.Select(s => new Claim(School, s)));
         return new ClaimsIdentity(claims, scheme, Name, Role);
@@ -58,8 +62,23 @@ internal sealed record ConsoleUser(string UserId, string Name, string Role, IRea
         }
 
         return new ConsoleUser(id, principal.FindFirst(ConsoleClaims.Name)?.Value ?? id, role,
-            [.. principal.FindAll(ConsoleClaims.School).Select(c => c.Value)]);
+            [.. principal.FindAll(ConsoleClaims.School).Select(c => c.Value)])
+        {
+            Stamp = principal.FindFirst(ConsoleClaims.Stamp)?.Value,
+        };
     }
+
+    /// <summary>The security stamp the session was issued with (null for a session from before stamps).</summary>
+    public string? Stamp { get; init; }
+
+    /// <summary>
+    /// Whether a session of this user may go on, given the account as stored now: it must exist, be enabled, and
+    /// have the stamp, role and schools the session began with. Checked on every request and by the live stream.
+    /// </summary>
+    public bool StillMatches(UserAccount? current) =>
+        current is { Disabled: false } && Stamp is not null
+        && string.Equals(current.SecurityStamp, Stamp, StringComparison.Ordinal)
+        && current.Role == Role && current.Schools.SequenceEqual(Schools, StringComparer.Ordinal);
 
     public bool SeesPupils => ConsoleRoles.SeesPupils(Role);
 

@@ -18,7 +18,9 @@ internal static class SignInEndpoints
         app.MapGet("/sign-in", (HttpContext context, string? returnUrl) => SignInPage(context, returnUrl, null));
         var forms = app.MapGroup("").AddEndpointFilter<AntiforgeryFilter>();
         forms.MapPost("/sign-in", SignInAsync).RequireRateLimiting(RateLimitPolicy);
-        forms.MapPost("/password", ChangePasswordAsync);
+        // One limiter for every endpoint that checks a password: the budget per address is shared, so /password
+        // is no side door for guessing.
+        forms.MapPost("/password", ChangePasswordAsync).RequireRateLimiting(RateLimitPolicy);
         forms.MapPost("/sign-out", SignOutAsync).RequireAuthorization(ConsolePolicies.SignedIn);
         app.MapGet("/denied", (HttpContext context) => DeniedPage(context));
         return app;
@@ -26,32 +28,37 @@ internal static class SignInEndpoints
 
     public static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The one answer to every failed sign-in: unknown name, wrong password, disabled or locked all read the same,
+    /// so the form does not tell anyone which account names exist or which are locked. The audit log keeps the reason.
+    /// </summary>
+    internal static string FailedMessage(UserOptions options) =>
+        $"That name and password do not match an active account, or there have been too many attempts from here: " +
+        $"try again in {options.LockoutDuration.TotalMinutes:0} minutes or ask your administrator.";
+
     private static async Task<IResult> SignInAsync(HttpContext context, UserStore users, AuditLog audit, IOptions<UserOptions> options)
     {
         var form = await context.Request.ReadFormAsync().ConfigureAwait(false);
         var name = form["name"].ToString().Trim();
         var password = form["password"].ToString();
         var returnUrl = form["returnUrl"].ToString();
-        var (outcome, user) = users.SignIn(name, password);
+        var address = Address(context);
+        var (outcome, user) = users.SignIn(name, password, address);
         switch (outcome)
         {
             case SignInOutcome.Success:
                 await IssueCookieAsync(context, user!).ConfigureAwait(false);
-                audit.Append(user!.Name, user.Role, AuditActions.SignIn);
-                return Results.Redirect(IsLocal(returnUrl) ? returnUrl : Home(ConsoleUser.From(PrincipalFor(user))!));
+                audit.Append(user!.Name, user.Role, AuditActions.SignIn, detail: $"from {address}");
+                return Results.Redirect(IsLocalUrl(returnUrl) ? returnUrl : Home(ConsoleUser.From(PrincipalFor(user))!));
             case SignInOutcome.MustChangePassword:
                 return PasswordPage(context, user!.Name, null);
-            case SignInOutcome.LockedOut:
-                audit.Append(Truncate(name), user?.Role ?? "-", AuditActions.SignInFailed, detail: "locked out");
-                return SignInPage(context, returnUrl,
-                    $"Too many failed attempts: this account is locked for {options.Value.LockoutDuration.TotalMinutes:0} minutes.", StatusCodes.Status401Unauthorized);
             default:
-                audit.Append(Truncate(name), user?.Role ?? "-", AuditActions.SignInFailed, detail: user is null ? "unknown name" : "wrong password or disabled");
-                return SignInPage(context, returnUrl, "That name and password do not match an active account.", StatusCodes.Status401Unauthorized);
+                audit.Append(Truncate(name), user?.Role ?? "-", AuditActions.SignInFailed, detail: $"{FailureReason(outcome, user)} from {address}");
+                return SignInPage(context, returnUrl, FailedMessage(options.Value), StatusCodes.Status401Unauthorized);
         }
     }
 
-    private static async Task<IResult> ChangePasswordAsync(HttpContext context, UserStore users, AuditLog audit)
+    private static async Task<IResult> ChangePasswordAsync(HttpContext context, UserStore users, AuditLog audit, IOptions<UserOptions> options)
     {
         var form = await context.Request.ReadFormAsync().ConfigureAwait(false);
         var name = form["name"].ToString().Trim();
@@ -61,19 +68,20 @@ internal static class SignInEndpoints
             return PasswordPage(context, name, "The two new passwords are not the same.");
         }
 
+        var address = Address(context);
         try
         {
-            var (outcome, user) = users.ChangePassword(name, form["current"].ToString(), replacement);
+            var (outcome, user) = users.ChangePassword(name, form["current"].ToString(), replacement, address);
             if (outcome != SignInOutcome.Success || user is null)
             {
-                return PasswordPage(context, name, outcome == SignInOutcome.LockedOut
-                    ? "Too many failed attempts: this account is locked for a while."
-                    : "The current password is not right.");
+                audit.Append(Truncate(name), user?.Role ?? "-", AuditActions.SignInFailed, detail: $"password change: {FailureReason(outcome, user)} from {address}");
+                return PasswordPage(context, name, FailedMessage(options.Value));
             }
 
-            audit.Append(user.Name, user.Role, AuditActions.PasswordChanged);
+            // The new stamp has already ended every other session of this account; this one starts afresh.
+            audit.Append(user.Name, user.Role, AuditActions.PasswordChanged, detail: $"from {address}; other sessions ended");
             await IssueCookieAsync(context, user).ConfigureAwait(false);
-            audit.Append(user.Name, user.Role, AuditActions.SignIn);
+            audit.Append(user.Name, user.Role, AuditActions.SignIn, detail: $"from {address}");
             return Results.Redirect(Home(ConsoleUser.From(PrincipalFor(user))!));
         }
         catch (UserAccountException ex)
@@ -81,6 +89,12 @@ internal static class SignInEndpoints
             return PasswordPage(context, name, ex.Message);
         }
     }
+
+    private static string FailureReason(SignInOutcome outcome, UserAccount? user) =>
+        outcome == SignInOutcome.LockedOut ? "locked out" : user is null ? "unknown name" : user.Disabled ? "disabled" : "wrong password";
+
+    /// <summary>The client's address: the peer, or the client a configured proxy forwarded for (see ForwardedHeaders).</summary>
+    internal static string Address(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? UserStore.UnknownAddress;
 
     private static async Task<IResult> SignOutAsync(HttpContext context, AuditLog audit)
     {
@@ -98,18 +112,40 @@ internal static class SignInEndpoints
 
     private static ClaimsPrincipal PrincipalFor(UserAccount user) => new(ConsoleClaims.Identity(user, ConsolePolicies.Scheme));
 
-    /// <summary>Ends a session at its next request once the account is disabled or its role or schools change.</summary>
+    /// <summary>
+    /// Ends a session at its next request once the account is disabled, its password, role or schools change, or
+    /// its stamp is rotated for any other reason (<see cref="ConsoleUser.StillMatches"/>).
+    /// </summary>
     public static async Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
         var signedIn = context.Principal is null ? null : ConsoleUser.From(context.Principal);
         var current = signedIn is null ? null : context.HttpContext.RequestServices.GetRequiredService<UserStore>().FindById(signedIn.UserId);
-        if (signedIn is null || current is null || current.Disabled || current.Role != signedIn.Role
-            || !current.Schools.SequenceEqual(signedIn.Schools, StringComparer.Ordinal))
+        if (signedIn is null || !signedIn.StillMatches(current))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(ConsolePolicies.Scheme).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The request header console.js sends on requests a live update made, not the person.</summary>
+    public const string BackgroundHeader = "X-Console-Background";
+
+    /// <summary>
+    /// The idle timeout counts what the person does, not what an open page does by itself: the live stream and the
+    /// reloads it triggers never extend the session, so a queue left open on a staff-room PC still times out.
+    /// </summary>
+    public static Task CheckSlidingExpirationAsync(CookieSlidingExpirationContext context)
+    {
+        if (IsBackground(context.Request))
+        {
+            context.ShouldRenew = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    internal static bool IsBackground(HttpRequest request) =>
+        request.Headers.ContainsKey(BackgroundHeader) || request.Path.StartsWithSegments("/api/v1/events/stream", StringComparison.OrdinalIgnoreCase);
 
     public static Task RedirectToSignInAsync(RedirectContext<CookieAuthenticationOptions> context)
     {
@@ -173,8 +209,42 @@ internal static class SignInEndpoints
         </section>
         """, error is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
 
-    private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+    /// <summary>
+    /// Whether a return address is a path on this site and nothing else. Browsers drop tabs and newlines and read
+    /// a backslash as a slash, so <c>/%09/evil.example</c> or <c>/\evil.example</c> would leave the site: the check is
+    /// made on the text as given and again fully percent-decoded, and allows only a single leading slash followed
+    /// by printable characters with no backslash.
+    /// </summary>
+    internal static bool IsLocalUrl(string? url)
+    {
+        if (string.IsNullOrEmpty(url) || url.Length > 2048)
+        {
+            return false;
+        }
+
+        var text = url;
+        for (var round = 0; round < 4; round++)
+        {
+            if (!IsPlainLocalPath(text))
+            {
+                return false;
+            }
+
+            var decoded = Uri.UnescapeDataString(text);
+            if (decoded == text)
+            {
+                return true;
+            }
+
+            text = decoded;
+        }
+
+        return false; // Encoded more deeply than any real link of ours.
+    }
+
+    private static bool IsPlainLocalPath(string text) =>
+        text.Length > 0 && text[0] == '/' && !(text.Length > 1 && text[1] is '/' or '\\')
+        && !text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\');
 
     private static string Truncate(string name) => name.Length <= 64 ? name : name[..64];
 }

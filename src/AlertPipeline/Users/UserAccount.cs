@@ -10,7 +10,11 @@ internal sealed record UserAccount(
     bool MustChangePassword,
     int FailedAttempts,
     DateTimeOffset? LockedUntil,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>Changes whenever the password, role, schools or state change; a session with an older one ends.</summary>
+    public string SecurityStamp { get; init; } = "";
+}
 
 internal enum SignInOutcome
 {

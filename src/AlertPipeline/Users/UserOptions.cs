@@ -19,6 +19,12 @@ internal sealed class UserOptions
     public int MinimumPasswordLength { get; set; } = 12;
 
     /// <summary>
+    /// How often an open live stream re-reads its account, so a disabled account or a changed password, role or
+    /// school ends the stream within this long even when no alert arrives (each alert is checked as well).
+    /// </summary>
+    public TimeSpan StreamRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Sign-in attempts one network address may make per minute, whatever the accounts: lockout protects one account,
     /// this stops one machine trying many (or locking many out).
     /// </summary>
@@ -48,6 +54,11 @@ internal sealed class UserOptionsValidator : IValidateOptions<UserOptions>
         if (options.SessionIdleTimeout < TimeSpan.FromMinutes(1) || options.SessionIdleTimeout > TimeSpan.FromDays(1))
         {
             failures.Add($"Users:SessionIdleTimeout must be from 00:01:00 to 1.00:00:00 (was '{options.SessionIdleTimeout}').");
+        }
+
+        if (options.StreamRecheckInterval < TimeSpan.FromMilliseconds(100) || options.StreamRecheckInterval > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"Users:StreamRecheckInterval must be from 00:00:00.100 to 00:05:00 (was '{options.StreamRecheckInterval}').");
         }
 
         if (options.MinimumPasswordLength is < 8 or > 128)

@@ -20,6 +20,9 @@ internal static class ConsolePolicies
     public const string AuditReader = "console:audit";
     public const string SignedIn = "console:signed-in";
 
+    /// <summary>The pipeline's own health (dead letters): counts and reasons, never a pupil's text.</summary>
+    public const string Pipeline = "console:pipeline";
+
     public static readonly IReadOnlyDictionary<string, string[]> Roles = new Dictionary<string, string[]>
     {
         [PupilData] = [ConsoleRoles.Dsl, ConsoleRoles.TrustDsl],
@@ -28,6 +31,7 @@ internal static class ConsolePolicies
         [Accounts] = [ConsoleRoles.Admin],
         [AuditReader] = [ConsoleRoles.TrustDsl, ConsoleRoles.Admin],
         [SignedIn] = [.. ConsoleRoles.All],
+        [Pipeline] = [ConsoleRoles.It, ConsoleRoles.TrustDsl],
     };
 }
 
@@ -59,7 +63,7 @@ internal static class UserServices
             o.OnRejected = static async (context, token) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "60";
-                await context.HttpContext.Response.WriteAsync("Too many sign-in attempts from this address. Wait a minute and try again.", token).ConfigureAwait(false);
+                await context.HttpContext.Response.WriteAsync("Too many password attempts from this address. Wait a minute and try again.", token).ConfigureAwait(false);
             };
             o.AddPolicy(SignInEndpoints.RateLimitPolicy, context =>
             {
@@ -74,6 +78,8 @@ internal static class UserServices
             o.HeaderName = AntiforgeryFilter.HeaderName;
             o.Cookie.Name = "ap.csrf";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure whenever the request came over TLS, including TLS ended at a configured proxy (Proxy:KnownProxies).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddAuthentication().AddCookie(ConsolePolicies.Scheme, o =>
         {
@@ -87,6 +93,7 @@ internal static class UserServices
             o.Events = new CookieAuthenticationEvents
             {
                 OnValidatePrincipal = SignInEndpoints.ValidatePrincipalAsync,
+                OnCheckSlidingExpiration = SignInEndpoints.CheckSlidingExpirationAsync,
                 OnRedirectToLogin = SignInEndpoints.RedirectToSignInAsync,
                 OnRedirectToAccessDenied = SignInEndpoints.DeniedAsync,
             };

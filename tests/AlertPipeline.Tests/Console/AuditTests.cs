@@ -69,6 +69,50 @@ public sealed class AuditTests
     }
 
     [Fact]
+    public async Task TriageNotesAndReferences_AreNotCopiedIntoTheAuditLog_WhichPointsAtTheirHistoryRow()
+    {
+        await using var host = await TestHost.StartAsync();
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        ConsoleSession.CreateUser(host, "admin", ConsoleRoles.Admin);
+        ConsoleSession.CreateUser(host, "trust", ConsoleRoles.TrustDsl);
+        using var dsl = await ConsoleSession.SignInAsync(host, "dsl.oak", ConsoleSession.Password);
+        using var admin = await ConsoleSession.SignInAsync(host, "admin", ConsoleSession.Password);
+        using var trust = await ConsoleSession.SignInAsync(host, "trust", ConsoleSession.Password);
+        var alert = ConsoleData.SaveAlert(host);
+
+        await dsl.PostJsonAsync($"/api/v1/alerts/{alert.AlertId}/notes", new { note = "Spoke to pupil's mum, NOTE-SECRET-4711" });
+        await dsl.PostJsonAsync($"/api/v1/alerts/{alert.AlertId}/resolve", new { outcome = "referred", reference = "CPOMS-REF-98765", note = "NOTE-SECRET-4712" });
+
+        var asAdmin = await admin.Http.GetStringAsync("/api/v1/audit");
+        var asTrust = await trust.Http.GetStringAsync($"/api/v1/audit?alertId={alert.AlertId}");
+        Assert.Contains("triage", asAdmin, StringComparison.Ordinal);
+        foreach (var secret in new[] { "NOTE-SECRET-4711", "NOTE-SECRET-4712", "CPOMS-REF-98765" })
+        {
+            Assert.DoesNotContain(secret, asAdmin, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, asTrust, StringComparison.Ordinal);
+            Assert.DoesNotContain(host.App.Services.GetRequiredService<AuditLog>().Read(), e => e.Detail?.Contains(secret, StringComparison.Ordinal) == true);
+        }
+
+        Assert.Contains("resolve outcome=referred (alert history #", asTrust, StringComparison.Ordinal);
+        Assert.Contains("CPOMS-REF-98765", host.App.Services.GetRequiredService<AlertPipeline.ConsoleUi.AlertQueries>().History(alert.AlertId)[^1].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditApi_ReadByAdmin_ShowsOnlyTheVerbOfTriageRowsWrittenBeforeTheChange()
+    {
+        await using var host = await TestHost.StartAsync();
+        ConsoleSession.CreateUser(host, "admin", ConsoleRoles.Admin);
+        using var admin = await ConsoleSession.SignInAsync(host, "admin", ConsoleSession.Password);
+        // A row as the previous version wrote it: the request body copied in.
+        host.App.Services.GetRequiredService<AuditLog>().Append("dsl.oak", "dsl", AuditActions.Triage, "al_1", "oakfield", "note {\"note\":\"OLD-SECRET\"}");
+
+        var asAdmin = await admin.Http.GetStringAsync("/api/v1/audit");
+
+        Assert.DoesNotContain("OLD-SECRET", asAdmin, StringComparison.Ordinal);
+        Assert.Contains("\"detail\":\"note\"", asAdmin, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TriagePost_WithoutAntiforgeryToken_IsRefusedAndChangesNothing()
     {
         await using var host = await TestHost.StartAsync();

@@ -53,10 +53,32 @@ public sealed class KafkaInteropTests : IDisposable
         Assert.Equal(poison, (string)dead["payload"]!);
         var headers = Headers(dead);
         Assert.Contains("not valid JSON", headers[KafkaHeaders.DeadLetterReason], StringComparison.Ordinal);
-        Assert.Equal(poison, headers[KafkaHeaders.OriginalPayload]);
+        Assert.False(headers.ContainsKey("ap-original-payload")); // The payload once, never twice (issue 12).
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(poison))), headers[KafkaHeaders.PayloadSha256]);
+        Assert.Equal("false", headers[KafkaHeaders.PayloadTruncated]);
         Assert.Equal(_kafka.Topics.Events, headers[KafkaHeaders.OriginalTopic]);
         Assert.Equal("0", headers[KafkaHeaders.OriginalPartition]);
         Assert.Equal("0", headers[KafkaHeaders.OriginalOffset]);
+    }
+
+    // Issue 12: the dead letter of a ~0.6 MB record carried its payload twice (value and a header), the broker refused
+    // it as too large, and detection retried it for ever. Now it is stored once, cut, with its hash.
+    [Fact]
+    public async Task LargePoisonRecord_DeadLetterIsBoundedAndThePartitionMovesOn()
+    {
+        await using var host = await TestHost.StartAsync(_kafka.HostOverrides());
+        var poison = "{\"eventId\": \"huge\", \"text\": \"" + new string('x', 600_000) + "\"}"; // over the event limit
+        var next = Some.ConcerningEvent();
+        await _kafka.KcatAsync(poison + "\n" + next.ToJsonString() + "\n", "-P", "-t", _kafka.Topics.Events, "-p", "0", "-X", "message.max.bytes=2000000");
+
+        await Eventually.TrueAsync(() => host.Alerts.List(new()).Any(a => a.EventId == (string)next["eventId"]!), "the next event's alert", TimeSpan.FromSeconds(20));
+
+        var dead = Assert.Single(await _kafka.ReadTopicAsync(_kafka.Topics.DeadLetters));
+        var headers = Headers(dead);
+        Assert.Equal("true", headers[KafkaHeaders.PayloadTruncated]);
+        Assert.Equal(poison.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), headers[KafkaHeaders.PayloadBytes]);
+        Assert.Equal(AlertPipeline.Detection.BoundedPayload.MaxPayloadBytes, ((string)dead["payload"]!).Length);
+        Assert.False(headers.ContainsKey("ap-original-payload"));
     }
 
     [Fact]
@@ -82,13 +104,13 @@ public sealed class KafkaInteropTests : IDisposable
     }
 
     [Fact]
-    public async Task Publisher_RecordKeyedByPupilWithSchemaHeaderAndTheEventAsReceived()
+    public async Task Publisher_RecordKeyedBySchoolAndPupilWithSchemaHeaderAndTheEventAsReceived()
     {
         var e = Some.Event(userLogin: "oak.y7.apatel");
         await _kafka.PublishAsync([e]);
 
         var record = Assert.Single(await _kafka.ReadTopicAsync(_kafka.Topics.Events));
-        Assert.Equal("oak.y7.apatel", (string)record["key"]!);
+        Assert.Equal((string)e["schoolId"]! + "/oak.y7.apatel", (string)record["key"]!);
         Assert.Equal("1", Headers(record)[KafkaHeaders.Schema]);
         Assert.Equal(e.ToJsonString(), (string)record["payload"]!);
     }

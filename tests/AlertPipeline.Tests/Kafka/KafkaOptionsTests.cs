@@ -15,6 +15,16 @@ public sealed class KafkaOptionsTests
     }
 
     [Fact]
+    public void Validate_GroupInstanceIdWithSpace_NamesTheKeyAndValue()
+    {
+        var options = new KafkaOptions { BootstrapServers = "kafka-1:9092", GroupInstanceId = "detect 1" };
+
+        var failures = new KafkaOptionsValidator().Validate(null, options).Failures!;
+
+        Assert.Contains(failures, f => f.Contains("Kafka:GroupInstanceId", StringComparison.Ordinal) && f.Contains("'detect 1'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_BadValues_EachFailureNamesKeyAndValue()
     {
         var options = new KafkaOptions

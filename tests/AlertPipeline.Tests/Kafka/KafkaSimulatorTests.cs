@@ -26,7 +26,7 @@ public sealed class KafkaSimulatorTests : IDisposable
 
         // The generator is deterministic for a seed and run id: a second one says which events were concerning.
         var truth = new ActivityGenerator(Microsoft.Extensions.Options.Options.Create(Options()), TimeProvider.System, new ScreenshotRenderer());
-        var concerning = Enumerable.Range(0, 600).Select(_ => truth.Next()).Where(e => e.Concerning).Select(e => e.EventId).ToList();
+        var concerning = Enumerable.Range(0, 600).Select(_ => truth.Next()).Where(e => e.Concerning).Select(e => e.Key).ToList();
         Assert.Equal(600, stats.Sent);
         Assert.Equal(0, stats.FailedBatches);
         Assert.Equal(concerning.Count, stats.Concerning);

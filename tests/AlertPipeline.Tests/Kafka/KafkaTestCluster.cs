@@ -71,7 +71,7 @@ internal sealed class KafkaTestCluster : IDisposable
         using var producer = new KafkaProducer(Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System, NullLogger<KafkaProducer>.Instance);
         var publisher = new KafkaEventPublisher(producer, Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System);
         var queued = events.Select(e => new QueuedEvent(
-            (string)e["eventId"]!, (string)e["schoolId"]!, (string)e["userLogin"]!, System.Text.Encoding.UTF8.GetBytes(e.ToJsonString()))).ToList();
+            (string)e["eventId"]!, (string)e["schoolId"]!, (string)e["deviceId"]!, (string)e["userLogin"]!, System.Text.Encoding.UTF8.GetBytes(e.ToJsonString()))).ToList();
         foreach (var chunk in queued.Chunk(500))
         {
             await publisher.PublishAsync(chunk, CancellationToken.None);

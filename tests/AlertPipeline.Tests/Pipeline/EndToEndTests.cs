@@ -75,7 +75,7 @@ public sealed class EndToEndTests
         host.UseKey();
         var queue = host.App.Services.GetRequiredService<AlertPipeline.Queue.SqliteEventQueue>();
         const string poison = "{\"eventId\": \"broken\", \"text\": ";
-        await queue.PublishAsync([new AlertPipeline.Queue.QueuedEvent("broken", "oakfield", "oak.y9.jsmith", System.Text.Encoding.UTF8.GetBytes(poison))], CancellationToken.None);
+        await queue.PublishAsync([new AlertPipeline.Queue.QueuedEvent("broken", "oakfield", "OAK-LT-0001", "oak.y9.jsmith", System.Text.Encoding.UTF8.GetBytes(poison))], CancellationToken.None);
         var next = Some.ConcerningEvent();
 
         await host.PostEventsAsync(next);

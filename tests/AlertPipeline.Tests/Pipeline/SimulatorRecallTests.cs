@@ -37,17 +37,17 @@ public sealed class SimulatorRecallTests
 
         var queue = host.App.Services.GetRequiredService<AlertPipeline.Queue.SqliteEventQueue>();
         await Eventually.TrueAsync(() => queue.Backlog == 0, "detection to process every event");
-        var accounted = host.Alerts.KnownEvents(concerning.Select(e => e.EventId).ToList());
-        var missed = concerning.Where(e => !accounted.Contains(e.EventId)).Select(e => $"{e.ExpectedCategory} [{e.Source}] {e.Text}").Distinct().ToList();
+        var accounted = host.Alerts.KnownEvents(concerning.Select(e => e.Key).ToList());
+        var missed = concerning.Where(e => !accounted.Contains(e.Key)).Select(e => $"{e.ExpectedCategory} [{e.Source}] {e.Text}").Distinct().ToList();
         var recall = (double)accounted.Count / concerning.Count;
 
         var benign = events.Where(e => !e.Concerning).ToList();
-        var falseAlarms = host.Alerts.KnownEvents(benign.Select(e => e.EventId).ToList());
+        var falseAlarms = host.Alerts.KnownEvents(benign.Select(e => e.Key).ToList());
         var falseAlarmRate = (double)falseAlarms.Count / benign.Count;
 
         Assert.True(concerning.Count > 300, $"the run should hold enough concerning events (had {concerning.Count})");
         Assert.True(falseAlarmRate <= MaximumFalseAlarmRate,
-            $"false alarms {falseAlarmRate:P2} ({falseAlarms.Count}/{benign.Count}):\n{string.Join("\n", benign.Where(e => falseAlarms.Contains(e.EventId)).Select(e => $"[{e.Source}] {e.Text}").Distinct())}");
+            $"false alarms {falseAlarmRate:P2} ({falseAlarms.Count}/{benign.Count}):\n{string.Join("\n", benign.Where(e => falseAlarms.Contains(e.Key)).Select(e => $"[{e.Source}] {e.Text}").Distinct())}");
         Assert.True(recall >= MinimumRecall,
             $"recall {recall:P1} ({accounted.Count}/{concerning.Count}) is below {MinimumRecall:P0}; missed:\n{string.Join("\n", missed)}");
     }

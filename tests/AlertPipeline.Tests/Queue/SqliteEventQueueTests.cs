@@ -124,11 +124,104 @@ public sealed class SqliteEventQueueTests : IDisposable
         Assert.Equal("a", Assert.Single(read).EventId);
     }
 
+    // Issue 12: duplicates took AUTOINCREMENT numbers the backlog counter did not see; the backlog went negative and a
+    // queue capped at 1,000 took 11,000 events. Fails on the old main (accepts the whole second round).
+    [Fact]
+    public async Task Publish_DuplicatesBetweenRounds_BacklogNeverNegativeAndCapacityHolds()
+    {
+        await using var queue = Open(capacity: 1_000);
+        for (var round = 0; round < 10; round++)
+        {
+            var batch = Enumerable.Range(0, 500).Select(i => Event($"r{round}-{i}")).ToList();
+            await queue.PublishAsync(batch, default);
+            await queue.PublishAsync(batch, default); // an agent's retry: all duplicates
+            await queue.CommitAsync(await queue.ReadAsync(1_000, default), default);
+            Assert.Equal(0, queue.Backlog);
+        }
+
+        var accepted = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            try
+            {
+                accepted += (await queue.PublishAsync(Enumerable.Range(0, 500).Select(k => Event($"full{i}-{k}")).ToList(), default))
+                    .Count(o => o == PublishOutcome.Accepted);
+            }
+            catch (QueueFullException)
+            {
+                // Expected once the backlog reaches the capacity.
+            }
+        }
+
+        Assert.Equal(1_000, accepted);
+        Assert.Equal(1_000, queue.Backlog);
+    }
+
+    // Issue 12: an event's identity is (school, device, eventId); the same id from another school or device is
+    // another event. Fails on the old main (the second and third are "duplicates").
+    [Fact]
+    public async Task Publish_SameIdOtherSchoolOrDevice_AllAccepted()
+    {
+        await using var queue = Open();
+
+        var outcomes = await queue.PublishAsync([Event("e1", "oakfield", "dev-1"), Event("e1", "riverside", "dev-1"), Event("e1", "oakfield", "dev-2")], default);
+        var again = await queue.PublishAsync([Event("e1", "riverside", "dev-1")], default);
+
+        Assert.Equal([PublishOutcome.Accepted, PublishOutcome.Accepted, PublishOutcome.Accepted], outcomes);
+        Assert.Equal([PublishOutcome.Duplicate], again);
+        Assert.Equal(3, (await queue.ReadAsync(10, default)).Count);
+    }
+
+    // Issue 12: a queue file from before keeps working: rows, positions and the committed position survive, and
+    // the identity becomes (school, device, id) using the device inside each stored event.
+    [Fact]
+    public async Task Open_QueueFileFromBeforeIssue12_MigratesKeepingPositions()
+    {
+        var path = Path.Combine(_dir.Path, "queue.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, school_id TEXT NOT NULL,
+                    user_login TEXT NOT NULL, accepted_at INTEGER NOT NULL, payload BLOB NOT NULL);
+                CREATE TABLE consumers (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+                INSERT INTO events(event_id, school_id, user_login, accepted_at, payload) VALUES
+                    ('a', 'oakfield', 'p', 0, CAST('{"eventId":"a","deviceId":"dev-1"}' AS BLOB)),
+                    ('b', 'oakfield', 'p', 0, CAST('{"eventId":"b","deviceId":"dev-1"}' AS BLOB)),
+                    ('c', 'oakfield', 'p', 0, CAST('{"eventId":"c","deviceId":"dev-2"}' AS BLOB));
+                INSERT INTO consumers VALUES ('detect', 1);
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var queue = Open();
+
+        Assert.Equal(2, queue.Backlog);
+        Assert.Equal(["b", "c"], (await queue.ReadAsync(10, default)).Select(e => e.EventId));
+        Assert.Equal([PublishOutcome.Duplicate, PublishOutcome.Accepted], await queue.PublishAsync([Event("c", "oakfield", "dev-2"), Event("c", "riverside", "dev-2")], default));
+    }
+
+    [Fact]
+    public async Task Requeue_DeadLetteredPosition_MovesTheEventToTheEnd()
+    {
+        await using var queue = Open();
+        await queue.PublishAsync([Event("a"), Event("b")], default);
+        await queue.CommitAsync(await queue.ReadAsync(10, default), default);
+
+        var newSeq = queue.Requeue(1, null);
+
+        Assert.Equal(3, newSeq);
+        var again = Assert.Single(await queue.ReadAsync(10, default));
+        Assert.Equal("a", again.EventId);
+        Assert.Throws<InvalidOperationException>(() => queue.Requeue(99, null));
+    }
+
     private SqliteEventQueue Open(long capacity = 1_000_000) => new(
         new SqliteDatabase(Path.Combine(_dir.Path, "queue.db"), "FULL"),
         Options.Create(new QueueOptions { Capacity = capacity, PollInterval = TimeSpan.FromMilliseconds(100) }),
         _clock,
         NullLogger<SqliteEventQueue>.Instance);
 
-    private static QueuedEvent Event(string id) => new(id, "oakfield", "pupil", Encoding.UTF8.GetBytes($"{{\"id\":\"{id}\"}}"));
+    private static QueuedEvent Event(string id, string school = "oakfield", string device = "dev-1") => new(id, school, device, "pupil", Encoding.UTF8.GetBytes($"{{\"id\":\"{id}\"}}"));
 }

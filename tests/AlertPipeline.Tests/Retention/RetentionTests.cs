@@ -182,7 +182,7 @@ public sealed class RetentionTests : IDisposable
     private string Store(string eventId, string? screenshot)
     {
         var now = _clock.GetUtcNow();
-        var alert = new Alert(Alert.IdFor(eventId, "suicide/kill myself"), eventId, "suicide/kill myself", "oakfield", "dev-17", "jake.smith",
+        var alert = new Alert(Alert.IdFor(new AlertPipeline.Events.EventKey("oakfield", "dev-17", eventId), "suicide/kill myself"), eventId, "suicide/kill myself", "oakfield", "dev-17", "jake.smith",
             now.AddMinutes(-1), "typed", "chrome", "https://example.org/chat", screenshot, "i want to kill myself", "i want to kill myself",
             ["suicide"], Severity.Urgent, [new AlertMatch("kill myself", "suicide", "urgent", 10, 11, "kill myself", "suicide/kill myself")],
             "v1", AlertStatus.New, now, now)
@@ -196,7 +196,8 @@ public sealed class RetentionTests : IDisposable
 
     private async Task<string> ScreenshotAsync(byte seed)
     {
-        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, seed];
+        // A real 1x1 PNG whose one pixel differs by seed, so each is a distinct screenshot.
+        var png = AlertPipeline.Simulator.PngEncoder.Encode(1, 1, [0, seed, seed, seed]);
         return (await _screenshots.SaveAsync(png, "image/png", "oakfield")).Reference;
     }
 }

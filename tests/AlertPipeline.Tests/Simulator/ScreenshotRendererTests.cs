@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using AlertPipeline.Ingest.Screenshots;
 using AlertPipeline.Simulator;
 
 namespace AlertPipeline.Tests.Simulator;

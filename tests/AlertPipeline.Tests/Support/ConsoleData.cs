@@ -19,10 +19,11 @@ internal static class ConsoleData
         string category = "suicide",
         Severity severity = Severity.Urgent,
         bool screenshot = true,
-        DateTimeOffset? at = null)
+        DateTimeOffset? at = null,
+        string? screenshotRef = null)
     {
-        string? shot = null;
-        if (screenshot)
+        var shot = screenshotRef;
+        if (screenshot && shot is null)
         {
             (shot, _) = host.App.Services.GetRequiredService<ScreenshotStore>().SaveAsync(Png, "image/png", school).GetAwaiter().GetResult();
         }
@@ -30,7 +31,7 @@ internal static class ConsoleData
         var when = at ?? DateTimeOffset.UtcNow;
         var eventId = Some.EventId();
         var rule = $"{category}/{text}";
-        var alert = new Alert(Alert.IdFor(eventId, "keywords"), eventId, "keywords", school, "OAK-LT-0001", login, when, "typed", "chrome",
+        var alert = new Alert(Alert.IdFor(new AlertPipeline.Events.EventKey(school, "OAK-LT-0001", eventId), "keywords"), eventId, "keywords", school, "OAK-LT-0001", login, when, "typed", "chrome",
             "https://example.org/page", shot, text, text, [category], severity,
             [new AlertMatch(text, category, severity.ToName(), 0, text.Length, text, rule)], "test-lists", AlertStatus.New, when, when);
         host.Alerts.Save([(alert, [])]);

@@ -28,9 +28,11 @@ internal sealed partial class ConsoleSession : IDisposable
     public static ConsoleSession Anonymous(TestHost host) => new(PipelineHost(host));
 
     /// <summary>Signs in through the sign-in form exactly as a browser does; throws unless it succeeds.</summary>
-    public static async Task<ConsoleSession> SignInAsync(TestHost host, string name, string password)
+    public static Task<ConsoleSession> SignInAsync(TestHost host, string name, string password) => SignInAsync(host.App, name, password);
+
+    public static async Task<ConsoleSession> SignInAsync(WebApplication app, string name, string password)
     {
-        var session = new ConsoleSession(PipelineHost(host));
+        var session = new ConsoleSession(AlertPipeline.Hosting.PipelineHost.BoundAddress(app));
         var response = await session.PostSignInAsync(name, password);
         if (response.StatusCode != HttpStatusCode.Redirect)
         {

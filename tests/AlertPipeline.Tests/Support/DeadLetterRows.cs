@@ -9,6 +9,12 @@ internal static class DeadLetterRows
     {
         using var connection = alerts.Database.Open();
         using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'dead_letters'";
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            return []; // Created with the first dead letter.
+        }
+
         command.CommandText = "SELECT event_id, reason, CAST(payload AS TEXT) FROM dead_letters ORDER BY partition_id, position";
         using var reader = command.ExecuteReader();
         var rows = new List<(string, string, string)>();

@@ -67,7 +67,7 @@ internal sealed class DeviceActivity
 
         lock (_lock)
         {
-            var queue = new SqliteDatabase(_queuePath, _synchronous);
+            var queue = new SqliteDatabase(_queuePath, _synchronous, verify: false); // The queue's owner verified it at start.
             using var system = _system.Open();
             using var position = system.CreateCommand();
             position.CommandText = "SELECT COALESCE((SELECT position FROM console_positions WHERE name = 'devices'), 0)";

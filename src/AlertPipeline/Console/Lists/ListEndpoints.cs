@@ -24,7 +24,13 @@ internal static class ListEndpoints
     public static IEndpointRouteBuilder MapListApi(this IEndpointRouteBuilder app)
     {
         var it = app.MapGroup("/api/v1").AddEndpointFilter<AntiforgeryFilter>().RequireAuthorization(ConsolePolicies.Lists);
-        it.MapGet("/keywords", (string? q, string? category, DetectorHolder holder) => Results.Json(Search(holder.Current, q, category), Json));
+        it.MapGet("/keywords", (string? q, string? category, DetectorHolder holder, HttpContext c) =>
+        {
+            // At most 500 in one answer; the header says how many match in all, so nobody reads 500 as the total.
+            var matches = Search(holder.Current, q, category);
+            c.Response.Headers["X-Total-Count"] = matches.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Json(matches.Take(500), Json);
+        });
         it.MapPost("/keywords/entries", (EntryEdit edit, HttpContext c, KeywordEditor editor, AuditLog audit) =>
             Changed(c, audit, $"edit {edit.Id}", editor.Edit(edit.Id ?? "", edit.Term, edit.Severity, edit.Notes, Actor(c), edit.Reason ?? "", edit.Version)));
         it.MapPost("/keywords/entries/disable", (EntryEdit edit, HttpContext c, KeywordEditor editor, AuditLog audit) =>
@@ -56,7 +62,6 @@ internal static class ListEndpoints
             .Where(e => (string.IsNullOrWhiteSpace(q) || e.Term.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase)
                                                     || (e.Notes?.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase) ?? false))
                         && (string.IsNullOrWhiteSpace(category) || e.Category == category))
-            .Take(500)
             .Select(e => new EntryView(e.Id, e.Term, e.Category, e.Severity.ToName(), e.Kind.ToString().ToLowerInvariant(),
                 e.Sources.ToName(), e.Requires, e.Notes, e.Origin))];
 

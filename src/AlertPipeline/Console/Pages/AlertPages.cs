@@ -30,7 +30,12 @@ internal static class AlertPages
                 $"<option value=\"{E(v)}\"{(v == selected ? " selected" : "")}>{E(v.Replace('-', ' '))}</option>"));
         var status = q["status"].FirstOrDefault() ?? AlertFilter.Open;
         return Page(context, "Alerts", $"""
-            <div class="toolbar"><h1>Alerts</h1><span id="live" class="live" role="status">Connecting…</span><span id="count" class="muted"></span></div>
+            <div class="toolbar"><h1>Alerts</h1><span id="live" class="live" role="status">Connecting…</span><span id="count" class="muted"></span>
+              <button type="button" id="pause" aria-pressed="false">Pause live updates</button>
+              <label class="check"><input type="checkbox" id="notify"> Sound and desktop notification for urgent and critical alerts</label>
+            </div>
+            <p id="announce" class="visually-hidden" aria-live="polite" aria-atomic="true"></p>
+            <p id="flash" class="flash" role="status"></p>
             <form id="filters" class="filters card" method="get" action="/alerts">
               <label>School <select name="school">{Options(schools, q["school"].FirstOrDefault() ?? "", "All my schools")}</select></label>
               <label>Severity at least <select name="severity">{Options(["critical", "urgent", "high", "medium", "low"], q["severity"].FirstOrDefault() ?? "", "Any")}</select></label>
@@ -42,14 +47,17 @@ internal static class AlertPages
               <button type="submit">Apply</button>
             </form>
             <table id="queue" class="queue">
-              <thead><tr><th>Severity</th><th>Concern</th><th>Pupil</th><th>School</th><th>Source</th><th>When</th><th>Status</th></tr></thead>
+              <caption class="visually-hidden">Alerts, most severe first. Times are {E(Layout.ZoneName(Layout.Zone(context), DateTimeOffset.UtcNow))} ({E(Layout.Zone(context).Id)}).</caption>
+              <thead><tr><th scope="col">Severity</th><th scope="col">Concern</th><th scope="col">Pupil</th><th scope="col">School</th><th scope="col">When</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
               <tbody></tbody>
             </table>
             <p id="empty" class="muted" hidden>No alerts match these filters.</p>
+            <nav class="pager" aria-label="Pages of alerts"><button type="button" id="prev">Previous page</button> <span id="page-info"></span> <button type="button" id="next">Next page</button></nav>
             """);
     }
 
-    private static IResult Detail(string id, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)
+    private static IResult Detail(string id, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit,
+        Ingest.Screenshots.ScreenshotStore screenshots, Activity.PupilActivity activity)
     {
         var user = AlertEndpoints.User(context);
         var alert = AlertEndpoints.Visible(queries, user, id);
@@ -62,13 +70,19 @@ internal static class AlertPages
         var d = builder.Build(alert);
         var api = $"/api/v1/alerts/{Uri.EscapeDataString(d.AlertId)}";
         var resolved = d.Status == Alerts.AlertStatus.Resolved;
+        var zone = Layout.Zone(context, d.SchoolId);
+        string Time(DateTimeOffset at) => Layout.Time(at, zone);
+        var screenshotStored = alert.ScreenshotRef is { } shotRef && screenshots.FindFor(shotRef, alert.SchoolId) is not null;
         var body = new StringBuilder();
         body.Append(CultureInfo.InvariantCulture, $"""
             <p><a href="/alerts">← Queue</a></p>
             <div class="toolbar">
               <h1><span class="badge sev-{E(d.Severity)}">{E(d.Severity)}</span> {E(string.Join(", ", d.Categories).Replace('-', ' '))}</h1>
               <span class="status {E(d.Status)}" id="status">{E(d.Status)}</span>
+              {(d.Status == "new" ? $"<form data-api=\"{api}/acknowledge\" data-done=\"acknowledged\" class=\"inline\"><button type=\"submit\" class=\"primary\" id=\"acknowledge\">Acknowledge</button><span class=\"form-error\" role=\"alert\"></span></form>" : "")}
+              {(resolved ? "" : "<a href=\"#resolve\">Resolve…</a>")}
             </div>
+            <p id="flash" class="flash" role="status" tabindex="-1"></p>
             <div class="grid">
               <section class="card">
                 <h2>Pupil</h2>
@@ -92,10 +106,17 @@ internal static class AlertPages
               </section>
             </div>
             """);
+        var around = activity.Around(alert.SchoolId, alert.UserLogin, alert.EventId, alert.OccurredAt);
+        audit.Append(user.Name, user.Role, AuditActions.ViewActivity, alert.AlertId, alert.SchoolId, $"{around.Items.Count} event(s) around the alert");
+        body.Append(ActivitySection(around, zone));
         body.Append("<section class=\"card screenshot\"><h2>Screenshot</h2>");
         if (!d.HasScreenshot)
         {
             body.Append("<p class=\"muted\">No screenshot was sent with this event.</p>");
+        }
+        else if (!screenshotStored)
+        {
+            body.Append("<p class=\"unavailable\" id=\"shot-unavailable\">Screenshot unavailable: the device said it sent one, but it is not stored for this school (it never arrived, or it was removed under the retention policy).</p>");
         }
         else if (d.Graphic)
         {
@@ -116,10 +137,9 @@ internal static class AlertPages
             <section class="card actions">
               <h2>Actions</h2>
               {(resolved ? "<p class=\"muted\">Resolved. You can still add a note.</p>" : $"""
-              <form data-api="{api}/acknowledge" data-reload class="inline"><button type="submit" class="primary" id="acknowledge"{(d.Status == "new" ? "" : " disabled")}>Acknowledge</button><span class="form-error"></span></form>
-              <form data-api="{api}/assign" data-reload class="inline"><label>Assign to (account name) <input name="assignee" required></label><button type="submit">Assign</button><span class="form-error"></span></form>
-              <form data-api="{api}/escalate" data-reload class="inline"><label>Escalate because <input name="reason" required></label><button type="submit" class="danger">Escalate</button><span class="form-error"></span></form>
-              <form data-api="{api}/resolve" data-reload class="stack" id="resolve">
+              <form data-api="{api}/assign" data-reload data-done="Assigned." class="inline"><label>Assign to (account name) <input name="assignee" required></label><button type="submit">Assign</button><span class="form-error" role="alert"></span></form>
+              <form data-api="{api}/escalate" data-reload data-done="Escalated." class="inline"><label>Escalate because <input name="reason" required></label><button type="submit" class="danger">Escalate</button><span class="form-error" role="alert"></span></form>
+              <form data-api="{api}/resolve" data-reload data-done="Resolved." class="stack" id="resolve">
                 <label>Outcome <select name="outcome" required>
                   <option value="">Choose…</option>
                   <option value="concern-confirmed">Concern confirmed</option>
@@ -129,21 +149,51 @@ internal static class AlertPages
                 </select></label>
                 <label>External case reference (CPOMS / MyConcern id) <input name="reference"></label>
                 <label>Note <input name="note"></label>
-                <button type="submit" class="primary">Resolve</button><span class="form-error"></span>
+                <button type="submit" class="primary">Resolve</button><span class="form-error" role="alert"></span>
               </form>
               """)}
-              <form data-api="{api}/notes" data-reload class="stack"><label>Note <textarea name="note" rows="2" required></textarea></label><button type="submit">Add note</button><span class="form-error"></span></form>
+              <form data-api="{api}/notes" data-reload data-done="Note added." class="stack"><label>Note <textarea name="note" rows="2" required></textarea></label><button type="submit">Add note</button><span class="form-error" role="alert"></span></form>
               <p>Export for your safeguarding system: <a href="{api}/export?format=json">JSON</a> · <a href="{api}/export?format=csv">CSV</a></p>
             </section>
             <section class="card">
               <h2>History</h2>
-              <ol class="timeline" id="history">{string.Concat(d.History.Select(h => $"<li><time datetime=\"{IsoTime(h.At)}\">{Time(h.At)}</time> — <strong>{E(h.Action)}</strong> by {E(h.Actor)}{(h.Detail is null ? "" : $" <span class=\"muted\">{E(h.Detail)}</span>")}</li>"))}</ol>
+              <ol class="timeline" id="history">{string.Concat(d.History.Select(h => $"<li><time datetime=\"{IsoTime(h.At)}\">{Time(h.At)}</time> — <strong>{E(h.Action)}</strong> by {E(h.Actor)}{(h.Detail is null ? "" : $"<span class=\"detail\">{E(AlertExport.DetailText(h.Detail))}</span>")}</li>"))}</ol>
               <h2>This pupil's earlier alerts</h2>
               {(d.Timeline.Count == 0 ? "<p class=\"muted\">None.</p>" : $"<ol class=\"timeline\" id=\"timeline\">{string.Concat(d.Timeline.Select(t => $"<li><time datetime=\"{IsoTime(t.OccurredAt)}\">{Time(t.OccurredAt)}</time> <span class=\"badge sev-{E(t.Severity)}\">{E(t.Severity)}</span> <a href=\"/alerts/{Uri.EscapeDataString(t.AlertId)}\">{E(string.Join(", ", t.Categories))}</a> <span class=\"status {E(t.Status)}\">{E(t.Status)}</span></li>"))}</ol>")}
             </section>
             </div>
             """);
         return Page(context, $"{d.Severity} alert", body.ToString());
+    }
+
+    /// <summary>The pupil's own events around the alert, oldest first, the alert's own event marked.</summary>
+    internal static string ActivitySection(Activity.ActivityWindow around, TimeZoneInfo zone)
+    {
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture, $"""
+            <section class="card activity" aria-labelledby="activity-title">
+              <h2 id="activity-title">What the pupil did around this time</h2>
+              <p class="muted">Their events from {Layout.Time(around.From, zone)} to {Layout.Time(around.To, zone)}{(around.Truncated ? $", the {Activity.PupilActivity.MaxItems} nearest the alert shown" : "")}.</p>
+            """);
+        if (around.Unavailable is not null)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\" id=\"activity-none\">{E(around.Unavailable)}</p>");
+        }
+        else
+        {
+            html.Append("<ol class=\"timeline\" id=\"activity\">");
+            foreach (var item in around.Items)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"""
+                    <li{(item.IsAlertEvent ? " class=\"this-alert\" aria-current=\"true\"" : "")}><time datetime="{IsoTime(item.OccurredAt)}">{Layout.Time(item.OccurredAt, zone)}</time> <span class="source">{E(item.Source)}</span>{(item.IsAlertEvent ? " <strong>(this alert)</strong>" : "")}
+                    <span class="detail">{E(item.Text)}</span>{(item.Url is null ? "" : $"<span class=\"detail muted\">{E(item.Url)}</span>")}</li>
+                    """);
+            }
+
+            html.Append("</ol>");
+        }
+
+        return html.Append("</section>").ToString();
     }
 
     /// <summary>The pupil's text with each matched span in a &lt;mark&gt;; overlapping spans merge.</summary>

@@ -14,8 +14,41 @@ internal static class Layout
 {
     public static string E(string? text) => HtmlEncoder.Default.Encode(text ?? string.Empty);
 
-    public static string Time(DateTimeOffset at) =>
-        E(at.UtcDateTime.ToString("ddd d MMM yyyy HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
+    /// <summary>A time as the school reads it, with the zone said: "Sat 5 Dec 2026 20:11:16 GMT".</summary>
+    public static string Time(DateTimeOffset at, TimeZoneInfo zone) =>
+        E(TimeZoneInfo.ConvertTime(at, zone).ToString("ddd d MMM yyyy HH:mm:ss", CultureInfo.InvariantCulture) + " " + ZoneName(zone, at));
+
+    /// <summary>
+    /// A time in UK time, for a page with no school or request at hand (prefer <see cref="Time(DateTimeOffset, TimeZoneInfo)"/>
+    /// with <see cref="Zone"/>): kept so pages written against the old UTC-only helper still build, now in the console's zone.
+    /// </summary>
+    public static string Time(DateTimeOffset at) => Time(at, UkTime);
+
+    private static readonly TimeZoneInfo UkTime = Schools.SchoolHours.FindTimeZone("Europe/London") ?? TimeZoneInfo.Utc;
+
+    /// <summary>GMT/BST for UK time (what staff say), UTC, or the offset from UTC for any other zone.</summary>
+    public static string ZoneName(TimeZoneInfo zone, DateTimeOffset at)
+    {
+        if (zone.Id is "Europe/London" or "GMT Standard Time")
+        {
+            return zone.IsDaylightSavingTime(at) ? "BST" : "GMT";
+        }
+
+        var offset = zone.GetUtcOffset(at);
+        return offset == TimeSpan.Zero ? "UTC" : "UTC" + (offset < TimeSpan.Zero ? "-" : "+") + offset.ToString("hh\\:mm", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The one time zone the console shows: the school's (its <c>TimeZone</c> setting), or for a user across several
+    /// schools the first one's; UK time when the school is not configured.
+    /// </summary>
+    public static TimeZoneInfo Zone(HttpContext context, string? schoolId = null)
+    {
+        var trust = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value;
+        var id = schoolId ?? ConsoleUser.From(context.User)?.Schools.FirstOrDefault() ?? trust.Schools.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
+        var name = id is not null && trust.Schools.TryGetValue(id, out var school) ? school.TimeZone : "Europe/London";
+        return Schools.SchoolHours.FindTimeZone(name) ?? Schools.SchoolHours.FindTimeZone("Europe/London") ?? TimeZoneInfo.Utc;
+    }
 
     public static string IsoTime(DateTimeOffset at) => E(at.ToString("O", CultureInfo.InvariantCulture));
 
@@ -31,11 +64,13 @@ internal static class Layout
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="csrf-token" content="{E(tokens.RequestToken)}">
+            <meta name="time-zone" content="{E(Zone(context).Id)}">
             <title>{E(title)} · AlertPipeline</title>
             <link rel="stylesheet" href="/assets/console.css">
             <script src="/assets/console.js" defer></script>
             </head>
             <body>
+            <a class="skip" href="#main">Skip to main content</a>
             <header class="top">
               <a class="brand" href="/">AlertPipeline</a>
               <nav>{Nav(user)}</nav>
@@ -47,8 +82,8 @@ internal static class Layout
                 </form>
                 """)}
             </header>
-            <main>
-            {body}
+            <main id="main" tabindex="-1">
+            {Watchdog.WatchdogServices.Banner(context, user)}{body}
             </main>
             </body>
             </html>
@@ -93,9 +128,24 @@ internal static class Layout
             links.Add(("/summary", "Summary"));
         }
 
+        if (ConsolePolicies.Roles[ConsolePolicies.Pipeline].Contains(user.Role))
+        {
+            links.Add(("/dead-letters", "Dead letters"));
+        }
+
+        if (user.Role is ConsoleRoles.Dsl or ConsoleRoles.TrustDsl or ConsoleRoles.Governor)
+        {
+            links.Add(("/reports", "Annual review"));
+        }
+
         if (user.Role == ConsoleRoles.Admin)
         {
             links.Add(("/accounts", "Accounts"));
+        }
+
+        if (ConsolePolicies.Roles[ConsolePolicies.AuditReader].Contains(user.Role))
+        {
+            links.Add(("/audit", "Audit log"));
         }
 
         return string.Concat(links.Select(l => $"<a href=\"{l.Href}\">{E(l.Text)}</a>"));

@@ -94,7 +94,7 @@ internal static class ListPages
                 <label>Category <select name="category"><option value="">Any</option>{string.Concat(KeywordSetParser.KnownCategories.Order(StringComparer.Ordinal).Select(c => $"<option{(c == category ? " selected" : "")}>{E(c)}</option>"))}</select></label>
                 <button type="submit">Search</button>
               </form>
-              <p class="muted">{entries.Count} entries{(entries.Count > 200 ? ", first 200 shown" : "")}.</p>
+              <p class="muted" id="entry-count">{entries.Count.ToString("N0", CultureInfo.InvariantCulture)} {(entries.Count == 1 ? "entry matches" : "entries match")}{(entries.Count > 200 ? ", the first 200 shown: narrow the search to see others" : "")}.</p>
               <table id="entries"><thead><tr><th>Term</th><th>Category</th><th>Severity</th><th>Match</th><th>Notes</th><th></th></tr></thead><tbody>{rows}</tbody></table>
             </section>
             <section class="card">
@@ -114,7 +114,7 @@ internal static class ListPages
             var diff = ListEndpoints.Diff(v.Version, versions, snapshots);
             items.Append(CultureInfo.InvariantCulture, $"""
                 <li>
-                  <time datetime="{IsoTime(v.At)}">{Time(v.At)}</time> — <strong>{E(v.Actor)}</strong>: {E(v.Reason)}
+                  <time datetime="{IsoTime(v.At)}">{Time(v.At, Zone(context))}</time> — <strong>{E(v.Actor)}</strong>: {E(v.Reason)}
                   <span class="muted"><code>{E(v.Version)}</code>, {v.Entries} entries</span>
                   {(diff is null ? "" : $"<details open><summary>What changed</summary>{string.Concat(diff.Select(Diff))}</details>")}
                 </li>
@@ -142,7 +142,7 @@ internal static class ListPages
         var now = clock.GetUtcNow();
         var silent = devices.Silent(now - options.Value.SilentDeviceAfter);
         var rows = string.Concat(silent.Select(d => string.Create(CultureInfo.InvariantCulture,
-            $"<tr><td>{E(d.DeviceId)}</td><td>{E(d.SchoolId)}</td><td><time datetime=\"{IsoTime(d.LastSeen)}\">{Time(d.LastSeen)}</time></td><td>{(now - d.LastSeen).TotalHours:0.0} h</td></tr>")));
+            $"<tr><td>{E(d.DeviceId)}</td><td>{E(d.SchoolId)}</td><td><time datetime=\"{IsoTime(d.LastSeen)}\">{Time(d.LastSeen, Zone(context, d.SchoolId))}</time></td><td>{(now - d.LastSeen).TotalHours:0.0} h</td></tr>")));
         return Page(context, "Devices", $"""
             <h1>Silent devices</h1>
             <p class="muted">Devices that sent events before but none in the last {E(options.Value.SilentDeviceAfter.ToString())} (Console:SilentDeviceAfter): the agent may be broken, removed or blocked. {devices.Known()} devices known.

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using AlertPipeline.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace AlertPipeline.Ingest.ApiKeys;
 
@@ -15,18 +16,30 @@ internal sealed record ApiKeyInfo(string KeyId, string SchoolId, string? DeviceI
 /// API keys for device agents, in <c>system.db</c>. Keys are 256-bit random secrets, so a plain SHA-256 of the key
 /// is a sufficient, fast lookup hash (no salt or slow hash needed: there is nothing to brute-force from a hash of
 /// 256 random bits). The secret is shown once, when created.
+/// <para>
+/// Every ingest request authenticates, so lookups are cached; but a revoked key must stop at once, also when
+/// <c>alertpipeline keys revoke</c> runs in another process. So each lookup first asks SQLite's
+/// <c>PRAGMA data_version</c> on one long-lived connection (microseconds, no query): it changes whenever any other
+/// connection, in any process, commits to system.db, and the cache is then dropped. A grant cached from a read that
+/// began before such a change is never used after it (entries carry the version they were read at).
+/// </para>
 /// </summary>
-internal sealed class ApiKeyStore
+internal sealed class ApiKeyStore : IDisposable
 {
     private const string Prefix = "apk_";
 
-    // Every ingest request authenticates; caching the hash lookup keeps SQLite off that path. Revocation is seen
-    // within this many seconds by other processes (immediately in this one).
+    // A backstop only (the data_version check is what makes revocation immediate): bounds how long any cached answer
+    // is used even if a change were somehow not seen, e.g. system.db replaced by a restore under a running process.
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
 
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _clock;
-    private readonly ConcurrentDictionary<string, (ApiKeyGrant? Grant, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ApiKeyGrant? Grant, DateTimeOffset Until, long Version)> _cache = new(StringComparer.Ordinal);
+
+    // One connection for data_version (the value is per connection), used under the lock; opened on first lookup.
+    private readonly Lock _versionLock = new();
+    private SqliteConnection? _versionConnection;
+    private long _version = -1;
 
     public ApiKeyStore(SystemDatabase database, TimeProvider clock)
     {
@@ -64,7 +77,8 @@ internal sealed class ApiKeyStore
 
         var hash = Hash(secret);
         var now = _clock.GetUtcNow();
-        if (_cache.TryGetValue(hash, out var cached) && cached.Until > now)
+        var version = CurrentVersion();
+        if (_cache.TryGetValue(hash, out var cached) && cached.Until > now && cached.Version == version)
         {
             return cached.Grant;
         }
@@ -77,8 +91,36 @@ internal sealed class ApiKeyStore
         var grant = reader.Read()
             ? new ApiKeyGrant(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3))
             : null;
-        _cache[hash] = (grant, now + CacheLifetime);
+        _cache[hash] = (grant, now + CacheLifetime, version);
         return grant;
+    }
+
+    public void Dispose()
+    {
+        lock (_versionLock)
+        {
+            _versionConnection?.Dispose();
+            _versionConnection = null;
+        }
+    }
+
+    /// <summary>system.db's data_version as this store's connection sees it; a change drops every cached answer.</summary>
+    private long CurrentVersion()
+    {
+        lock (_versionLock)
+        {
+            _versionConnection ??= _database.Open();
+            using var command = _versionConnection.CreateCommand();
+            command.CommandText = "PRAGMA data_version";
+            var version = (long)command.ExecuteScalar()!;
+            if (version != _version)
+            {
+                _cache.Clear();
+                _version = version;
+            }
+
+            return version;
+        }
     }
 
     public bool Revoke(string keyId)

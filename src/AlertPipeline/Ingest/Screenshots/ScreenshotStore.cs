@@ -5,21 +5,22 @@ using Microsoft.Extensions.Options;
 namespace AlertPipeline.Ingest.Screenshots;
 
 /// <summary>
-/// Stores screenshots content-addressed (<c>screenshots/ab/abcdef….png</c> under the data directory). Files are
-/// written to a temporary name, flushed to disk and renamed, so a reference is only ever returned for a whole file.
-/// Nothing here serves them: only the console does, to roles allowed to see pupil data.
+/// Stores screenshots content-addressed per school (<c>screenshots/oakfield/ab/abcdef….png</c> under the data
+/// directory), after <see cref="ScreenshotCheck"/> has read them through and cleaned them. A reference is only
+/// found in the folder of the school whose key uploaded it, so one school's event cannot show another school's
+/// image. Files are written to a temporary name, flushed to disk and renamed, so a reference is only ever returned
+/// for a whole file. Nothing here serves them: only the console does, to roles allowed to see pupil data.
 /// </summary>
 internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
 {
     public const int MaxBytes = 5 * 1024 * 1024;
 
+    private static readonly string[] Extensions = [".png", ".jpg"];
+
     private readonly string _root = Path.Combine(storage.Value.FullDataDirectory, "screenshots");
 
-    public async Task<(string Reference, bool Created)> SaveAsync(byte[] image, string? contentType, string schoolId)
+    public async Task<(string Reference, bool Created)> SaveAsync(byte[] upload, string? contentType, string schoolId)
     {
-        _ = schoolId; // Kept for the access log of a later version; the reference itself is school-independent.
-        var extension = Sniff(image) ?? throw new InvalidScreenshotException(
-            StatusCodes.Status415UnsupportedMediaType, "the body is not a PNG or JPEG image (checked by its file signature)");
         if (contentType is not null && !contentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
                                     && !contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
         {
@@ -27,16 +28,29 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
                 $"Content-Type must be image/png or image/jpeg (was '{contentType}')");
         }
 
+        var folder = Folder(schoolId) ?? throw new InvalidScreenshotException(StatusCodes.Status403Forbidden,
+            $"the key's school '{schoolId}' cannot own screenshots (letters, digits, '.', '_', '-')");
+
+        var (image, extension) = ScreenshotCheck.Clean(upload);
         var hex = Convert.ToHexStringLower(SHA256.HashData(image));
-        var path = PathFor(hex, extension);
+        var path = Path.Combine(_root, folder, hex[..2], hex + extension);
         if (File.Exists(path))
         {
             return ("sha256:" + hex, false);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DataDirectory.CreateFolder(Path.GetDirectoryName(path)!);
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 64 * 1024, Options = FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = DataDirectory.PrivateFile;
+        }
+
+        await using (var file = new FileStream(temporary, options))
         {
             await file.WriteAsync(image).ConfigureAwait(false);
             file.Flush(flushToDisk: true);
@@ -46,27 +60,60 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
         return ("sha256:" + hex, true);
     }
 
-    /// <summary>The file for a <c>sha256:</c> reference, or null if it is not a stored screenshot.</summary>
-    public string? Find(string reference)
+    /// <summary>
+    /// The file for a <c>sha256:</c> reference as <paramref name="schoolId"/> uploaded it, or null. A screenshot stored
+    /// before screenshots were kept per school (directly under <c>screenshots/ab/</c>) is still found, so alerts
+    /// from before the upgrade keep their evidence.
+    /// </summary>
+    /// <remarks>A trust-wide key (school <c>*</c>) may send events for any school, so what it uploaded is found for any school.</remarks>
+    public string? FindFor(string reference, string schoolId) =>
+        Hex(reference) is { } hex && Folder(schoolId) is { } folder
+            ? FirstExisting(Path.Combine(_root, folder, hex[..2]), hex)
+              ?? FirstExisting(Path.Combine(_root, TrustFolder, hex[..2]), hex)
+              ?? FirstExisting(Path.Combine(_root, hex[..2]), hex)
+            : null;
+
+    /// <summary>Every stored copy of a reference, whichever school uploaded it (for retention).</summary>
+    public IEnumerable<string> FindAll(string reference)
     {
-        if (!reference.StartsWith("sha256:", StringComparison.Ordinal) || reference.Length != 71
-            || !reference.AsSpan(7).ContainsOnlyLowerHex())
+        if (Hex(reference) is not { } hex || !Directory.Exists(_root))
         {
-            return null;
+            yield break;
         }
 
-        var hex = reference[7..];
-        foreach (var extension in new[] { ".png", ".jpg" })
+        var folders = Directory.EnumerateDirectories(_root).Where(d => Path.GetFileName(d).Length != 2 || !IsHexPair(Path.GetFileName(d)))
+            .Select(school => Path.Combine(school, hex[..2])).Append(Path.Combine(_root, hex[..2]));
+        foreach (var folder in folders)
         {
-            var path = PathFor(hex, extension);
-            if (File.Exists(path))
+            if (FirstExisting(folder, hex) is { } path)
             {
-                return path;
+                yield return path;
             }
         }
-
-        return null;
     }
+
+    /// <summary>Any stored copy of a reference, or null.</summary>
+    public string? Find(string reference) => FindAll(reference).FirstOrDefault();
+
+    private static string? FirstExisting(string folder, string hex) =>
+        Extensions.Select(extension => Path.Combine(folder, hex + extension)).FirstOrDefault(File.Exists);
+
+    private static string? Hex(string reference) =>
+        reference.StartsWith("sha256:", StringComparison.Ordinal) && reference.Length == 71 && reference.AsSpan(7).ContainsOnlyLowerHex()
+            ? reference[7..]
+            : null;
+
+    private static bool IsHexPair(string name) => name.AsSpan().ContainsOnlyLowerHex();
+
+    /// <summary>Where a trust-wide key's uploads go: '~' is outside the school-id alphabet, so no school can be named so.</summary>
+    private const string TrustFolder = "~trust";
+
+    /// <summary>The folder of a school's screenshots, or null if the id is not safe as a folder name.</summary>
+    private static string? Folder(string schoolId) =>
+        schoolId == "*" ? TrustFolder
+        : schoolId.Length is > 0 and <= 64 && schoolId != "." && schoolId != ".."
+          && schoolId.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') ? schoolId
+        : null;
 
     /// <summary>Every file under the screenshot folder: its reference, or null for a temporary file a crash left behind.</summary>
     public IEnumerable<(string? Reference, string Path)> Stored()
@@ -84,12 +131,6 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
         }
     }
 
-    private string PathFor(string hex, string extension) => Path.Combine(_root, hex[..2], hex + extension);
-
-    private static string? Sniff(ReadOnlySpan<byte> image) =>
-        image.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? ".png"
-        : image.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? ".jpg"
-        : null;
 }
 
 internal static class HexExtensions

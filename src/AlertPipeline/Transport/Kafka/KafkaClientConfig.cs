@@ -21,11 +21,13 @@ internal static class KafkaClientConfig
     private static string? _librdkafka;
 
     /// <summary>
-    /// Confluent.Kafka 1.9.3 looks for librdkafka where librdkafka.redist would put it, then for the unversioned
-    /// <c>librdkafka.so</c> (only present with Debian's -dev package), and its own <c>Library.Load(path)</c> needs an
-    /// unversioned <c>libdl.so</c> that glibc 2.34+ no longer ships. So we resolve both names for its assembly:
-    /// librdkafka to <paramref name="path"/> or the system's <c>librdkafka.so.1</c> (Debian's librdkafka1), and libdl
-    /// to <c>libdl.so.2</c>. Once per process (ADR 0005).
+    /// Loads librdkafka once per process, before the first client (ADR 0008): <c>Kafka:LibrdkafkaPath</c> when set,
+    /// else on glibc Linux x64 the <c>centos8</c> build that librdkafka.redist ships beside its default one. The
+    /// default build links <c>libsasl2.so.3</c>, which Debian and Ubuntu lack (they ship <c>libsasl2.so.2</c>), so it
+    /// cannot load there; the centos8 build has OpenSSL, SASL (PLAIN, SCRAM, OAUTHBEARER; no GSSAPI) and the
+    /// compression libraries linked in and needs nothing but glibc. Elsewhere Confluent.Kafka's own search applies.
+    /// Given a path, Confluent calls <c>dlopen</c> through the unversioned <c>libdl</c>, which glibc 2.34+ no longer
+    /// ships outside its -dev package, so that name is resolved to <c>libdl.so.2</c> for Confluent's assembly.
     /// </summary>
     public static void LoadNativeLibrary(string? path)
     {
@@ -36,18 +38,64 @@ internal static class KafkaClientConfig
                 return;
             }
 
-            _librdkafka = path ?? "librdkafka.so.1";
-            NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, (name, assembly, searchPath) => name switch
+            // Named explicitly rather than left to the normal native search, which takes whatever "librdkafka.so" the
+            // system has first (Debian's librdkafka-dev installs 2.0.2, older than the functions Confluent.Kafka 2.16
+            // calls). Library.Load(path) alone is not enough: it dlopens the file, but Confluent's DllImport("librdkafka")
+            // still binds through the search, so the resolver answers that name with the chosen file too.
+            var chosen = path ?? BundledLinuxBuild();
+            if (OperatingSystem.IsLinux())
             {
-                "librdkafka" => NativeLibrary.Load(_librdkafka, assembly, searchPath),
-                "libdl" => NativeLibrary.Load("libdl.so.2", assembly, searchPath),
-                _ => IntPtr.Zero,
-            });
+                NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, (name, assembly, searchPath) => name switch
+                {
+                    "librdkafka" or "centos8-librdkafka" when chosen is not null => NativeLibrary.Load(chosen, assembly, searchPath),
+                    "libdl" => NativeLibrary.Load("libdl.so.2", assembly, searchPath),
+                    _ => IntPtr.Zero,
+                });
+            }
+
+            if (chosen is not null)
+            {
+                Library.Load(chosen);
+            }
+
+            _librdkafka = chosen ?? "librdkafka";
         }
     }
 
-    /// <summary>The librdkafka file this process uses, for P/Invoke of APIs Confluent.Kafka does not wrap.</summary>
-    public static string NativeLibraryPath => _librdkafka ?? "librdkafka.so.1";
+    /// <summary>
+    /// The librdkafka file for P/Invoke of the APIs Confluent.Kafka does not wrap (the mock cluster): the same file.
+    /// </summary>
+    public static string NativeLibraryPath
+    {
+        get
+        {
+            LoadNativeLibrary(null);
+            return _librdkafka!;
+        }
+    }
+
+    /// <summary>
+    /// The centos8 build from librdkafka.redist: under <c>runtimes/linux-x64/native/</c> of a framework-dependent build,
+    /// or beside the executable in a <c>linux-x64</c> publish (NuGet flattens the native assets there).
+    /// </summary>
+    internal static string? BundledLinuxBuild()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64 || IsMusl())
+        {
+            return null;
+        }
+
+        var baseDirectory = AppContext.BaseDirectory;
+        string[] candidates =
+        [
+            Path.Combine(baseDirectory, "runtimes", "linux-x64", "native", "centos8-librdkafka.so"),
+            Path.Combine(baseDirectory, "centos8-librdkafka.so"),
+        ];
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    // Alpine's musl has its own build (alpine-librdkafka.so), which Confluent.Kafka picks by itself.
+    private static bool IsMusl() => RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.Ordinal);
 
     /// <summary>Idempotent producer, acks from every in-sync replica: a delivery report means the record is durable.</summary>
     public static ProducerConfig Producer(KafkaOptions options, string clientId)
@@ -91,7 +139,16 @@ internal static class KafkaClientConfig
             SessionTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = (int)Math.Max(100, options.SessionTimeout.TotalMilliseconds / 5),
             IsolationLevel = IsolationLevel.ReadCommitted,
+
+            // Incremental (KIP-429): when a member joins or leaves, only the partitions that move are revoked; the
+            // others keep consuming through the rebalance instead of all stopping, as with the eager strategies.
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         };
+
+        if (options.GroupInstanceId is { } instance)
+        {
+            config.GroupInstanceId = instance.Replace("{host}", Environment.MachineName, StringComparison.Ordinal);
+        }
 
         // librdkafka's default lets a fetch wait 500 ms for more data; alerts are worth more than fewer requests
         // (bench: p50 produce-to-stored 287 ms at the default, 27 ms at 10 ms). Overridable through Kafka:Client.

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Options;
 namespace AlertPipeline.Transport.Kafka;
 
 /// <summary>
-/// Poison records under Kafka: each goes to the dead-letter topic with the original payload (as the record's value
-/// and in the <c>ap-original-payload</c> header, so a tool that shows only headers still sees it), the failure
-/// reason and where it came from, so the partition moves on and an operator can inspect and re-publish it.
+/// Poison records under Kafka: each goes to the dead-letter topic with the payload once, as the record's value, cut
+/// to <see cref="BoundedPayload.MaxPayloadBytes"/> with its SHA-256 and length in headers (the whole record stays on
+/// the events topic at the original partition and offset, also in headers), and the failure reason, so the
+/// partition moves on and an operator can inspect and re-publish it. The payload used to travel twice (value and a
+/// header): a 0.5 MB record made a dead letter the broker refused, and detection retried it for ever.
 /// Returns only once the dead-letter records are acknowledged, because the worker commits the batch right after.
 /// </summary>
 internal sealed partial class KafkaDeadLetters(KafkaProducer producer, IOptions<KafkaOptions> options, ILogger<KafkaDeadLetters> logger)
@@ -19,19 +21,25 @@ internal sealed partial class KafkaDeadLetters(KafkaProducer producer, IOptions<
     public void Add(IReadOnlyList<(ConsumedEvent Event, string Reason)> dead, DateTimeOffset now)
     {
         var topics = options.Value.Topics;
-        var messages = dead.Select(d => new Message<string?, byte[]>
+        var messages = dead.Select(d =>
         {
-            Key = d.Event.EventId,
-            Value = d.Event.Payload.ToArray(),
-            Timestamp = new Timestamp(now),
-            Headers = new Headers
+            var payload = BoundedPayload.Of(d.Event.Payload);
+            return new Message<string?, byte[]>
             {
-                { KafkaHeaders.DeadLetterReason, Encoding.UTF8.GetBytes(d.Reason) },
-                { KafkaHeaders.OriginalTopic, Encoding.UTF8.GetBytes(topics.Events) },
-                { KafkaHeaders.OriginalPartition, Encoding.UTF8.GetBytes(d.Event.Position.Partition.ToString(CultureInfo.InvariantCulture)) },
-                { KafkaHeaders.OriginalOffset, Encoding.UTF8.GetBytes(d.Event.Position.Offset.ToString(CultureInfo.InvariantCulture)) },
-                { KafkaHeaders.OriginalPayload, d.Event.Payload.ToArray() },
-            },
+                Key = d.Event.EventId.Length <= 256 ? d.Event.EventId : d.Event.EventId[..256],
+                Value = payload.Bytes,
+                Timestamp = new Timestamp(now),
+                Headers = new Headers
+                {
+                    { KafkaHeaders.DeadLetterReason, Encoding.UTF8.GetBytes(BoundedPayload.Reason(d.Reason)) },
+                    { KafkaHeaders.OriginalTopic, Encoding.UTF8.GetBytes(topics.Events) },
+                    { KafkaHeaders.OriginalPartition, Encoding.UTF8.GetBytes(d.Event.Position.Partition.ToString(CultureInfo.InvariantCulture)) },
+                    { KafkaHeaders.OriginalOffset, Encoding.UTF8.GetBytes(d.Event.Position.Offset.ToString(CultureInfo.InvariantCulture)) },
+                    { KafkaHeaders.PayloadSha256, Encoding.UTF8.GetBytes(payload.Sha256) },
+                    { KafkaHeaders.PayloadBytes, Encoding.UTF8.GetBytes(payload.OriginalBytes.ToString(CultureInfo.InvariantCulture)) },
+                    { KafkaHeaders.PayloadTruncated, payload.Truncated ? "true"u8.ToArray() : "false"u8.ToArray() },
+                },
+            };
         }).ToList();
 
         // Detection's Process is synchronous (it is also the embedded path); blocking here is the point: the batch

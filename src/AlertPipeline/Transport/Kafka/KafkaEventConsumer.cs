@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Queue;
@@ -21,6 +22,10 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
     // Created on first read: an ingest-only process resolves the transport but must not join the detect group.
     // Keys are Ignore: detection takes the pupil from the event itself, so decoding every key would be wasted work.
     private readonly Lazy<IConsumer<Ignore, byte[]>> _consumer;
+
+    // The next offset stored as done, per partition: what the watchdog measures lag from. Forgotten on revoke, so a
+    // partition given back later is measured from the group's committed offset, not from a stale one of ours.
+    private readonly ConcurrentDictionary<int, long> _done = new();
 
     public KafkaEventConsumer(IOptions<KafkaOptions> options, TimeProvider clock, ILogger<KafkaEventConsumer> logger)
         : this(options.Value, options.Value.GroupId, clock, logger)
@@ -47,6 +52,7 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
             try
             {
                 _consumer.Value.StoreOffset(next);
+                _done[last.Position.Partition] = next.Offset.Value;
             }
             catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
             {
@@ -80,6 +86,48 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
         _consumer.Value.Dispose();
     }
 
+    /// <summary>
+    /// The lag of the partitions assigned to this consumer: records up to each high watermark not yet stored as done,
+    /// and the sum of the done offsets (it moves when detection progresses). Null before the consumer exists or while
+    /// it has no partitions. librdkafka's watermark, committed-offset and assignment calls are safe beside Consume.
+    /// </summary>
+    internal (int Partitions, long Records, long Done)? Lag()
+    {
+        if (!_consumer.IsValueCreated)
+        {
+            return null;
+        }
+
+        var consumer = _consumer.Value;
+        var assigned = consumer.Assignment;
+        if (assigned.Count == 0)
+        {
+            return null;
+        }
+
+        long records = 0, done = 0;
+        foreach (var partition in assigned)
+        {
+            var marks = consumer.GetWatermarkOffsets(partition);
+            if (marks.High == Offset.Unset)
+            {
+                // Nothing fetched from this partition yet: ask the broker.
+                marks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5));
+            }
+
+            if (!_done.TryGetValue(partition.Partition.Value, out var next))
+            {
+                var committed = consumer.Committed([partition], TimeSpan.FromSeconds(5))[0].Offset;
+                next = committed == Offset.Unset ? marks.Low.Value : committed.Value;
+            }
+
+            records += Math.Max(0, marks.High.Value - next);
+            done += next;
+        }
+
+        return (assigned.Count, records, done);
+    }
+
     internal static ConsumedEvent ToEvent<TKey>(ConsumeResult<TKey, byte[]> result, string topic, TimeProvider clock)
     {
         var payload = result.Message.Value ?? [];
@@ -108,6 +156,11 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
             .SetPartitionsRevokedHandler((c, partitions) =>
             {
                 LogRevoked(string.Join(",", partitions.Select(p => p.Partition.Value)));
+                foreach (var p in partitions)
+                {
+                    _done.TryRemove(p.Partition.Value, out _);
+                }
+
                 try
                 {
                     // Hand over exactly what is done: the stored offsets, committed before another consumer starts.

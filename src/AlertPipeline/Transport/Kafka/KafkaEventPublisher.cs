@@ -28,7 +28,9 @@ internal sealed class KafkaEventPublisher(KafkaProducer producer, IOptions<Kafka
             var e = events[i];
             messages[i] = new Message<string?, byte[]>
             {
-                Key = e.UserLogin,
+                // School and pupil: one pupil's events stay in order in one partition (trajectories, grouping), and
+                // the same login at two schools of a trust is two pupils.
+                Key = string.Concat(e.SchoolId, "/", e.UserLogin),
                 Value = e.Payload.ToArray(),
                 Timestamp = timestamp,
                 Headers = new Headers

@@ -26,6 +26,15 @@ internal sealed class KafkaOptions
     /// <summary>The consumer group every <c>detect</c> process joins; processes in one group share the partitions.</summary>
     public string GroupId { get; set; } = "alertpipeline-detect";
 
+    /// <summary>
+    /// This detect process's static member id in the group (<c>group.instance.id</c>), stable across its restarts: e.g.
+    /// <c>detect-1</c>, a StatefulSet pod name, or <c>{host}-detect</c> (<c>{host}</c> is the machine name). A member that
+    /// comes back under the same id within <see cref="SessionTimeout"/> gets its partitions back with no rebalance, so a
+    /// restart or deploy does not pause detection for the others. Unset: dynamic membership (every join or leave
+    /// rebalances). Two live processes must never share one id: the broker fences the older one.
+    /// </summary>
+    public string? GroupInstanceId { get; set; }
+
     /// <summary>How long a silent detect process keeps its partitions before the group gives them to another.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -35,7 +44,7 @@ internal sealed class KafkaOptions
     /// <summary>How long the producer waits to fill a batch: a little latency for far fewer requests.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Optional path of librdkafka (default: the system's <c>librdkafka.so.1</c>; see ADR 0005).</summary>
+    /// <summary>Optional path of librdkafka (default: the centos8 build librdkafka.redist ships, on glibc Linux x64; ADR 0008).</summary>
     public string? LibrdkafkaPath { get; set; }
 
     /// <summary>Any other librdkafka setting passed through as is (e.g. <c>security.protocol</c>, <c>sasl.mechanism</c>).</summary>
@@ -70,6 +79,11 @@ internal sealed partial class KafkaOptionsValidator : IValidateOptions<KafkaOpti
                     failures.Add($"Kafka:BootstrapServers entries must be host:port (was '{server}' in '{options.BootstrapServers}').");
                 }
             }
+        }
+
+        if (options.GroupInstanceId is { } instance && !InstanceIdPattern().IsMatch(instance))
+        {
+            failures.Add($"Kafka:GroupInstanceId may use letters, digits, '.', '_', '-' and '{{host}}' (was '{instance}').");
         }
 
         Topic(failures, "Events", options.Topics.Events);
@@ -134,4 +148,7 @@ internal sealed partial class KafkaOptionsValidator : IValidateOptions<KafkaOpti
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,249}$")]
     private static partial Regex TopicName();
+
+    [GeneratedRegex("^([A-Za-z0-9._-]|\\{host\\}){1,200}$")]
+    private static partial Regex InstanceIdPattern();
 }

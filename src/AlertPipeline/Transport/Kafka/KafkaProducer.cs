@@ -13,7 +13,9 @@ internal static class KafkaHeaders
     public const string OriginalTopic = "ap-original-topic";
     public const string OriginalPartition = "ap-original-partition";
     public const string OriginalOffset = "ap-original-offset";
-    public const string OriginalPayload = "ap-original-payload";
+    public const string PayloadSha256 = "ap-payload-sha256";
+    public const string PayloadBytes = "ap-payload-bytes";
+    public const string PayloadTruncated = "ap-payload-truncated";
 
     public static string? Get(Headers? headers, string key) =>
         headers is not null && headers.TryGetLastBytes(key, out var value) ? Encoding.UTF8.GetString(value) : null;

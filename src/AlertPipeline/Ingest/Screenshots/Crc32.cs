@@ -1,7 +1,7 @@
-namespace AlertPipeline.Simulator;
+namespace AlertPipeline.Ingest.Screenshots;
 
 /// <summary>
-/// CRC-32 (ISO-HDLC, polynomial 0xEDB88320) as PNG chunks need it. Written here because
+/// CRC-32 (ISO-HDLC, polynomial 0xEDB88320) as PNG chunks need it. Written here (for the screenshot check and the simulator's PNG writer) because
 /// System.IO.Hashing is a package, not part of the shared framework, and one table is all it takes.
 /// </summary>
 internal static class Crc32

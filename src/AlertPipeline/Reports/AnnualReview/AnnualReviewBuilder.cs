@@ -1,0 +1,288 @@
+using System.Globalization;
+using System.Text.Json;
+using AlertPipeline.Alerts;
+using AlertPipeline.Detection;
+using AlertPipeline.Detection.Lists;
+using AlertPipeline.Reports.GovernorSummary;
+using AlertPipeline.Reports.Suppression;
+using AlertPipeline.Retention;
+using AlertPipeline.Schools;
+using AlertPipeline.Triage;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Reports.AnnualReview;
+
+/// <summary>The school's own risk profile, carried by the pack (section <c>AnnualReview:Schools:&lt;id&gt;</c>).</summary>
+internal sealed class RiskProfileOptions
+{
+    public string AgeRange { get; set; } = string.Empty;
+
+    public string Send { get; set; } = string.Empty;
+
+    public string Eal { get; set; } = string.Empty;
+
+    public string LocalRisks { get; set; } = string.Empty;
+}
+
+internal sealed class AnnualReviewSchoolOptions
+{
+    public string ResponsibleGovernor { get; set; } = string.Empty;
+
+    public string SltLead { get; set; } = string.Empty;
+
+    public RiskProfileOptions RiskProfile { get; set; } = new();
+}
+
+/// <summary>Section <c>AnnualReview</c>: per school, the people and the risk profile the pack names. Free text; nothing to validate but its shape.</summary>
+internal sealed class AnnualReviewOptions
+{
+    public const string Section = "AnnualReview";
+
+    public Dictionary<string, AnnualReviewSchoolOptions> Schools { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>An academic year: 1 September to 31 August, written "2025-26".</summary>
+internal sealed record AcademicYear(int StartYear)
+{
+    public DateOnly From => new(StartYear, 9, 1);
+
+    public DateOnly To => new(StartYear + 1, 8, 31);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{StartYear}-{(StartYear + 1) % 100:00}");
+
+    public static AcademicYear? Parse(string text) =>
+        text.Length == 7 && text[4] == '-'
+        && int.TryParse(text[..4], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+        && int.TryParse(text[5..], NumberStyles.None, CultureInfo.InvariantCulture, out var end)
+        && (start + 1) % 100 == end && start is > 2000 and < 2100
+            ? new AcademicYear(start)
+            : null;
+}
+
+/// <summary>One table of the pack: the PDF shows it, and it is written as CSV and in the JSON as it is.</summary>
+internal sealed record ReviewTable(string Id, string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows);
+
+internal sealed record ReviewSection(string Title, string Standard, IReadOnlyList<string> Paragraphs, IReadOnlyList<ReviewTable> Tables);
+
+internal sealed record AnnualReviewData(string SchoolId, string ScopeName, AcademicYear Year, DateTimeOffset GeneratedAt, IReadOnlyList<ReviewSection> Sections)
+{
+    public IEnumerable<ReviewTable> Tables => Sections.SelectMany(s => s.Tables);
+}
+
+/// <summary>
+/// The annual online-safety review pack for a school (or the trust) and an academic year, structured by the DfE
+/// filtering and monitoring standards and the UK Safer Internet Centre's categories. Every alert count is protected
+/// by <see cref="SmallNumbers"/> exactly as in the governor summary; there is no pupil, device, login or text in it.
+/// </summary>
+internal sealed class AnnualReviewBuilder(
+    AlertStore store, SchoolDirectory schools, GovernorReportBuilder governor, KeywordVersionStore lists,
+    IOptions<DetectionOptions> detection, IOptions<RetentionOptions> retention, IOptionsMonitor<AnnualReviewOptions> review, TimeProvider clock)
+{
+    /// <summary>A category with fewer list entries than this is flagged as thin coverage.</summary>
+    public const int ThinCoverage = 10;
+
+    public AnnualReviewData Build(string schoolId, AcademicYear year)
+    {
+        var period = new ReportPeriod(schoolId, year.From, year.To);
+        var (from, to) = governor.Instants(period);
+        var alerts = Load(schoolId, from, to);
+        var entries = KeywordDirectory.Resolve(detection.Value.KeywordsDirectory) is { } dir ? KeywordDirectory.Load(dir).Entries : [];
+        var changes = lists.History().Where(h => h.At >= from && h.At < to).OrderBy(h => h.At).ToList();
+        var sections = new List<ReviewSection>
+        {
+            Roles(schoolId),
+            new("Annual review", "Review filtering and monitoring provision at least once every academic year",
+            [
+                $"This pack covers {year} ({year.From:d MMMM yyyy} to {year.To:d MMMM yyyy}) for {governor.NameOf(schoolId)}: {Display(alerts.Count)} alerts were raised by monitoring in the year.",
+                "Use it with the school's risk profile (below) to decide whether the provision still fits the school's risks, and record the decision and its actions in the log of checks.",
+            ], []),
+            new("Filtering", "Filtering systems block harmful and inappropriate content without unreasonably impacting teaching and learning",
+            [
+                "AlertPipeline monitors; it does not filter. Record the web filter's checks (the UK Safer Internet Centre's test site, the filter provider's reports) in the school's log of checks alongside this pack.",
+            ], []),
+            Monitoring(alerts, entries, changes),
+            Tuning(alerts, entries),
+            Retention(alerts),
+            RiskProfile(schoolId),
+        };
+        return new AnnualReviewData(schoolId, governor.NameOf(schoolId), year, clock.GetUtcNow(), sections);
+    }
+
+    private sealed record Row(IReadOnlyList<string> Categories, Severity Severity, string? Outcome, IReadOnlyList<string> Rules, bool Minimised);
+
+    private List<Row> Load(string schoolId, DateTimeOffset from, DateTimeOffset to)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT a.categories, a.severity, a.matches, a.minimised_at IS NOT NULL,
+                (SELECT json_extract(h.detail, '$.outcome') FROM alert_history h WHERE h.alert_id = a.alert_id AND h.action = 'resolved' ORDER BY h.id DESC LIMIT 1)
+            FROM alerts a WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to
+            """;
+        command.Parameters.AddWithValue("$school", schoolId);
+        command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        using var reader = command.ExecuteReader();
+        var rows = new List<Row>();
+        while (reader.Read())
+        {
+            var matches = JsonSerializer.Deserialize<List<AlertMatch>>(reader.GetString(2), new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+            rows.Add(new Row(JsonSerializer.Deserialize<List<string>>(reader.GetString(0)) ?? [], (Severity)reader.GetInt32(1),
+                reader.IsDBNull(4) ? null : reader.GetString(4), [.. matches.Select(m => m.Rule).Distinct()], reader.GetBoolean(3)));
+        }
+
+        return rows;
+    }
+
+    private ReviewSection Roles(string schoolId)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        var targets = schoolId == ReportPeriod.Trust ? schools.Configured.Select(s => s.SchoolId).ToList() : [schoolId];
+        foreach (var id in targets)
+        {
+            var school = schools.For(id);
+            var extra = review.CurrentValue.Schools.GetValueOrDefault(id) ?? new AnnualReviewSchoolOptions();
+            rows.Add([school.Name, "Designated Safeguarding Lead", Named(school.Dsl.Name)]);
+            rows.AddRange(school.Deputies.Select(d => (IReadOnlyList<string>)[school.Name, "Deputy DSL", Named(d.Name)]));
+            rows.Add([school.Name, "Headteacher", Named(school.Headteacher?.Name ?? "")]);
+            rows.Add([school.Name, "Responsible governor", Named(extra.ResponsibleGovernor)]);
+            rows.Add([school.Name, "SLT lead for filtering and monitoring", Named(extra.SltLead)]);
+        }
+
+        rows.Add([schools.TrustName, "Trust DSL", Named(schools.TrustDsl.Name)]);
+        return new ReviewSection("Roles and responsibilities", "Identify and assign roles and responsibilities to manage filtering and monitoring systems",
+            ["From the school's configuration. A role marked \"not named\" should be filled before the review is signed off."],
+            [new ReviewTable("roles", "Roles", ["School", "Role", "Name"], rows)]);
+    }
+
+    private static string Named(string name) => string.IsNullOrWhiteSpace(name) ? "not named" : name;
+
+    private ReviewSection Monitoring(List<Row> alerts, IReadOnlyList<KeywordEntry> entries, IReadOnlyList<KeywordVersionRecord> changes)
+    {
+        var categories = entries.Select(e => e.Category).Concat(alerts.SelectMany(a => a.Categories)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var outcome = (Row a) => a.Outcome ?? "open";
+        // One protected group: alerts per category (a cover of the total) and, per outcome, alerts per category.
+        var tables = new List<CountTable>
+        {
+            new("alerts", "Alerts", TableKind.Cover, [.. categories.Select(c => new CountRow(c, c, alerts.LongCount(a => a.Categories.Contains(c))))]),
+        };
+        tables.AddRange(GovernorReportBuilder.Outcomes.Select(o => new CountTable(o.Key, o.Label, TableKind.Subsets,
+            [.. categories.Select(c => new CountRow(c, c, alerts.LongCount(a => a.Categories.Contains(c) && outcome(a) == o.Key)))])));
+        var shown = SmallNumbers.Protect(alerts.Count, tables);
+        var lastChange = changes.LastOrDefault() ?? lists.History(1).FirstOrDefault();
+        var rows = categories.Select(c =>
+        {
+            var closed = alerts.Where(a => a.Categories.Contains(c) && a.Outcome is not null).ToList();
+            var confirmed = closed.LongCount(a => a.Outcome is TriageOutcomes.ConcernConfirmed or TriageOutcomes.Referred);
+            return (IReadOnlyList<string>)
+            [
+                GovernorReportBuilder.CategoryLabel(c),
+                entries.Count(e => e.Category == c).ToString(CultureInfo.InvariantCulture),
+                Cell(shown, "alerts", c),
+                Cell(shown, TriageOutcomes.ConcernConfirmed, c),
+                Cell(shown, TriageOutcomes.Referred, c),
+                Cell(shown, TriageOutcomes.NoFurtherAction, c),
+                Cell(shown, TriageOutcomes.FalsePositive, c),
+                Precision(confirmed, closed.Count),
+            ];
+        }).ToList();
+        return new ReviewSection("Monitoring", "Have effective monitoring strategies that meet the safeguarding needs of the school",
+        [
+            $"Monitoring covers {categories.Count} categories (the UK Safer Internet Centre's appropriate-monitoring categories as the keyword lists name them), with {entries.Count:N0} list entries. " +
+            (lastChange is null ? "No list change is recorded." : $"The lists last changed on {lastChange.At:d MMMM yyyy} by {lastChange.Actor}: {lastChange.Reason}."),
+            "Precision is the share of alerts closed by the DSL that were a confirmed concern or a referral; it is shown where at least 5 alerts of the category were closed. " +
+            "No end-to-end monitoring check is recorded by this version: record manual checks in the log of checks.",
+            SmallNumbers.Rule,
+        ],
+        [
+            new ReviewTable("monitoring-categories", "Coverage, alerts and outcomes by category",
+                ["Category", "List entries", "Alerts", "Confirmed", "Referred", "No further action", "False positive", "Precision"], rows),
+            new ReviewTable("list-changes", "Changes to the keyword lists in the year",
+                ["When", "Who", "Why", "Entries"],
+                [.. changes.Select(h => (IReadOnlyList<string>)[h.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), h.Actor, h.Reason, h.Entries.ToString(CultureInfo.InvariantCulture)])]),
+        ]);
+    }
+
+    private ReviewSection Tuning(List<Row> alerts, IReadOnlyList<KeywordEntry> entries)
+    {
+        var fired = alerts.SelectMany(a => a.Rules).GroupBy(r => r, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToList();
+        var group = SmallNumbers.Protect(alerts.Count,
+        [
+            new("fired", "Alerts", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r))))]),
+            new("confirmed", "Confirmed", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome is TriageOutcomes.ConcernConfirmed or TriageOutcomes.Referred)))]),
+            new("false", "False positives", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome == TriageOutcomes.FalsePositive)))]),
+        ]);
+        var never = entries.Where(e => !fired.Contains(e.Id, StringComparer.Ordinal)).ToList();
+        var thin = entries.GroupBy(e => e.Category, StringComparer.Ordinal).Where(g => g.Count() < ThinCoverage)
+            .OrderBy(g => g.Count()).Select(g => (IReadOnlyList<string>)[GovernorReportBuilder.CategoryLabel(g.Key), g.Count().ToString(CultureInfo.InvariantCulture)]).ToList();
+        return new ReviewSection("Tuning evidence", "Review and act on what monitoring finds: false alarms, gaps",
+        [
+            string.Create(CultureInfo.InvariantCulture,
+                $"{fired.Count:N0} rules (list entries) raised alerts in the year; {never.Count:N0} of {entries.Count:N0} never fired (listed in never-fired.csv, with the category counts below). " +
+                $"Categories with fewer than {ThinCoverage} entries are listed as thin coverage. IT staff see the same per-rule figures in the console's keyword lists."),
+        ],
+        [
+            new ReviewTable("rules", "Alerts, confirmed concerns and false positives per rule",
+                ["Rule", "Alerts", "Confirmed or referred", "False positives", "Precision"],
+                [.. fired.Take(40).Select(r => (IReadOnlyList<string>)
+                [
+                    r, Cell(group, "fired", r), Cell(group, "confirmed", r), Cell(group, "false", r),
+                    Precision(alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome is TriageOutcomes.ConcernConfirmed or TriageOutcomes.Referred),
+                        alerts.Count(a => a.Rules.Contains(r) && a.Outcome is not null)),
+                ])]),
+            new ReviewTable("never-fired-by-category", "Rules that never fired, by category",
+                ["Category", "Entries never fired", "Entries"],
+                [.. never.GroupBy(e => e.Category, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (IReadOnlyList<string>)
+                [
+                    GovernorReportBuilder.CategoryLabel(g.Key), g.Count().ToString(CultureInfo.InvariantCulture),
+                    entries.Count(e => e.Category == g.Key).ToString(CultureInfo.InvariantCulture),
+                ])]),
+            new ReviewTable("thin-coverage", "Categories with thin coverage", ["Category", "Entries"], thin),
+        ]);
+    }
+
+    private ReviewSection Retention(List<Row> alerts)
+    {
+        var r = retention.Value;
+        var minimised = alerts.Count(a => a.Minimised);
+        return new ReviewSection("Retention", "Data protection: keep pupil data no longer than needed",
+        [
+            string.Create(CultureInfo.InvariantCulture,
+                $"Pupil data (text, login, device, screenshot) is removed from alerts closed as no concern or false positive after {r.NoConcernDays} days, and from confirmed concerns and referrals after {r.ConcernDays} days; " +
+                $"screenshots no alert refers to are deleted after {r.UnreferencedScreenshotDays} days. Of this year's alerts, {Display(minimised)} have had their pupil data removed so far."),
+        ], []);
+    }
+
+    private ReviewSection RiskProfile(string schoolId)
+    {
+        var ids = schoolId == ReportPeriod.Trust ? schools.Configured.Select(s => s.SchoolId).ToList() : [schoolId];
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var id in ids)
+        {
+            var p = review.CurrentValue.Schools.GetValueOrDefault(id)?.RiskProfile ?? new RiskProfileOptions();
+            var name = schools.For(id).Name;
+            rows.Add([name, "Age range", Noted(p.AgeRange)]);
+            rows.Add([name, "SEND", Noted(p.Send)]);
+            rows.Add([name, "EAL", Noted(p.Eal)]);
+            rows.Add([name, "Known local risks", Noted(p.LocalRisks)]);
+        }
+
+        return new ReviewSection("The school's risk profile", "Filtering and monitoring should reflect the school's own risks",
+            [$"Written by staff in configuration (section {AnnualReviewOptions.Section}:Schools:<school>:RiskProfile)."],
+            [new ReviewTable("risk-profile", "Risk profile", ["School", "Aspect", "Notes"], rows)]);
+    }
+
+    private static string Noted(string text) => string.IsNullOrWhiteSpace(text) ? "not yet written" : text;
+
+    private static string Cell(ShownGroup group, string table, string key) =>
+        group.Table(table) is { Withheld: false } t ? t.Cell(key)?.Display ?? "0" : "withheld";
+
+    private static string Display(long count) => count is > 0 and < SmallNumbers.Threshold ? "<5" : count.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>Shown only from 5 closed alerts, and only when neither part is a count from 1 to 4.</summary>
+    private static string Precision(long confirmed, long closed) =>
+        closed >= SmallNumbers.Threshold && confirmed is 0 or >= SmallNumbers.Threshold && (closed - confirmed) is 0 or >= SmallNumbers.Threshold
+            ? string.Create(CultureInfo.InvariantCulture, $"{confirmed * 100.0 / closed:0}%")
+            : "–";
+}

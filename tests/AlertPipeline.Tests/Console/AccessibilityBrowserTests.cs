@@ -1,0 +1,231 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using AlertPipeline.Detection;
+using AlertPipeline.Tests.Support;
+using AlertPipeline.Users;
+using Microsoft.Playwright;
+
+namespace AlertPipeline.Tests.Console;
+
+/// <summary>
+/// WCAG 2.2 AA and the DSL's path in a real browser (issue 18): axe-core on every page, the queue and alert page by
+/// keyboard alone, live announcements, focus kept across live updates, reflow at 320 px and the phone layout.
+/// </summary>
+public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static readonly AxeRunOptions WcagAa = new()
+    {
+        RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    };
+
+    [Fact]
+    public async Task EveryPage_ForEveryRole_HasNoAxeViolations()
+    {
+        await using var host = await TestHost.StartAsync();
+        var alert = ConsoleData.SaveAlert(host, login: "oak.y8.awhite");
+        ConsoleData.SaveAlert(host, severity: Severity.Critical, category: "self-harm", text: "cutting myself");
+        foreach (var (name, role, schools) in new[] { ("dsl.oak", ConsoleRoles.Dsl, "oakfield"), ("trust", ConsoleRoles.TrustDsl, ""), ("it", ConsoleRoles.It, ""), ("governor", ConsoleRoles.Governor, ""), ("admin", ConsoleRoles.Admin, "") })
+        {
+            ConsoleSession.CreateUser(host, name, role, schools.Length == 0 ? [] : [schools]);
+        }
+
+        var pages = new (string User, string Path)[]
+        {
+            ("", "/sign-in"), ("dsl.oak", "/alerts"), ("dsl.oak", $"/alerts/{alert.AlertId}"), ("trust", "/audit"), ("trust", "/summary"),
+            ("it", "/lists?q=die"), ("it", "/lists/history"), ("it", "/devices"), ("governor", "/summary"), ("admin", "/accounts"), ("admin", "/audit"),
+        };
+        var violations = new List<string>();
+        foreach (var (user, path) in pages)
+        {
+            var page = await browser.NewPageAsync();
+            if (user.Length > 0)
+            {
+                await SignInAsync(page, host, user);
+            }
+
+            await page.GotoAsync(host.Http.BaseAddress + path.TrimStart('/'));
+            if (path == "/alerts")
+            {
+                await page.WaitForSelectorAsync("#queue tbody tr");
+            }
+
+            var result = await page.RunAxe(WcagAa);
+            violations.AddRange(result.Violations.Select(v => $"{path} as {(user.Length == 0 ? "anonymous" : user)}: {v.Id} ({v.Help}) at {string.Join(" | ", v.Nodes.Select(n => n.Html))}"));
+            await page.Context.CloseAsync();
+        }
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    [Fact]
+    public async Task Queue_ByKeyboardAlone_SkipLinkThenAcknowledge_KeepsFocusAndSaysSo()
+    {
+        await using var host = await TestHost.StartAsync();
+        ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false);
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForSelectorAsync("#queue tbody tr button.ack");
+
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Skip to main content", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        await page.Keyboard.PressAsync("Enter");
+        Assert.Equal("main", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        var presses = await TabUntilAsync(page, "button.ack", 40);
+        await page.Keyboard.PressAsync("Enter");
+
+        await page.WaitForSelectorAsync("#queue tbody tr .status:text('acknowledged')");
+        Assert.Equal("Acknowledged.", await page.InnerTextAsync("#flash"));
+        Assert.Equal("A", await page.EvaluateAsync<string>("() => document.activeElement.tagName"));
+        Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement.closest('#queue') !== null"), "focus left the queue");
+        Assert.True(presses < 25, $"{presses} Tab presses from the skip target to the first acknowledge");
+    }
+
+    [Fact]
+    public async Task AlertPage_ByKeyboardAlone_AcknowledgeAndResolve_AnnouncesEachStep()
+    {
+        await using var host = await TestHost.StartAsync();
+        var alert = ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false);
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForURLAsync("**/alerts");
+        await page.GotoAsync($"{host.Http.BaseAddress}alerts/{alert.AlertId}");
+
+        await TabUntilAsync(page, "#acknowledge", 30);
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForSelectorAsync("#status:text('acknowledged')");
+        Assert.Contains("Acknowledged", await page.InnerTextAsync("#flash"), StringComparison.Ordinal);
+        Assert.Equal("status", await page.GetAttributeAsync("#flash", "role"));
+
+        await TabUntilAsync(page, "#resolve select[name=outcome]", 60);
+        await page.Keyboard.PressAsync("ArrowDown"); // concern confirmed
+        await page.Keyboard.PressAsync("ArrowDown"); // no further action
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("Spoke to the pupil; no concern");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Resolve", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        await page.Keyboard.PressAsync("Enter");
+
+        await page.WaitForSelectorAsync("#status:text('resolved')");
+        Assert.Equal("Resolved.", await page.InnerTextAsync("#flash"));
+        Assert.Equal("flash", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        Assert.Equal("resolved", host.Alerts.Get(alert.AlertId)!.Status);
+    }
+
+    [Fact]
+    public async Task AlertPage_ResolveWithoutReference_ErrorIsAnnouncedAndLinkedToTheField()
+    {
+        await using var host = await TestHost.StartAsync();
+        var alert = ConsoleData.SaveAlert(host, screenshot: false);
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForURLAsync("**/alerts");
+        await page.GotoAsync($"{host.Http.BaseAddress}alerts/{alert.AlertId}");
+
+        await page.SelectOptionAsync("#resolve select[name=outcome]", "referred");
+        await page.ClickAsync("#resolve button[type=submit]");
+
+        var error = page.Locator("#resolve .form-error");
+        await error.Locator("text=external case reference").WaitForAsync();
+        Assert.Equal("alert", await error.GetAttributeAsync("role"));
+        var describedBy = await page.EvaluateAsync<string>("() => document.activeElement.getAttribute('aria-describedby')");
+        Assert.Equal(await error.GetAttributeAsync("id"), describedBy);
+    }
+
+    [Fact]
+    public async Task Queue_NewAlertArrives_IsAnnouncedPolitely_FocusStays_TitleCounts_AndPauseHoldsUpdates()
+    {
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Console:FeedPollInterval"] = "00:00:00.200" });
+        ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false, severity: Severity.High, category: "bullying", text: "nobody likes you");
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForSelectorAsync("body[data-live=on]");
+        await page.WaitForSelectorAsync("#queue tbody tr");
+        await page.FocusAsync("#queue tbody tr a");
+        await page.EvaluateAsync("() => { window.__focused = document.activeElement; }");
+
+        ConsoleData.SaveAlert(host, login: "oak.y9.jsmith", screenshot: false, severity: Severity.Urgent, category: "suicide", text: "i want to die");
+
+        await page.WaitForFunctionAsync("() => document.querySelector('#announce').textContent.includes('New urgent alert: suicide')");
+        Assert.Equal("polite", await page.GetAttributeAsync("#announce", "aria-live"));
+        Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement === window.__focused"), "focus moved when the queue updated");
+        Assert.StartsWith("(2) ", await page.TitleAsync(), StringComparison.Ordinal);
+
+        await page.ClickAsync("#pause");
+        ConsoleData.SaveAlert(host, login: "oak.y9.jsmith", screenshot: false, severity: Severity.Critical, category: "self-harm", text: "cutting myself");
+        await page.WaitForFunctionAsync("() => document.querySelector('#pause').textContent.includes('1 waiting')");
+        Assert.Equal(2, await page.Locator("#queue tbody tr").CountAsync());
+        await page.ClickAsync("#pause");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#queue tbody tr').length === 3");
+    }
+
+    [Fact]
+    public async Task LiveState_AccountDisabled_ShowsSignedOutNotLive()
+    {
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Users:StreamRecheckInterval"] = "00:00:00.200" });
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForSelectorAsync("body[data-live=on]");
+
+        host.App.Services.GetRequiredService<UserStore>().Disable("dsl.oak");
+
+        await page.WaitForSelectorAsync("body[data-live=off]");
+        await page.WaitForFunctionAsync("() => document.querySelector('#live').textContent.startsWith('Signed out')");
+    }
+
+    [Fact]
+    public async Task Phone_QueueAt390AndAlertPageAt320_DoNotScrollSideways()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.UseKey("oakfield");
+        var png = new AlertPipeline.Simulator.ScreenshotRenderer().Render("Discord", "https://discord.com/channels/1", "i want to die, nobody would even notice");
+        var shot = (await host.App.Services.GetRequiredService<AlertPipeline.Ingest.Screenshots.ScreenshotStore>().SaveAsync(png, "image/png", "oakfield")).Reference;
+        var alert = ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false, screenshotRef: shot, text: "i want to die, nobody would even notice");
+        ConsoleData.SaveAlert(host, login: "oak.y9.jsmith", screenshot: false, severity: Severity.High, category: "bullying", text: "nobody likes you");
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 }, Locale = "en-GB" });
+        var page = await context.NewPageAsync();
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForSelectorAsync("#queue tbody tr");
+
+        Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= 390, "the queue scrolls sideways at 390 px");
+        await BrowserFixture.SaveScreenshotAsync(page, "queue-phone");
+
+        await page.GotoAsync($"{host.Http.BaseAddress}alerts/{alert.AlertId}");
+        await BrowserFixture.SaveScreenshotAsync(page, "alert-detail-phone");
+        var acknowledgeTop = await page.EvaluateAsync<double>("() => document.querySelector('#acknowledge').getBoundingClientRect().top");
+        Assert.True(acknowledgeTop < 844, $"acknowledge is {acknowledgeTop} px down, below the first screen");
+        await page.SetViewportSizeAsync(320, 640);
+        Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= 320, "the alert page does not reflow at 320 px");
+        await context.CloseAsync();
+    }
+
+    /// <summary>Presses Tab until the element matching <paramref name="selector"/> has focus; returns how many presses.</summary>
+    private static async Task<int> TabUntilAsync(IPage page, string selector, int max)
+    {
+        for (var presses = 1; presses <= max; presses++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            if (await page.EvaluateAsync<bool>("s => document.activeElement?.matches(s) ?? false", selector))
+            {
+                return presses;
+            }
+        }
+
+        throw new InvalidOperationException($"{selector} was not reached in {max} Tab presses");
+    }
+
+    private static async Task SignInAsync(IPage page, TestHost host, string name)
+    {
+        await page.GotoAsync(host.Http.BaseAddress + "sign-in");
+        await page.FillAsync("input[name=name]", name);
+        await page.FillAsync("input[name=password]", ConsoleSession.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForLoadStateAsync();
+    }
+}

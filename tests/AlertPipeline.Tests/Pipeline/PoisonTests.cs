@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Text;
+using AlertPipeline.Detection;
+using AlertPipeline.Queue;
+using AlertPipeline.Tests.Support;
+
+namespace AlertPipeline.Tests.Pipeline;
+
+/// <summary>
+/// Issue 12's reliability suite, embedded transport: each poison that once stopped detection for every school is fed
+/// through the real host (real SQLite files), with a concerning event behind it that must be alerted within seconds.
+/// The poison itself ends in the dead letters with its reason; the Kafka ones are in KafkaInteropTests.
+/// </summary>
+public sealed class PoisonTests
+{
+    private static readonly TimeSpan Seconds = TimeSpan.FromSeconds(15);
+
+    // Old main: accepted (202) or queued, then the correlator threw on the date arithmetic for that batch every second,
+    // for ever. Here it is queued straight (as a transport that skipped ingest would), behind it a real concern.
+    [Fact]
+    public async Task Detection_OccurredAtYearOneInTheQueue_DeadLetteredAndTheConcernBehindItAlerted()
+    {
+        await using var host = await TestHost.StartAsync();
+        var poison = Some.ConcerningEvent();
+        poison["occurredAt"] = "0001-01-01T00:00:00+00:00";
+        var concern = Some.ConcerningEvent(school: "riverside");
+
+        await Queue(host, poison, concern);
+
+        await AlertedWithinAsync(host, concern);
+        var dead = Assert.Single(DeadLetterRows.Read(host.Alerts));
+        Assert.Equal((string)poison["eventId"]!, dead.EventId);
+        Assert.Contains("occurredAt", dead.Reason, StringComparison.Ordinal);
+    }
+
+    // Old main: the regex's timeout gave an unflagged result with a warning, the grouper threw "Only flagged detections
+    // are grouped" and the worker retried the batch for ever. Detection:RegexTimeout of a tick makes every regex run
+    // time out, as CPU pressure or a cold start did.
+    [Fact]
+    public async Task Detection_RegexTimesOut_NotFullyCheckedTextDeadLetteredAndTheConcernBehindItAlerted()
+    {
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Detection:RegexTimeout"] = "00:00:00.0000001" });
+        host.UseKey("oakfield");
+        var unchecked_ = Some.Event("pay me money or i will post them " + string.Concat(Enumerable.Repeat("and the homework is about volcanoes ", 300)), source: "typed");
+        var concern = Some.ConcerningEvent();
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await host.PostEventsAsync(unchecked_, concern)).StatusCode);
+
+        await AlertedWithinAsync(host, concern);
+        await Eventually.TrueAsync(() => DeadLetterRows.Read(host.Alerts).Any(d => d.EventId == (string)unchecked_["eventId"]!), "the unchecked text's dead letter");
+        Assert.Contains("not fully checked", DeadLetterRows.Read(host.Alerts).Single(d => d.EventId == (string)unchecked_["eventId"]!).Reason, StringComparison.Ordinal);
+    }
+
+    // Any failure storing one event (here a real SQLite trigger refusing its alert): after a bounded number of tries
+    // that event alone is dead-lettered with the reason; the rest of its batch, other schools, and later events go on.
+    [Fact]
+    public async Task Detection_OneEventsAlertCannotBeStored_OnlyThatEventDeadLetteredAfterBoundedTries()
+    {
+        await using var host = await TestHost.StartAsync();
+        var poison = Some.ConcerningEvent();
+        using (var connection = host.Alerts.Database.Open())
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TRIGGER poison BEFORE INSERT ON alerts WHEN NEW.event_id = '{(string)poison["eventId"]!}' BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END";
+            command.ExecuteNonQuery();
+        }
+
+        var sameBatch = Some.ConcerningEvent(school: "riverside");
+        await Queue(host, sameBatch, poison, Some.Event());
+        var later = Some.ConcerningEvent();
+        await Queue(host, later);
+
+        await AlertedWithinAsync(host, sameBatch);
+        await AlertedWithinAsync(host, later);
+        await Eventually.TrueAsync(() => DeadLetterRows.Read(host.Alerts).Count == 1, "the poison's dead letter");
+        var dead = DeadLetterRows.Read(host.Alerts).Single();
+        Assert.Equal((string)poison["eventId"]!, dead.EventId);
+        Assert.Contains($"failed {DetectionWorker.MaxAttempts} times", dead.Reason, StringComparison.Ordinal);
+        Assert.Contains("refused by the test trigger", dead.Reason, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => host.App.Services.GetRequiredService<SqliteEventQueue>().Backlog == 0, "the queue to be drained");
+    }
+
+    [Fact]
+    public async Task DeadLetters_LargePayload_StoredOnceCutWithItsHash()
+    {
+        await using var host = await TestHost.StartAsync();
+        var big = "{\"eventId\":\"big\",\"text\":\"" + new string('x', 300_000) + "\"";  // not even valid JSON
+        var concern = Some.ConcerningEvent();
+
+        await host.App.Services.GetRequiredService<SqliteEventQueue>().PublishAsync(
+            [new QueuedEvent("big", "oakfield", "dev-1", "p", Encoding.UTF8.GetBytes(big)), Queued(concern)], CancellationToken.None);
+
+        await AlertedWithinAsync(host, concern);
+        var letter = host.App.Services.GetRequiredService<DeadLetters>().List().Single();
+        Assert.True(letter.Truncated);
+        Assert.Equal(Encoding.UTF8.GetByteCount(big), letter.PayloadBytes);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(big))), letter.Sha256);
+        Assert.Equal(BoundedPayload.MaxPayloadBytes, DeadLetterRows.Read(host.Alerts).Single().Payload.Length);
+    }
+
+    private static async Task AlertedWithinAsync(TestHost host, System.Text.Json.Nodes.JsonObject e)
+    {
+        var id = (string)e["eventId"]!;
+        var clock = Stopwatch.StartNew();
+        await Eventually.TrueAsync(() => host.Alerts.List(new()).Any(a => a.EventId == id), $"the alert for {id}", Seconds);
+        Assert.True(clock.Elapsed < Seconds, $"alerted after {clock.Elapsed}");
+    }
+
+    private static Task Queue(TestHost host, params System.Text.Json.Nodes.JsonObject[] events) =>
+        host.App.Services.GetRequiredService<SqliteEventQueue>().PublishAsync(events.Select(Queued).ToList(), CancellationToken.None);
+
+    private static QueuedEvent Queued(System.Text.Json.Nodes.JsonObject e) =>
+        new((string)e["eventId"]!, (string)e["schoolId"]!, (string)e["deviceId"]!, (string)e["userLogin"]!, Encoding.UTF8.GetBytes(e.ToJsonString()));
+}
