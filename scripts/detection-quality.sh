@@ -18,3 +18,8 @@ if [ -f "$davidson" ]; then
   ap eval --file "$davidson" --format davidson --lists seeds/keywords
   echo '```'
 fi
+training=${TRAINING:-../shared/training}
+if [ -d "$training" ] && [ -f "$davidson" ]; then
+  echo "### Rules, learned model and both (held-out and cross-source)"
+  ap eval --cross-source --training "$training" --davidson "$davidson"
+fi

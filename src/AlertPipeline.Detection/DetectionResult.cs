@@ -68,5 +68,11 @@ public sealed record DetectionResult(
     /// <summary>Problems that may have hidden a match (a list regex timed out). Empty normally.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>The learned model's probability per category, when a model judged this text (empty otherwise).</summary>
+    public IReadOnlyList<Model.ModelScore> ModelScores { get; init; } = [];
+
+    /// <summary>True when the learned model alone raised this result: no keyword rule matched its categories.</summary>
+    public bool ModelOnly { get; init; }
+
     public static DetectionResult None(string normalized) => new(false, null, [], [], normalized);
 }

@@ -87,6 +87,7 @@ internal static class CliApp
                 "users" => UsersCommand.Run(rest, input, output),
                 "keywords" => await KeywordsCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "eval" => EvalCommand.Run(rest, output),
+                "model" => Model.ModelCommand.Run(rest, output),
                 "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
                 "replay" => await ReplayCommand.RunAsync(rest, output).ConfigureAwait(false),

@@ -20,8 +20,23 @@ internal static class EvalCommand
 {
     public static int Run(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("eval", rest, ["file", "format", "lists", "misses"]);
+        var args = CliArgs.Parse("eval", rest, ["file", "format", "lists", "misses", "training", "davidson", "model"], ["cross-source", "held-out", "sweep"]);
         args.NoPositionals();
+        if (args.Flag("cross-source") || args.Flag("held-out"))
+        {
+            // Rules only, model only and combined on the labelled training files, on text the model did not learn from.
+            Model.CrossSourceEvaluation.Run(
+                args.Get("training") ?? Model.ModelCommand.DefaultTraining,
+                args.Get("davidson"),
+                Detector.Compile(KeywordDirectory.Load(args.Get("lists") ?? new DetectionOptions().KeywordsDirectory)),
+                Model.ModelArtefact.Load(args.Get("model") ?? Model.ModelCommand.DefaultArtefact),
+                new Model.ModelOptions().PolicyFor(null),
+                crossSource: args.Flag("cross-source"),
+                sweep: args.Flag("sweep"),
+                output);
+            return 0;
+        }
+
         var file = args.Get("file") ?? throw new CliException("eval: --file FILE is required (a labelled CSV)");
         if (!File.Exists(file))
         {

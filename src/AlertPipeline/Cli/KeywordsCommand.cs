@@ -34,7 +34,7 @@ internal static class KeywordsCommand
 
     private static async Task<int> TestAsync(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("keywords test", rest, ["lists", "source", "format"]);
+        var args = CliArgs.Parse("keywords test", rest, ["lists", "source", "format", .. Model.ModelCli.Options], Model.ModelCli.Flags);
         var text = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("keywords test: expected one quoted TEXT");
         var source = SourceKinds.Any;
         if (args.Get("source") is { } s && !SourceKindNames.TryParseSingle(s, out source))
@@ -44,7 +44,9 @@ internal static class KeywordsCommand
 
         var format = args.Choice("format", "text", "text", "json");
         var detector = LoadDetector(args);
-        var result = detector.Scan(text, source);
+        var rulesResult = detector.Scan(text, source);
+        var verdict = Model.ModelCli.Load(args)?.Judge(text, rulesResult.Flagged ? rulesResult : null);
+        var result = verdict?.Rules ?? (rulesResult.Flagged ? rulesResult : verdict?.ModelOnly ?? rulesResult);
         if (format == "json")
         {
             using var buffer = new MemoryStream();
@@ -56,6 +58,7 @@ internal static class KeywordsCommand
                 json.WriteString("snippet", result.Snippet);
                 json.WriteString("explanation", result.Explanation);
                 json.WriteString("listVersion", detector.Version);
+                Model.ModelCli.WriteJson(json, result, verdict, writeExplanation: false);
                 json.WriteEndObject();
             }
 
@@ -101,6 +104,7 @@ internal static class KeywordsCommand
             report.AppendLine(CultureInfo.InvariantCulture, $"why:         {result.Explanation}");
         }
 
+        Model.ModelCli.WriteText(report, verdict);
         await output.WriteAsync(report.ToString()).ConfigureAwait(false);
         return 0;
     }

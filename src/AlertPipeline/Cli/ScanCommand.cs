@@ -13,7 +13,7 @@ internal static class ScanCommand
 {
     public static async Task<int> RunAsync(string[] rest, TextReader input, TextWriter output)
     {
-        var args = CliArgs.Parse("scan", rest, ["lists", "format", "source"]);
+        var args = CliArgs.Parse("scan", rest, ["lists", "format", "source", .. Model.ModelCli.Options], Model.ModelCli.Flags);
         var format = args.Choice("format", "text", "text", "ndjson");
         var source = SourceKinds.Any;
         if (args.Get("source") is { } sourceText && !SourceKindNames.TryParseSingle(sourceText, out source))
@@ -27,6 +27,7 @@ internal static class ScanCommand
         }
 
         var detector = Detector.Compile(KeywordDirectory.Load(args.Get("lists") ?? new DetectionOptions().KeywordsDirectory));
+        var judge = Model.ModelCli.Load(args);
         using var reader = args.Positionals.Count == 1 ? OpenFile(args.Positionals[0]) : null;
         var lines = reader ?? input;
         var number = 0;
@@ -64,7 +65,11 @@ internal static class ScanCommand
                 }
 
                 // TryScan: the same answer as Scan, without building a result for the lines nothing matched.
-                WriteResult(json, detector.TryScan(text, lineSource, out var found) ? found : Unflagged);
+                var rules = detector.TryScan(text, lineSource, out var found) ? found : null;
+                var verdict = judge?.Judge(text, rules);
+                var main = Model.ModelCli.Primary(rules, verdict);
+                WriteResult(json, main.Flagged ? main : Unflagged);
+                Model.ModelCli.WriteJson(json, main, verdict);
                 json.WriteEndObject();
             }
 

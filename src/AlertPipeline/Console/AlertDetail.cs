@@ -38,7 +38,7 @@ internal sealed record AlertDetail(
     IReadOnlyList<AlertHistoryEntry> History,
     IReadOnlyList<AlertSummary> Timeline);
 
-internal sealed class AlertDetailBuilder(AlertQueries queries, Roster roster, DetectorHolder detectors, IOptions<TrustOptions> trust, IOptions<ConsoleOptions> options)
+internal sealed class AlertDetailBuilder(AlertQueries queries, Roster roster, DetectorHolder detectors, Model.ModelHolder models, IOptions<TrustOptions> trust, IOptions<ConsoleOptions> options)
 {
     public AlertDetail Build(Alert alert)
     {
@@ -69,6 +69,13 @@ internal sealed class AlertDetailBuilder(AlertQueries queries, Roster roster, De
     {
         var stored = string.Join("; ", alert.Matches.Select(m =>
             string.Create(CultureInfo.InvariantCulture, $"'{m.Text}' matched rule {m.Rule} ({m.Category}, {m.Severity})")));
+        if (alert.Rule == AlertFactory.ModelRule)
+        {
+            // Model-only: no list rule to re-run; the model's reason (scores and strongest phrases) is the why.
+            var judged = models.For(alert.SchoolId)?.Judge(alert.Text, null).ModelOnly;
+            return judged?.Explanation ?? "model-only (no keyword rule matched): " + stored;
+        }
+
         var detector = detectors.Current;
         if (!SourceKindNames.TryParseSingle(alert.Source, out var source))
         {

@@ -10,8 +10,15 @@ internal static class AlertFactory
     /// <summary>The rule family of keyword alerts; part of the alert's identity (one alert per event and rule).</summary>
     public const string KeywordRule = "keywords";
 
+    /// <summary>
+    /// The rule family of alerts the learned model raised alone (no keyword rule matched their categories). Its own
+    /// family, so such an alert never merges with or replaces a keyword alert of the same event, and every view can
+    /// mark it as model-only.
+    /// </summary>
+    public const string ModelRule = "model";
+
     public static Alert Create(DeviceEvent e, DetectionResult result, string listVersion, DateTimeOffset now, string? groupKey = null) =>
-        FromEvent(e, KeywordRule, result, result.Categories, result.Severity!.Value,
+        FromEvent(e, result.ModelOnly ? ModelRule : KeywordRule, result, result.Categories, result.Severity!.Value,
             result.Matches.Select(m => new AlertMatch(m.Term, m.Category, m.Severity.ToName(), m.Start, m.Length, m.MatchedText, m.EntryId)).ToList(),
             listVersion, now) with { GroupKey = groupKey };
 

@@ -1,4 +1,5 @@
 using AlertPipeline.Hosting;
+using AlertPipeline.Model;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,6 +13,7 @@ internal static class DetectionServices
         services.AddOptions<DetectionOptions>().Bind(configuration.GetSection(DetectionOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DetectionOptions>, DetectionOptionsValidator>();
         services.AddSingleton<DetectorHolder>();
+        services.AddRiskModel(configuration);
         services.AddSingleton<Lists.KeywordVersionStore>();
         services.AddSingleton<DeadLetters>();
         services.AddSingleton<AlertCorrelator>();

@@ -21,6 +21,7 @@ namespace AlertPipeline.Detection;
 internal sealed partial class DetectionWorker(
     IEventConsumer consumer,
     DetectorHolder detectors,
+    global::AlertPipeline.Model.ModelHolder models,
     AlertStore alerts,
     NotificationPlanner planner,
     NotificationSignal notify,
@@ -272,8 +273,20 @@ internal sealed partial class DetectionWorker(
                     continue;
                 }
 
-                // TryScan allocates nothing when nothing matches: the common case, on the hot path.
-                if (!detector.TryScan(e.Text, e.Source, out var result))
+                // TryScan and TryJudge allocate nothing when nothing matches: the common case, on the hot path.
+                detector.TryScan(e.Text, e.Source, out var result);
+                if (models.For(e.SchoolId) is { } judge && judge.TryJudge(e.Text, result is { Flagged: true } ? result : null, out var verdict))
+                {
+                    // The rules' result keeps its own alert (raised only where the school allows); what the model
+                    // adds for categories no rule caught is a separate, model-only alert.
+                    result = verdict.Rules ?? result;
+                    if (verdict.ModelOnly is { } modelOnly)
+                    {
+                        flagged.Add((consumed, e, modelOnly));
+                    }
+                }
+
+                if (result is null)
                 {
                     continue;
                 }
@@ -321,10 +334,12 @@ internal sealed partial class DetectionWorker(
         var found = new List<(Alert, IReadOnlyList<OutboxNotification>)>();
         var merges = new List<AlertMerge>();
         var seen = new HashSet<EventKey>();
+        var seenModel = new HashSet<EventKey>();
         foreach (var (_, e, result) in flagged)
         {
             // Already stored, or twice in this merged batch (a Kafka partition revoked and given back re-reads it).
-            if (known.Contains(EventKey.Of(e)) || !seen.Add(EventKey.Of(e)))
+            // A model-only alert of an event is its own alert beside the keyword one: counted apart here.
+            if (known.Contains(EventKey.Of(e)) || !(result.ModelOnly ? seenModel.Add(EventKey.Of(e)) : seen.Add(EventKey.Of(e))))
             {
                 continue;
             }

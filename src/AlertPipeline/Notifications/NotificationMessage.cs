@@ -54,13 +54,21 @@ internal sealed record NotificationMessage(
             ("Source", alert.Source),
             ("Alert", alert.AlertId),
         };
+        if (alert.Rule == Detection.AlertFactory.ModelRule)
+        {
+            // No keyword rule fired: the learned model alone judged this text concerning. Said plainly so the DSL
+            // weighs it as a statistical judgement, not a list match.
+            facts.Insert(2, ("Raised by", "the learned risk model alone (model-only: no keyword rule matched)"));
+        }
+
         if (school.IncludePupilDetail)
         {
             facts.Add(("Pupil", $"{alert.UserLogin} on {alert.DeviceId}"));
             facts.Add(("Matched", string.Join(", ", alert.Matches.Select(m => m.Text).Distinct())));
         }
 
-        var title = $"[AlertPipeline] {severity}: {categories} alert at {school.Name}";
+        var modelOnly = alert.Rule == Detection.AlertFactory.ModelRule ? " (model-only)" : string.Empty;
+        var title = $"[AlertPipeline] {severity}: {categories} alert{modelOnly} at {school.Name}";
         var headline = $"{Article(alert.Severity.ToName())} {alert.Severity.ToName()} safeguarding alert needs your attention.";
         if (escalation is not null)
         {

@@ -1,0 +1,105 @@
+using System.Globalization;
+using AlertPipeline.Cli;
+using AlertPipeline.Detection.Model;
+
+namespace AlertPipeline.Model;
+
+/// <summary>
+/// <c>alertpipeline model train</c>: trains the risk model on the labelled files and writes the artefact
+/// (<c>seeds/models/risk-model.bin</c>); <c>model info</c>: what an artefact holds.
+/// </summary>
+internal static class ModelCommand
+{
+    public const string DefaultTraining = "../shared/training";
+    public const string DefaultArtefact = "seeds/models/risk-model.bin";
+
+    public static int Run(string[] rest, TextWriter output)
+    {
+        if (rest.Length == 0)
+        {
+            throw new CliException("model: expected a subcommand: train or info");
+        }
+
+        return rest[0] switch
+        {
+            "train" => Train(rest[1..], output),
+            "info" => Info(rest[1..], output),
+            var other => throw new CliException($"model: unknown subcommand '{other}' (expected train or info)"),
+        };
+    }
+
+    private static int Train(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("model train", rest, ["training", "out", "seed", "sample", "bits", "l1", "l2", "iterations"], ["all"]);
+        args.NoPositionals();
+        var training = args.Get("training") ?? DefaultTraining;
+        var outPath = args.Get("out") ?? DefaultArtefact;
+        var defaults = new TrainingSettings();
+        var settings = new TrainingSettings(
+            BucketBits: args.GetInt("bits", defaults.BucketBits, 12, 22),
+            L2: (float)args.GetDouble("l2", defaults.L2, 0, 10),
+            L1: (float)args.GetDouble("l1", defaults.L1, 0, 10),
+            Iterations: args.GetInt("iterations", defaults.Iterations, 1, 1000),
+            Seed: args.GetInt("seed", defaults.Seed, 0, int.MaxValue));
+        var sample = args.GetInt("sample", 0, 0, 10_000_000);
+        var corpus = TrainingCorpus.Load(training, davidsonFile: null);
+        var texts = args.Flag("all") ? corpus : corpus.Where(t => !t.HeldOut).ToList();
+        if (sample > 0)
+        {
+            texts = Sample(texts, sample, settings.Seed);
+        }
+
+        var description = string.Create(CultureInfo.InvariantCulture,
+            $"L-BFGS logistic regression per category (ML.NET 6.0.0), {texts.Count} texts from {string.Join(", ", texts.Select(t => t.Source).Distinct())}; "
+            + $"held-out parts {(args.Flag("all") ? "included" : "excluded")}; seed {settings.Seed}, 2^{settings.BucketBits} buckets, L2 {settings.L2}, L1 {settings.L1}, {settings.Iterations} iterations");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model train: {texts.Count} texts, {TrainingCorpus.Heads.Length} categories"));
+        var result = ModelTrainer.Train(texts, settings, description);
+        foreach (var line in result.Log)
+        {
+            output.WriteLine("  " + line);
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        using (var file = File.Create(outPath))
+        {
+            result.Model.Write(file);
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {outPath} ({new FileInfo(outPath).Length / 1024} KB) in {result.Elapsed.TotalSeconds:0.0} s; largest difference from ML.NET's own probabilities {result.MaxParityError:0.0000}"));
+        return 0;
+    }
+
+    private static int Info(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("model info", rest, ["model"]);
+        var model = ModelArtefact.Load(args.Get("model") ?? DefaultArtefact);
+        output.WriteLine($"categories: {string.Join(", ", model.Categories)}");
+        output.WriteLine($"trained:    {model.Description}");
+        var scores = new float[model.Categories.Count];
+        foreach (var text in args.Positionals)
+        {
+            model.Score(text, scores);
+            output.WriteLine($"{text}");
+            for (var h = 0; h < scores.Length; h++)
+            {
+                var phrases = model.StrongestPhrases(text, model.Categories[h]);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {model.Categories[h],-20} {scores[h]:0.000}  {string.Join(", ", phrases.Select(p => $"'{p.Text}' {p.Weight:0.00}"))}"));
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>At most <paramref name="perSource"/> texts of each source, chosen with the seed: the test's small sample.</summary>
+    internal static List<LabelledText> Sample(IEnumerable<LabelledText> texts, int perSource, int seed)
+    {
+        var random = new Random(seed);
+        return [.. texts.GroupBy(t => t.Source).SelectMany(g => g.OrderBy(_ => random.Next()).Take(perSource))];
+    }
+}
