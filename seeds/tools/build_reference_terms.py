@@ -345,7 +345,7 @@ def main(argv=None):
     curated = {}
     all_curated_terms = set()
     for name in os.listdir(args.out):
-        if name.endswith(".csv") and name not in ("groups.csv", "combinations.csv", "allow.csv"):
+        if name.endswith(".csv") and name not in ("groups.csv", "combinations.csv", "allow.csv", "intents.csv"):
             cat = name[:-4]
             curated[cat] = split_file(os.path.join(args.out, name))
             all_curated_terms |= curated[cat][1]

@@ -38,7 +38,10 @@ MATCHES = ["", "word", "phrase", "prefix", "regex"]
 ENTRY_COLS = ["term", "match", "severity", "sources", "requires", "notes"]
 SPECIAL = {"groups.csv": ["group", "term", "notes"],
            "combinations.csv": ["id", "category", "group", "raise_to", "notes"],
+           "intents.csv": ["id", "category", "severity", "slots", "gap", "sources", "requires", "unless", "notes"],
            "allow.csv": ["phrase", "notes"]}
+# Lists and combinations may end with an optional 'unless' column (a group whose words keep the entry quiet).
+OPTIONAL_LAST = "unless"
 SUITE_COLS = ["text", "source", "expected_categories", "expected_min_severity", "notes"]
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
@@ -72,7 +75,7 @@ def tokens(text):
 
 def load(keywords=KEYWORDS, problems=None):
     problems = problems if problems is not None else Problems()
-    lists, groups, combos, allow = {}, {}, [], []
+    lists, groups, combos, allow, intents = {}, {}, [], [], []
     names = sorted(os.listdir(keywords))
     for cat in CATEGORIES:
         if cat + ".csv" not in names:
@@ -92,11 +95,15 @@ def load(keywords=KEYWORDS, problems=None):
             continue
         header = [h.strip() for h in recs[0][1]]
         expected = SPECIAL.get(name, ENTRY_COLS)
+        if name not in ("groups.csv", "allow.csv", "intents.csv") and header == expected + [OPTIONAL_LAST]:
+            expected = expected + [OPTIONAL_LAST]
         if header != expected:
             problems.add(path, recs[0][0], f"header {header} != {expected}")
             continue
         rows = []
         for line, f in recs[1:]:
+            if expected[-1] == OPTIONAL_LAST and len(f) == len(expected) - 1:
+                f = f + [""]  # the optional column may be left off a row
             if len(f) != len(expected):
                 problems.add(path, line, f"{len(f)} fields, expected {len(expected)} (quote fields with commas)")
                 continue
@@ -114,6 +121,8 @@ def load(keywords=KEYWORDS, problems=None):
                 groups[g][t] = line
         elif name == "combinations.csv":
             combos = rows
+        elif name == "intents.csv":
+            intents = rows
         elif name == "allow.csv":
             seen = set()
             for line, r in rows:
@@ -177,13 +186,29 @@ def load(keywords=KEYWORDS, problems=None):
                     problems.add(path, line, f"duplicate term '{term}' (also line {seen[term]})")
                 seen[term] = line
                 entries.append({"term": term, "match": match, "severity": sev or "low", "sources": src,
-                                "requires": r["requires"].strip(), "notes": r["notes"], "line": line, "category": cat})
+                                "requires": r["requires"].strip(), "unless": r.get("unless", "").strip(),
+                                "notes": r["notes"], "line": line, "category": cat})
             lists[cat] = entries
     # cross-file checks
     for cat, entries in lists.items():
         for e in entries:
-            if e["requires"] and e["requires"] not in groups:
-                problems.add(os.path.join(keywords, cat + ".csv"), e["line"], f"requires unknown group '{e['requires']}'")
+            for col in ("requires", "unless"):
+                if e[col] and e[col] not in groups:
+                    problems.add(os.path.join(keywords, cat + ".csv"), e["line"], f"{col} unknown group '{e[col]}'")
+    # intent rules: word groups in order (slots 'a > b > c'; the C# parser is the authority on the full format)
+    ids = set()
+    for line, r in intents:
+        path = os.path.join(keywords, "intents.csv")
+        if r["id"] in ids:
+            problems.add(path, line, f"duplicate id '{r['id']}'")
+        ids.add(r["id"])
+        if r["category"] not in CATEGORIES:
+            problems.add(path, line, f"unknown category '{r['category']}'")
+        if r["severity"].strip() not in SEVERITIES:
+            problems.add(path, line, f"severity '{r['severity']}' not one of {SEVERITIES}")
+        for col in ("requires", "unless"):
+            if r[col].strip() and r[col].strip() not in groups:
+                problems.add(path, line, f"{col} unknown group '{r[col].strip()}'")
     ids = set()
     for line, r in combos:
         path = os.path.join(keywords, "combinations.csv")
@@ -196,6 +221,8 @@ def load(keywords=KEYWORDS, problems=None):
             problems.add(path, line, f"unknown group '{r['group']}'")
         if r["raise_to"] not in SEVERITIES:
             problems.add(path, line, f"raise_to '{r['raise_to']}' not a severity")
+        if r.get("unless", "").strip() and r["unless"].strip() not in groups:
+            problems.add(path, line, f"unless unknown group '{r['unless'].strip()}'")
     # a group term that is also a term of a list it combines with makes the combination fire alone
     for line, r in combos:
         if r["category"] in lists and r["group"] in groups:

@@ -166,4 +166,18 @@ public sealed class GovernorSummaryTests
 
         return result;
     }
+
+    [Fact]
+    public void Chart_ShownAndSmallCounts_FiguresAreInATextTableAndTheDrawingIsHidden()
+    {
+        var table = new ShownTable("by-severity", "Alerts by severity", TableKind.Partition,
+            [new ShownCell("high", "High", CellState.Shown, 12), new ShownCell("critical", "Critical", CellState.Small, null)], Withheld: false);
+
+        var html = GovernorSummaryEndpoints.Chart("by-severity", table);
+
+        Assert.Contains("aria-hidden=\"true\"", html, StringComparison.Ordinal);
+        Assert.Contains("<caption>Alerts by severity</caption>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">High</th><td>12</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><th scope=\"row\">Critical</th><td>&lt;5</td></tr>", html, StringComparison.Ordinal);
+    }
 }

@@ -127,7 +127,11 @@ internal static class GovernorSummaryEndpoints
             """));
     }
 
-    /// <summary>A horizontal bar chart as inline SVG; a withheld count is a short grey stub labelled "&lt;5" or "≥5".</summary>
+    /// <summary>
+    /// A horizontal bar chart as inline SVG; a withheld count is a short grey stub labelled "&lt;5" or "≥5". The same
+    /// figures follow as a table for assistive technology (WCAG 1.1.1: a chart's numbers must be available as text),
+    /// and the drawing itself is hidden from it so each figure is read once.
+    /// </summary>
     internal static string Chart(string id, ShownTable table)
     {
         if (table.Withheld)
@@ -145,7 +149,7 @@ internal static class GovernorSummaryEndpoints
         var max = Math.Max(1, counts.Max(c => c.Value ?? 0));
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture,
-            $"<svg class=\"chart\" id=\"{id}\" role=\"img\" aria-label=\"{E(id.Replace('-', ' '))}\" viewBox=\"0 0 {labelWidth + barWidth + 50} {counts.Count * row + 4}\" width=\"{labelWidth + barWidth + 50}\">");
+            $"<svg class=\"chart\" id=\"{id}\" aria-hidden=\"true\" focusable=\"false\" viewBox=\"0 0 {labelWidth + barWidth + 50} {counts.Count * row + 4}\" width=\"{labelWidth + barWidth + 50}\">");
         for (var i = 0; i < counts.Count; i++)
         {
             var c = counts[i];
@@ -158,6 +162,13 @@ internal static class GovernorSummaryEndpoints
                 """);
         }
 
-        return svg.Append("</svg>").ToString();
+        svg.Append("</svg>");
+        svg.Append(CultureInfo.InvariantCulture, $"<table class=\"visually-hidden\" id=\"{id}-figures\"><caption>{E(table.Title)}</caption><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Alerts</th></tr></thead><tbody>");
+        foreach (var c in counts)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<tr><th scope=\"row\">{E(c.Label)}</th><td>{E(c.Display)}</td></tr>");
+        }
+
+        return svg.Append("</tbody></table>").ToString();
     }
 }
