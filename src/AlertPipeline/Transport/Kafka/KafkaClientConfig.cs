@@ -139,10 +139,6 @@ internal static class KafkaClientConfig
             SessionTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = (int)Math.Max(100, options.SessionTimeout.TotalMilliseconds / 5),
             IsolationLevel = IsolationLevel.ReadCommitted,
-
-            // Incremental (KIP-429): when a member joins or leaves, only the partitions that move are revoked; the
-            // others keep consuming through the rebalance instead of all stopping, as with the eager strategies.
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         };
 
         if (options.GroupInstanceId is { } instance)
