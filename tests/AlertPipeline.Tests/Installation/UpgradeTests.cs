@@ -155,7 +155,15 @@ public sealed class UpgradeTests(UpgradeTests.Releases releases) : IClassFixture
                 using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
                 await WaitAsync("the installed host to answer /health", async () =>
                 {
-                    Assert.False(host.HasExited, $"the installed host exited:\n{log}");
+                    if (host.HasExited)
+                    {
+                        host.WaitForExit(); // the output handlers have run once this returns
+                        lock (log)
+                        {
+                            Assert.Fail($"the installed host exited:\n{log}");
+                        }
+                    }
+
                     try
                     {
                         return (await http.GetAsync("health")).IsSuccessStatusCode;
