@@ -28,7 +28,7 @@ internal static class ServeCommand
         });
         await using (app.ConfigureAwait(false))
         {
-            await app.StartAsync().ConfigureAwait(false);
+            await StartAsync(app).ConfigureAwait(false);
             await PrintWhereAsync(app, output).ConfigureAwait(false);
             if (args.Get("config") is null)
             {
@@ -39,6 +39,41 @@ internal static class ServeCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Starts the host. A store too large to be checked before start (<see cref="StoreFiles.FullCheckAtStartLimit"/>)
+    /// and damaged where a service reads it at start stops the host, and the host reports only "a task was
+    /// canceled": the damaged file is then named here, from what the watchdog saw or, failing that, from a
+    /// quick_check of each store now (the start has failed anyway, so its time costs nothing).
+    /// </summary>
+    private static async Task StartAsync(WebApplication app)
+    {
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (DamagedStores(app) is { } damaged)
+        {
+            throw new StoreUnusableException($"{damaged}; the host did not start (alertpipeline restore puts back a backup: deploy/PRODUCTION.md)");
+        }
+    }
+
+    private static string? DamagedStores(WebApplication app)
+    {
+        var faults = app.Services.GetRequiredService<Watchdog.StoreFaults>();
+        if (faults.Any)
+        {
+            return $"a store is damaged: {faults.Describe()}";
+        }
+
+        var directory = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory;
+        var found = Directory.EnumerateFiles(directory, "*.db")
+            .Select(path => (path, problem: StoreFiles.DeepCheck(path)))
+            .Where(c => c.problem is not null)
+            .Select(c => $"{c.path}: {c.problem}")
+            .ToList();
+        return found.Count == 0 ? null : $"a store is damaged: {string.Join("; ", found)}";
     }
 
     public static async Task PrintWhereAsync(WebApplication app, TextWriter output)

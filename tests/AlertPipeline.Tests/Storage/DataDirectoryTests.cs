@@ -160,14 +160,7 @@ public sealed class DataDirectoryTests : IDisposable
     {
         await UseOnceAsync();
         var path = Path.Combine(_dir.Path, "alerts.db");
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            // Past the size checked before start (64 MiB): a store this big is checked in the background instead.
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE padding (b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70) INSERT INTO padding SELECT zeroblob(1048576) FROM n;";
-            command.ExecuteNonQuery();
-        }
+        Pad(path);
 
         // A page nothing reads at start (damage in the alerts table itself stops the host at start, when its hosted
         // services first read it): only the background check can find this one before it costs an alert.
@@ -181,6 +174,34 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.Contains("a store of the pipeline is damaged", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await host.App.Services.GetRequiredService<AlertPipeline.Watchdog.PipelineWatchdog>().CheckNowAsync();
         Assert.Contains("alerts.db: quick_check after start", await host.Http.GetStringAsync("/health"), StringComparison.Ordinal);
+    }
+
+    // Damage in a large store's alerts table stops the host while it starts (its services read that table), and the
+    // host itself reports only "A task was canceled": the command once said "unexpected failure" and nothing more.
+    [Fact]
+    public async Task Serve_LargeStoreDamagedWhereStartReadsIt_RefusesNamingTheFile()
+    {
+        await UseOnceAsync();
+        var path = Path.Combine(_dir.Path, "alerts.db");
+        Pad(path);
+        DamageTable(path, "alerts");
+
+        var (code, _, error) = await CliTests.RunAsync(["serve", "--data-dir", _dir.Path, "--urls", "http://127.0.0.1:0"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("error: a store is damaged: alerts.db", error, StringComparison.Ordinal);
+        Assert.Contains("alertpipeline restore", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected failure", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Grows a store past the size checked before start (64 MiB): a store this big is checked in the background instead.</summary>
+    private static void Pad(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "CREATE TABLE padding (b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70) INSERT INTO padding SELECT zeroblob(1048576) FROM n;";
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Overwrites the root page of a table with garbage, as a torn write or a bad disk would.</summary>
