@@ -43,6 +43,8 @@ internal static class UserServices
     {
         services.AddOptions<UserOptions>().Bind(configuration.GetSection(UserOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UserOptions>, UserOptionsValidator>();
+        services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OidcOptions>, OidcOptionsValidator>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<AuditLog>();
         return services;

@@ -20,9 +20,7 @@ internal static class OidcSignIn
 
     public static IServiceCollection AddOidcSignIn(this IServiceCollection services, IConfiguration configuration, AuthenticationBuilder authentication)
     {
-        services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<OidcOptions>, OidcOptionsValidator>();
-
+        // OidcOptions and its validator are registered with the accounts (UserServices.AddUserAccounts), which the CLI uses too.
         // Schemes have to exist when the services are built, so the provider names are read from configuration here;
         // everything else comes from the validated options when the handler first runs.
         var names = configuration.GetSection(OidcOptions.Section + ":Providers").GetChildren().Select(c => c.Key).ToList();
