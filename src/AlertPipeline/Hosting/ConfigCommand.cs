@@ -67,6 +67,7 @@ internal static class ConfigCommand
             .AddNotifications(configuration, runDispatcher: false)
             .AddRetention(configuration)
             .AddConsole(configuration);
+        Backup.BackupServices.AddScheduledBackup(services, configuration);
         using var provider = services.BuildServiceProvider();
 
         // Every options section, all failures at once (CliApp prints one line per failure and exits 2).
