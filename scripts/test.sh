@@ -52,6 +52,15 @@ if [ -f docker-compose.yml ]; then
   docker-compose -f docker-compose.yml config -q
 fi
 
+# A real OpenID Connect provider (oidc-provider 9.x, pinned by the lock file) for the sign-in tests (Users/Oidc).
+# It needs Node 20 or later with npm, which the build machines carry (Debian 12's own nodejs is 18: too old).
+if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null || ! command -v npm >/dev/null; then
+  echo "error: the sign-in tests need Node.js 20 or later with npm (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+echo "==> installing the test OpenID provider (tests/oidc-provider)"
+(cd tests/oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
+
 echo "==> building"
 dotnet build AlertPipeline.sln -c Release -warnaserror --nologo -v quiet
 

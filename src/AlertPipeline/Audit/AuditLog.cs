@@ -24,6 +24,7 @@ internal static class AuditActions
     public const string KeywordChange = "keyword-change";
     public const string AccountChange = "account-change";
     public const string Retention = "retention";
+    public const string Backup = "backup";
     public const string ApiKeyChange = "api-key-change";
     public const string SystemAlertChange = "system-alert-change";
 }

@@ -18,10 +18,12 @@ internal static class CliApp
           simulate  (--url URL --api-key KEY | --kafka BOOTSTRAP) [--rate N] [--duration 30s] [--count N] [--schools N] [--pupils N] [--concerning 0.02] [--seed N]
                     the device-agent simulator alone, against a running host
           alerts list [--data-dir DIR] [--format table|json] [--school ID] [--min-severity LEVEL] [--status STATUS]
-          users add --name NAME --role dsl|trust-dsl|it|governor|admin [--school ID[,ID]] [--password-stdin] [--data-dir DIR]
-                    a console account; prints a one-time password unless one is read from stdin
+          users add --name NAME --role dsl|trust-dsl|it|governor|admin [--school ID[,ID]] [--password-stdin | --sign-in PROVIDER] [--data-dir DIR]
+                    a console account; prints a one-time password unless one is read from stdin or the person signs in
+                    through a configured OpenID Connect provider (Users:Oidc:Providers; NAME is then their e-mail address)
           users list [--data-dir DIR]
-          users disable NAME [--data-dir DIR]
+          users disable|enable|remove|reset-password NAME [--data-dir DIR]    each ends the account's open sessions (enable: none are open)
+          users role NAME --role ROLE [--school ID[,ID]] [--data-dir DIR]
           alerts ack ALERT_ID --by USER [--data-dir DIR]          acknowledge: stops the escalation chain
           alerts resolve ALERT_ID --by USER --outcome concern-confirmed|no-further-action|false-positive|referred
                     [--reference CPOMS-123] [--note TEXT] [--data-dir DIR]

@@ -4,25 +4,39 @@ using AlertPipeline.Users;
 
 namespace AlertPipeline.Cli;
 
-/// <summary><c>alertpipeline users add|list|disable</c>: console accounts.</summary>
+/// <summary>
+/// <c>alertpipeline users add|list|disable|enable|role|reset-password|remove</c>: console accounts. Every change is
+/// written to the audit log; those that should end the person's sessions change the account's security stamp (or
+/// remove the account), which the running host checks on every request.
+/// </summary>
 internal static class UsersCommand
 {
     public static int Run(string[] rest, TextReader input, TextWriter output)
     {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("users: expected a subcommand: add, list, disable");
+        var sub = rest.Length > 0 ? rest[0] : throw new CliException($"users: expected a subcommand: {Subcommands}");
         var actor = "cli:" + Environment.UserName;
         switch (sub)
         {
             case "add":
             {
-                var args = CliArgs.Parse("users add", rest[1..], ["data-dir", "config", "name", "role", "school"], ["password-stdin"]);
+                var args = CliArgs.Parse("users add", rest[1..], ["data-dir", "config", "name", "role", "school", "sign-in"], ["password-stdin"]);
                 args.NoPositionals();
                 var name = args.Get("name") ?? throw new CliException("users add: --name is required");
                 var role = args.Get("role") ?? throw new CliException($"users add: --role is required ({string.Join(", ", ConsoleRoles.All)})");
-                var schools = (args.Get("school") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var schools = Schools(args.Get("school"));
                 var fromStdin = args.Flag("password-stdin");
-                var password = fromStdin ? input.ReadLine()?.TrimEnd('\r') ?? "" : UserStore.GeneratePassword();
                 using var services = CliServices.Create(args);
+                if (args.Get("sign-in") is { } provider)
+                {
+                    if (fromStdin)
+                    {
+                        throw new CliException("users add: --password-stdin and --sign-in exclude each other: an account that signs in through a provider has no password here");
+                    }
+
+                    return AddExternal(services, actor, name, role, schools, provider, output);
+                }
+
+                var password = fromStdin ? input.ReadLine()?.TrimEnd('\r') ?? "" : UserStore.GeneratePassword();
                 try
                 {
                     KnownSchools.Require(schools, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value);
@@ -52,7 +66,7 @@ internal static class UsersCommand
                 foreach (var u in services.GetRequiredService<UserStore>().List())
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{u.Name,-20} {u.Role,-10} schools={(u.Schools.Count == 0 ? "-" : string.Join(',', u.Schools)),-20} {(u.Disabled ? "disabled" : u.MustChangePassword ? "awaiting first sign-in" : "active")}  created={u.CreatedAt:O}"));
+                        $"{u.Name,-20} {u.Role,-10} schools={(u.Schools.Count == 0 ? "-" : string.Join(',', u.Schools)),-20} {(u.Disabled ? "disabled" : u.MustChangePassword ? "awaiting first sign-in" : "active")}  sign-in={(u.IsLocal ? "password" : u.Provider + (u.Mapped ? " (role from groups)" : ""))}  created={u.CreatedAt:O}"));
                 }
 
                 return 0;
@@ -73,8 +87,96 @@ internal static class UsersCommand
                 return 0;
             }
 
+            case "enable":
+                return Change(rest, "enable", (users, name) => users.Enable(name), "enabled", output,
+                    name => $"Enabled {name}. Sessions that ended when it was disabled stay ended; they sign in again.");
+
+            case "remove":
+                return Change(rest, "remove", (users, name) => users.Remove(name), "removed", output,
+                    name => $"Removed {name}; their open sessions end at their next request. What they did stays in the audit log.");
+
+            case "reset-password":
+            {
+                string? password = null;
+                var code = Change(rest, "reset-password", (users, name) => (password = users.ResetPassword(name)) is not null, "reset the password of", output,
+                    name => $"Reset the password of {name}; their open sessions end at their next request. One-time password (shown once):{Environment.NewLine}{password}");
+                return code;
+            }
+
+            case "role":
+            {
+                var args = CliArgs.Parse("users role", rest[1..], ["data-dir", "config", "role", "school"]);
+                var name = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("users role: expected one NAME");
+                var role = args.Get("role") ?? throw new CliException($"users role: --role is required ({string.Join(", ", ConsoleRoles.All)})");
+                var schools = Schools(args.Get("school"));
+                using var services = CliServices.Create(args);
+                try
+                {
+                    KnownSchools.Require(schools, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value);
+                    var user = services.GetRequiredService<UserStore>().ChangeRole(name, role, schools) ?? throw new CliException($"users role: no account '{name}'");
+                    services.GetRequiredService<AuditLog>().Append(actor, CliActor.Role, AuditActions.AccountChange,
+                        detail: $"changed the role of {user.Name} to {user.Role} {string.Join(',', user.Schools)}; their sessions ended");
+                    output.WriteLine($"{user.Name} is now {user.Role}{(user.Schools.Count > 0 ? " for " + string.Join(", ", user.Schools) : "")}; their open sessions end at their next request.");
+                    return 0;
+                }
+                catch (UserAccountException ex)
+                {
+                    throw new CliException("users role: " + ex.Message);
+                }
+            }
+
             default:
-                throw new CliException($"users: unknown subcommand '{sub}' (add, list, disable)");
+                throw new CliException($"users: unknown subcommand '{sub}' ({Subcommands})");
+        }
+    }
+
+    private const string Subcommands = "add, list, disable, enable, role, reset-password, remove";
+
+    private static string[] Schools(string? text) => (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>One account-changing subcommand on NAME: runs it, audits it, says what happened; an unknown name is an error.</summary>
+    private static int Change(string[] rest, string sub, Func<UserStore, string, bool> change, string verb, TextWriter output, Func<string, string> done)
+    {
+        var args = CliArgs.Parse("users " + sub, rest[1..], ["data-dir", "config"]);
+        var name = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException($"users {sub}: expected one NAME");
+        using var services = CliServices.Create(args);
+        try
+        {
+            if (!change(services.GetRequiredService<UserStore>(), name))
+            {
+                throw new CliException($"users {sub}: no account '{name}'");
+            }
+        }
+        catch (UserAccountException ex)
+        {
+            throw new CliException($"users {sub}: {ex.Message}");
+        }
+
+        services.GetRequiredService<AuditLog>().Append("cli:" + Environment.UserName, CliActor.Role, AuditActions.AccountChange, detail: $"{verb} {name}");
+        output.WriteLine(done(name));
+        return 0;
+    }
+
+    private static int AddExternal(IServiceProvider services, string actor, string name, string role, string[] schools, string provider, TextWriter output)
+    {
+        var configured = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Users.Oidc.OidcOptions>>().Value.Providers.Keys;
+        if (!configured.Contains(provider, StringComparer.Ordinal))
+        {
+            throw new CliException($"users add: sign-in provider '{provider}' is not configured (Users:Oidc:Providers: {(configured.Count == 0 ? "none" : string.Join(", ", configured.Order(StringComparer.Ordinal)))})");
+        }
+
+        try
+        {
+            KnownSchools.Require(schools, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value);
+            var user = services.GetRequiredService<UserStore>().CreateExternal(name, provider, role, schools);
+            services.GetRequiredService<AuditLog>().Append(actor, CliActor.Role, AuditActions.AccountChange,
+                detail: $"added {user.Name} ({user.Role} {string.Join(',', user.Schools)}) signing in through {provider}");
+            output.WriteLine($"Created {user.Name} ({user.Role}{(user.Schools.Count > 0 ? " for " + string.Join(", ", user.Schools) : "")}); they sign in through {provider}.");
+            return 0;
+        }
+        catch (UserAccountException ex)
+        {
+            throw new CliException("users add: " + ex.Message);
         }
     }
 }

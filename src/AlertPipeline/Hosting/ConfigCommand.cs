@@ -26,6 +26,7 @@ internal static class ConfigCommand
         (TrustOptions.Section, typeof(TrustOptions)),
         (NotificationOptions.Section, typeof(NotificationOptions)),
         (StorageOptions.Section, typeof(StorageOptions)),
+        (Users.Oidc.OidcOptions.Section, typeof(Users.Oidc.OidcOptions)),
     ];
 
     public static int Run(string[] rest, TextWriter output)
@@ -66,6 +67,7 @@ internal static class ConfigCommand
             .AddNotifications(configuration, runDispatcher: false)
             .AddRetention(configuration)
             .AddConsole(configuration);
+        Backup.BackupServices.AddScheduledBackup(services, configuration);
         using var provider = services.BuildServiceProvider();
 
         // Every options section, all failures at once (CliApp prints one line per failure and exits 2).
@@ -77,6 +79,9 @@ internal static class ConfigCommand
         output.WriteLine($"  data            {data}");
         output.WriteLine($"  keyword lists   {KeywordDirectory.Resolve(provider.GetRequiredService<IOptions<DetectionOptions>>().Value.KeywordsDirectory)}");
         output.WriteLine($"  roster          {provider.GetRequiredService<IOptions<ConsoleOptions>>().Value.ResolvedRosterFile}");
+        var oidc = provider.GetRequiredService<IOptions<Users.Oidc.OidcOptions>>().Value.Providers;
+        output.WriteLine($"  staff sign-in   password{string.Concat(oidc.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p =>
+            $"; {p.Key} ({p.Value.Authority}: {p.Value.Groups.Count} group(s), {p.Value.Emails.Count} address(es) mapped to roles{(p.Value.Domains.Count > 0 ? ", domains " + string.Join(", ", p.Value.Domains) : "")})"))}");
         output.WriteLine();
         output.Write(TrustDescription.Describe(provider.GetRequiredService<SchoolDirectory>(), notifications, Path.Combine(data, notifications.OutboxDirectory)));
         return 0;

@@ -11,6 +11,8 @@ using AlertPipeline.Watchdog;
 using Serilog;
 using Serilog.Events;
 
+using AlertPipeline.Backup;
+
 namespace AlertPipeline.Hosting;
 
 /// <summary>The stages a process runs. Separate processes may run separate roles against the same data directory.</summary>
@@ -71,6 +73,7 @@ internal static partial class PipelineHost
             .AddAlerts()
             .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
             .AddRetention(builder.Configuration)
+            .AddScheduledBackup(builder.Configuration)
             .AddConsole(builder.Configuration)
             .AddWatchdog(builder.Configuration, settings.Roles, kafka: TransportServices.Kind(builder.Configuration) == "kafka")
             .AddProxySupport(builder.Configuration);

@@ -65,6 +65,7 @@ internal static class NotificationServices
             q.ScheduleDueWork<EscalationRunner>("escalation-check", options.EscalationCheckInterval);
             q.ScheduleDueWork<DigestScheduler>("digest-check", options.DigestCheckInterval);
             q.ScheduleRetention(configuration);
+            Backup.BackupServices.ScheduleBackup(q, configuration);
             q.ScheduleGovernorSummaries(configuration);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);

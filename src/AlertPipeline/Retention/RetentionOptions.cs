@@ -22,6 +22,13 @@ internal sealed class RetentionOptions
     /// <summary>Days a screenshot that no alert refers to is kept (device agents upload one for events that never alert).</summary>
     public int UnreferencedScreenshotDays { get; set; } = 30;
 
+    /// <summary>
+    /// Days an <c>.eml</c> file is kept in the outbox folder (written when no SMTP server is configured). Each is a copy
+    /// of a notification, with the pupil's details when <c>IncludePupilDetail</c> is on: the alert in the store is the
+    /// record, so its copy is not kept longer than a false alarm's data.
+    /// </summary>
+    public int OutboxDays { get; set; } = 90;
+
     /// <summary>How often the retention check runs.</summary>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromHours(1);
 }
@@ -34,6 +41,7 @@ internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOpti
         Days(nameof(RetentionOptions.NoConcernDays), options.NoConcernDays);
         Days(nameof(RetentionOptions.ConcernDays), options.ConcernDays);
         Days(nameof(RetentionOptions.UnreferencedScreenshotDays), options.UnreferencedScreenshotDays);
+        Days(nameof(RetentionOptions.OutboxDays), options.OutboxDays);
         if (options.NoConcernDays > options.ConcernDays)
         {
             failures.Add($"Retention:NoConcernDays ({options.NoConcernDays}) must not be longer than Retention:ConcernDays ({options.ConcernDays}): "

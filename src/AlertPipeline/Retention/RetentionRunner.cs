@@ -23,7 +23,8 @@ internal sealed partial class RetentionRunner(
     ScreenshotStore screenshots,
     AuditLog audit,
     IOptions<RetentionOptions> options,
-    ILogger<RetentionRunner> logger) : Hosting.IDueWork
+    ILogger<RetentionRunner> logger,
+    OutboxRetention? outbox = null) : Hosting.IDueWork
 {
     /// <summary>What a minimised alert shows instead of the pupil's login and device.</summary>
     public const string Removed = "(removed)";
@@ -39,24 +40,32 @@ internal sealed partial class RetentionRunner(
     /// </summary>
     public (int Alerts, int Screenshots) Run(DateTimeOffset now, bool dryRun = false)
     {
+        var (alerts, deleted, _) = RunAll(now, dryRun);
+        return (alerts, deleted);
+    }
+
+    /// <summary>As <see cref="Run"/>, and also the <c>.eml</c> files removed from the outbox (<see cref="RetentionOptions.OutboxDays"/>).</summary>
+    public (int Alerts, int Screenshots, int Emails) RunAll(DateTimeOffset now, bool dryRun = false)
+    {
         var retention = options.Value;
         var (alerts, freed, due) = MinimiseClosedAlerts(now, retention, dryRun);
         var deleted = DeleteScreenshots(now, retention, freed, due, dryRun);
-        if (!dryRun && alerts + deleted > 0)
+        var emails = outbox?.Prune(now.AddDays(-retention.OutboxDays), dryRun, path => TryDelete(path)) ?? 0;
+        if (!dryRun && alerts + deleted + emails > 0)
         {
             audit.Append("system", "system", AuditActions.Retention,
                 detail: $"minimised {alerts} closed alert(s) (no concern: over {retention.NoConcernDays} days; concern: over {retention.ConcernDays} days), "
-                    + $"deleted {deleted} screenshot(s)");
-            LogRemoved(alerts, deleted);
+                    + $"deleted {deleted} screenshot(s), deleted {emails} outbox .eml file(s) (over {retention.OutboxDays} days)");
+            LogRemoved(alerts, deleted, emails);
         }
 
-        return (alerts, deleted);
+        return (alerts, deleted, emails);
     }
 
     public int RunDue(DateTimeOffset now)
     {
-        var (alerts, deleted) = Run(now);
-        return alerts + deleted;
+        var (alerts, deleted, emails) = RunAll(now);
+        return alerts + deleted + emails;
     }
 
     /// <summary>Minimises the closed alerts due (with <paramref name="dryRun"/>, only finds them); returns how many, their screenshots and their ids.</summary>
@@ -203,9 +212,38 @@ internal sealed partial class RetentionRunner(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: minimised {Alerts} closed alert(s), deleted {Screenshots} screenshot(s)")]
-    private partial void LogRemoved(int alerts, int screenshots);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: minimised {Alerts} closed alert(s), deleted {Screenshots} screenshot(s) and {Emails} outbox .eml file(s)")]
+    private partial void LogRemoved(int alerts, int screenshots, int emails);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention: could not delete {Path}; the next run tries again")]
     private partial void LogDeleteFailed(Exception exception, string path);
+}
+
+/// <summary>
+/// The <c>.eml</c> files of the outbox folder (<c>Notifications:OutboxDirectory</c>) past their retention. Only
+/// finished messages at the folder's top level count; the sender's staging subfolder is left to the sender.
+/// </summary>
+internal sealed class OutboxRetention(IOptions<Storage.StorageOptions> storage, IOptions<Notifications.NotificationOptions> notifications)
+{
+    public string Folder => Path.Combine(storage.Value.FullDataDirectory, notifications.Value.OutboxDirectory);
+
+    /// <summary>Deletes (or with <paramref name="dryRun"/> counts) the <c>.eml</c> files last written before <paramref name="cutoff"/>.</summary>
+    public int Prune(DateTimeOffset cutoff, bool dryRun, Func<string, bool> delete)
+    {
+        if (!Directory.Exists(Folder))
+        {
+            return 0;
+        }
+
+        var count = 0;
+        foreach (var file in Directory.EnumerateFiles(Folder, "*.eml", SearchOption.TopDirectoryOnly))
+        {
+            if (File.GetLastWriteTimeUtc(file) < cutoff.UtcDateTime && (dryRun || delete(file)))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
 }

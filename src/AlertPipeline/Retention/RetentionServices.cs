@@ -10,6 +10,7 @@ internal static class RetentionServices
     {
         services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        services.AddSingleton<OutboxRetention>();
         services.AddSingleton<RetentionRunner>();
         return services;
     }

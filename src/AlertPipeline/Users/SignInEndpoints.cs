@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AlertPipeline.Audit;
 using AlertPipeline.ConsoleUi.Pages;
+using AlertPipeline.Users.Oidc;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,11 @@ internal static class SignInEndpoints
 
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/sign-in", (HttpContext context, string? returnUrl) => SignInPage(context, returnUrl, null));
+        app.MapGet("/sign-in", (HttpContext context, string? returnUrl, string? failed, string? refused) => SignInPage(context, returnUrl,
+            failed is null ? null : refused is null
+                ? "Signing in with your school account did not complete. Try again, or ask your administrator."
+                : "Your school account was recognised, but it has no access to this console. Ask your administrator to give it a role."));
+        app.MapOidcSignIn();
         var forms = app.MapGroup("").AddEndpointFilter<AntiforgeryFilter>();
         forms.MapPost("/sign-in", SignInAsync).RequireRateLimiting(RateLimitPolicy);
         // One limiter for every endpoint that checks a password: the budget per address is shared, so /password
@@ -91,7 +96,8 @@ internal static class SignInEndpoints
     }
 
     private static string FailureReason(SignInOutcome outcome, UserAccount? user) =>
-        outcome == SignInOutcome.LockedOut ? "locked out" : user is null ? "unknown name" : user.Disabled ? "disabled" : "wrong password";
+        outcome == SignInOutcome.LockedOut ? "locked out" : user is null ? "unknown name" : user.Disabled ? "disabled"
+        : !user.IsLocal ? $"a password for an account that signs in through '{user.Provider}'" : "wrong password";
 
     /// <summary>The client's address: the peer, or the client a configured proxy forwarded for (see ForwardedHeaders).</summary>
     internal static string Address(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? UserStore.UnknownAddress;
@@ -190,8 +196,24 @@ internal static class SignInEndpoints
             <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
             <button type="submit" class="primary">Sign in</button>
           </form>
+          {OidcButtons(context, returnUrl)}
         </section>
         """, status);
+
+    private static string OidcButtons(HttpContext context, string? returnUrl)
+    {
+        var providers = Oidc.OidcSignIn.Offered(context);
+        if (providers.Count == 0)
+        {
+            return "";
+        }
+
+        var query = IsLocalUrl(returnUrl) ? "?returnUrl=" + Uri.EscapeDataString(returnUrl!) : "";
+        return $"""
+            <p>Or with your school account:</p>
+            <ul class="stack oidc">{string.Concat(providers.Select(p => $"<li><a class=\"button\" href=\"/sign-in/oidc/{E(p.Name)}{E(query)}\">Sign in with {E(p.DisplayName)}</a></li>"))}</ul>
+            """;
+    }
 
     private static IResult PasswordPage(HttpContext context, string name, string? error) => Page(context, "Choose a new password", $"""
         <section class="card narrow">

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using AlertPipeline.Audit;
 using AlertPipeline.Storage;
+using AlertPipeline.Users.Oidc;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
@@ -42,6 +43,8 @@ internal static class UserServices
     {
         services.AddOptions<UserOptions>().Bind(configuration.GetSection(UserOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UserOptions>, UserOptionsValidator>();
+        services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OidcOptions>, OidcOptionsValidator>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<AuditLog>();
         return services;
@@ -81,7 +84,8 @@ internal static class UserServices
             // Secure whenever the request came over TLS, including TLS ended at a configured proxy (Proxy:KnownProxies).
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        services.AddAuthentication().AddCookie(ConsolePolicies.Scheme, o =>
+        var authentication = services.AddAuthentication();
+        authentication.AddCookie(ConsolePolicies.Scheme, o =>
         {
             o.Cookie.Name = "ap.console";
             o.Cookie.HttpOnly = true;
@@ -98,6 +102,7 @@ internal static class UserServices
                 OnRedirectToAccessDenied = SignInEndpoints.DeniedAsync,
             };
         });
+        services.AddOidcSignIn(configuration, authentication);
         services.AddOptions<CookieAuthenticationOptions>(ConsolePolicies.Scheme)
             .Configure<IOptions<UserOptions>>((o, users) => o.ExpireTimeSpan = users.Value.SessionIdleTimeout);
         var authorization = services.AddAuthorizationBuilder();

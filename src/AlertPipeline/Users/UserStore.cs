@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AlertPipeline.Storage;
+using AlertPipeline.Users.Oidc;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ internal sealed class UserAccountException(string message) : Exception(message);
 /// </summary>
 internal sealed class UserStore
 {
-    private const string Columns = "user_id, name, role, schools, disabled, must_change, failed_attempts, locked_until, created_at, security_stamp";
+    private const string Columns = "user_id, name, role, schools, disabled, must_change, failed_attempts, locked_until, created_at, security_stamp, provider, mapped";
 
     private static readonly PasswordHasher<UserAccount> Hasher = new();
 
@@ -57,6 +58,13 @@ internal sealed class UserStore
                 PRIMARY KEY (user_id, address));
             """);
         SqliteDatabase.EnsureColumn(connection, "users", "security_stamp", "TEXT NOT NULL DEFAULT ''");
+        // Accounts that sign in through an OpenID Connect provider (Users/Oidc): the provider's name, the person's
+        // stable id there ('sub'), and whether the role came from configuration (mapped) or from an administrator.
+        // Such an account has no password: password_hash is '' and the password form never accepts it.
+        SqliteDatabase.EnsureColumn(connection, "users", "provider", "TEXT NOT NULL DEFAULT ''");
+        SqliteDatabase.EnsureColumn(connection, "users", "subject", "TEXT");
+        SqliteDatabase.EnsureColumn(connection, "users", "mapped", "INTEGER NOT NULL DEFAULT 0");
+        SqliteDatabase.Execute(connection, "CREATE UNIQUE INDEX IF NOT EXISTS users_subject ON users(provider, subject) WHERE subject IS NOT NULL");
         // Accounts from before stamps existed get one now; their open sessions (no stamp claim) end once.
         SqliteDatabase.Execute(connection, "UPDATE users SET security_stamp = lower(hex(randomblob(16))) WHERE security_stamp = ''");
     }
@@ -74,6 +82,40 @@ internal sealed class UserStore
             throw new UserAccountException($"name '{name}' must be 1-64 letters, digits, '.', '_', '-' or '@'");
         }
 
+        CheckRole(role, schools);
+        CheckPassword(password);
+        return Insert(name, role, schools, Hasher.HashPassword(null!, password), mustChangePassword, provider: "", subject: null, mapped: false);
+    }
+
+    /// <summary>
+    /// An account that signs in through the OpenID Connect provider <paramref name="provider"/> with the e-mail
+    /// address <paramref name="email"/>, its role assigned by an administrator. It has no password.
+    /// </summary>
+    public UserAccount CreateExternal(string email, string provider, string role, IReadOnlyList<string> schools)
+    {
+        email = CheckEmail(email);
+        if (provider.Length == 0)
+        {
+            throw new UserAccountException("an account that signs in with a school account needs the provider's name (--sign-in NAME)");
+        }
+
+        CheckRole(role, schools);
+        return Insert(email, role, schools, passwordHash: "", mustChangePassword: false, provider, subject: null, mapped: false);
+    }
+
+    private static string CheckEmail(string email)
+    {
+        email = email.Trim();
+        if (email.Length is < 3 or > 254 || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            throw new UserAccountException($"'{email}' is not an e-mail address: an account that signs in with a school account is named by its address");
+        }
+
+        return email;
+    }
+
+    private static void CheckRole(string role, IReadOnlyList<string> schools)
+    {
         if (!ConsoleRoles.All.Contains(role, StringComparer.Ordinal))
         {
             throw new UserAccountException($"role '{role}' is not one of {string.Join(", ", ConsoleRoles.All)}");
@@ -97,7 +139,10 @@ internal sealed class UserStore
             }
         }
 
-        CheckPassword(password);
+    }
+
+    private UserAccount Insert(string name, string role, IReadOnlyList<string> schools, string passwordHash, bool mustChangePassword, string provider, string? subject, bool mapped)
+    {
         if (Find(name) is not null)
         {
             throw new UserAccountException($"an account named '{name}' already exists");
@@ -106,23 +151,110 @@ internal sealed class UserStore
         var user = new UserAccount("u_" + Guid.NewGuid().ToString("N")[..16], name, role, [.. schools], false, mustChangePassword, 0, null, _clock.GetUtcNow())
         {
             SecurityStamp = NewStamp(),
+            Provider = provider,
+            Mapped = mapped,
         };
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO users(user_id, name, role, schools, password_hash, must_change, created_at, security_stamp)
-            VALUES ($id, $name, $role, $schools, $hash, $must, $at, $stamp)
+            INSERT INTO users(user_id, name, role, schools, password_hash, must_change, created_at, security_stamp, provider, subject, mapped)
+            VALUES ($id, $name, $role, $schools, $hash, $must, $at, $stamp, $provider, $subject, $mapped)
             """;
         command.Parameters.AddWithValue("$stamp", user.SecurityStamp);
         command.Parameters.AddWithValue("$id", user.UserId);
         command.Parameters.AddWithValue("$name", user.Name);
         command.Parameters.AddWithValue("$role", user.Role);
         command.Parameters.AddWithValue("$schools", string.Join(',', user.Schools));
-        command.Parameters.AddWithValue("$hash", Hasher.HashPassword(user, password));
+        command.Parameters.AddWithValue("$hash", passwordHash);
         command.Parameters.AddWithValue("$must", mustChangePassword ? 1 : 0);
         command.Parameters.AddWithValue("$at", user.CreatedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$provider", provider);
+        command.Parameters.AddWithValue("$subject", (object?)subject ?? DBNull.Value);
+        command.Parameters.AddWithValue("$mapped", mapped ? 1 : 0);
         command.ExecuteNonQuery();
         return user;
+    }
+
+    /// <summary>
+    /// Signs in a person an OpenID Connect provider has vouched for. The role comes from configuration
+    /// (<paramref name="mapped"/>, which also updates the account so its sessions carry it) or, when configuration
+    /// gives none, from an account an administrator created for that address and provider. Refused, with the reason
+    /// for the audit log: a disabled account; an address that belongs to a local account or another provider, or
+    /// to another person at the same provider; no role from either.
+    /// </summary>
+    public (UserAccount? User, string? Refusal) SignInExternal(ExternalIdentity identity, RoleGrant? mapped)
+    {
+        var email = identity.Email ?? "";
+        var (byName, bySubject) = (FindWithSubject(null, email), FindWithSubject((identity.Provider, identity.Subject), null));
+        var row = bySubject ?? byName;
+        if (bySubject is null && byName is { } named)
+        {
+            if (!string.Equals(named.User.Provider, identity.Provider, StringComparison.Ordinal))
+            {
+                return (null, named.User.Provider.Length == 0
+                    ? $"{email} is the name of a local account, which signs in with its password"
+                    : $"{email} signs in through '{named.User.Provider}', not '{identity.Provider}'");
+            }
+
+            if (named.Subject is not null)
+            {
+                // The address now names a different person at the provider (an address reused after a leaver).
+                return (null, $"{email} is already held by another {identity.Provider} identity; an administrator must remove that account first");
+            }
+        }
+
+        if (row?.User is { Disabled: true })
+        {
+            return (null, "the account is disabled");
+        }
+
+        if (mapped is not null)
+        {
+            if (row is null)
+            {
+                try
+                {
+                    return (Insert(CheckEmail(email), mapped.Role, mapped.Schools, "", false, identity.Provider, identity.Subject, mapped: true), null);
+                }
+                catch (UserAccountException ex)
+                {
+                    return (null, ex.Message);
+                }
+            }
+
+            var user = row.Value.User;
+            var changed = user.Role != mapped.Role || !user.Schools.SequenceEqual(mapped.Schools, StringComparer.Ordinal);
+            var stamp = changed ? NewStamp() : user.SecurityStamp;
+            Update(user.UserId, "role = $role, schools = $schools, subject = $subject, mapped = 1, name = $name, security_stamp = $stamp",
+                ("$role", mapped.Role), ("$schools", string.Join(',', mapped.Schools)), ("$subject", identity.Subject), ("$name", email), ("$stamp", stamp));
+            return (user with { Role = mapped.Role, Schools = mapped.Schools, Name = email, SecurityStamp = stamp, Mapped = true }, null);
+        }
+
+        if (row is { } assigned && !assigned.User.Mapped)
+        {
+            if (assigned.Subject is null)
+            {
+                Update(assigned.User.UserId, "subject = $subject", ("$subject", identity.Subject));
+            }
+
+            return (assigned.User, null);
+        }
+
+        return (null, row is null
+            ? $"no role for {email}: neither Users:Oidc:Providers:{identity.Provider}:Groups nor :Emails gives one, and no administrator has added the account"
+            : $"{email} no longer has a role: their groups no longer map to one");
+    }
+
+    private (UserAccount User, string? Subject)? FindWithSubject((string Provider, string Subject)? subject, string? name)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns}, password_hash, subject FROM users WHERE " + (subject is null ? "name = $name" : "provider = $provider AND subject = $subject");
+        command.Parameters.AddWithValue("$name", name ?? "");
+        command.Parameters.AddWithValue("$provider", subject?.Provider ?? "");
+        command.Parameters.AddWithValue("$subject", subject?.Subject ?? "");
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (ReadAccount(reader), reader.IsDBNull(13) ? null : reader.GetString(13)) : null;
     }
 
     /// <summary>
@@ -156,7 +288,7 @@ internal sealed class UserStore
 
         var (user, hash) = found.Value;
         var now = _clock.GetUtcNow();
-        if (user.Disabled)
+        if (user.Disabled || user.Provider.Length > 0)
         {
             Hasher.VerifyHashedPassword(user, hash, password);
             return (SignInOutcome.Invalid, user);
@@ -256,6 +388,66 @@ internal sealed class UserStore
     /// <summary>Disables the account and changes its stamp, which ends its open sessions and live streams.</summary>
     public bool Disable(string name) => Update(null, "disabled = 1, security_stamp = $stamp", ("$name", name), ("$stamp", NewStamp())) > 0;
 
+    /// <summary>Enables a disabled account again. Its old sessions stay ended: the stamp changed when it was disabled.</summary>
+    public bool Enable(string name) => Update(null, "disabled = 0", ("$name", name)) > 0;
+
+    /// <summary>Gives the account another role (and schools, for dsl); its sessions end, so none goes on with the old role.</summary>
+    /// <exception cref="UserAccountException">The role or schools are not valid.</exception>
+    public UserAccount? ChangeRole(string name, string role, IReadOnlyList<string> schools)
+    {
+        CheckRole(role, schools);
+        if (Find(name) is not { } user)
+        {
+            return null;
+        }
+
+        var stamp = NewStamp();
+        // An administrator's choice (mapped = 0). For a school account whose groups or e-mail entry give a role,
+        // configuration still wins at the next sign-in (SignInExternal): change the group at the provider instead.
+        Update(user.UserId, "role = $role, schools = $schools, security_stamp = $stamp, mapped = 0",
+            ("$role", role), ("$schools", string.Join(',', schools)), ("$stamp", stamp));
+        return user with { Role = role, Schools = [.. schools], SecurityStamp = stamp, Mapped = false };
+    }
+
+    /// <summary>
+    /// Removes a leaver's account: its sessions end at their next request (the account is gone) and its locks go.
+    /// What they did stays in the audit log, which names them.
+    /// </summary>
+    public bool Remove(string name)
+    {
+        if (Find(name) is not { } user)
+        {
+            return false;
+        }
+
+        Execute("DELETE FROM sign_in_locks WHERE user_id = $id", ("$id", user.UserId));
+        Execute("DELETE FROM users WHERE user_id = $id", ("$id", user.UserId));
+        return true;
+    }
+
+    /// <summary>
+    /// Replaces a local account's password with a one-time one (returned, to be shown once) that opens only the
+    /// change-password form; its sessions end and its locks are lifted. Null when there is no such account.
+    /// </summary>
+    /// <exception cref="UserAccountException">The account signs in through a provider and has no password here.</exception>
+    public string? ResetPassword(string name)
+    {
+        if (Find(name) is not { } user)
+        {
+            return null;
+        }
+
+        if (!user.IsLocal)
+        {
+            throw new UserAccountException($"{user.Name} signs in through '{user.Provider}' and has no password here: reset it at that provider");
+        }
+
+        var password = GeneratePassword();
+        Update(user.UserId, "password_hash = $hash, must_change = 1, security_stamp = $stamp", ("$hash", Hasher.HashPassword(user, password)), ("$stamp", NewStamp()));
+        Execute("DELETE FROM sign_in_locks WHERE user_id = $id", ("$id", user.UserId));
+        return password;
+    }
+
     /// <summary>
     /// Ends every session of the account without changing anything else (for any change to role, schools or
     /// sign-in method made elsewhere, and for "sign out everywhere").
@@ -339,18 +531,25 @@ internal sealed class UserStore
         var result = new List<(UserAccount, string)>();
         while (reader.Read())
         {
-            var schools = reader.GetString(3);
-            result.Add((new UserAccount(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                schools.Length == 0 ? [] : schools.Split(','),
-                reader.GetInt64(4) != 0, reader.GetInt64(5) != 0, (int)reader.GetInt64(6),
-                reader.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)))
-            {
-                SecurityStamp = reader.GetString(9),
-            }, reader.GetString(10)));
+            result.Add((ReadAccount(reader), reader.GetString(12)));
         }
 
         return result;
+    }
+
+    private static UserAccount ReadAccount(SqliteDataReader reader)
+    {
+        var schools = reader.GetString(3);
+        return new UserAccount(
+            reader.GetString(0), reader.GetString(1), reader.GetString(2),
+            schools.Length == 0 ? [] : schools.Split(','),
+            reader.GetInt64(4) != 0, reader.GetInt64(5) != 0, (int)reader.GetInt64(6),
+            reader.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)))
+        {
+            SecurityStamp = reader.GetString(9),
+            Provider = reader.GetString(10),
+            Mapped = reader.GetInt64(11) != 0,
+        };
     }
 }

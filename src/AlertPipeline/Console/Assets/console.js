@@ -55,8 +55,11 @@ document.addEventListener("submit", async event => {
   try {
     const result = await postJson(form.dataset.api, body);
     if (form.dataset.render === "scan") renderScan(form, result);
-    else if (form.dataset.render === "password") form.querySelector("output").textContent =
-      `Created ${result.name}. One-time password (shown once): ${result.password}`;
+    else if (form.dataset.render === "password") form.querySelector("output").textContent = result.password
+      ? `Created ${result.name}. One-time password (shown once): ${result.password}`
+      : `Created ${result.name}; they sign in through ${result.signIn}.`;
+    else if (form.dataset.render === "reset") form.querySelector("output").textContent =
+      `New one-time password for ${result.name} (shown once; their sessions have ended): ${result.password}`;
     else if (form.dataset.done === "acknowledged") acknowledged(form, result);
     else if (form.dataset.reload !== undefined) {
       sessionStorage.setItem("flash", form.dataset.done ?? "Done.");
