@@ -40,6 +40,8 @@ internal static class CliApp
           eval      --file FILE [--format suite|davidson] [--lists DIR] [--misses N]   precision, recall, F1 per category
           bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR] [--transport embedded|kafka] [--partitions N] [--warmup N]
                     pipeline throughput and latency (kafka: on librdkafka's 3-broker mock cluster)
+          model train [--training DIR] [--out FILE] [--outcomes FILE.csv] [--sample N] [--seed N]   the risk model (seeds/models/risk-model.bin); --outcomes adds DSL outcomes
+          model outcomes --out FILE.csv [--since DATE] [--data-dir DIR]   closed alerts as labelled data: concern (confirmed, referred) or false-positive
           replay    --since TIME|Nd --lists DIR [--data-dir DIR] [--config FILE]
                     re-reads retained events (embedded queue or Kafka) through candidate keyword lists; reports alerts added/removed per category and severity; notifies nobody
           retention [--dry-run] [--data-dir DIR] [--config FILE]
