@@ -2,6 +2,7 @@ using System.Net;
 using AlertPipeline.Cli;
 using AlertPipeline.Detection;
 using AlertPipeline.Model;
+using AlertPipeline.Tests.Cli;
 using AlertPipeline.Tests.Support;
 using AlertPipeline.Triage;
 
@@ -119,9 +120,7 @@ public sealed class DslOutcomesTests
 
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, TextReader.Null, output, error);
-        return (exit, output.ToString() + error);
+        var (code, output, error) = await CliTests.RunAsync(args);
+        return (code, output + error);
     }
 }
