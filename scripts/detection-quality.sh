@@ -19,6 +19,14 @@ if [ -f "$davidson" ]; then
   echo '```'
 fi
 training=${TRAINING:-../shared/training}
+if [ -d "$training" ]; then
+  # False alarms on the ordinary files as each text arrives (ADR 0016): queries as searches, homework and posts as typed.
+  echo "### False alarms on the ordinary files (rules, whole files)"
+  echo '```'
+  ap keywords measure "$training/search_queries_nq.csv" --lists seeds/keywords --source search
+  ap keywords measure "$training/homework_questions_gsm8k.csv" "$training/goemotions_reddit_ordinary.csv" --lists seeds/keywords --source typed | tail -n +3
+  echo '```'
+fi
 if [ -d "$training" ] && [ -f "$davidson" ]; then
   echo "### Rules, learned model and both (held-out and cross-source)"
   ap eval --cross-source --training "$training" --davidson "$davidson"

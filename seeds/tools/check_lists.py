@@ -97,6 +97,9 @@ def load(keywords=KEYWORDS, problems=None):
         expected = SPECIAL.get(name, ENTRY_COLS)
         if name not in ("groups.csv", "allow.csv", "intents.csv") and header == expected + [OPTIONAL_LAST]:
             expected = expected + [OPTIONAL_LAST]
+        # combinations may also end with 'sources': the rule raises only texts from there (a search, a page)
+        if name == "combinations.csv" and header == expected + [OPTIONAL_LAST, "sources"]:
+            expected = expected + [OPTIONAL_LAST, "sources"]
         if header != expected:
             problems.add(path, recs[0][0], f"header {header} != {expected}")
             continue
@@ -217,8 +220,13 @@ def load(keywords=KEYWORDS, problems=None):
         ids.add(r["id"])
         if r["category"] not in lists:
             problems.add(path, line, f"unknown category '{r['category']}'")
-        if r["group"] not in groups:
+        if not r["group"].strip() and not r.get("sources", "").strip():
+            problems.add(path, line, "empty group needs sources (a rule that raises what is searched for)")
+        elif r["group"].strip() and r["group"] not in groups:
             problems.add(path, line, f"unknown group '{r['group']}'")
+        for part in [p.strip() for p in r.get("sources", "").split("|") if p.strip()]:
+            if part not in ("any", "search", "typed", "url", "title", "screen", "chat"):
+                problems.add(path, line, f"sources '{part}' not a source")
         if r["raise_to"] not in SEVERITIES:
             problems.add(path, line, f"raise_to '{r['raise_to']}' not a severity")
         if r.get("unless", "").strip() and r["unless"].strip() not in groups:

@@ -182,8 +182,8 @@ public sealed partial class Detector
         }
 
         _combinations = [.. set.Combinations
-            .Where(c => groupIndex.ContainsKey(c.Group))
-            .Select(c => new CompiledCombination(c, groupIndex[c.Group], c.Unless is null ? -1 : groupIndex.GetValueOrDefault(c.Unless, -1)))];
+            .Where(c => c.Group is null || groupIndex.ContainsKey(c.Group))
+            .Select(c => new CompiledCombination(c, c.Group is null ? -1 : groupIndex[c.Group], c.Unless is null ? -1 : groupIndex.GetValueOrDefault(c.Unless, -1)))];
         _entries = [.. entries];
         foreach (var widened in new[] { SourceKinds.Url, SourceKinds.Title })
         {
@@ -257,6 +257,7 @@ public sealed partial class Detector
     {
         var scratch = t_scratch ??= new Scratch();
         scratch.Reset(_groups.Length, _regexes.Length);
+        scratch.Source = source;
         scratch.Hits.Clear();
         return !FusedAsciiScan.TryScan(text, _patterns.Automaton, scratch.Hits, _relevance, source, out var relevant)
             || _regexWithoutTrigger || (relevant && CouldMatch(source, scratch));
@@ -357,6 +358,7 @@ public sealed partial class Detector
     {
         var scratch = t_scratch ??= new Scratch();
         scratch.Reset(_groups.Length, _regexes.Length);
+        scratch.Source = source;
         var primary = scratch.Buffers[Primary];
         var hits = scratch.Hits;
         hits.Clear();
@@ -926,15 +928,19 @@ public sealed partial class Detector
         var combinations = new List<CombinationHit>();
         foreach (var combo in _combinations)
         {
-            var termIndex = scratch.GroupTerm[combo.Group];
-            if (termIndex < 0 || !categorySeverity.TryGetValue(combo.Rule.Category, out var current) || !ReadAsMeant(matches, combo)
+            var termIndex = combo.Group >= 0 ? scratch.GroupTerm[combo.Group] : -1;
+            if ((combo.Group >= 0 && termIndex < 0) || (combo.Rule.Sources & scratch.Source) == 0
+                || !categorySeverity.TryGetValue(combo.Rule.Category, out var current) || !ReadAsMeant(matches, combo)
                 || (combo.UnlessGroup >= 0 && scratch.GroupTerm[combo.UnlessGroup] >= 0))
             {
                 continue;
             }
 
-            combinations.Add(new CombinationHit(combo.Rule.Id, combo.Rule.Category, combo.Rule.Group, combo.Rule.RaiseTo,
-                _groupTermNormalized[termIndex], scratch.GroupStart[combo.Group], scratch.GroupLength[combo.Group]));
+            // A rule of sources alone ("what is searched for") names where the text came from instead of a word.
+            combinations.Add(combo.Group >= 0
+                ? new CombinationHit(combo.Rule.Id, combo.Rule.Category, combo.Rule.Group!, combo.Rule.RaiseTo,
+                    _groupTermNormalized[termIndex], scratch.GroupStart[combo.Group], scratch.GroupLength[combo.Group])
+                : new CombinationHit(combo.Rule.Id, combo.Rule.Category, "source", combo.Rule.RaiseTo, combo.Rule.Sources.ToName(), 0, 0));
             if (combo.Rule.RaiseTo > current)
             {
                 categorySeverity[combo.Rule.Category] = combo.Rule.RaiseTo;
@@ -967,7 +973,10 @@ public sealed partial class Detector
 
         foreach (var c in combinations)
         {
-            spans.Add((c.Start, c.Length));
+            if (c.Length > 0)
+            {
+                spans.Add((c.Start, c.Length));
+            }
         }
 
         var snippet = Explanation.Snippet.Build(text, spans, scratch.Builder);
@@ -992,9 +1001,12 @@ public sealed partial class Detector
     {
         foreach (var m in matches)
         {
+            // A rule of sources alone raises only a word that needs no context: a word that is a drug only beside
+            // another ("speed" with "high") is not a drug search because it was searched ("high speed rail").
             if (string.Equals(m.Category, combo.Rule.Category, StringComparison.Ordinal)
-                && (m.ContextTerm is null || m.ContextGroup == combo.Group || !_groupWords[combo.Group].Contains(m.ContextTerm)
-                    || (m.OtherContextTerm is not null && !_groupWords[combo.Group].Contains(m.OtherContextTerm))))
+                && (m.ContextTerm is null
+                    || (combo.Group >= 0 && (m.ContextGroup == combo.Group || !_groupWords[combo.Group].Contains(m.ContextTerm)
+                        || (m.OtherContextTerm is not null && !_groupWords[combo.Group].Contains(m.OtherContextTerm))))))
             {
                 return true;
             }
@@ -1350,6 +1362,9 @@ public sealed partial class Detector
         public List<(int Entry, int Start, int Length)> Masked { get; } = [];
 
         public List<string>? Warnings { get; set; }
+
+        /// <summary>Where the text being scanned came from (with a search page's URL or title counted as a search).</summary>
+        public SourceKinds Source { get; set; }
 
         // BuildResult's working sets, reused: a flagged text allocates only what its result holds.
         public HashSet<(int Entry, int Start, int Length)> SeenCandidates { get; } = [];

@@ -60,10 +60,11 @@ public static class KeywordSetWriter
 
         if (set.Combinations.Count > 0)
         {
-            var builder = new StringBuilder("id,category,group,raise_to,notes,unless\n");
+            var builder = new StringBuilder("id,category,group,raise_to,notes,unless,sources\n");
             foreach (var c in set.Combinations)
             {
-                builder.AppendJoin(',', Csv.Escape(c.Id), c.Category, c.Group, c.RaiseTo.ToName(), Csv.Escape(c.Notes ?? string.Empty), c.Unless ?? string.Empty).Append('\n');
+                builder.AppendJoin(',', Csv.Escape(c.Id), c.Category, c.Group ?? string.Empty, c.RaiseTo.ToName(), Csv.Escape(c.Notes ?? string.Empty), c.Unless ?? string.Empty,
+                    c.Sources == SourceKinds.Any ? string.Empty : c.Sources.ToName()).Append('\n');
             }
 
             files.Add(new KeywordSourceFile(KeywordSetParser.CombinationsFile, builder.ToString()));

@@ -52,6 +52,11 @@ public sealed record GroupTerm(string Group, string Term, MatchKind Kind, string
 /// A severity rule (combinations.csv): a text with a match in <paramref name="Category"/> and a term of
 /// <paramref name="Group"/> is raised to at least <paramref name="RaiseTo"/>.
 /// </summary>
+/// <param name="Group">The context group whose term must be in the text; null when <paramref name="Sources"/> alone
+/// decides (a rule that raises whatever a pupil searches for in the category).</param>
 /// <param name="Unless">A group whose presence keeps the rule from raising: schoolwork ("how many … altogether", "in the
 /// novel") is read as schoolwork. The matches keep their own severity.</param>
-public sealed record Combination(string Id, string Category, string Group, Severity RaiseTo, string? Notes = null, string? Origin = null, string? Unless = null);
+/// <param name="Sources">Where the text must come from for the rule to raise (default: anywhere). A topic named in a
+/// sentence is low; the same word searched for, or opened as a page, is what the pupil is looking for (ADR 0016).</param>
+public sealed record Combination(string Id, string Category, string? Group, Severity RaiseTo, string? Notes = null, string? Origin = null, string? Unless = null,
+    SourceKinds Sources = SourceKinds.Any);

@@ -28,7 +28,7 @@ public static class KeywordSetParser
     private static readonly string[] EntryColumns = ["term", "match", "severity", "sources", "requires", "unless", "notes"];
     private static readonly string[] IntentColumns = ["id", "category", "severity", "slots", "gap", "sources", "requires", "unless", "notes"];
     private static readonly string[] GroupColumns = ["group", "term", "notes"];
-    private static readonly string[] CombinationColumns = ["id", "category", "group", "raise_to", "unless", "notes"];
+    private static readonly string[] CombinationColumns = ["id", "category", "group", "raise_to", "unless", "sources", "notes"];
     private static readonly string[] AllowColumns = ["phrase", "notes"];
 
     /// <summary>Reads every <c>*.csv</c> file given; other files (a README beside the lists) are ignored.</summary>
@@ -280,7 +280,7 @@ public static class KeywordSetParser
     private static void ParseCombinations(KeywordSourceFile file, HashSet<string> groupIds, List<Combination> combinations)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (line, record) in Records(file, CombinationColumns, ["id", "category", "group", "raise_to"]))
+        foreach (var (line, record) in Records(file, CombinationColumns, ["id", "category", "raise_to"]))
         {
             var id = record.Get("id").Trim();
             if (id.Length == 0)
@@ -299,8 +299,15 @@ public static class KeywordSetParser
                 throw Error(file, line, "category", $"'{category}' is not one of {string.Join(", ", KnownCategories)}");
             }
 
+            var sources = ParseSources(file, line, record.Get("sources"));
             var group = record.Get("group").Trim();
-            if (!groupIds.Contains(group))
+            if (group.Length == 0 && sources == SourceKinds.Any)
+            {
+                // A rule with neither would raise every match of the category: that is the entry's own severity.
+                throw Error(file, line, "group", "is empty: name a group defined in " + GroupsFile + ", or set sources (a rule that raises what is searched for)");
+            }
+
+            if (group.Length > 0 && !groupIds.Contains(group))
             {
                 throw Error(file, line, "group", $"'{group}' is not a group defined in {GroupsFile}");
             }
@@ -311,8 +318,8 @@ public static class KeywordSetParser
                 throw Error(file, line, "raise_to", $"'{raiseText}' is not one of low, medium, high, urgent, critical");
             }
 
-            combinations.Add(new Combination(id, category, group, raiseTo, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}",
-                GroupField(file, line, record, "unless", groupIds)));
+            combinations.Add(new Combination(id, category, NullIfEmpty(group), raiseTo, NullIfEmpty(record.Get("notes")), $"{file.Name}:{line}",
+                GroupField(file, line, record, "unless", groupIds), sources));
         }
     }
 

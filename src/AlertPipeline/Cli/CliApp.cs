@@ -42,8 +42,10 @@ internal static class CliApp
           eval      --file FILE [--format suite|davidson] [--lists DIR] [--misses N]   precision, recall, F1 per category
           bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR] [--transport embedded|kafka] [--partitions N] [--warmup N]
                     pipeline throughput and latency (kafka: on librdkafka's 3-broker mock cluster)
-          replay    --since TIME|Nd --lists DIR [--data-dir DIR] [--config FILE]
-                    re-reads retained events (embedded queue or Kafka) through candidate keyword lists; reports alerts added/removed per category and severity; notifies nobody
+          model train [--training DIR] [--out FILE] [--outcomes FILE.csv] [--sample N] [--seed N]   the risk model (seeds/models/risk-model.bin); --outcomes adds DSL outcomes
+          model outcomes --out FILE.csv [--since DATE] [--data-dir DIR]   closed alerts as labelled data: concern (confirmed, referred) or false-positive
+          replay    --since TIME|Nd [--lists DIR] [--model-bands "suicide:0.97=urgent,0.9=high;…"] [--data-dir DIR] [--config FILE]
+                    re-reads retained events (embedded queue or Kafka) through candidate keyword lists or model bands; reports alerts added/removed per category and severity, and the DSL outcomes of the alerts it would silence; notifies nobody
           retention [--dry-run] [--data-dir DIR] [--config FILE]
                     removes pupil data from alerts closed long enough ago and unreferenced screenshots (Retention:*); the host does it hourly
           deadletters list [--format table|json] [--limit N] [--data-dir DIR]   events detection could not process, with the reason

@@ -23,7 +23,7 @@ internal static class KeywordsMeasure
         }
 
         var source = SourceKinds.Any;
-        if (args.Get("source") is { } s && !SourceKindNames.TryParseSingle(s, out source))
+        if (args.Get("source") is { } s && s != "any" && !SourceKindNames.TryParseSingle(s, out source))
         {
             throw new CliException($"keywords measure: --source must be one of {string.Join(", ", SourceKindNames.All)} (was '{s}')");
         }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using AlertPipeline.Detection;
+using AlertPipeline.Detection.Model;
 using AlertPipeline.Hosting;
+using AlertPipeline.Model;
 using AlertPipeline.Queue;
 using AlertPipeline.Replay;
 using AlertPipeline.Storage;
@@ -11,18 +13,26 @@ using Microsoft.Extensions.Options;
 namespace AlertPipeline.Cli;
 
 /// <summary>
-/// <c>alertpipeline replay --since TIME --lists DIR</c>: how a candidate keyword-list version would change alerts on
-/// the retained events, per category and severity, before it goes live. Reads only; notifies nobody.
+/// <c>alertpipeline replay --since TIME [--lists DIR] [--model-bands "CATEGORY:SCORE=SEVERITY,…;…"]</c>: how a candidate
+/// keyword-list version, or a proposed change of the model's score bands, would change alerts on the retained events, per
+/// category and severity, before it goes live; and how many of the alerts it would silence DSLs had closed as false
+/// positives or confirmed. Reads only; notifies nobody.
 /// </summary>
 internal static class ReplayCommand
 {
     public static async Task<int> RunAsync(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("replay", rest, ["since", "lists", "data-dir", "config"]);
+        var args = CliArgs.Parse("replay", rest, ["since", "lists", "data-dir", "config", "model-bands"]);
         args.NoPositionals();
         var sinceText = args.Get("since") ?? throw new CliException("replay needs --since (e.g. 2026-11-01 or 2026-11-01T08:00:00Z, or 7d for the last seven days)");
         var since = ParseSince(sinceText);
-        var lists = args.Get("lists") ?? throw new CliException("replay needs --lists DIR: the candidate keyword-list directory");
+        var lists = args.Get("lists");
+        var proposedBands = args.Get("model-bands");
+        if (lists is null && proposedBands is null)
+        {
+            throw new CliException("replay needs --lists DIR (candidate keyword lists) or --model-bands \"suicide:0.97=urgent,0.90=high;…\" (proposed model thresholds), or both");
+        }
+
         var configuration = PipelineConfiguration.Build(args.Get("config"), CliApp.CommonOverrides(args));
 
         var detection = configuration.GetSection(DetectionOptions.Section).Get<DetectionOptions>() ?? new DetectionOptions();
@@ -30,8 +40,28 @@ internal static class ReplayCommand
         // The lists in force: the data directory's copy once the pipeline has run there, else the seed.
         var current = Detector.Compile(KeywordDirectory.Load(
             Directory.Exists(Path.Combine(dataDirectory, KeywordDirectory.DataFolder)) ? KeywordDirectory.ResolveEditable(detection.KeywordsDirectory, dataDirectory) ?? detection.KeywordsDirectory : detection.KeywordsDirectory));
-        var candidate = Detector.Compile(KeywordDirectory.Load(lists));
-        var replay = new ShadowReplay(current, candidate);
+        var candidate = lists is null ? current : Detector.Compile(KeywordDirectory.Load(lists));
+
+        // The model as configured on both sides; the candidate side with the proposed bands over the trust-wide ones.
+        var modelOptions = configuration.GetSection(ModelOptions.Section).Get<ModelOptions>() ?? new ModelOptions();
+        Func<string, ModelJudge?>? currentModel = null;
+        Func<string, ModelJudge?>? candidateModel = null;
+        if (modelOptions.Enabled)
+        {
+            var model = ModelArtefact.Load(modelOptions.Path);
+            var proposed = Proposed(modelOptions, proposedBands);
+            currentModel = school => new ModelJudge(model, modelOptions.PolicyFor(school));
+            candidateModel = school => new ModelJudge(model, proposed.PolicyFor(school));
+        }
+        else if (proposedBands is not null)
+        {
+            throw new CliException("replay --model-bands: the model is off here (Model:Enabled is false), so its bands change nothing");
+        }
+
+        var storageOptions = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var outcomes = AlertOutcomes.Read(Path.Combine(dataDirectory, "alerts.db"), storageOptions.Synchronous);
+        var replay = new ShadowReplay(new ReplaySide(current, Cached(currentModel)), new ReplaySide(candidate, Cached(candidateModel)),
+            key => outcomes.GetValueOrDefault(key));
 
         if (TransportServices.Kind(configuration) == "kafka")
         {
@@ -49,7 +79,7 @@ internal static class ReplayCommand
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
             replay of {replay.Events:N0} events accepted since {since:u} ({replay.Unreadable:N0} unreadable, skipped)
               current lists   {replay.CurrentVersion}: {replay.CurrentAlerts:N0} events alerted
-              candidate lists {replay.CandidateVersion}: {replay.CandidateAlerts:N0} events alerted
+              candidate lists {replay.CandidateVersion}{(proposedBands is null ? string.Empty : $" with model bands {proposedBands}")}: {replay.CandidateAlerts:N0} events alerted
             """)).ConfigureAwait(false);
         var changes = replay.Changes.ToList();
         if (changes.Count == 0)
@@ -64,7 +94,58 @@ internal static class ReplayCommand
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{severity.ToName(),-10}{category,-28}{added,8:+#,0;-#,0;0}{removed,9:-#,0;#,0;0}")).ConfigureAwait(false);
         }
 
+        if (replay.SilencedByOutcome.Count > 0)
+        {
+            // What DSLs had decided about the events the candidate would no longer alert on at all.
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"events that would no longer alert, by the DSL's outcome: {string.Join(", ", replay.SilencedByOutcome.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value:N0}"))}")).ConfigureAwait(false);
+        }
+
         return 0;
+    }
+
+    /// <summary>The configured model options with <c>--model-bands</c> ("suicide:0.97=urgent,0.9=high;bullying:0.95=low") over the trust-wide bands.</summary>
+    internal static ModelOptions Proposed(ModelOptions configured, string? text)
+    {
+        var proposed = new ModelOptions { Enabled = configured.Enabled, Path = configured.Path, RaiseRules = configured.RaiseRules, Schools = configured.Schools };
+        foreach (var (category, bands) in configured.Bands)
+        {
+            proposed.Bands[category] = bands;
+        }
+
+        foreach (var part in (text ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = part.IndexOf(':', StringComparison.Ordinal);
+            var category = colon > 0 ? part[..colon].Trim() : string.Empty;
+            if (!TrainingCorpus.Heads.Contains(category, StringComparer.Ordinal))
+            {
+                throw new CliException($"replay --model-bands: '{part}' must be CATEGORY:SCORE=SEVERITY,… with a category of the model ({string.Join(", ", TrainingCorpus.Heads)})");
+            }
+
+            try
+            {
+                ModelOptions.ParseBands(part[(colon + 1)..], $"--model-bands {category}");
+            }
+            catch (FormatException ex)
+            {
+                throw new CliException("replay " + ex.Message);
+            }
+
+            proposed.Bands[category] = part[(colon + 1)..];
+        }
+
+        return proposed;
+    }
+
+    private static Func<string, ModelJudge?>? Cached(Func<string, ModelJudge?>? create)
+    {
+        if (create is null)
+        {
+            return null;
+        }
+
+        var judges = new Dictionary<string, ModelJudge?>(StringComparer.Ordinal);
+        return school => judges.TryGetValue(school, out var judge) ? judge : judges[school] = create(school);
     }
 
     private static DateTimeOffset ParseSince(string text)

@@ -16,11 +16,11 @@ namespace AlertPipeline.ConsoleUi;
 /// <summary>A queue row: the alert's summary and who the pupil is (null name: not on the roster).</summary>
 internal sealed record QueueRow(
     string AlertId, string SchoolId, string UserLogin, string? PupilName, string? YearGroup, DateTimeOffset OccurredAt, string Source,
-    IReadOnlyList<string> Categories, string Severity, int SeverityLevel, string Status, string Snippet, DateTimeOffset UpdatedAt)
+    IReadOnlyList<string> Categories, string Severity, int SeverityLevel, string Status, string Snippet, DateTimeOffset UpdatedAt, bool ModelOnly)
 {
     public static QueueRow From(AlertSummary a, Pupil? pupil) =>
         new(a.AlertId, a.SchoolId, a.UserLogin, pupil?.DisplayName, pupil?.YearGroup, a.OccurredAt, a.Source, a.Categories, a.Severity,
-            a.SeverityLevel, a.Status, a.Snippet, a.UpdatedAt);
+            a.SeverityLevel, a.Status, a.Snippet, a.UpdatedAt, a.ModelOnly);
 }
 
 /// <summary>

@@ -25,7 +25,8 @@ internal sealed record AlertSummary(
     string Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string Snippet = "");
+    string Snippet = "",
+    bool ModelOnly = false);
 
 /// <summary>The queue's filters, as typed in the page or the query string. Empty fields do not filter.</summary>
 internal sealed record AlertFilter(
@@ -96,7 +97,7 @@ internal sealed record AlertFilter(
 /// </summary>
 internal sealed class AlertQueries(AlertStore store)
 {
-    private const string SummaryColumns = "alert_id, school_id, user_login, device_id, occurred_at, source, categories, severity, status, created_at, updated_at, snippet";
+    private const string SummaryColumns = "alert_id, school_id, user_login, device_id, occurred_at, source, categories, severity, status, created_at, updated_at, snippet, rule";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -271,6 +272,7 @@ internal sealed class AlertQueries(AlertStore store)
             DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 4)), r.GetString(o + 5),
             JsonSerializer.Deserialize<List<string>>(r.GetString(o + 6), Json)!, severity.ToName(), (int)severity,
             r.GetString(o + 8), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 9)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(o + 10)),
-            r.IsDBNull(o + 11) ? "" : r.GetString(o + 11));
+            r.IsDBNull(o + 11) ? "" : r.GetString(o + 11),
+            ModelOnly: r.GetString(o + 12) == AlertPipeline.Detection.AlertFactory.ModelRule);
     }
 }

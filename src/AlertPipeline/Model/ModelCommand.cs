@@ -1,6 +1,9 @@
 using System.Globalization;
+using AlertPipeline.Alerts;
+using AlertPipeline.Audit;
 using AlertPipeline.Cli;
 using AlertPipeline.Detection.Model;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AlertPipeline.Model;
 
@@ -17,20 +20,21 @@ internal static class ModelCommand
     {
         if (rest.Length == 0)
         {
-            throw new CliException("model: expected a subcommand: train or info");
+            throw new CliException("model: expected a subcommand: train, info or outcomes");
         }
 
         return rest[0] switch
         {
             "train" => Train(rest[1..], output),
             "info" => Info(rest[1..], output),
-            var other => throw new CliException($"model: unknown subcommand '{other}' (expected train or info)"),
+            "outcomes" => Outcomes(rest[1..], output),
+            var other => throw new CliException($"model: unknown subcommand '{other}' (expected train, info or outcomes)"),
         };
     }
 
     private static int Train(string[] rest, TextWriter output)
     {
-        var args = CliArgs.Parse("model train", rest, ["training", "out", "seed", "sample", "bits", "l1", "l2", "iterations"], ["all"]);
+        var args = CliArgs.Parse("model train", rest, ["training", "out", "seed", "sample", "bits", "l1", "l2", "iterations", "outcomes"], ["all"]);
         args.NoPositionals();
         var training = args.Get("training") ?? DefaultTraining;
         var outPath = args.Get("out") ?? DefaultArtefact;
@@ -47,6 +51,13 @@ internal static class ModelCommand
         if (sample > 0)
         {
             texts = Sample(texts, sample, settings.Seed);
+        }
+
+        // DSLs' decisions on real alerts (model outcomes): every one is kept, sampled or not; they are few and the
+        // closest data there is to what pupils write.
+        if (args.Get("outcomes") is { } outcomes)
+        {
+            texts = [.. texts, .. DslOutcomes.ReadForTraining(outcomes)];
         }
 
         var description = string.Create(CultureInfo.InvariantCulture,
@@ -93,6 +104,44 @@ internal static class ModelCommand
                     $"  {model.Categories[h],-20} {scores[h]:0.000}  {string.Join(", ", phrases.Select(p => $"'{p.Text}' {p.Weight:0.00}"))}"));
             }
         }
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>model outcomes --out FILE.csv [--since DATE]</c>: DSL outcomes as labelled data for <c>model train --outcomes</c>.
+    /// The file holds alert texts, so writing it is audited like an export.
+    /// </summary>
+    private static int Outcomes(string[] rest, TextWriter output)
+    {
+        var args = CliArgs.Parse("model outcomes", rest, ["data-dir", "config", "out", "since", "by"]);
+        args.NoPositionals();
+        var outPath = args.Get("out") ?? throw new CliException("model outcomes: --out FILE.csv is required");
+        DateTimeOffset? since = null;
+        if (args.Get("since") is { } sinceText)
+        {
+            since = DateTimeOffset.TryParse(sinceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                ? at
+                : throw new CliException($"model outcomes: --since must be a date or a date-time (was '{sinceText}')");
+        }
+
+        using var services = CliServices.Create(args);
+        var data = CliServices.DataDirectory(services);
+        if (!File.Exists(Path.Combine(data, "alerts.db")))
+        {
+            throw new CliException($"model outcomes: no alert store in '{data}' (run 'alertpipeline serve' with this --data-dir first)");
+        }
+
+        var rows = DslOutcomes.Read(services.GetRequiredService<AlertStore>().Database, since);
+        using (var writer = new StreamWriter(outPath))
+        {
+            DslOutcomes.Write(rows, writer);
+        }
+
+        var by = args.Get("by");
+        services.GetRequiredService<AuditLog>().Append(CliActor.Name(by), CliActor.Role, AuditActions.ExportAlert,
+            detail: CliActor.Detail(by, string.Create(CultureInfo.InvariantCulture, $"model outcomes: {rows.Count} labelled rows to {Path.GetFileName(outPath)}")));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {rows.Count} labelled rows ({rows.Count(r => r.Label == DslOutcomes.Concern)} concern, {rows.Count(r => r.Label == DslOutcomes.FalsePositive)} false positive) to {outPath}"));
         return 0;
     }
 

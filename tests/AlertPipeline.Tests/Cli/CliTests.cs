@@ -4,6 +4,17 @@ using AlertPipeline.Tests.Support;
 
 namespace AlertPipeline.Tests.Cli;
 
+/// <summary>
+/// Tests that set process-wide environment variables (configuration overrides such as <c>Queue__Capacity=5</c>) run
+/// alone: a host started by another class meanwhile would read them and fail its own validation.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EnvironmentCollection
+{
+    public const string Name = "process environment";
+}
+
+[Collection(EnvironmentCollection.Name)]
 public sealed class CliTests
 {
     [Theory]

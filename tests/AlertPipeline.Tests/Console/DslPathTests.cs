@@ -37,6 +37,24 @@ public sealed class DslPathTests
     }
 
     [Fact]
+    public async Task Queue_ModelOnlyAlert_IsMarkedInTheListAndTheScriptShowsIt()
+    {
+        await using var host = await TestHost.StartAsync();
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        using var dsl = await ConsoleSession.SignInAsync(host, "dsl.oak", ConsoleSession.Password);
+        var model = ConsoleData.SaveAlert(host, text: "no reason to stay anymore", category: "suicide", modelOnly: true, screenshot: false);
+        var listed = ConsoleData.SaveAlert(host, text: "i want to die", category: "suicide", screenshot: false);
+
+        var rows = JsonSerializer.Deserialize<JsonElement>(await dsl.Http.GetStringAsync("/api/v1/alerts")).EnumerateArray().ToList();
+
+        Assert.True(rows.Single(r => r.GetProperty("alertId").GetString() == model.AlertId).GetProperty("modelOnly").GetBoolean());
+        Assert.False(rows.Single(r => r.GetProperty("alertId").GetString() == listed.AlertId).GetProperty("modelOnly").GetBoolean());
+        // The queue is drawn by console.js from these rows; it must turn the flag into the visible "model-only" tag.
+        var script = await dsl.Http.GetStringAsync("/assets/console.js");
+        Assert.Contains("a.modelOnly ? el(\"span\", { class: \"tag model-only\"", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Queue_AlertFromDetection_CarriesItsSnippet()
     {
         await using var host = await TestHost.StartAsync();

@@ -49,7 +49,7 @@ public sealed class KeywordEditorTests : IAsyncLifetime
         var lines = diff.EnumerateArray().Single(f => f.GetProperty("file").GetString() == "gambling.csv").GetProperty("lines").EnumerateArray()
             .Select(l => l.GetProperty("kind").GetString() + l.GetProperty("text").GetString()).ToList();
         Assert.Contains("-bet365,word,medium,,,", lines);
-        Assert.Contains("+bet365,word,high,,,", lines);
+        Assert.Contains("+bet365,word,high,,,,", lines); // gambling.csv has the optional unless column (schoolwork on casino words)
         Assert.Contains("# Gambling", File.ReadAllText(Path.Combine(_lists, "gambling.csv")), StringComparison.Ordinal); // comments kept
     }
 
@@ -109,5 +109,33 @@ public sealed class KeywordEditorTests : IAsyncLifetime
         Assert.Equal(2, counts.GetProperty("alerts").GetInt64());
         Assert.Equal(1, counts.GetProperty("falsePositives").GetInt64());
         Assert.DoesNotContain("oak.y7.ssmith", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TermCounts_ModelBandFalsePositives_ListedFirstWithBandAndPrecision()
+    {
+        ConsoleSession.CreateUser(_host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        using var dsl = await ConsoleSession.SignInAsync(_host, "dsl.oak", ConsoleSession.Password);
+        var wrong = ConsoleData.SaveAlert(_host, text: "this exam will be the death of me", category: "suicide", severity: Severity.High, modelOnly: true, screenshot: false);
+        var right = ConsoleData.SaveAlert(_host, text: "i cant do this anymore", category: "suicide", severity: Severity.High, modelOnly: true, screenshot: false);
+        var listed = ConsoleData.SaveAlert(_host, text: "bet365", category: "gambling", screenshot: false);
+        await dsl.PostJsonAsync($"/api/v1/alerts/{wrong.AlertId}/resolve", new { outcome = "false-positive" });
+        await dsl.PostJsonAsync($"/api/v1/alerts/{right.AlertId}/resolve", new { outcome = "concern-confirmed" });
+        await dsl.PostJsonAsync($"/api/v1/alerts/{listed.AlertId}/resolve", new { outcome = "concern-confirmed" });
+
+        var counts = JsonSerializer.Deserialize<JsonElement>(await _it.Http.GetStringAsync("/api/v1/keywords/term-counts")).EnumerateArray().ToList();
+
+        var band = counts[0]; // most false positives first
+        Assert.Equal("model/suicide", band.GetProperty("rule").GetString());
+        Assert.Equal("high", band.GetProperty("band").GetString());
+        Assert.Equal(2, band.GetProperty("alerts").GetInt64());
+        Assert.Equal(1, band.GetProperty("falsePositives").GetInt64());
+        Assert.Equal(0.5, band.GetProperty("precision").GetDouble(), 3);
+        var rule = counts.Single(c => c.GetProperty("rule").GetString() == "gambling/bet365");
+        Assert.Equal(JsonValueKind.Null, rule.GetProperty("band").ValueKind);
+        Assert.Equal(1.0, rule.GetProperty("precision").GetDouble(), 3);
+        var page = await _it.Http.GetStringAsync("/lists");
+        Assert.Contains("model/suicide <span class=\"muted\">(high band)</span></td><td>2</td><td>2</td><td>1</td><td>0.50</td>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("death of me", page, StringComparison.Ordinal);
     }
 }

@@ -20,7 +20,8 @@ internal static class ConsoleData
         Severity severity = Severity.Urgent,
         bool screenshot = true,
         DateTimeOffset? at = null,
-        string? screenshotRef = null)
+        string? screenshotRef = null,
+        bool modelOnly = false)
     {
         var shot = screenshotRef;
         if (screenshot && shot is null)
@@ -30,8 +31,10 @@ internal static class ConsoleData
 
         var when = at ?? DateTimeOffset.UtcNow;
         var eventId = Some.EventId();
-        var rule = $"{category}/{text}";
-        var alert = new Alert(Alert.IdFor(new AlertPipeline.Events.EventKey(school, "OAK-LT-0001", eventId), "keywords"), eventId, "keywords", school, "OAK-LT-0001", login, when, "typed", "chrome",
+        // A model-only alert: rule family "model", its match named after the model's category head (AlertFactory).
+        var rule = modelOnly ? $"model/{category}" : $"{category}/{text}";
+        var family = modelOnly ? "model" : "keywords";
+        var alert = new Alert(Alert.IdFor(new AlertPipeline.Events.EventKey(school, "OAK-LT-0001", eventId), family), eventId, family, school, "OAK-LT-0001", login, when, "typed", "chrome",
             "https://example.org/page", shot, text, text, [category], severity,
             [new AlertMatch(text, category, severity.ToName(), 0, text.Length, text, rule)], "test-lists", AlertStatus.New, when, when);
         host.Alerts.Save([(alert, [])]);

@@ -142,6 +142,8 @@ if (queue) {
     const tr = el("tr", { class: `sev-${a.severity} status-${a.status}`, "data-alert-id": a.alertId, "data-key": rowKey(a) },
       el("td", { "data-label": "Severity" }, el("span", { class: `badge sev-${a.severity}` }, a.severity)),
       el("td", { "data-label": "Concern" }, el("a", { href: `/alerts/${encodeURIComponent(a.alertId)}` }, a.categories.join(", ").replaceAll("-", " ")),
+        // No keyword rule matched: the risk model raised it. Said in words, so a DSL judges it knowing that (issue 13).
+        a.modelOnly ? el("span", { class: "tag model-only", title: "No keyword rule matched; the risk model raised this alert. Open it for the scores and phrases." }, "model-only") : "",
         a.snippet ? el("span", { class: "snippet" }, a.snippet) : ""),
       el("td", { "data-label": "Pupil" }, pupil, a.pupilName ? el("span", { class: "muted login" }, a.userLogin) : ""),
       el("td", { "data-label": "School" }, a.schoolId),

@@ -61,7 +61,7 @@ internal static class ListPages
         }
 
         var termRows = string.Concat(counts.All().Take(50).Select(t => string.Create(CultureInfo.InvariantCulture,
-            $"<tr><td>{E(t.Rule)}</td><td>{t.Alerts}</td><td>{t.Resolved}</td><td>{t.FalsePositives}</td><td>{(t.Resolved == 0 ? "—" : $"{100.0 * t.FalsePositives / t.Resolved:0}%")}</td></tr>")));
+            $"<tr><td>{E(t.Rule)}{(t.Band is null ? "" : $" <span class=\"muted\">({E(t.Band)} band)</span>")}</td><td>{t.Alerts}</td><td>{t.Resolved}</td><td>{t.FalsePositives}</td><td>{(t.Precision is { } p ? $"{p:0.00}" : "—")}</td></tr>")));
         return Page(context, "Keyword lists", $"""
             <h1>Keyword lists</h1>
             <p class="muted">In force: <code>{version}</code>, {detector.Set.Entries.Count} entries, {detector.Set.Allow.Count} allow phrases. Changes go live within seconds and are recorded with your name and reason.</p>
@@ -98,9 +98,9 @@ internal static class ListPages
               <table id="entries"><thead><tr><th>Term</th><th>Category</th><th>Severity</th><th>Match</th><th>Notes</th><th></th></tr></thead><tbody>{rows}</tbody></table>
             </section>
             <section class="card">
-              <h2>Alerts per rule</h2>
-              <p class="muted">Counts only; no pupil or school is shown. A high false-positive share suggests a term to narrow or an allow phrase to add.</p>
-              <table id="term-counts"><thead><tr><th>Rule</th><th>Alerts</th><th>Resolved</th><th>False positives</th><th>FP share</th></tr></thead><tbody>{termRows}</tbody></table>
+              <h2>False positives per rule and model band</h2>
+              <p class="muted">Most false positives first. Counts only; no pupil or school is shown. Precision is the share of resolved alerts that were not false positives. A rule with many false positives suggests a term to narrow or an allow phrase to add; a model band, a higher threshold (<code>Model:Bands</code>; try it first with <code>alertpipeline replay --model-bands</code>).</p>
+              <table id="term-counts"><thead><tr><th>Rule or model band</th><th>Alerts</th><th>Resolved</th><th>False positives</th><th>Precision</th></tr></thead><tbody>{termRows}</tbody></table>
             </section>
             """);
     }
