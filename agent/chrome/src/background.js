@@ -379,6 +379,12 @@ chrome.alarms.onAlarm.addListener(async alarm => {
   }
 });
 
-// Waking on browser start and on install is enough: `ready` above does the work.
+// Waking on browser start is enough: `ready` above does the work. On a first install with no policy (a developer or
+// the demo), the options page opens so the server and key can be entered.
 chrome.runtime.onStartup.addListener(() => {});
-chrome.runtime.onInstalled.addListener(() => {});
+chrome.runtime.onInstalled.addListener(async ({ reason }) => {
+  await ready;
+  if (reason === 'install' && agent.origin === 'none') {
+    await chrome.runtime.openOptionsPage();
+  }
+});
