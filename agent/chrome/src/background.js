@@ -2,7 +2,7 @@
 // them to the durable queue first, and sends the queue to the server. Chrome may stop this worker whenever it is idle
 // and start it again on the next event; every listener is registered synchronously at the top level (so Chrome knows
 // to wake the worker for it) and waits for `ready`, and nothing that matters lives only in memory.
-import { isExcluded, pupilLogin, resolveConfig } from './lib/config.js';
+import { blockedReason, pupilLogin, resolveConfig } from './lib/config.js';
 import { buildEvents, newEventId } from './lib/events.js';
 import { DurableQueue } from './lib/queue.js';
 import { searchFromUrl } from './lib/search.js';
@@ -14,7 +14,7 @@ const FLUSH_ALARM = 'flush';
 const TRIGGERS_ALARM = 'triggers';
 const TRIGGERS_MAX_AGE_MS = 60 * 60 * 1000;
 // How long an event waits for its screenshot before it is sent without one.
-const SCREENSHOT_WAIT_MS = 5000;
+const SCREENSHOT_WAIT_MS = 10000;
 // Batching: an event is sent at most this long after capture when the server is reachable, with whatever else came in.
 const BATCH_DELAY_MS = 1000;
 
@@ -157,21 +157,9 @@ function scheduleFlush(delayMs) {
   }, delayMs);
 }
 
-/** Whether anything may be captured for this page; the reason when not. */
+/** Why nothing may be captured for this page, or null when it may. */
 function gate(url, incognito) {
-  if (!agent.config || agent.errors.length > 0) {
-    return 'the agent is not configured';
-  }
-
-  if (incognito && !agent.config.captureIncognito) {
-    return 'incognito';
-  }
-
-  if (!login() && !agent.config.captureSignedOut) {
-    return 'no signed-in account';
-  }
-
-  return isExcluded(url, agent.config.excludedUrlPatterns) ? 'excluded page' : null;
+  return blockedReason({ config: agent.config, errors: agent.errors, login: agent.config && pupilLogin(agent.email, agent.config), url, incognito });
 }
 
 function login() {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, isExcluded, pupilLogin, resolveConfig } from '../src/lib/config.js';
+import { DEFAULTS, blockedReason, isExcluded, pupilLogin, resolveConfig } from '../src/lib/config.js';
 
 const good = { ingestUrl: 'https://alerts.trust.example/', apiKey: 'apk_x', schoolId: 'oakfield' };
 
@@ -81,4 +81,16 @@ test('manifest_EveryReferencedFileExists', () => {
   for (const file of files) {
     assert.ok(readFileSync(new URL(file, root)).length > 0, file);
   }
+});
+
+test('blockedReason_IncognitoSignedOutExcludedOrUnconfigured_NothingCapturedUnlessPolicyAllows', () => {
+  const config = { ...DEFAULTS, excludedUrlPatterns: ['childline.org.uk'] };
+  const page = { config, errors: [], login: 'oak.y8.awhite', url: 'https://www.google.com/search?q=x', incognito: false };
+  assert.equal(blockedReason(page), null);
+  assert.equal(blockedReason({ ...page, incognito: true }), 'incognito');
+  assert.equal(blockedReason({ ...page, incognito: true, config: { ...config, captureIncognito: true } }), null);
+  assert.equal(blockedReason({ ...page, login: null }), 'no signed-in account');
+  assert.equal(blockedReason({ ...page, login: null, config: { ...config, captureSignedOut: true } }), null);
+  assert.equal(blockedReason({ ...page, url: 'https://www.childline.org.uk/get-support/' }), 'excluded page');
+  assert.equal(blockedReason({ ...page, errors: ['apiKey: not set'] }), 'the agent is not configured');
 });

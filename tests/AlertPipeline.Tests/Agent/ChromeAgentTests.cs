@@ -18,6 +18,7 @@ public sealed class ChromeAgentTests
     private const string School = "oakfield";
     private const string Pupil = "oak.y8.awhite";
     private const string Device = "OAK-CB-0042";
+    private const string Typed = "i have been cutting myself";
 
     [Fact]
     public async Task Agent_PupilSearchesTypesAndReads_AlertsCarryLoginDeviceSourceAndScreenshot()
@@ -28,7 +29,19 @@ public sealed class ChromeAgentTests
         await using var site = await PupilSite.StartAsync();
         await using var agent = await ChromeAgent.LaunchAsync(Path.Combine(directory.Path, "profile"));
         await agent.ConfigureAsync(host.Http.BaseAddress!.ToString(), key, School, Pupil, Device);
+
+        // The agent fetches the screenshot triggers once configured; a search before that would get no screenshot.
+        await UntilAsync(async () => (int)JsonNode.Parse(await agent.StatusAsync())!["triggers"]! > 0, "the agent to fetch its trigger list");
         var page = await agent.Context.NewPageAsync();
+
+        // The tab the pupil looks at (the first install also opened the agent's settings page in a tab).
+        await page.BringToFrontAsync();
+
+        // The pupil is told, in the school's words, that monitoring is on and as whom.
+        await page.GotoAsync($"chrome-extension://{agent.ExtensionId}/src/popup/popup.html");
+        await Assertions.Expect(page.Locator("#headline")).ToHaveTextAsync("Monitoring is on");
+        await Assertions.Expect(page.Locator("#login")).ToHaveTextAsync(Pupil);
+        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("Passwords are never recorded");
 
         // A search: the query is read from the results URL, and it is on the server's trigger list, so a screenshot.
         await page.GotoAsync($"{site.BaseUrl}/search?q=how+to+tie+a+noose");
@@ -36,7 +49,7 @@ public sealed class ChromeAgentTests
         Assert.Equal("how to tie a noose", search.Text);
         Assert.Equal((School, Pupil, Device), (search.SchoolId, search.UserLogin, search.DeviceId));
         Assert.Equal($"{site.BaseUrl}/search?q=how+to+tie+a+noose", search.Url);
-        Assert.StartsWith("sha256:", search.ScreenshotRef, StringComparison.Ordinal);
+        Assert.True(search.ScreenshotRef?.StartsWith("sha256:", StringComparison.Ordinal) == true, $"no screenshot; the agent's status: {await agent.StatusAsync()}");
         var screenshot = host.App.Services.GetRequiredService<ScreenshotStore>().FindFor(search.ScreenshotRef!, School);
         Assert.NotNull(screenshot);
         Assert.Equal("FFD8FF", Convert.ToHexString(File.ReadAllBytes(screenshot).AsSpan(0, 3)));
@@ -80,7 +93,7 @@ public sealed class ChromeAgentTests
     }
 
     [Fact]
-    public async Task Agent_HostDownWhilePupilSearchesAndBrowserRestarts_EveryEventArrivesOnce()
+    public async Task Agent_HostDownWhilePupilSearchesTypesAndBrowserRestarts_EveryEventArrivesOnce()
     {
         using var directory = new TempDirectory();
         var data = Path.Combine(directory.Path, "data");
@@ -92,7 +105,7 @@ public sealed class ChromeAgentTests
             key = first.UseKey(School, Device);
         }
 
-        // The host is down: the pupil searches three times, then the browser is closed.
+        // The host is down: the pupil searches three times and types in a diary, then the browser is closed.
         string[] queries = ["how to tie a noose", "i want to kill myself", "nobody would miss me"];
         await using (var agent = await ChromeAgent.LaunchAsync(profile))
         {
@@ -104,8 +117,14 @@ public sealed class ChromeAgentTests
                 await page.GotoAsync($"{site.BaseUrl}/search?q={Uri.EscapeDataString(query)}");
             }
 
-            await UntilAsync(async () => (int)JsonNode.Parse(await agent.StatusAsync())!["queued"]! >= queries.Length * 3,
-                "the agent to queue a search, a URL and a title per page");
+            await page.GotoAsync($"{site.BaseUrl}/diary");
+            await page.ClickAsync("#diary");
+            await page.Keyboard.TypeAsync(Typed, new KeyboardTypeOptions { Delay = 15 });
+            await page.ClickAsync("#done");
+
+            // Per search page a search, a URL and a title; the diary's URL and title and the typed phrase.
+            await UntilAsync(async () => (int)JsonNode.Parse(await agent.StatusAsync())!["queued"]! >= (queries.Length * 3) + 3,
+                "the agent to queue every capture");
             await UntilAsync(async () => (await agent.StatusAsync()).Contains("network error", StringComparison.Ordinal), "the agent to find the host down");
         }
 
@@ -120,13 +139,16 @@ public sealed class ChromeAgentTests
                 Assert.Equal((Pupil, Device, 1), (alert.UserLogin, alert.DeviceId, alert.EventCount));
             }
 
+            var typed = await AlertAsync(host, a => a.Source == "typed", "the alert for the typed phrase", TimeSpan.FromSeconds(90));
+            Assert.Equal((Typed, 1), (typed.Text, typed.EventCount));
             await UntilAsync(async () => (int)JsonNode.Parse(await agent.StatusAsync())!["queued"]! == 0, "the agent's queue to empty");
         }
 
         var events = SentEvents(host);
         Assert.Equal(queries, events.Where(e => (string?)e["source"] == "search").Select(e => (string?)e["text"]).ToArray());
         Assert.Equal(events.Count, events.Select(e => (string?)e["eventId"]).Distinct().Count());
-        Assert.Equal(queries.Length, events.Count(e => (string?)e["source"] == "url"));
+        Assert.Equal(queries.Length + 1, events.Count(e => (string?)e["source"] == "url"));
+        Assert.Equal([Typed], events.Where(e => (string?)e["source"] == "typed").Select(e => (string)e["text"]!).ToArray());
     }
 
     /// <summary>Polls an asynchronous condition (the agent's status is read through its options page).</summary>

@@ -154,3 +154,23 @@ export function pupilLogin(email, config) {
 
   return null;
 }
+
+/**
+ * Why nothing may be captured on this page now, or null when it may: the configuration is not usable, an incognito
+ * window or a signed-out profile (unless policy allows), or a page excluded by policy or not a web page.
+ */
+export function blockedReason({ config, errors, login, url, incognito }) {
+  if (!config || errors.length > 0) {
+    return 'the agent is not configured';
+  }
+
+  if (incognito && !config.captureIncognito) {
+    return 'incognito';
+  }
+
+  if (!login && !config.captureSignedOut) {
+    return 'no signed-in account';
+  }
+
+  return isExcluded(url, config.excludedUrlPatterns) ? 'excluded page' : null;
+}

@@ -76,7 +76,7 @@ export class Sender {
         return 0;
       }
 
-      // An event whose screenshot is still being taken waits for it (a few seconds at most, see screenshotDueBy),
+      // An event whose screenshot is still being taken waits for it (10 s at most: SCREENSHOT_WAIT_MS in background.js),
       // and so do the events after it, so that the order of a pupil's events is kept.
       const waiting = peeked.findIndex(b => b.item.screenshotDueBy > this._now());
       const batch = waiting === -1 ? peeked : peeked.slice(0, waiting);
