@@ -176,7 +176,7 @@ async function capture({ source, text, url, title, tab }) {
 
   const trigger = source === 'url' || source === 'title' || !agent.config.screenshots ? null : firstTrigger(text, agent.triggers);
   const identity = { schoolId: agent.config.schoolId, deviceId: agent.deviceId, userLogin: login() };
-  const items = buildEvents({ source, text, url, title, screenshotWanted: trigger !== null }, identity, new Date(), newEventId);
+  const items = buildEvents({ source, text, url, title, screenshotWanted: trigger !== null }, identity, new Date(), () => newEventId());
   const shotWanted = trigger !== null && tab?.active && tab.windowId !== undefined;
   if (shotWanted) {
     items[0].screenshotDueBy = Date.now() + SCREENSHOT_WAIT_MS;

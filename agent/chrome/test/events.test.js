@@ -29,10 +29,13 @@ test('buildEvents_TextOverLimit_SplitIntoPartsEachWithOwnId', () => {
   assert.ok(items.every(i => i.event.text.length <= 16384 && i.event.url.length === 2048 && i.priority === 'low'));
 });
 
-test('newEventId_PrintableAsciiWithinLimit', () => {
-  const id = newEventId();
-  assert.match(id, /^[\x21-\x7e]{1,128}$/);
-  assert.notEqual(id, newEventId());
+test('newEventId_UuidV7_TimeOrderedPrintableAscii', () => {
+  const id = newEventId(Date.UTC(2026, 11, 5, 23, 0, 0));
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(parseInt(id.replace(/-/g, '').slice(0, 12), 16), Date.UTC(2026, 11, 5, 23, 0, 0), 'the first 48 bits are the time');
+  assert.notEqual(newEventId(1000), newEventId(1000), 'random bits differ within one millisecond');
+  const ids = [3000, 1000, 2000, 1001].map(ms => newEventId(ms));
+  assert.deepEqual([...ids].sort(), [ids[1], ids[3], ids[2], ids[0]], 'ids sort by creation time');
   assert.equal(priorityOf('typed'), 'high');
   assert.equal(priorityOf('url'), 'low');
 });
