@@ -64,6 +64,12 @@ echo "==> installing the test OpenID provider (tests/oidc-provider)"
 echo "==> building"
 dotnet build AlertPipeline.sln -c Release -warnaserror --nologo -v quiet
 
+# The Chrome agent's pure parts, with Node's built-in test runner (no npm packages). Node from PATH, else the one
+# inside the Playwright driver the build just copied (so a machine without Node still runs them).
+echo "==> testing the Chrome agent (node --test agent/chrome/test)"
+node_bin="$(command -v node || echo "$PWD/tests/AlertPipeline.Tests/bin/Release/net10.0/.playwright/node/linux-x64/node")"
+(cd agent/chrome && "$node_bin" --test test/)
+
 echo "==> testing"
 results=$(mktemp -d)
 set +e

@@ -60,6 +60,11 @@ internal static class DemoCommand
             var (key, info) = app.Services.GetRequiredService<ApiKeyStore>().Create(EventBatchReaderTrustWide, null, "demo simulator");
             await ServeCommand.PrintWhereAsync(app, output).ConfigureAwait(false);
             await Users.ConsoleAccounts.SeedDemoAsync(app, output).ConfigureAwait(false);
+            // A school key for trying the Chrome agent (agent/chrome) against the demo: the README's demo steps paste it
+            // into the extension's options page, so a person sees their own search become an alert.
+            var agentSchool = configured.Any(c => c.Key == "oakfield") ? "oakfield" : configured.Select(c => c.Key).FirstOrDefault() ?? "oakfield";
+            var (agentKey, _) = app.Services.GetRequiredService<ApiKeyStore>().Create(agentSchool, null, "demo browser agent");
+            await output.WriteLineAsync($"  browser agent  school {agentSchool}, API key {agentKey}   (agent/chrome/README.md: load the extension, paste this key)").ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  simulator      {simulator.SchoolCount} schools x {simulator.PupilsPerSchool} pupils, {simulator.EventsPerSecond} events/s, {simulator.ConcerningShare:P0} concerning, trust-wide key {info.KeyId}")).ConfigureAwait(false);
             await output.WriteLineAsync(duration is null ? "Press Ctrl+C to stop." : $"Stopping by itself after {duration}.").ConfigureAwait(false);

@@ -17,6 +17,7 @@ internal static partial class IngestEndpoints
         var group = app.MapGroup("/api/v1").RequireAuthorization(DeviceAgentPolicy);
         group.MapPost("/events", PostEventsAsync);
         group.MapPost("/screenshots", PostScreenshotAsync);
+        group.MapGet("/agent/triggers", AgentTriggers.Get);
         return app;
     }
 

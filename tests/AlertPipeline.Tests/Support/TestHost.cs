@@ -38,7 +38,8 @@ internal sealed class TestHost : IAsyncDisposable
         IDictionary<string, string?>? overrides = null,
         string? dataDirectory = null,
         Action<IServiceCollection>? configureServices = null,
-        string? configFile = null)
+        string? configFile = null,
+        string urls = "http://127.0.0.1:0")
     {
         var owned = dataDirectory is null ? new TempDirectory() : null;
         var data = dataDirectory ?? owned!.Path;
@@ -63,7 +64,7 @@ internal sealed class TestHost : IAsyncDisposable
         {
             ConfigFile = configFile,
             Overrides = settings,
-            Urls = "http://127.0.0.1:0",
+            Urls = urls,
             ConsoleLogLevel = LogEventLevel.Warning,
             ConfigureServices = configureServices,
         });
