@@ -6,7 +6,7 @@ namespace AlertPipeline.Ingest;
 
 /// <summary>
 /// <c>GET /api/v1/agent/triggers</c>: the compact list of terms on which a device agent takes a screenshot
-/// (agent/chrome, ADR 0016). Why a separate list and not the keyword lists: the agent only decides when a picture is
+/// (agent/chrome, ADR 0018). Why a separate list and not the keyword lists: the agent only decides when a picture is
 /// worth taking, since it cannot be taken afterwards; the server's detection still decides what is an alert. So only
 /// plain terms at or above <see cref="MinimumSeverity"/> with no context rule are sent: regexes, intent rules and
 /// terms that need (or are cancelled by) a context group would either not run in the agent or fire too often there.
