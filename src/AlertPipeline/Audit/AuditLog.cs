@@ -26,6 +26,8 @@ internal static class AuditActions
     public const string Retention = "retention";
     public const string ApiKeyChange = "api-key-change";
     public const string SystemAlertChange = "system-alert-change";
+    public const string MonitoringCheck = "monitoring-check";
+    public const string CheckRecorded = "check-recorded";
 }
 
 /// <summary>

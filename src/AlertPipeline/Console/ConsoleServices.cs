@@ -64,6 +64,7 @@ internal static class ConsoleServices
         app.MapGovernorSummary();
         Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
         app.MapAuditPages();
+        Checks.CheckEndpoints.MapCheckPages(app);
         return app;
     }
 

@@ -34,6 +34,7 @@ internal static class NotificationServices
         services.AddSingleton<DigestScheduler>();
         services.AddSingleton<EscalationRunner>();
         services.AddGovernorSummaries(configuration);
+        Checks.CheckServices.AddCheckLog(services, configuration);
         services.TryAddSingleton<IAlertTriage, SqliteAlertTriage>();
         services.AddHttpClient<WebhookSender>();
         services.AddSingleton<OutboxFolderEmailSender>();
@@ -66,6 +67,7 @@ internal static class NotificationServices
             q.ScheduleDueWork<DigestScheduler>("digest-check", options.DigestCheckInterval);
             q.ScheduleRetention(configuration);
             q.ScheduleGovernorSummaries(configuration);
+            Checks.CheckServices.ScheduleMonitoringChecks(q, configuration);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }

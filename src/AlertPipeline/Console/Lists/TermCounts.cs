@@ -22,6 +22,7 @@ internal sealed class TermCounts(AlertQueries queries)
                    COUNT(DISTINCT CASE WHEN o.outcome = 'false-positive' THEN a.alert_id END),
                    COUNT(DISTINCT CASE WHEN o.outcome IS NOT NULL THEN a.alert_id END)
             FROM alerts a CROSS JOIN json_each(a.matches) m LEFT JOIN outcome o ON o.alert_id = a.alert_id
+            WHERE a.is_test = 0
             GROUP BY rule, category ORDER BY 3 DESC, rule
             """;
         using var reader = command.ExecuteReader();

@@ -138,6 +138,11 @@ internal static class Layout
             links.Add(("/reports", "Annual review"));
         }
 
+        if (user.Role is ConsoleRoles.Dsl or ConsoleRoles.TrustDsl or ConsoleRoles.It)
+        {
+            links.Add(("/checks", "Log of checks"));
+        }
+
         if (user.Role == ConsoleRoles.Admin)
         {
             links.Add(("/accounts", "Accounts"));

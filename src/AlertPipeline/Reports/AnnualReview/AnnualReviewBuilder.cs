@@ -117,7 +117,7 @@ internal sealed class AnnualReviewBuilder(
         command.CommandText = """
             SELECT a.categories, a.severity, a.matches, a.minimised_at IS NOT NULL,
                 (SELECT json_extract(h.detail, '$.outcome') FROM alert_history h WHERE h.alert_id = a.alert_id AND h.action = 'resolved' ORDER BY h.id DESC LIMIT 1)
-            FROM alerts a WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to
+            FROM alerts a WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to AND a.is_test = 0
             """;
         command.Parameters.AddWithValue("$school", schoolId);
         command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
