@@ -224,7 +224,6 @@ internal sealed partial class MonitoringCheckRunner(
                 {
                     step.AlertId = alert.AlertId;
                     step.StoredAfter = alert.CreatedAt - sentAt;
-                    step.NotificationId = OutboxNotification.For(alert.AlertId, testPupils.For(schoolId)!.TestRecipient, NotificationChannels.Email).NotificationId;
                     step.MarkedTest = alert.IsTest;
                     if (!alert.IsTest)
                     {
@@ -234,10 +233,18 @@ internal sealed partial class MonitoringCheckRunner(
                     await progress(new CheckProgress(step.Category, "stored", string.Create(CultureInfo.InvariantCulture, $"alert stored after {step.StoredAfter.Value.TotalSeconds:0.00} s"))).ConfigureAwait(false);
                 }
 
+                // Written with the alert in one transaction (the transactional outbox), so it is there once the alert is.
+                step.NotificationId ??= step.AlertId is { } stored ? outbox.List(stored).FirstOrDefault(r => r.Kind == NotificationKinds.Test)?.NotificationId : null;
                 if (step.NotificationId is { } nid && outbox.SentAt(nid) is { } sent)
                 {
                     step.NotifiedAfter = sent - sentAt;
                     await progress(new CheckProgress(step.Category, "notified", string.Create(CultureInfo.InvariantCulture, $"test notification delivered after {step.NotifiedAfter.Value.TotalSeconds:0.00} s"))).ConfigureAwait(false);
+                }
+                else if (step.AlertId is { } id && outbox.List(id).FirstOrDefault(r => r.Kind == NotificationKinds.Test && r.Status == NotificationOutbox.Failed) is { } given)
+                {
+                    // Failed for good (the server refused the address): no point waiting out the timeout.
+                    step.Detail = $"the alert was stored but its test notification failed for good: {given.LastError}";
+                    await progress(new CheckProgress(step.Category, "failed", step.Detail)).ConfigureAwait(false);
                 }
             }
 
