@@ -28,6 +28,7 @@ internal static class AuditActions
     public const string SystemAlertChange = "system-alert-change";
     public const string MonitoringCheck = "monitoring-check";
     public const string CheckRecorded = "check-recorded";
+    public const string RiskProfileChange = "risk-profile-change";
 }
 
 /// <summary>

@@ -194,6 +194,46 @@ public sealed class MonitoringCheckTests
     }
 
     [Fact]
+    public async Task AnnualReview_ChecksAndRiskProfileFromTheConsole_CarriedByThePack()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        await using var host = await TestHost.StartAsync(Config(smtp));
+        ConsoleSession.CreateUser(host, "dsl.oak", "dsl", "oakfield");
+        ConsoleSession.CreateUser(host, "dsl.river", "dsl", "riverside");
+        using var dsl = await ConsoleSession.SignInAsync(host, "dsl.oak", ConsoleSession.Password);
+        using var river = await ConsoleSession.SignInAsync(host, "dsl.river", ConsoleSession.Password);
+        var check = await host.App.Services.GetRequiredService<MonitoringCheckRunner>().RunAsync("oakfield", "dsl.oak", null, CancellationToken.None);
+        var form = await dsl.Http.GetStringAsync("/reports/risk-profile?school=oakfield");
+        var saved = await dsl.Http.PostAsync("/reports/risk-profile", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["school"] = "oakfield", ["ageRange"] = "11-18, mixed", ["send"] = "Resource base for autistic pupils (40)", ["eal"] = "22% EAL; Polish and Romanian",
+            ["localRisks"] = "County lines activity reported near the bus station", ["__RequestVerificationToken"] = ConsoleSession.FormToken(form),
+        }));
+        var riverForm = await river.Http.GetStringAsync("/reports/risk-profile");
+        var refused = await river.Http.PostAsync("/reports/risk-profile", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["school"] = "oakfield", ["localRisks"] = "overwritten", ["__RequestVerificationToken"] = ConsoleSession.FormToken(riverForm),
+        }));
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var review = host.App.Services.GetRequiredService<AnnualReviewBuilder>().Build("oakfield", new AcademicYear(today.Month >= 9 ? today.Year : today.Year - 1));
+
+        Assert.Equal(CheckResults.Passed, check.Result);
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var tables = review.Tables.ToDictionary(t => t.Id);
+        var log = Assert.Single(tables["checks"].Rows);
+        Assert.Equal(["Oakfield Academy", "dsl.oak", "automatic", "passed"], new[] { log[1], log[2], log[3], log[5] });
+        Assert.Equal(check.Steps.Count, tables["latest-check-by-category"].Rows.Count);
+        Assert.All(tables["latest-check-by-category"].Rows, r => Assert.Equal(("yes", "yes"), (r[3], r[5])));
+        var suicide = tables["monitoring-categories"].Rows.Single(r => r[0] == GovernorReportBuilder.CategoryLabel("suicide"));
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2} passed \(\d+\.\d s\)$", suicide[^1]);
+        var profile = tables["risk-profile"].Rows;
+        Assert.Contains(profile, r => r[1] == "Known local risks" && r[2] == "County lines activity reported near the bus station" && r[3].StartsWith("dsl.oak, ", StringComparison.Ordinal));
+        Assert.Contains(profile, r => r[1] == "EAL" && r[2] == "22% EAL; Polish and Romanian");
+    }
+
+    [Fact]
     public void Validate_BadTestRecipientAndEvery_NamesTheKeyAndValue()
     {
         var options = new MonitoringCheckOptions();
