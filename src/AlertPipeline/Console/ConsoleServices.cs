@@ -65,6 +65,7 @@ internal static class ConsoleServices
         Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
         app.MapAuditPages();
         Checks.CheckEndpoints.MapCheckPages(app);
+        Reports.Tuning.TuningEndpoints.MapTuningEvidence(app);
         return app;
     }
 

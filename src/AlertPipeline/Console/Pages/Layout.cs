@@ -121,6 +121,7 @@ internal static class Layout
             links.Add(("/lists", "Keyword lists"));
             links.Add(("/lists/history", "List history"));
             links.Add(("/devices", "Devices"));
+            links.Add(("/it/tuning", "Tuning evidence"));
         }
 
         if (ConsolePolicies.Roles[ConsolePolicies.Aggregates].Contains(user.Role))

@@ -80,7 +80,7 @@ internal sealed class AnnualReviewBuilder(
     Checks.CheckLog checks, RiskProfileStore riskProfiles, TimeProvider clock)
 {
     /// <summary>A category with fewer list entries than this is flagged as thin coverage.</summary>
-    public const int ThinCoverage = 10;
+    public const int ThinCoverage = global::AlertPipeline.Reports.Tuning.TuningEvidence.ThinCoverage;
 
     public AnnualReviewData Build(string schoolId, AcademicYear year)
     {
@@ -259,42 +259,45 @@ internal sealed class AnnualReviewBuilder(
         ]);
     }
 
+    /// <summary>The tuning evidence for a school (or the trust) and a year, exact: for IT's console page.</summary>
+    public global::AlertPipeline.Reports.Tuning.TuningData TuningFor(string schoolId, AcademicYear year)
+    {
+        var (from, to) = governor.Instants(new ReportPeriod(schoolId, year.From, year.To));
+        var entries = KeywordDirectory.Resolve(detection.Value.KeywordsDirectory) is { } dir ? KeywordDirectory.Load(dir).Entries : [];
+        return global::AlertPipeline.Reports.Tuning.TuningEvidence.Compute([.. Load(schoolId, from, to).Select(a => (a.Rules, a.Outcome))], entries);
+    }
+
     private ReviewSection Tuning(List<Row> alerts, IReadOnlyList<KeywordEntry> entries)
     {
-        var fired = alerts.SelectMany(a => a.Rules).GroupBy(r => r, StringComparer.Ordinal)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToList();
+        var data = global::AlertPipeline.Reports.Tuning.TuningEvidence.Compute([.. alerts.Select(a => (a.Rules, a.Outcome))], entries);
         var group = SmallNumbers.Protect(alerts.Count,
         [
-            new("fired", "Alerts", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r))))]),
-            new("confirmed", "Confirmed", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome is TriageOutcomes.ConcernConfirmed or TriageOutcomes.Referred)))]),
-            new("false", "False positives", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome == TriageOutcomes.FalsePositive)))]),
+            new("fired", "Alerts", TableKind.Subsets, [.. data.Rules.Select(r => new CountRow(r.Rule, r.Rule, r.Alerts))]),
+            new("confirmed", "Confirmed", TableKind.Subsets, [.. data.Rules.Select(r => new CountRow(r.Rule, r.Rule, r.Confirmed))]),
+            new("false", "False positives", TableKind.Subsets, [.. data.Rules.Select(r => new CountRow(r.Rule, r.Rule, r.FalsePositives))]),
         ]);
-        var never = entries.Where(e => !fired.Contains(e.Id, StringComparer.Ordinal)).ToList();
-        var thin = entries.GroupBy(e => e.Category, StringComparer.Ordinal).Where(g => g.Count() < ThinCoverage)
-            .OrderBy(g => g.Count()).Select(g => (IReadOnlyList<string>)[GovernorReportBuilder.CategoryLabel(g.Key), g.Count().ToString(CultureInfo.InvariantCulture)]).ToList();
         return new ReviewSection("Tuning evidence", "Review and act on what monitoring finds: false alarms, gaps",
         [
             string.Create(CultureInfo.InvariantCulture,
-                $"{fired.Count:N0} rules (list entries) raised alerts in the year; {never.Count:N0} of {entries.Count:N0} never fired (listed in never-fired.csv, with the category counts below). " +
-                $"Categories with fewer than {ThinCoverage} entries are listed as thin coverage. IT staff see the same per-rule figures in the console's keyword lists."),
+                $"{data.Rules.Count:N0} rules (list entries) raised alerts in the year; {data.NeverFired.Count:N0} of {data.Entries:N0} never fired (counted by category below). " +
+                $"Categories with fewer than {ThinCoverage} entries are listed as thin coverage. IT staff see the same figures per rule, exact and with every rule that never fired, at /it/tuning in the console."),
         ],
         [
             new ReviewTable("rules", "Alerts, confirmed concerns and false positives per rule",
                 ["Rule", "Alerts", "Confirmed or referred", "False positives", "Precision"],
-                [.. fired.Take(40).Select(r => (IReadOnlyList<string>)
+                [.. data.Rules.Take(40).Select(r => (IReadOnlyList<string>)
                 [
-                    r, Cell(group, "fired", r), Cell(group, "confirmed", r), Cell(group, "false", r),
-                    Precision(alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome is TriageOutcomes.ConcernConfirmed or TriageOutcomes.Referred),
-                        alerts.Count(a => a.Rules.Contains(r) && a.Outcome is not null)),
+                    r.Rule, Cell(group, "fired", r.Rule), Cell(group, "confirmed", r.Rule), Cell(group, "false", r.Rule), Precision(r.Confirmed, r.Closed),
                 ])]),
             new ReviewTable("never-fired-by-category", "Rules that never fired, by category",
                 ["Category", "Entries never fired", "Entries"],
-                [.. never.GroupBy(e => e.Category, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (IReadOnlyList<string>)
+                [.. data.NeverFired.GroupBy(e => e.Category, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (IReadOnlyList<string>)
                 [
                     GovernorReportBuilder.CategoryLabel(g.Key), g.Count().ToString(CultureInfo.InvariantCulture),
                     entries.Count(e => e.Category == g.Key).ToString(CultureInfo.InvariantCulture),
                 ])]),
-            new ReviewTable("thin-coverage", "Categories with thin coverage", ["Category", "Entries"], thin),
+            new ReviewTable("thin-coverage", "Categories with thin coverage", ["Category", "Entries"],
+                [.. data.Thin.Select(t => (IReadOnlyList<string>)[GovernorReportBuilder.CategoryLabel(t.Category), t.Entries.ToString(CultureInfo.InvariantCulture)])]),
         ]);
     }
 
