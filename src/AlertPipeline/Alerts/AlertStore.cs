@@ -45,14 +45,14 @@ internal sealed class AlertStore
                 status TEXT NOT NULL,
                 created_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL,
-                UNIQUE (school_id, device_id, event_id, rule));
+                UNIQUE (event_id, school_id, device_id, rule));
             CREATE TABLE IF NOT EXISTS alert_events (
                 school_id TEXT NOT NULL,
                 device_id TEXT NOT NULL,
                 event_id TEXT NOT NULL,
                 alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
                 occurred_at INTEGER NOT NULL,
-                PRIMARY KEY (school_id, device_id, event_id));
+                PRIMARY KEY (event_id, school_id, device_id));
             CREATE INDEX IF NOT EXISTS alerts_by_school_time ON alerts(school_id, created_at);
             CREATE INDEX IF NOT EXISTS alerts_by_pupil ON alerts(user_login, occurred_at);
             CREATE INDEX IF NOT EXISTS alerts_by_school_pupil ON alerts(school_id, user_login, occurred_at);
@@ -115,7 +115,7 @@ internal sealed class AlertStore
         {
             // SQLite cannot change a table's constraint in place: the documented way is a copy under the new schema.
             var newSql = alertsSql.Replace("CREATE TABLE alerts", "CREATE TABLE alerts_v2", StringComparison.Ordinal)
-                .Replace(oldUnique, "UNIQUE (school_id, device_id, event_id, rule)", StringComparison.Ordinal);
+                .Replace(oldUnique, "UNIQUE (event_id, school_id, device_id, rule)", StringComparison.Ordinal);
             SqliteDatabase.Execute(connection, newSql, transaction);
             SqliteDatabase.Execute(connection, "INSERT INTO alerts_v2 SELECT * FROM alerts", transaction);
             SqliteDatabase.Execute(connection, "DROP TABLE alerts", transaction);
@@ -138,7 +138,7 @@ internal sealed class AlertStore
                     event_id TEXT NOT NULL,
                     alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
                     occurred_at INTEGER NOT NULL,
-                    PRIMARY KEY (school_id, device_id, event_id));
+                    PRIMARY KEY (event_id, school_id, device_id));
                 INSERT OR IGNORE INTO alert_events_v2(school_id, device_id, event_id, alert_id, occurred_at)
                     SELECT a.school_id, a.device_id, e.event_id, e.alert_id, e.occurred_at
                     FROM alert_events e JOIN alerts a ON a.alert_id = e.alert_id;

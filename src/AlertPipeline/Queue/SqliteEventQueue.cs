@@ -56,7 +56,10 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
                     user_login TEXT NOT NULL,
                     accepted_at INTEGER NOT NULL,
                     payload BLOB NOT NULL,
-                    UNIQUE (school_id, device_id, event_id));
+                    -- The event id leads: agents send time-ordered ids (docs/events.md), so each commit appends to
+                    -- the right edge of this index. Led by school and device, every commit touched a leaf page per
+                    -- device (3x fewer events/s in the bench: each of those pages written to the WAL and checkpointed).
+                    UNIQUE (event_id, school_id, device_id));
                 CREATE TABLE IF NOT EXISTS consumers (
                     name TEXT PRIMARY KEY,
                     position INTEGER NOT NULL);
@@ -93,7 +96,7 @@ internal sealed partial class SqliteEventQueue : IEventPublisher, IEventConsumer
                 user_login TEXT NOT NULL,
                 accepted_at INTEGER NOT NULL,
                 payload BLOB NOT NULL,
-                UNIQUE (school_id, device_id, event_id));
+                UNIQUE (event_id, school_id, device_id));
             INSERT INTO events_v2(seq, event_id, school_id, device_id, user_login, accepted_at, payload)
                 SELECT seq, event_id, school_id, COALESCE(json_extract(CAST(payload AS TEXT), '$.deviceId'), ''), user_login, accepted_at, payload
                 FROM events;
