@@ -33,17 +33,29 @@ public sealed class PoisonTests
         Assert.Contains("occurredAt", dead.Reason, StringComparison.Ordinal);
     }
 
-    // Old main: the regex's timeout gave an unflagged result with a warning, the grouper threw "Only flagged detections
-    // are grouped" and the worker retried the batch for ever. Detection:RegexTimeout of a tick makes every regex run
-    // time out, as CPU pressure or a cold start did. The risk model is off here: with it on, this text's dead letter
-    // did not appear. Skipped: after the merges of issues 12 and 13 it passed alone but failed in the full run (no dead
-    // letter within 30 s); the cause is not yet found (issue 12 note). The path it covers is unverified until it runs.
-    [Fact(Skip = "Flaky after the issue 12/13 merges: no dead letter in the full run; see the issue 12 note")]
+    // A regex that hit its wall-clock guard returned an unflagged result with a warning; the grouper threw "Only flagged
+    // detections are grouped" and the worker retried the batch for ever. The guard is made to trip deterministically:
+    // the host's lists hold one legal but slow regex (after a 'q', forty more letters then a 'z': too many states for
+    // the non-backtracking engine's DFA cache, so it reads in NFA mode, microseconds per character) and a 1 ms guard,
+    // while the text is 14,000 characters of q-words that never match. (The earlier version used the shipped lists
+    // and a one-tick guard: .NET checks the guard against a millisecond clock, so on a warm run the shipped regexes
+    // finished inside one millisecond, matched, and no dead letter appeared.)
+    [Fact]
     public async Task Detection_RegexTimesOut_NotFullyCheckedTextDeadLetteredAndTheConcernBehindItAlerted()
     {
-        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Detection:RegexTimeout"] = "00:00:00.0000001", ["Model:Enabled"] = "false" });
+        using var lists = new TempDirectory();
+        File.WriteAllText(Path.Combine(lists.Path, "suicide.csv"), "term,match,severity,sources,requires,notes\ni want to die,phrase,urgent,,,test list\n");
+        File.WriteAllText(Path.Combine(lists.Path, "bullying.csv"), "term,match,severity,sources,requires,notes\n\"[a-z ]*q[a-z ]{40}z\",regex,high,,,slow on purpose\n");
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Detection:KeywordsDirectory"] = lists.Path,
+            ["Detection:RegexTimeout"] = "00:00:00.001",
+        });
         host.UseKey("oakfield");
-        var unchecked_ = Some.Event("pay me money or i will post them " + string.Concat(Enumerable.Repeat("and the homework is about volcanoes ", 300)), source: "typed");
+        // Letters without a 'z', a 'q' in three, at random (seeded): a periodic text would revisit a few DFA states,
+        // which the engine caches and then reads fast; this one keeps making new ones.
+        var random = new Random(12);
+        var unchecked_ = Some.Event(new string([.. Enumerable.Range(0, 14_000).Select(i => i % 7 == 6 ? ' ' : random.Next(3) == 0 ? 'q' : (char)('a' + random.Next(25)))]), source: "typed");
         var concern = Some.ConcerningEvent();
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, (await host.PostEventsAsync(unchecked_, concern)).StatusCode);
