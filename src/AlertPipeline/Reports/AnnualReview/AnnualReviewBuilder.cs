@@ -170,10 +170,11 @@ internal sealed class AnnualReviewBuilder(
         {
             if (schoolId != ReportPeriod.Trust)
             {
-                var (_, at, _, step) = g.Single();
+                // Short, to fit the PDF's column: the date and both timings are in the latest-check table.
+                var step = g.Single().Step;
                 return step.Passed
-                    ? string.Create(CultureInfo.InvariantCulture, $"{at:yyyy-MM-dd} passed ({step.NotifiedAfter!.Value.TotalSeconds:0.0} s)")
-                    : string.Create(CultureInfo.InvariantCulture, $"{at:yyyy-MM-dd} FAILED");
+                    ? string.Create(CultureInfo.InvariantCulture, $"passed ({step.NotifiedAfter!.Value.TotalSeconds:0.0} s)")
+                    : "FAILED";
             }
 
             return string.Create(CultureInfo.InvariantCulture, $"{g.Count(l => l.Step.Passed)} of {g.Count()} schools passed (latest {g.Max(l => l.At):yyyy-MM-dd})");
@@ -199,13 +200,13 @@ internal sealed class AnnualReviewBuilder(
                 ["When", "School", "Who", "Kind", "What was tested", "Result", "Action taken"],
                 [.. inYear.Select(c => (IReadOnlyList<string>)
                 [
-                    c.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), schools.For(c.SchoolId).Name, c.By, c.Kind, c.Tested, c.Result, c.Action,
+                    c.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), schools.For(c.SchoolId).Name, c.By, c.Kind, c.Tested, c.Result, c.Action,
                 ])]),
             new ReviewTable("latest-check-by-category", "The latest end-to-end check per category",
-                ["School", "Category", "When", "Alert stored", "Stored after (s)", "Notification delivered", "Delivered after (s)"],
+                ["Category", "School", "When", "Stored", "Stored after (s)", "Notified", "Notified after (s)"],
                 [.. latest.Select(l => (IReadOnlyList<string>)
                 [
-                    schools.For(l.SchoolId).Name, GovernorReportBuilder.CategoryLabel(l.Step.Category), l.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                    GovernorReportBuilder.CategoryLabel(l.Step.Category), schools.For(l.SchoolId).Name, l.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     l.Step.Stored ? "yes" : "no", Seconds(l.Step.StoredAfter), l.Step.Notified ? "yes" : "no", Seconds(l.Step.NotifiedAfter),
                 ])]),
         ]);
