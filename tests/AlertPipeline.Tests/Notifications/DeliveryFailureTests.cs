@@ -38,6 +38,17 @@ public sealed class DeliveryFailureTests
         Assert.StartsWith("TLS:", cause, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Describe_ServerRefusesTheCredentials_SaysAuthentication()
+    {
+        await using var smtp = await SmtpServer.StartAsync(refuseCredentials: true);
+
+        var cause = await CauseAsync(new SmtpSettings { Host = "127.0.0.1", Port = smtp.Port, Security = "None", UserName = "alerts@school.example", Password = "expired" });
+
+        Assert.StartsWith("authentication:", cause, StringComparison.Ordinal);
+        Assert.Contains("535", cause, StringComparison.Ordinal);
+    }
+
     private static async Task<string> CauseAsync(SmtpSettings smtp)
     {
         smtp.Timeout = TimeSpan.FromSeconds(5);

@@ -44,12 +44,31 @@ internal sealed partial class SmtpServer : IAsyncDisposable
                 return "250 OK"
         """;
 
-    private readonly bool _rejectNobody;
+    // A server that requires AUTH and refuses every credential (535), as a provider does after a password change.
+    private const string RefusingAuthServer = """
+        import signal, sys
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+        from aiosmtpd.smtp import AuthResult
 
-    private SmtpServer(int port, bool rejectNobody)
+        def refuse(server, session, envelope, mechanism, auth_data):
+            return AuthResult(success=False, handled=False)
+
+        controller = Controller(Mailbox(sys.argv[2]), hostname="127.0.0.1", port=int(sys.argv[1]),
+                                authenticator=refuse, auth_require_tls=False, auth_required=True)
+        controller.start()
+        signal.sigwait([signal.SIGTERM, signal.SIGINT])
+        controller.stop()
+        """;
+
+    private readonly bool _rejectNobody;
+    private readonly bool _refuseCredentials;
+
+    private SmtpServer(int port, bool rejectNobody, bool refuseCredentials)
     {
         Port = port;
         _rejectNobody = rejectNobody;
+        _refuseCredentials = refuseCredentials;
     }
 
     public int Port { get; }
@@ -57,10 +76,13 @@ internal sealed partial class SmtpServer : IAsyncDisposable
     // A path that does not exist yet: Python's mailbox.Maildir creates tmp/new/cur only when it creates the folder.
     public string MailDir => Path.Combine(_maildir.Path, "Maildir");
 
-    /// <summary>Starts the server; with <paramref name="rejectNobody"/> it answers 550 (user unknown) to recipients starting "nobody".</summary>
-    public static async Task<SmtpServer> StartAsync(bool rejectNobody = false)
+    /// <summary>
+    /// Starts the server; with <paramref name="rejectNobody"/> it answers 550 (user unknown) to recipients starting
+    /// "nobody"; with <paramref name="refuseCredentials"/> it requires AUTH and answers 535 to every login.
+    /// </summary>
+    public static async Task<SmtpServer> StartAsync(bool rejectNobody = false, bool refuseCredentials = false)
     {
-        var server = new SmtpServer(FreePort(), rejectNobody);
+        var server = new SmtpServer(FreePort(), rejectNobody, refuseCredentials);
         await server.StartAgainAsync();
         return server;
     }
@@ -74,7 +96,15 @@ internal sealed partial class SmtpServer : IAsyncDisposable
             handler = "rejecting_mailbox.RejectingMailbox";
         }
 
-        var start = new ProcessStartInfo(Python(), ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", handler, MailDir])
+        string[] arguments = ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", handler, MailDir];
+        if (_refuseCredentials)
+        {
+            var script = Path.Combine(_maildir.Path, "refusing_auth_server.py");
+            await File.WriteAllTextAsync(script, RefusingAuthServer);
+            arguments = [script, Port.ToString(CultureInfo.InvariantCulture), MailDir];
+        }
+
+        var start = new ProcessStartInfo(Python(), arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
