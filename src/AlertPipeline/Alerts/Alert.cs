@@ -50,6 +50,13 @@ internal sealed record Alert(
     public string Snippet { get; init; } = string.Empty;
 
     /// <summary>
+    /// A monitoring check's synthetic alert (the school's designated test pupil): stored like any other so the check
+    /// proves the real path, but told only to the school's test recipient and left out of queues, digests,
+    /// escalation and every report (docs/decisions/0019-checks-monitoring-check.md).
+    /// </summary>
+    public bool IsTest { get; init; }
+
+    /// <summary>
     /// The id is derived from (event, rule), so the same event judged by the same rule again — after a crash or a
     /// Kafka redelivery — yields the same alert id, and the store's unique key makes the second write a no-op. The
     /// event is its full identity (school, device, id): two schools' events with one id are two alerts.

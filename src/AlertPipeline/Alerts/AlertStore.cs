@@ -70,6 +70,7 @@ internal sealed class AlertStore
         SqliteDatabase.EnsureColumn(connection, "alerts", "group_key", "TEXT");
         SqliteDatabase.EnsureColumn(connection, "alerts", "snippet", "TEXT NOT NULL DEFAULT ''");
         SqliteDatabase.EnsureColumn(connection, "alerts", "minimised_at", "INTEGER"); // Retention: pupil data removed
+        SqliteDatabase.EnsureColumn(connection, "alerts", "is_test", "INTEGER NOT NULL DEFAULT 0"); // a monitoring check's alert
         NotificationSchema.Create(connection);
     }
 
@@ -188,10 +189,10 @@ internal sealed class AlertStore
         insert.CommandText = """
             INSERT INTO alerts(alert_id, event_id, rule, school_id, device_id, user_login, occurred_at, source, app, url,
                 screenshot_ref, text, normalized_text, categories, severity, matches, list_version, status, created_at, updated_at,
-                event_count, last_event_at, group_key, snippet)
+                event_count, last_event_at, group_key, snippet, is_test)
             VALUES ($id, $event, $rule, $school, $device, $login, $occurred, $source, $app, $url,
                 $shot, $text, $norm, $cats, $sev, $matches, $version, $status, $created, $created,
-                1, $occurred, $group, $snippet)
+                1, $occurred, $group, $snippet, $test)
             ON CONFLICT DO NOTHING
             """;
         using var history = connection.CreateCommand();
@@ -201,7 +202,8 @@ internal sealed class AlertStore
         outbox.Transaction = transaction;
         outbox.CommandText = """
             INSERT INTO notifications(notification_id, alert_id, kind, recipient, channel, status, next_attempt_at, created_at, priority)
-            VALUES ($nid, $id, $kind, $recipient, $channel, 'pending', $next, $at, COALESCE((SELECT severity FROM alerts WHERE alert_id = $id), 0)) ON CONFLICT DO NOTHING
+            VALUES ($nid, $id, $kind, $recipient, $channel, 'pending', $next, $at,
+                CASE WHEN $kind = 'test' THEN 0 ELSE COALESCE((SELECT severity FROM alerts WHERE alert_id = $id), 0) END) ON CONFLICT DO NOTHING
             """;
 
         foreach (var (alert, notifications) in alerts)
@@ -228,6 +230,7 @@ internal sealed class AlertStore
             insert.Parameters.AddWithValue("$created", alert.CreatedAt.ToUnixTimeMilliseconds());
             insert.Parameters.AddWithValue("$group", (object?)alert.GroupKey ?? DBNull.Value);
             insert.Parameters.AddWithValue("$snippet", alert.Snippet);
+            insert.Parameters.AddWithValue("$test", alert.IsTest ? 1 : 0);
             if (insert.ExecuteNonQuery() == 0)
             {
                 continue; // Already stored by an earlier delivery of the same event: nothing more to do.
@@ -288,6 +291,11 @@ internal sealed class AlertStore
     public IReadOnlyList<Alert> OfPupil(string schoolId, string userLogin, DateTimeOffset from, DateTimeOffset to) => Query(
         "school_id = $school AND user_login = $login AND COALESCE(last_event_at, occurred_at) >= $from AND occurred_at <= $to",
         ("$school", schoolId), ("$login", userLogin), ("$from", from.ToUnixTimeMilliseconds()), ("$to", to.ToUnixTimeMilliseconds()));
+
+    /// <summary>The alert an event was counted in, if any: a monitoring check asks whether its event became one.</summary>
+    public Alert? OfEvent(Events.EventKey e) => Query(
+        "alert_id = (SELECT alert_id FROM alert_events WHERE school_id = $s AND device_id = $d AND event_id = $e)",
+        ("$s", e.SchoolId), ("$d", e.DeviceId), ("$e", e.EventId)).FirstOrDefault();
 
     private List<Alert> Query(string where, params (string Name, object Value)[] parameters)
     {
@@ -415,7 +423,7 @@ internal sealed class AlertStore
 
     private const string Columns = "alert_id, event_id, rule, school_id, device_id, user_login, occurred_at, source, app, url, " +
                                    "screenshot_ref, text, normalized_text, categories, severity, matches, list_version, status, created_at, updated_at, " +
-                                   "event_count, last_event_at, group_key, snippet";
+                                   "event_count, last_event_at, group_key, snippet, is_test";
 
     private static List<Alert> ReadAlerts(SqliteCommand command)
     {
@@ -437,6 +445,7 @@ internal sealed class AlertStore
                 LastEventAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.IsDBNull(21) ? reader.GetInt64(6) : reader.GetInt64(21)),
                 GroupKey = reader.IsDBNull(22) ? null : reader.GetString(22),
                 Snippet = reader.GetString(23),
+                IsTest = reader.GetInt64(24) != 0,
             });
         }
 

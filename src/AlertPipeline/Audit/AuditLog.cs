@@ -27,6 +27,9 @@ internal static class AuditActions
     public const string Backup = "backup";
     public const string ApiKeyChange = "api-key-change";
     public const string SystemAlertChange = "system-alert-change";
+    public const string MonitoringCheck = "monitoring-check";
+    public const string CheckRecorded = "check-recorded";
+    public const string RiskProfileChange = "risk-profile-change";
 }
 
 /// <summary>

@@ -58,7 +58,7 @@ internal static class AlertsCommand
             else
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{a.AlertId}  {a.OccurredAt:yyyy-MM-dd HH:mm:ss}  {a.Severity.ToName(),-8}  {string.Join(",", a.Categories),-28}  {a.SchoolId,-10}  {a.UserLogin,-20}  {a.Status,-12} x{a.EventCount}"));
+                    $"{a.AlertId}  {a.OccurredAt:yyyy-MM-dd HH:mm:ss}  {a.Severity.ToName(),-8}  {string.Join(",", a.Categories),-28}  {a.SchoolId,-10}  {a.UserLogin,-20}  {a.Status,-12} x{a.EventCount}{(a.IsTest ? "  TEST" : "")}"));
             }
         }
 
@@ -93,5 +93,6 @@ internal static class AlertsCommand
         snippet = a.Snippet,
         listVersion = a.ListVersion,
         createdAt = a.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+        isTest = a.IsTest,
     };
 }

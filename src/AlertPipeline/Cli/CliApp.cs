@@ -57,6 +57,9 @@ internal static class CliApp
                     the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)
           reports annual-review --school ID|trust --year 2025-26 --out DIR [--data-dir DIR]
                     the annual online-safety review pack: annual-review.pdf, a CSV per table and annual-review.json in DIR
+          monitoring check --school ID [--data-dir DIR] [--url URL] [--key KEY]
+                    the end-to-end check on the running host: one test event per category from the test pupil; progress per category;
+                    exit 1 if it failed (a system alert is raised). --key (or ALERTPIPELINE_CHECK_KEY): a school-wide key, for a remote host
           config check [--config FILE]                   validate a configuration file; print the schools, who is told of what and when
           schools list [--config FILE]                   the configured schools
           roster check [--file FILE [--school ID]] [--config FILE]   read a roster (MIS export) as the host would; print columns used and rows it cannot use
@@ -107,6 +110,7 @@ internal static class CliApp
                 "backup" => Backup.BackupCommand.Backup(rest, output),
                 "restore" => Backup.BackupCommand.Restore(rest, output),
                 "migrate" => await Installation.MigrateCommand.RunAsync(rest, output).ConfigureAwait(false),
+                "monitoring" => await Checks.MonitoringCommand.RunAsync(rest, output).ConfigureAwait(false),
 
                 _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
             };

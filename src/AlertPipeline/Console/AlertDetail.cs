@@ -36,7 +36,11 @@ internal sealed record AlertDetail(
     bool HasScreenshot,
     bool Graphic,
     IReadOnlyList<AlertHistoryEntry> History,
-    IReadOnlyList<AlertSummary> Timeline);
+    IReadOnlyList<AlertSummary> Timeline)
+{
+    /// <summary>A monitoring check's test alert (the school's designated test pupil): every view and export says so.</summary>
+    public bool IsTest { get; init; }
+}
 
 internal sealed class AlertDetailBuilder(AlertQueries queries, Roster roster, DetectorHolder detectors, Model.ModelHolder models, IOptions<TrustOptions> trust, IOptions<ConsoleOptions> options)
 {
@@ -55,7 +59,7 @@ internal sealed class AlertDetailBuilder(AlertQueries queries, Roster roster, De
             alert.Text, highlights, alert.NormalizedText, alert.Severity.ToName(), alert.Categories, alert.Status,
             alert.ListVersion, Why(alert), alert.ScreenshotRef is not null,
             alert.Categories.Any(c => options.Value.GraphicCategories.Contains(c, StringComparer.Ordinal)),
-            queries.History(alert.AlertId), queries.PupilTimeline(alert));
+            queries.History(alert.AlertId), queries.PupilTimeline(alert)) { IsTest = alert.IsTest };
     }
 
     public string SchoolName(string schoolId) =>

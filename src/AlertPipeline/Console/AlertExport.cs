@@ -25,6 +25,7 @@ internal static class AlertExport
         alert.AlertId,
         alert.SchoolId,
         alert.SchoolName,
+        test = alert.IsTest,
         pupil = alert.Pupil,
         alert.DeviceId,
         alert.OccurredAt,
@@ -81,7 +82,7 @@ internal static class AlertExport
         [
             alert.AlertId, alert.SchoolId, alert.SchoolName, alert.Pupil.Login, alert.Pupil.DisplayName ?? "", alert.Pupil.YearGroup ?? "",
             alert.DeviceId, alert.OccurredAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), alert.Source, alert.App ?? "", alert.Url ?? "",
-            alert.Severity, string.Join(';', alert.Categories), alert.Status, alert.Text,
+            alert.Severity, string.Join(';', alert.Categories), alert.IsTest ? alert.Status + " (test: monitoring check)" : alert.Status, alert.Text,
             string.Join(';', alert.Highlights.Select(h => h.Rule)), alert.ListVersion,
         ];
         foreach (var h in alert.History)

@@ -111,7 +111,8 @@ internal sealed class AlertQueries(AlertStore store)
     {
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
-        var where = new List<string>();
+        // A monitoring check's test alerts are never in a DSL's queue: the log of checks shows them.
+        var where = new List<string> { "is_test = 0" };
         AddScope(command, where, scope);
         if (filter.School is not null)
         {
@@ -216,7 +217,7 @@ internal sealed class AlertQueries(AlertStore store)
     {
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT rowid, {SummaryColumns} FROM alerts WHERE rowid > $row OR updated_at >= $since ORDER BY rowid LIMIT 1000";
+        command.CommandText = $"SELECT rowid, {SummaryColumns} FROM alerts WHERE (rowid > $row OR updated_at >= $since) AND is_test = 0 ORDER BY rowid LIMIT 1000";
         command.Parameters.AddWithValue("$row", afterRow);
         command.Parameters.AddWithValue("$since", changedSince);
         using var reader = command.ExecuteReader();

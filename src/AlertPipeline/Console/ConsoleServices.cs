@@ -64,6 +64,8 @@ internal static class ConsoleServices
         app.MapGovernorSummary();
         Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
         app.MapAuditPages();
+        Checks.CheckEndpoints.MapCheckPages(app);
+        Reports.Tuning.TuningEndpoints.MapTuningEvidence(app);
         return app;
     }
 

@@ -27,6 +27,7 @@ internal sealed partial class DetectionWorker(
     NotificationSignal notify,
     IDeadLetterSink deadLetters,
     AlertCorrelator correlator,
+    Checks.TestPupils testPupils,
     PipelineMetrics metrics,
     Watchdog.StoreFaults faults,
     IOptions<QueueOptions> queue,
@@ -341,6 +342,15 @@ internal sealed partial class DetectionWorker(
             // A model-only alert of an event is its own alert beside the keyword one: counted apart here.
             if (known.Contains(EventKey.Of(e)) || !(result.ModelOnly ? seenModel.Add(EventKey.Of(e)) : seen.Add(EventKey.Of(e))))
             {
+                continue;
+            }
+
+            if (testPupils.IsTest(e.SchoolId, e.UserLogin))
+            {
+                // A monitoring check's event: one alert of its own every time (never grouped into an earlier check's,
+                // never counted toward a trajectory), marked as a test and told to the test recipient alone.
+                var test = AlertFactory.Create(e, result, version, now) with { IsTest = true };
+                found.Add((test, testPupils.Plan(test)));
                 continue;
             }
 

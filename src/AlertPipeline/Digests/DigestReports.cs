@@ -42,7 +42,7 @@ internal sealed class DigestReports(AlertStore store, SchoolDirectory schools)
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT alert_id, school_id, created_at, severity, categories, status FROM alerts
-            WHERE ($school = '*' OR school_id = $school) AND created_at >= $from AND created_at < $to
+            WHERE ($school = '*' OR school_id = $school) AND created_at >= $from AND created_at < $to AND is_test = 0
             ORDER BY created_at, alert_id
             """;
         command.Parameters.AddWithValue("$school", period.SchoolId);

@@ -110,7 +110,7 @@ internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
         // Served by the partial index alerts_open_escalable.
-        command.CommandText = "SELECT alert_id, school_id, severity, created_at FROM alerts WHERE status = 'new' AND severity >= 4 ORDER BY created_at";
+        command.CommandText = "SELECT alert_id, school_id, severity, created_at FROM alerts WHERE status = 'new' AND severity >= 4 AND is_test = 0 ORDER BY created_at";
         using var reader = command.ExecuteReader();
         var result = new List<(string, string, Severity, DateTimeOffset)>();
         while (reader.Read())

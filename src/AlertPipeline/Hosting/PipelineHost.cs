@@ -1,4 +1,5 @@
 using AlertPipeline.Alerts;
+using AlertPipeline.Checks;
 using AlertPipeline.ConsoleUi;
 using AlertPipeline.Detection;
 using AlertPipeline.Ingest;
@@ -75,6 +76,7 @@ internal static partial class PipelineHost
             .AddRetention(builder.Configuration)
             .AddScheduledBackup(builder.Configuration)
             .AddConsole(builder.Configuration)
+            .AddMonitoringChecks()
             .AddWatchdog(builder.Configuration, settings.Roles, kafka: TransportServices.Kind(builder.Configuration) == "kafka")
             .AddProxySupport(builder.Configuration);
         builder.Services.AddSingleton(sp => DataDirectoryLock.Acquire(dataDirectory, settings.Roles.HasFlag(HostRoles.Ingest),
@@ -108,6 +110,7 @@ internal static partial class PipelineHost
         {
             app.UseStoreFaultGate();
             app.MapIngest();
+            app.MapMonitoringCheckApi();
         }
 
         app.MapConsole();

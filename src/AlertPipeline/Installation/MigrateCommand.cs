@@ -24,6 +24,7 @@ internal static class MigrateCommand
     [
         typeof(AlertStore), typeof(UserStore), typeof(AuditLog), typeof(KeywordVersionStore), typeof(KeywordSnapshots),
         typeof(DeviceActivity), typeof(Ingest.ApiKeys.ApiKeyStore), typeof(SqliteEventQueue),
+        typeof(Checks.CheckLog), typeof(Reports.AnnualReview.RiskProfileStore),
     ];
 
     public static async Task<int> RunAsync(string[] rest, TextWriter output)

@@ -69,10 +69,16 @@ internal sealed class NotificationComposer(
         var link = system.AlertId is null ? $"{consoleUrl.TrimEnd('/')}/system-alerts" : $"{consoleUrl.TrimEnd('/')}/alerts/{system.AlertId}";
         return new NotificationMessage(
             n.NotificationId, n.Kind, system.AlertId, system.SchoolId ?? string.Empty, school?.Name ?? schools.TrustName, null, [], system.At,
-            system.Kind == SystemAlerts.ChannelDownKind
-                ? "[AlertPipeline] SYSTEM ALERT: a notification channel cannot deliver"
-                : "[AlertPipeline] SYSTEM ALERT: a safeguarding notification could not be delivered",
-            system.Kind == SystemAlerts.ChannelDownKind
+            system.Kind switch
+            {
+                SystemAlerts.ChannelDownKind => "[AlertPipeline] SYSTEM ALERT: a notification channel cannot deliver",
+                SystemAlerts.MonitoringCheckKind => $"[AlertPipeline] SYSTEM ALERT: the monitoring check failed at {school?.Name ?? schools.TrustName}",
+                _ => "[AlertPipeline] SYSTEM ALERT: a safeguarding notification could not be delivered",
+            },
+            system.Kind == SystemAlerts.MonitoringCheckKind
+                ? "The end-to-end monitoring check failed: a test event was not turned into a stored alert and a delivered " +
+                  "notification in time, so real alerts of some categories may be missed. Ask IT to look now; the log of checks has the detail."
+                : system.Kind == SystemAlerts.ChannelDownKind
                 ? "A notification channel has failed every attempt for minutes. Alerts are stored and notifications kept, " +
                   "but people may not be told: check the console and ask IT to fix the channel (the cause is below)."
                 : "A notification could not be delivered after repeated attempts. Someone may not know about an alert: " +

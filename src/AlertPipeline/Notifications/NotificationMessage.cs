@@ -70,7 +70,14 @@ internal sealed record NotificationMessage(
         var modelOnly = alert.Rule == Detection.AlertFactory.ModelRule ? " (model-only)" : string.Empty;
         var title = $"[AlertPipeline] {severity}: {categories} alert{modelOnly} at {school.Name}";
         var headline = $"{Article(alert.Severity.ToName())} {alert.Severity.ToName()} safeguarding alert needs your attention.";
-        if (escalation is not null)
+        if (alert.IsTest)
+        {
+            // Said in the subject and the first line, so nobody who sees it treats a check as a child at risk.
+            title = $"[AlertPipeline] TEST (monitoring check, not a real alert): {categories} at {school.Name}";
+            headline = "TEST: this is the monitoring check's synthetic alert for the school's designated test pupil. No action is needed; it proves that alerts of this category are detected, stored and sent.";
+            facts.Insert(0, ("Test", "yes: a monitoring check, not a real pupil"));
+        }
+        else if (escalation is not null)
         {
             title = $"[AlertPipeline] ESCALATED {severity}: {categories} alert at {school.Name} not acknowledged";
             headline = $"ESCALATION (step {escalation.Step}): this {severity} alert has not been acknowledged within {Minutes(escalation.Deadline)}. " +

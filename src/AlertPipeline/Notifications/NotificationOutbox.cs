@@ -106,6 +106,16 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
         "UPDATE notifications SET status = 'failed', attempts = attempts + 1, last_error = $error WHERE notification_id = $id",
         notificationId, null, error);
 
+    /// <summary>When a row was sent, or null while it is not (a monitoring check times its test notification by it).</summary>
+    public DateTimeOffset? SentAt(string notificationId)
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sent_at FROM notifications WHERE notification_id = $id AND status = 'sent'";
+        command.Parameters.AddWithValue("$id", notificationId);
+        return command.ExecuteScalar() is long at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
+    }
+
     public (long Pending, long Sent, long Failed) Counts()
     {
         using var connection = store.Database.Open();

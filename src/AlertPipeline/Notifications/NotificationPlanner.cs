@@ -20,6 +20,9 @@ internal static class NotificationKinds
     public const string WeeklySummary = "digest-weekly";
     public const string System = "system";
 
+    /// <summary>A monitoring check's test alert, told to the school's test recipient only (never a DSL).</summary>
+    public const string Test = "test";
+
     public static string Escalation(int step) => "escalation-" + step.ToString(CultureInfo.InvariantCulture);
 
     public static int? EscalationStep(string kind) =>

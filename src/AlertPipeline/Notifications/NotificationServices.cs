@@ -34,6 +34,7 @@ internal static class NotificationServices
         services.AddSingleton<DigestScheduler>();
         services.AddSingleton<EscalationRunner>();
         services.AddGovernorSummaries(configuration);
+        Checks.CheckServices.AddCheckLog(services, configuration);
         services.TryAddSingleton<IAlertTriage, SqliteAlertTriage>();
         services.AddHttpClient<WebhookSender>();
         services.AddSingleton<OutboxFolderEmailSender>();
@@ -67,6 +68,7 @@ internal static class NotificationServices
             q.ScheduleRetention(configuration);
             Backup.BackupServices.ScheduleBackup(q, configuration);
             q.ScheduleGovernorSummaries(configuration);
+            Checks.CheckServices.ScheduleMonitoringChecks(q, configuration);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }

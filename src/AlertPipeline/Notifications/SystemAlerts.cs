@@ -107,6 +107,45 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
     }
 
     /// <summary>
+    /// Records that a school's end-to-end monitoring check failed (a category's test alert was not stored, or its test
+    /// notification not delivered, in time) and tells the school DSL and the trust DSL on every target they have:
+    /// monitoring that may be blind is real news, unlike the test alert itself. Idempotent per check.
+    /// </summary>
+    public SystemAlert? MonitoringCheckFailed(string schoolId, long checkId, string detail)
+    {
+        var now = clock.GetUtcNow();
+        using var connection = store.Database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO system_alerts(at, kind, school_id, alert_id, notification_id, detail) VALUES ($at, $kind, $school, NULL, $key, $detail)
+            ON CONFLICT DO NOTHING RETURNING id
+            """;
+        insert.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$kind", MonitoringCheckKind);
+        insert.Parameters.AddWithValue("$school", schoolId);
+        insert.Parameters.AddWithValue("$key", "check:" + checkId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        insert.Parameters.AddWithValue("$detail", detail);
+        if (insert.ExecuteScalar() is not long id)
+        {
+            return null;
+        }
+
+        foreach (var target in new[] { schools.For(schoolId).Dsl, schools.TrustDsl }.SelectMany(p => p.Targets).Distinct())
+        {
+            NotificationOutbox.Insert(connection, transaction, null,
+                OutboxNotification.For($"check-failed:{id}", target, NotificationKinds.System, subject: id.ToString(System.Globalization.CultureInfo.InvariantCulture)), now);
+        }
+
+        transaction.Commit();
+        signal.Notify();
+        return Get(id);
+    }
+
+    public const string MonitoringCheckKind = "monitoring-check-failed";
+
+    /// <summary>
     /// Opens a system alert for a watchdog check (kind <c>watchdog-CHECK</c>) unless one is open already, from this
     /// process or another on the same data directory. Returns whether it was opened now: only then is anyone told.
     /// </summary>

@@ -19,6 +19,7 @@ internal static class ReportServices
         services.AddSingleton<GovernorSummaryScheduler>();
         services.AddOptions<AnnualReview.AnnualReviewOptions>().Bind(configuration.GetSection(AnnualReview.AnnualReviewOptions.Section));
         services.AddSingleton<AnnualReview.AnnualReviewBuilder>();
+        services.AddSingleton<AnnualReview.RiskProfileStore>();
         return services;
     }
 

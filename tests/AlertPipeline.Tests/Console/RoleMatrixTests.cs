@@ -73,6 +73,9 @@ public sealed class RoleMatrixTests(ConsoleFixture fixture) : IClassFixture<Cons
         ["GET /summary"] = new("GET", _ => "/summary", Kind.Page, ["governor", "trust-dsl"]),
         ["GET /reports/governor.pdf"] = new("GET", _ => "/reports/governor.pdf", Kind.Page, ["governor", "trust-dsl"]),
         ["GET /accounts"] = new("GET", _ => "/accounts", Kind.Page, ["admin"]),
+        ["GET /checks"] = new("GET", _ => "/checks", Kind.Page, ["dsl-own", "dsl-other", "trust-dsl", "it"]),
+        ["GET /reports/risk-profile"] = new("GET", _ => "/reports/risk-profile", Kind.Page, Dsls),
+        ["GET /it/tuning"] = new("GET", _ => "/it/tuning", Kind.Page, ["it"]),
     };
 
     public static TheoryData<string, string, int> Matrix()

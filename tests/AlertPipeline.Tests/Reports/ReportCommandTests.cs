@@ -28,17 +28,17 @@ public sealed class ReportCommandTests
         (code, output, error) = await CliTests.RunAsync(["reports", "annual-review", "--school", "oakfield", "--year", "2026-27", "--out", pack, "--data-dir", data.Path]);
         Assert.True(code == 0, error);
         Assert.Contains("wrote " + Path.Combine(pack, "annual-review.pdf"), output, StringComparison.Ordinal); // progress, file by file
-        foreach (var table in new[] { "roles", "monitoring-categories", "list-changes", "rules", "never-fired-by-category", "thin-coverage", "risk-profile" })
+        foreach (var table in new[] { "roles", "monitoring-categories", "list-changes", "rules", "never-fired-by-category", "thin-coverage", "risk-profile", "checks", "latest-check-by-category" })
         {
             Assert.True(File.Exists(Path.Combine(pack, table + ".csv")), table + ".csv");
         }
 
         var categories = await File.ReadAllLinesAsync(Path.Combine(pack, "monitoring-categories.csv"));
-        Assert.Equal("Category,List entries,Alerts,Confirmed,Referred,No further action,False positive,Precision", categories[0].TrimStart('\uFEFF'));
-        Assert.Matches(@"^Suicide,\d+,9,0,0,0,0,–$", categories.Single(l => l.StartsWith("Suicide,", StringComparison.Ordinal)));
+        Assert.Equal("Category,List entries,Alerts,Confirmed,Referred,No further action,False positive,Precision,Latest end-to-end check", categories[0].TrimStart('\uFEFF'));
+        Assert.Matches(@"^Suicide,\d+,9,0,0,0,0,–,none recorded$", categories.Single(l => l.StartsWith("Suicide,", StringComparison.Ordinal)));
         Assert.Matches(@"^Self harm,\d+,<5,", categories.Single(l => l.StartsWith("Self harm,", StringComparison.Ordinal)));
         var text = await PdfText.ExtractAsync(await File.ReadAllBytesAsync(Path.Combine(pack, "annual-review.pdf")));
-        foreach (var heading in new[] { "Roles and responsibilities", "Annual review", "Filtering", "Monitoring", "Tuning evidence", "Retention", "risk profile" })
+        foreach (var heading in new[] { "Roles and responsibilities", "Annual review", "Filtering", "Monitoring", "Log of checks", "Tuning evidence", "Retention", "risk profile" })
         {
             Assert.Contains(heading, text, StringComparison.Ordinal);
         }

@@ -31,7 +31,7 @@ internal sealed class TermCounts(AlertQueries queries)
             hit AS (
                 SELECT a.alert_id, json_extract(m.value, '$.rule') AS rule, json_extract(m.value, '$.category') AS category,
                        CASE WHEN json_extract(m.value, '$.rule') LIKE 'model/%' THEN json_extract(m.value, '$.severity') END AS band
-                FROM alerts a CROSS JOIN json_each(a.matches) m)
+                FROM alerts a CROSS JOIN json_each(a.matches) m WHERE a.is_test = 0)
             SELECT h.rule, h.category, h.band,
                    COUNT(DISTINCT h.alert_id),
                    COUNT(DISTINCT CASE WHEN o.outcome = 'false-positive' THEN h.alert_id END),

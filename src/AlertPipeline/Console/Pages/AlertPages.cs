@@ -76,6 +76,7 @@ internal static class AlertPages
         var body = new StringBuilder();
         body.Append(CultureInfo.InvariantCulture, $"""
             <p><a href="/alerts">← Queue</a></p>
+            {(d.IsTest ? "<p class=\"error\" role=\"note\" id=\"test-alert\"><strong>TEST:</strong> a monitoring check's synthetic alert for the designated test pupil, not a real concern. It is in no queue, digest or report; see the <a href=\"/checks\">log of checks</a>.</p>" : "")}
             <div class="toolbar">
               <h1><span class="badge sev-{E(d.Severity)}">{E(d.Severity)}</span> {E(string.Join(", ", d.Categories).Replace('-', ' '))}</h1>
               <span class="status {E(d.Status)}" id="status">{E(d.Status)}</span>

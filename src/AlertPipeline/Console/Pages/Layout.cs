@@ -121,6 +121,7 @@ internal static class Layout
             links.Add(("/lists", "Keyword lists"));
             links.Add(("/lists/history", "List history"));
             links.Add(("/devices", "Devices"));
+            links.Add(("/it/tuning", "Tuning evidence"));
         }
 
         if (ConsolePolicies.Roles[ConsolePolicies.Aggregates].Contains(user.Role))
@@ -136,6 +137,11 @@ internal static class Layout
         if (user.Role is ConsoleRoles.Dsl or ConsoleRoles.TrustDsl or ConsoleRoles.Governor)
         {
             links.Add(("/reports", "Annual review"));
+        }
+
+        if (user.Role is ConsoleRoles.Dsl or ConsoleRoles.TrustDsl or ConsoleRoles.It)
+        {
+            links.Add(("/checks", "Log of checks"));
         }
 
         if (user.Role == ConsoleRoles.Admin)

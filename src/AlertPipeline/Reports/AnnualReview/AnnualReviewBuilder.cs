@@ -76,10 +76,11 @@ internal sealed record AnnualReviewData(string SchoolId, string ScopeName, Acade
 /// </summary>
 internal sealed class AnnualReviewBuilder(
     AlertStore store, SchoolDirectory schools, GovernorReportBuilder governor, KeywordVersionStore lists,
-    IOptions<DetectionOptions> detection, IOptions<RetentionOptions> retention, IOptionsMonitor<AnnualReviewOptions> review, TimeProvider clock)
+    IOptions<DetectionOptions> detection, IOptions<RetentionOptions> retention, IOptionsMonitor<AnnualReviewOptions> review,
+    Checks.CheckLog checks, RiskProfileStore riskProfiles, TimeProvider clock)
 {
     /// <summary>A category with fewer list entries than this is flagged as thin coverage.</summary>
-    public const int ThinCoverage = 10;
+    public const int ThinCoverage = global::AlertPipeline.Reports.Tuning.TuningEvidence.ThinCoverage;
 
     public AnnualReviewData Build(string schoolId, AcademicYear year)
     {
@@ -100,7 +101,8 @@ internal sealed class AnnualReviewBuilder(
             [
                 "AlertPipeline monitors; it does not filter. Record the web filter's checks (the UK Safer Internet Centre's test site, the filter provider's reports) in the school's log of checks alongside this pack.",
             ], []),
-            Monitoring(alerts, entries, changes),
+            Monitoring(schoolId, to, alerts, entries, changes),
+            LogOfChecks(schoolId, from, to),
             Tuning(alerts, entries),
             Retention(alerts),
             RiskProfile(schoolId),
@@ -117,7 +119,7 @@ internal sealed class AnnualReviewBuilder(
         command.CommandText = """
             SELECT a.categories, a.severity, a.matches, a.minimised_at IS NOT NULL,
                 (SELECT json_extract(h.detail, '$.outcome') FROM alert_history h WHERE h.alert_id = a.alert_id AND h.action = 'resolved' ORDER BY h.id DESC LIMIT 1)
-            FROM alerts a WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to
+            FROM alerts a WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to AND a.is_test = 0
             """;
         command.Parameters.AddWithValue("$school", schoolId);
         command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
@@ -157,8 +159,62 @@ internal sealed class AnnualReviewBuilder(
 
     private static string Named(string name) => string.IsNullOrWhiteSpace(name) ? "not named" : name;
 
-    private ReviewSection Monitoring(List<Row> alerts, IReadOnlyList<KeywordEntry> entries, IReadOnlyList<KeywordVersionRecord> changes)
+    private IReadOnlyList<string> SchoolsOf(string schoolId) =>
+        schoolId == ReportPeriod.Trust ? [.. schools.Configured.Select(s => s.SchoolId)] : [schoolId];
+
+    /// <summary>Per category, what the latest end-to-end check before the end of the year found: for a school its result, trust-wide how many schools passed.</summary>
+    private Dictionary<string, string> LatestChecks(string schoolId, DateTimeOffset before)
     {
+        var latest = checks.LatestPerCategory(SchoolsOf(schoolId), before);
+        return latest.GroupBy(l => l.Step.Category, StringComparer.Ordinal).ToDictionary(g => g.Key, g =>
+        {
+            if (schoolId != ReportPeriod.Trust)
+            {
+                // Short, to fit the PDF's column: the date and both timings are in the latest-check table.
+                var step = g.Single().Step;
+                return step.Passed
+                    ? string.Create(CultureInfo.InvariantCulture, $"passed ({step.NotifiedAfter!.Value.TotalSeconds:0.0} s)")
+                    : "FAILED";
+            }
+
+            return string.Create(CultureInfo.InvariantCulture, $"{g.Count(l => l.Step.Passed)} of {g.Count()} schools passed (latest {g.Max(l => l.At):yyyy-MM-dd})");
+        }, StringComparer.Ordinal);
+    }
+
+    private ReviewSection LogOfChecks(string schoolId, DateTimeOffset from, DateTimeOffset to)
+    {
+        var ids = SchoolsOf(schoolId);
+        var inYear = checks.List(ids, from, to, limit: 10_000).OrderBy(c => c.At).ToList();
+        var latest = checks.LatestPerCategory(ids, to);
+        static string Seconds(TimeSpan? t) => t is { } v ? v.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "–";
+        return new ReviewSection("Log of checks", "Regularly check that filtering and monitoring work, and keep a log of the checks",
+        [
+            string.Create(CultureInfo.InvariantCulture,
+                $"{inYear.Count} checks were recorded in the year: {inYear.Count(c => c.Kind == Checks.CheckKinds.Manual)} by staff in the console and {inYear.Count(c => c.Kind == Checks.CheckKinds.Automatic)} automatic end-to-end checks, " +
+                $"of which {inYear.Count(c => c.Result != Checks.CheckResults.Passed)} did not pass. ") +
+            "An end-to-end check sends one test event per monitoring category from the school's designated test pupil through ingest, detection, the alert store and the outbox, " +
+            "and records whether the alert was stored and the test notification delivered, and how long each took (seconds from ingest). Test alerts are in no figure of this pack.",
+        ],
+        [
+            new ReviewTable("checks", "The log of checks in the year",
+                ["When", "School", "Who", "Kind", "What was tested", "Result", "Action taken"],
+                [.. inYear.Select(c => (IReadOnlyList<string>)
+                [
+                    c.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), schools.For(c.SchoolId).Name, c.By, c.Kind, c.Tested, c.Result, c.Action,
+                ])]),
+            new ReviewTable("latest-check-by-category", "The latest end-to-end check per category",
+                ["Category", "School", "When", "Stored", "Stored after (s)", "Notified", "Notified after (s)"],
+                [.. latest.Select(l => (IReadOnlyList<string>)
+                [
+                    GovernorReportBuilder.CategoryLabel(l.Step.Category), schools.For(l.SchoolId).Name, l.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    l.Step.Stored ? "yes" : "no", Seconds(l.Step.StoredAfter), l.Step.Notified ? "yes" : "no", Seconds(l.Step.NotifiedAfter),
+                ])]),
+        ]);
+    }
+
+    private ReviewSection Monitoring(string schoolId, DateTimeOffset to, List<Row> alerts, IReadOnlyList<KeywordEntry> entries, IReadOnlyList<KeywordVersionRecord> changes)
+    {
+        var latestCheck = LatestChecks(schoolId, to);
         var categories = entries.Select(e => e.Category).Concat(alerts.SelectMany(a => a.Categories)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var outcome = (Row a) => a.Outcome ?? "open";
         // One protected group: alerts per category (a cover of the total) and, per outcome, alerts per category.
@@ -184,6 +240,7 @@ internal sealed class AnnualReviewBuilder(
                 Cell(shown, TriageOutcomes.NoFurtherAction, c),
                 Cell(shown, TriageOutcomes.FalsePositive, c),
                 Precision(confirmed, closed.Count),
+                latestCheck.GetValueOrDefault(c, "none recorded"),
             ];
         }).ToList();
         return new ReviewSection("Monitoring", "Have effective monitoring strategies that meet the safeguarding needs of the school",
@@ -191,54 +248,57 @@ internal sealed class AnnualReviewBuilder(
             $"Monitoring covers {categories.Count} categories (the UK Safer Internet Centre's appropriate-monitoring categories as the keyword lists name them), with {entries.Count:N0} list entries. " +
             (lastChange is null ? "No list change is recorded." : $"The lists last changed on {lastChange.At:d MMMM yyyy} by {lastChange.Actor}: {lastChange.Reason}."),
             "Precision is the share of alerts closed by the DSL that were a confirmed concern or a referral; it is shown where at least 5 alerts of the category were closed. " +
-            "No end-to-end monitoring check is recorded by this version: record manual checks in the log of checks.",
+            "The last column is the latest end-to-end monitoring check of the category before the end of the year (details in the log of checks below).",
             SmallNumbers.Rule,
         ],
         [
             new ReviewTable("monitoring-categories", "Coverage, alerts and outcomes by category",
-                ["Category", "List entries", "Alerts", "Confirmed", "Referred", "No further action", "False positive", "Precision"], rows),
+                ["Category", "List entries", "Alerts", "Confirmed", "Referred", "No further action", "False positive", "Precision", "Latest end-to-end check"], rows),
             new ReviewTable("list-changes", "Changes to the keyword lists in the year",
                 ["When", "Who", "Why", "Entries"],
                 [.. changes.Select(h => (IReadOnlyList<string>)[h.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), h.Actor, h.Reason, h.Entries.ToString(CultureInfo.InvariantCulture)])]),
         ]);
     }
 
+    /// <summary>The tuning evidence for a school (or the trust) and a year, exact: for IT's console page.</summary>
+    public global::AlertPipeline.Reports.Tuning.TuningData TuningFor(string schoolId, AcademicYear year)
+    {
+        var (from, to) = governor.Instants(new ReportPeriod(schoolId, year.From, year.To));
+        var entries = KeywordDirectory.Resolve(detection.Value.KeywordsDirectory) is { } dir ? KeywordDirectory.Load(dir).Entries : [];
+        return global::AlertPipeline.Reports.Tuning.TuningEvidence.Compute([.. Load(schoolId, from, to).Select(a => (a.Rules, a.Outcome))], entries);
+    }
+
     private ReviewSection Tuning(List<Row> alerts, IReadOnlyList<KeywordEntry> entries)
     {
-        var fired = alerts.SelectMany(a => a.Rules).GroupBy(r => r, StringComparer.Ordinal)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToList();
+        var data = global::AlertPipeline.Reports.Tuning.TuningEvidence.Compute([.. alerts.Select(a => (a.Rules, a.Outcome))], entries);
         var group = SmallNumbers.Protect(alerts.Count,
         [
-            new("fired", "Alerts", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r))))]),
-            new("confirmed", "Confirmed", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome is TriageOutcomes.ConcernConfirmed or TriageOutcomes.Referred)))]),
-            new("false", "False positives", TableKind.Subsets, [.. fired.Select(r => new CountRow(r, r, alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome == TriageOutcomes.FalsePositive)))]),
+            new("fired", "Alerts", TableKind.Subsets, [.. data.Rules.Select(r => new CountRow(r.Rule, r.Rule, r.Alerts))]),
+            new("confirmed", "Confirmed", TableKind.Subsets, [.. data.Rules.Select(r => new CountRow(r.Rule, r.Rule, r.Confirmed))]),
+            new("false", "False positives", TableKind.Subsets, [.. data.Rules.Select(r => new CountRow(r.Rule, r.Rule, r.FalsePositives))]),
         ]);
-        var never = entries.Where(e => !fired.Contains(e.Id, StringComparer.Ordinal)).ToList();
-        var thin = entries.GroupBy(e => e.Category, StringComparer.Ordinal).Where(g => g.Count() < ThinCoverage)
-            .OrderBy(g => g.Count()).Select(g => (IReadOnlyList<string>)[GovernorReportBuilder.CategoryLabel(g.Key), g.Count().ToString(CultureInfo.InvariantCulture)]).ToList();
         return new ReviewSection("Tuning evidence", "Review and act on what monitoring finds: false alarms, gaps",
         [
             string.Create(CultureInfo.InvariantCulture,
-                $"{fired.Count:N0} rules (list entries) raised alerts in the year; {never.Count:N0} of {entries.Count:N0} never fired (listed in never-fired.csv, with the category counts below). " +
-                $"Categories with fewer than {ThinCoverage} entries are listed as thin coverage. IT staff see the same per-rule figures in the console's keyword lists."),
+                $"{data.Rules.Count:N0} rules (list entries) raised alerts in the year; {data.NeverFired.Count:N0} of {data.Entries:N0} never fired (counted by category below). " +
+                $"Categories with fewer than {ThinCoverage} entries are listed as thin coverage. IT staff see the same figures per rule, exact and with every rule that never fired, at /it/tuning in the console."),
         ],
         [
             new ReviewTable("rules", "Alerts, confirmed concerns and false positives per rule",
                 ["Rule", "Alerts", "Confirmed or referred", "False positives", "Precision"],
-                [.. fired.Take(40).Select(r => (IReadOnlyList<string>)
+                [.. data.Rules.Take(40).Select(r => (IReadOnlyList<string>)
                 [
-                    r, Cell(group, "fired", r), Cell(group, "confirmed", r), Cell(group, "false", r),
-                    Precision(alerts.LongCount(a => a.Rules.Contains(r) && a.Outcome is TriageOutcomes.ConcernConfirmed or TriageOutcomes.Referred),
-                        alerts.Count(a => a.Rules.Contains(r) && a.Outcome is not null)),
+                    r.Rule, Cell(group, "fired", r.Rule), Cell(group, "confirmed", r.Rule), Cell(group, "false", r.Rule), Precision(r.Confirmed, r.Closed),
                 ])]),
             new ReviewTable("never-fired-by-category", "Rules that never fired, by category",
                 ["Category", "Entries never fired", "Entries"],
-                [.. never.GroupBy(e => e.Category, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (IReadOnlyList<string>)
+                [.. data.NeverFired.GroupBy(e => e.Category, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (IReadOnlyList<string>)
                 [
                     GovernorReportBuilder.CategoryLabel(g.Key), g.Count().ToString(CultureInfo.InvariantCulture),
                     entries.Count(e => e.Category == g.Key).ToString(CultureInfo.InvariantCulture),
                 ])]),
-            new ReviewTable("thin-coverage", "Categories with thin coverage", ["Category", "Entries"], thin),
+            new ReviewTable("thin-coverage", "Categories with thin coverage", ["Category", "Entries"],
+                [.. data.Thin.Select(t => (IReadOnlyList<string>)[GovernorReportBuilder.CategoryLabel(t.Category), t.Entries.ToString(CultureInfo.InvariantCulture)])]),
         ]);
     }
 
@@ -256,21 +316,24 @@ internal sealed class AnnualReviewBuilder(
 
     private ReviewSection RiskProfile(string schoolId)
     {
-        var ids = schoolId == ReportPeriod.Trust ? schools.Configured.Select(s => s.SchoolId).ToList() : [schoolId];
+        var ids = SchoolsOf(schoolId);
         var rows = new List<IReadOnlyList<string>>();
         foreach (var id in ids)
         {
-            var p = review.CurrentValue.Schools.GetValueOrDefault(id)?.RiskProfile ?? new RiskProfileOptions();
+            // What staff last saved in the console wins; the configuration's notes stand until then.
+            var stored = riskProfiles.Latest(id);
+            var p = stored?.Profile ?? review.CurrentValue.Schools.GetValueOrDefault(id)?.RiskProfile ?? new RiskProfileOptions();
             var name = schools.For(id).Name;
-            rows.Add([name, "Age range", Noted(p.AgeRange)]);
-            rows.Add([name, "SEND", Noted(p.Send)]);
-            rows.Add([name, "EAL", Noted(p.Eal)]);
-            rows.Add([name, "Known local risks", Noted(p.LocalRisks)]);
+            var source = stored is null ? "configuration" : string.Create(CultureInfo.InvariantCulture, $"{stored.UpdatedBy}, {stored.UpdatedAt:yyyy-MM-dd}");
+            rows.Add([name, "Age range", Noted(p.AgeRange), source]);
+            rows.Add([name, "SEND", Noted(p.Send), source]);
+            rows.Add([name, "EAL", Noted(p.Eal), source]);
+            rows.Add([name, "Known local risks", Noted(p.LocalRisks), source]);
         }
 
         return new ReviewSection("The school's risk profile", "Filtering and monitoring should reflect the school's own risks",
-            [$"Written by staff in configuration (section {AnnualReviewOptions.Section}:Schools:<school>:RiskProfile)."],
-            [new ReviewTable("risk-profile", "Risk profile", ["School", "Aspect", "Notes"], rows)]);
+            [$"Written by the school's staff in the console (Annual review, Risk profile), or until then in configuration ({AnnualReviewOptions.Section}:Schools:<school>:RiskProfile)."],
+            [new ReviewTable("risk-profile", "Risk profile", ["School", "Aspect", "Notes", "Written by"], rows)]);
     }
 
     private static string Noted(string text) => string.IsNullOrWhiteSpace(text) ? "not yet written" : text;

@@ -127,7 +127,7 @@ internal sealed class GovernorReportBuilder(
                 (SELECT COALESCE(MAX(CAST(substr(n.kind, 12) AS INTEGER)), 0) FROM notifications n
                     WHERE n.alert_id = a.alert_id AND n.kind LIKE 'escalation-%' AND n.status = 'sent')
             FROM alerts a
-            WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to
+            WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to AND a.is_test = 0
             """;
         command.Parameters.AddWithValue("$school", period.SchoolId);
         command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
@@ -151,7 +151,7 @@ internal sealed class GovernorReportBuilder(
     {
         using var connection = store.Database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(created_at) FROM alerts WHERE $school = 'trust' OR school_id = $school";
+        command.CommandText = "SELECT MIN(created_at) FROM alerts WHERE ($school = 'trust' OR school_id = $school) AND is_test = 0";
         command.Parameters.AddWithValue("$school", schoolId);
         return command.ExecuteScalar() is long at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
     }
