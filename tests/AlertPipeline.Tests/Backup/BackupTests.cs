@@ -48,6 +48,8 @@ public sealed class BackupTests
         Assert.True(restoreCode == 0, restoreError);
 
         await using var second = await TestHost.StartAsync(dataDirectory: restored);
+        // The backup also holds events accepted but not yet judged: the restored host judges them first.
+        await Eventually.TrueAsync(() => second.App.Services.GetRequiredService<AlertPipeline.Queue.SqliteEventQueue>().Backlog == 0, "the restored queue to be drained");
         var shown = second.Alerts.List(new() { Limit = 100_000 }).Select(a => a.AlertId).ToHashSet();
         Assert.Superset(before, shown);   // everything stored before the backup began
         Assert.Subset(after, shown);      // and nothing that never existed
