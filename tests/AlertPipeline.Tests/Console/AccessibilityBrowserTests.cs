@@ -163,6 +163,57 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#queue tbody tr').length === 3");
     }
 
+    // Records what the console asks of the browser, then lets it through: each desktop notification and each sound.
+    private const string NotifySpy = """
+        window.__notified = []; window.__beeps = 0;
+        const RealNotification = window.Notification;
+        class SpyNotification extends RealNotification {
+          constructor(title, options) { window.__notified.push({ title, body: options?.body ?? "" }); super(title, options); }
+        }
+        Object.defineProperty(SpyNotification, "permission", { get: () => RealNotification.permission });
+        SpyNotification.requestPermission = (...args) => RealNotification.requestPermission(...args);
+        window.Notification = SpyNotification;
+        const RealAudio = window.AudioContext;
+        window.AudioContext = class extends RealAudio { constructor(...args) { window.__beeps++; super(...args); } };
+        """;
+
+    // Opt-in sound and desktop notification (issue 18): nothing until the DSL ticks the box; then a new critical alert
+    // beeps and shows a desktop notification naming the severity, category and school but not the pupil (it can show
+    // on a projector); a new high alert does neither.
+    [Fact]
+    public async Task Queue_NotifyOptIn_OnlyUrgentOrCriticalBeepAndNotify_WithoutThePupil()
+    {
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Console:FeedPollInterval"] = "00:00:00.200" });
+        ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false, severity: Severity.High, category: "bullying", text: "nobody likes you");
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var page = await browser.NewPageAsync();
+        await page.Context.GrantPermissionsAsync(["notifications"]);
+        await page.Context.AddInitScriptAsync(NotifySpy);
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForSelectorAsync("body[data-live=on]");
+        await page.WaitForSelectorAsync("#queue tbody tr");
+        Assert.False(await page.IsCheckedAsync("#notify"), "sound and desktop notifications are opt-in");
+
+        ConsoleData.SaveAlert(host, login: "oak.y9.jsmith", screenshot: false, severity: Severity.Urgent, category: "suicide", text: "i want to die");
+        await page.WaitForFunctionAsync("() => document.querySelector('#announce').textContent.includes('New urgent alert')");
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.__notified.length + window.__beeps"));
+
+        await page.CheckAsync("#notify");
+        ConsoleData.SaveAlert(host, login: "oak.y9.jsmith", screenshot: false, severity: Severity.High, category: "bullying", text: "everyone hates you");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#queue tbody tr').length === 3");
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.__notified.length + window.__beeps"));
+
+        ConsoleData.SaveAlert(host, login: "oak.y7.bgreen", screenshot: false, severity: Severity.Critical, category: "self-harm", text: "cutting myself");
+        await page.WaitForFunctionAsync("() => window.__notified.length === 1");
+        var title = await page.EvaluateAsync<string>("() => window.__notified[0].title");
+        var body = await page.EvaluateAsync<string>("() => window.__notified[0].body");
+        Assert.Equal("critical safeguarding alert", title);
+        Assert.Contains("self-harm", body, StringComparison.Ordinal);
+        Assert.Contains("oakfield", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("oak.y7.bgreen", body, StringComparison.Ordinal);
+        Assert.True(await page.EvaluateAsync<int>("() => window.__beeps") >= 1, "no sound for a critical alert");
+    }
+
     [Fact]
     public async Task LiveState_AccountDisabled_ShowsSignedOutNotLive()
     {
