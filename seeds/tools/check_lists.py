@@ -193,11 +193,16 @@ def load(keywords=KEYWORDS, problems=None):
                                 "notes": r["notes"], "line": line, "category": cat})
             lists[cat] = entries
     # cross-file checks
+    def check_groups(path, line, row, columns):
+        """Each named column, when set, must name a group of groups.csv (lists, intents and combinations alike)."""
+        for col in columns:
+            value = (row.get(col) or "").strip()
+            if value and value not in groups:
+                problems.add(path, line, f"{col} unknown group '{value}'")
+
     for cat, entries in lists.items():
         for e in entries:
-            for col in ("requires", "unless"):
-                if e[col] and e[col] not in groups:
-                    problems.add(os.path.join(keywords, cat + ".csv"), e["line"], f"{col} unknown group '{e[col]}'")
+            check_groups(os.path.join(keywords, cat + ".csv"), e["line"], e, ("requires", "unless"))
     # intent rules: word groups in order (slots 'a > b > c'; the C# parser is the authority on the full format)
     ids = set()
     for line, r in intents:
@@ -209,9 +214,7 @@ def load(keywords=KEYWORDS, problems=None):
             problems.add(path, line, f"unknown category '{r['category']}'")
         if r["severity"].strip() not in SEVERITIES:
             problems.add(path, line, f"severity '{r['severity']}' not one of {SEVERITIES}")
-        for col in ("requires", "unless"):
-            if r[col].strip() and r[col].strip() not in groups:
-                problems.add(path, line, f"{col} unknown group '{r[col].strip()}'")
+        check_groups(path, line, r, ("requires", "unless"))
     ids = set()
     for line, r in combos:
         path = os.path.join(keywords, "combinations.csv")
@@ -225,12 +228,11 @@ def load(keywords=KEYWORDS, problems=None):
         elif r["group"].strip() and r["group"] not in groups:
             problems.add(path, line, f"unknown group '{r['group']}'")
         for part in [p.strip() for p in r.get("sources", "").split("|") if p.strip()]:
-            if part not in ("any", "search", "typed", "url", "title", "screen", "chat"):
+            if part not in ("any", *SOURCES):
                 problems.add(path, line, f"sources '{part}' not a source")
         if r["raise_to"] not in SEVERITIES:
             problems.add(path, line, f"raise_to '{r['raise_to']}' not a severity")
-        if r.get("unless", "").strip() and r["unless"].strip() not in groups:
-            problems.add(path, line, f"unless unknown group '{r['unless'].strip()}'")
+        check_groups(path, line, r, ("unless",))
     # a group term that is also a term of a list it combines with makes the combination fire alone
     for line, r in combos:
         if r["category"] in lists and r["group"] in groups:
