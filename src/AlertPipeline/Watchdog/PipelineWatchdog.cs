@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using AlertPipeline.Kernel;
 using AlertPipeline.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -95,19 +96,7 @@ internal sealed partial class PipelineWatchdog(
                 LogCheckFailed(ex);
             }
         }
-        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.NextTickOrStopAsync(stoppingToken).ConfigureAwait(false));
     }
 
     /// <summary>A probe that throws (a locked or damaged database) is itself a finding, never the end of the watchdog.</summary>

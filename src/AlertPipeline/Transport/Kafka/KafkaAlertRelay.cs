@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
+using AlertPipeline.Kernel;
 using AlertPipeline.Storage;
 using Confluent.Kafka;
 using Microsoft.Data.Sqlite;
@@ -59,19 +60,7 @@ internal sealed partial class KafkaAlertRelay(
                 LogRelayFailed(ex);
             }
         }
-        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.NextTickOrStopAsync(stoppingToken).ConfigureAwait(false));
     }
 
     private async Task<int> RelayBatchAsync(string topic)
