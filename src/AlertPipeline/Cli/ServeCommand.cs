@@ -8,7 +8,7 @@ namespace AlertPipeline.Cli;
 /// <summary><c>alertpipeline serve</c>: the host without the simulator, until Ctrl+C or SIGTERM.</summary>
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static async Task<int> RunAsync(string[] rest, TextWriter output, Action<IServiceCollection>? configureServices = null)
     {
         var args = CliArgs.Parse("serve", rest, ["data-dir", "urls", "config", "role"]);
         args.NoPositionals();
@@ -25,6 +25,7 @@ internal static class ServeCommand
             Overrides = CliApp.CommonOverrides(args),
             Urls = args.Get("urls") ?? "http://127.0.0.1:5080",
             Roles = role,
+            ConfigureServices = configureServices,
         });
         await using (app.ConfigureAwait(false))
         {
@@ -36,9 +37,33 @@ internal static class ServeCommand
             }
 
             await app.WaitForShutdownAsync().ConfigureAwait(false);
+            ThrowIfAServiceFailed(app);
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// A background service that fails after start stops the host (the default behaviour), and the command then
+    /// returned 0 as if asked to stop. Whether a damaged store fails a service inside <c>StartAsync</c> or just after
+    /// it depends only on timing, so both ends say the same: the damaged file, or the failure, and a non-zero code.
+    /// </summary>
+    private static void ThrowIfAServiceFailed(WebApplication app)
+    {
+        var failed = app.Services.GetServices<IHostedService>().OfType<BackgroundService>()
+            .Select(s => (Service: s.GetType().Name, Error: s.ExecuteTask?.Exception?.GetBaseException()))
+            .FirstOrDefault(f => f.Error is not null && f.Error is not OperationCanceledException);
+        if (failed.Error is null)
+        {
+            return;
+        }
+
+        if (DamagedStores(app) is { } damaged)
+        {
+            throw new StoreUnusableException($"{damaged}; the host stopped (alertpipeline restore puts back a backup: deploy/PRODUCTION.md)");
+        }
+
+        throw new ServiceFailedException($"{failed.Service} failed and stopped the host: {failed.Error.Message} (details in the log)", failed.Error);
     }
 
     /// <summary>
@@ -93,3 +118,6 @@ internal static class ServeCommand
         await Users.ConsoleAccounts.PrintFirstRunAsync(app, output).ConfigureAwait(false);
     }
 }
+
+/// <summary>A background service failed and stopped the host: <c>serve</c> exits 70, naming it.</summary>
+internal sealed class ServiceFailedException(string message, Exception inner) : Exception(message, inner);

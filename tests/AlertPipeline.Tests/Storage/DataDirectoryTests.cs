@@ -5,6 +5,8 @@ using AlertPipeline.Storage;
 using AlertPipeline.Tests.Cli;
 using AlertPipeline.Tests.Support;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Serilog.Events;
 
 namespace AlertPipeline.Tests.Storage;
@@ -192,6 +194,51 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.Contains("error: a store is damaged: alerts.db", error, StringComparison.Ordinal);
         Assert.Contains("alertpipeline restore", error, StringComparison.Ordinal);
         Assert.DoesNotContain("unexpected failure", error, StringComparison.Ordinal);
+    }
+
+    // A service that fails just after start stops the host too; serve once exited 0 then, as if asked to stop, and
+    // whether a damaged store fails its reader inside start or just after it is only timing (CI saw the latter).
+    [Fact]
+    public async Task Serve_ServiceFailsAfterStartOnADamagedStore_ExitsNamingTheFile()
+    {
+        await UseOnceAsync();
+        var path = Path.Combine(_dir.Path, "alerts.db");
+        Pad(path);
+        DamageTable(path, "padding");
+        using var output = new StringWriter();
+
+        var failure = await Assert.ThrowsAsync<StoreUnusableException>(() => AlertPipeline.Cli.ServeCommand.RunAsync(
+            ["--data-dir", _dir.Path, "--urls", "http://127.0.0.1:0"], output, s => s.AddHostedService<FailsAfterStart>()));
+
+        Assert.Contains("a store is damaged", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("alerts.db", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("the host stopped", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_ServiceFailsAfterStartStoresSound_ExitsNamingTheService()
+    {
+        await UseOnceAsync();
+        using var output = new StringWriter();
+
+        var failure = await Assert.ThrowsAsync<AlertPipeline.Cli.ServiceFailedException>(() => AlertPipeline.Cli.ServeCommand.RunAsync(
+            ["--data-dir", _dir.Path, "--urls", "http://127.0.0.1:0"], output, s => s.AddHostedService<FailsAfterStart>()));
+
+        Assert.Contains("FailsAfterStart failed and stopped the host: disk gone", failure.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class FailsAfterStart(IHostApplicationLifetime lifetime) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            var started = new TaskCompletionSource();
+            using (lifetime.ApplicationStarted.Register(started.SetResult))
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+
+            throw new IOException("disk gone");
+        }
     }
 
     /// <summary>Grows a store past the size checked before start (64 MiB): a store this big is checked in the background instead.</summary>
