@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Xunit.Abstractions;
 
@@ -15,12 +16,12 @@ public sealed class FolderDependencyTests(ITestOutputHelper output)
         var report = new StringBuilder();
         foreach (var cycle in cycles)
         {
-            report.AppendLine($"cycle: {string.Join(", ", cycle)}");
+            report.AppendLine(CultureInfo.InvariantCulture, $"cycle: {string.Join(", ", cycle)}");
             foreach (var from in cycle)
             {
                 foreach (var (to, examples) in graph.DependsOn(from).Where(e => cycle.Contains(e.Key)))
                 {
-                    report.AppendLine($"  {from} -> {to} ({examples.Count}): {string.Join("; ", examples.Take(3))}");
+                    report.AppendLine(CultureInfo.InvariantCulture, $"  {from} -> {to} ({examples.Count}): {string.Join("; ", examples.Take(3))}");
                 }
             }
         }

@@ -66,14 +66,14 @@ internal sealed class FolderGraph
             onStack.Add(v);
             foreach (var w in DependsOn(v).Keys)
             {
-                if (!index.ContainsKey(w))
+                if (!index.TryGetValue(w, out var seen))
                 {
                     Visit(w);
                     low[v] = Math.Min(low[v], low[w]);
                 }
                 else if (onStack.Contains(w))
                 {
-                    low[v] = Math.Min(low[v], index[w]);
+                    low[v] = Math.Min(low[v], seen);
                 }
             }
 
@@ -130,7 +130,7 @@ internal sealed class FolderGraph
         return type;
     }
 
-    private static IEnumerable<TypeReference> TypesUsedBy(TypeDefinition type)
+    private static List<TypeReference> TypesUsedBy(TypeDefinition type)
     {
         var found = new List<TypeReference>();
         void Add(TypeReference? t)
