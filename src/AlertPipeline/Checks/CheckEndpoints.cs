@@ -5,7 +5,7 @@ using AlertPipeline.Ingest;
 using AlertPipeline.Ingest.ApiKeys;
 using AlertPipeline.Schools;
 using AlertPipeline.Users;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.Checks;
 
@@ -136,7 +136,7 @@ internal static class CheckEndpoints
         var scope = Scope(user, schools);
         if (scope.Count == 0)
         {
-            return ConsoleUi.Pages.Layout.Page(context, "Log of checks", "<h1>Log of checks</h1><p class=\"error\">Not available to your role.</p>", StatusCodes.Status403Forbidden);
+            return Web.Layout.Page(context, "Log of checks", "<h1>Log of checks</h1><p class=\"error\">Not available to your role.</p>", StatusCodes.Status403Forbidden);
         }
 
         var names = scope.ToDictionary(s => s.SchoolId, s => s.Name, StringComparer.Ordinal);
@@ -156,7 +156,7 @@ internal static class CheckEndpoints
               <td>{E(c.Action)}</td>
             </tr>
             """));
-        return ConsoleUi.Pages.Layout.Page(context, "Log of checks", $"""
+        return Web.Layout.Page(context, "Log of checks", $"""
             <h1>Log of checks</h1>
             <p class="muted">The school's record of checks on its filtering and monitoring (DfE standards): when, who, what was tested, the result
             and the action taken. Lines are never edited or removed; record a correction as a new line. The annual review pack carries this log.</p>
@@ -282,7 +282,7 @@ internal static class CheckEndpoints
         var user = ConsoleUser.From(context.User)!;
         if (log.Get(id) is not { } entry || Scope(user, schools).All(s => s.SchoolId != entry.SchoolId))
         {
-            return ConsoleUi.Pages.Layout.Page(context, "Check", "<h1>Check</h1><p class=\"error\">No such check in the logs you may read.</p>", StatusCodes.Status404NotFound);
+            return Web.Layout.Page(context, "Check", "<h1>Check</h1><p class=\"error\">No such check in the logs you may read.</p>", StatusCodes.Status404NotFound);
         }
 
         var zone = Zone(context, entry.SchoolId);
@@ -296,7 +296,7 @@ internal static class CheckEndpoints
               <td>{E(s.Detail)}</td>
             </tr>
             """));
-        return ConsoleUi.Pages.Layout.Page(context, "Monitoring check", $"""
+        return Web.Layout.Page(context, "Monitoring check", $"""
             <h1>Monitoring check {entry.Id}: {E(entry.Result)}</h1>
             <p>{E(schools.For(entry.SchoolId).Name)} · <time datetime="{IsoTime(entry.At)}">{Time(entry.At, zone)}</time> · started by {E(entry.By)} ·
             {(entry.Took is { } t ? t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "")} · action: {E(entry.Action)}</p>

@@ -312,8 +312,7 @@ internal static class AlertEndpoints
         return alert is not null && user.CanSee(alert.SchoolId) ? alert : null;
     }
 
-    internal static ConsoleUser User(HttpContext context) =>
-        ConsoleUser.From(context.User) ?? throw new InvalidOperationException("a console endpoint ran without a console user; its policy is missing");
+    internal static ConsoleUser User(HttpContext context) => context.ConsoleUserOf();
 
     private static string? Field(JsonElement body, string name) =>
         body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -1,3 +1,4 @@
+using AlertPipeline.Web;
 using AlertPipeline.Triage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using AlertPipeline.ConsoleUi.Devices;

@@ -145,11 +145,20 @@ internal static partial class PipelineHost
         if ((roles & (HostRoles.Detect | HostRoles.Respond)) != 0)
         {
             var alerts = app.Services.GetRequiredService<AlertStore>();
-            var (moved, unreferenced) = app.Services.GetRequiredService<Ingest.Screenshots.ScreenshotStore>()
-                .AdoptLegacyAsync(alerts.ScreenshotsShown()).GetAwaiter().GetResult();
-            if (moved + unreferenced > 0)
+            try
             {
-                LogLegacyScreenshots(log, moved, unreferenced);
+                var (moved, unreferenced) = app.Services.GetRequiredService<Ingest.Screenshots.ScreenshotStore>()
+                    .AdoptLegacyAsync(alerts.ScreenshotsShown).GetAwaiter().GetResult();
+                if (moved + unreferenced > 0)
+                {
+                    LogLegacyScreenshots(log, moved, unreferenced);
+                }
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                // A damaged alerts table is the watchdog's to report (and serve's, naming the file); until then the
+                // legacy files stay where no school's alert can show them.
+                LogLegacyScreenshotsLeft(log, ex.Message);
             }
         }
 
@@ -158,6 +167,9 @@ internal static partial class PipelineHost
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Screenshots from before they were kept per school: {Moved} moved into the folders of the schools whose alerts show them; {Unreferenced} shown by no alert moved to screenshots/~unclaimed, shown to no school, until retention deletes them")]
     private static partial void LogLegacyScreenshots(Microsoft.Extensions.Logging.ILogger logger, int moved, int unreferenced);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Screenshots from before they were kept per school were not moved (the alert store could not be read: {Error}); no school is shown them until they are")]
+    private static partial void LogLegacyScreenshotsLeft(Microsoft.Extensions.Logging.ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Data directory {Directory} is shared on purpose: {Role}")]
     private static partial void LogShared(Microsoft.Extensions.Logging.ILogger logger, string directory, string role);

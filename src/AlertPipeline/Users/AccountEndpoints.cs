@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AlertPipeline.Audit;
 using AlertPipeline.ConsoleUi;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.Users;
 
@@ -33,7 +33,7 @@ internal static class AccountEndpoints
             {
                 var schools = SchoolList(account.Schools);
                 KnownSchools.Require(schools, context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value);
-                var actor = AlertEndpoints.User(context);
+                var actor = context.ConsoleUserOf();
                 if (account.SignIn is { Length: > 0 } provider)
                 {
                     RequireProvider(context, provider);
@@ -53,7 +53,7 @@ internal static class AccountEndpoints
         });
         admin.MapPost("/api/v1/users/{name}/disable", (string name, HttpContext context, UserStore users, AuditLog audit) =>
         {
-            var actor = AlertEndpoints.User(context);
+            var actor = context.ConsoleUserOf();
             if (string.Equals(name, actor.Name, StringComparison.OrdinalIgnoreCase))
             {
                 return Results.Json(new { error = "you cannot disable your own account" }, statusCode: StatusCodes.Status400BadRequest);
@@ -74,7 +74,7 @@ internal static class AccountEndpoints
                 return Results.Json(new { error = $"no account '{name}'" }, statusCode: StatusCodes.Status404NotFound);
             }
 
-            var actor = AlertEndpoints.User(context);
+            var actor = context.ConsoleUserOf();
             audit.Append(actor.Name, actor.Role, AuditActions.AccountChange, detail: $"unlocked {name}");
             return Results.Json(new { unlocked = name });
         });
@@ -82,7 +82,7 @@ internal static class AccountEndpoints
             Change(context, audit, name, users.Enable(name), "enabled", new { enabled = name }));
         admin.MapPost("/api/v1/users/{name}/role", (string name, RoleChange change, HttpContext context, UserStore users, AuditLog audit) =>
         {
-            var actor = AlertEndpoints.User(context);
+            var actor = context.ConsoleUserOf();
             if (string.Equals(name, actor.Name, StringComparison.OrdinalIgnoreCase))
             {
                 // The last administrator could otherwise remove the only way to manage accounts from the console.
@@ -116,7 +116,7 @@ internal static class AccountEndpoints
         });
         admin.MapPost("/api/v1/users/{name}/remove", (string name, HttpContext context, UserStore users, AuditLog audit) =>
         {
-            if (string.Equals(name, AlertEndpoints.User(context).Name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(name, context.ConsoleUserOf().Name, StringComparison.OrdinalIgnoreCase))
             {
                 return Results.Json(new { error = "you cannot remove your own account" }, statusCode: StatusCodes.Status400BadRequest);
             }
@@ -146,7 +146,7 @@ internal static class AccountEndpoints
             return Results.Json(new { error = $"no account '{name}'" }, statusCode: StatusCodes.Status404NotFound);
         }
 
-        var actor = AlertEndpoints.User(context);
+        var actor = context.ConsoleUserOf();
         audit.Append(actor.Name, actor.Role, AuditActions.AccountChange, detail: what.Contains(name, StringComparison.Ordinal) ? what : $"{what} {name}");
         return Results.Json(body, Json);
     }

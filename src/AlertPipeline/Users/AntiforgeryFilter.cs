@@ -1,3 +1,4 @@
+using AlertPipeline.Web;
 using AlertPipeline.ConsoleUi.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 

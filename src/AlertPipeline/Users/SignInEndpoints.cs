@@ -5,7 +5,7 @@ using AlertPipeline.Users.Oidc;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.Users;
 
@@ -116,7 +116,7 @@ internal static class SignInEndpoints
     private static Task IssueCookieAsync(HttpContext context, UserAccount user) =>
         context.SignInAsync(ConsolePolicies.Scheme, PrincipalFor(user), new AuthenticationProperties { IsPersistent = false });
 
-    private static ClaimsPrincipal PrincipalFor(UserAccount user) => new(ConsoleClaims.Identity(user, ConsolePolicies.Scheme));
+    private static ClaimsPrincipal PrincipalFor(UserAccount user) => new(SessionClaims.Identity(user, ConsolePolicies.Scheme));
 
     /// <summary>
     /// Ends a session at its next request once the account is disabled, its password, role or schools change, or

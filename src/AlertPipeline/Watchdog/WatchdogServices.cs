@@ -27,6 +27,7 @@ internal static class WatchdogServices
         services.AddSingleton<IValidateOptions<WatchdogOptions>, WatchdogOptionsValidator>();
         services.AddMetrics();
         services.AddSingleton<StoreFaults>();
+        services.AddSingleton<Web.IPageBanner, WatchdogBanner>();
         services.AddSingleton<IWatchdogProbe, StoreFaultsProbe>();
         if (!kafka)
         {
@@ -149,7 +150,7 @@ internal static class WatchdogServices
         }
 
         var items = string.Concat(problems.Select(p => string.Create(CultureInfo.InvariantCulture,
-            $"<li><strong>{ConsoleUi.Pages.Layout.E(p.Check)}</strong> ({Name(p.Level)}): {ConsoleUi.Pages.Layout.E(p.Reason)}</li>")));
+            $"<li><strong>{Web.Layout.E(p.Check)}</strong> ({Name(p.Level)}): {Web.Layout.E(p.Reason)}</li>")));
         return $"""<div class="watchdog-banner" role="alert"><p>The pipeline needs attention: alerts may be late or missing. Details on <a href="/health/ready">/health/ready</a>; IT has been emailed.</p><ul>{items}</ul></div>""";
     }
 }
@@ -173,4 +174,10 @@ internal sealed class WatchdogHealthCheck(PipelineWatchdog watchdog, string chec
             _ => HealthCheckResult.Unhealthy(finding.Reason, data: data),
         });
     }
+}
+
+/// <summary>The watchdog's banner on every console page (<see cref="WatchdogServices.Banner"/>).</summary>
+internal sealed class WatchdogBanner : Web.IPageBanner
+{
+    public string Render(HttpContext context, ConsoleUser? user) => WatchdogServices.Banner(context, user);
 }

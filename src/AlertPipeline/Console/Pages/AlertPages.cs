@@ -1,3 +1,4 @@
+using AlertPipeline.Web;
 using System.Globalization;
 using System.Text;
 using AlertPipeline.Audit;
@@ -5,7 +6,7 @@ using AlertPipeline.Detection.Lists;
 using AlertPipeline.Schools;
 using AlertPipeline.Users;
 using Microsoft.Extensions.Options;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.ConsoleUi.Pages;
 

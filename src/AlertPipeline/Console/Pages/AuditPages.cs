@@ -1,8 +1,9 @@
+using AlertPipeline.Web;
 using System.Globalization;
 using System.Text;
 using AlertPipeline.Audit;
 using AlertPipeline.Users;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.ConsoleUi.Pages;
 

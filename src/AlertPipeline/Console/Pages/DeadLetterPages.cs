@@ -1,7 +1,8 @@
+using AlertPipeline.Web;
 using System.Globalization;
 using AlertPipeline.Detection;
 using AlertPipeline.Users;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.ConsoleUi.Pages;
 

@@ -6,7 +6,7 @@ using AlertPipeline.Detection;
 using AlertPipeline.Detection.Lists;
 using AlertPipeline.Users;
 using Microsoft.Extensions.Options;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.ConsoleUi.Pages;
 

@@ -58,14 +58,15 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
 
     /// <summary>
     /// Moves each screenshot stored before screenshots were kept per school (<c>screenshots/ab/…</c>) into the folder
-    /// of every school whose alerts show it (<paramref name="shownBy"/>: school and reference, from the alert store),
+    /// of every school whose alerts show it (<paramref name="shownBy"/>: school and reference, from the alert store,
+    /// read only if there are legacy files; files not named by a hash are left alone),
     /// then removes the old copy. Copies are written whole before the old file goes, so a crash midway loses nothing
     /// and the next start finishes the job. A legacy file no alert shows goes to <c>screenshots/~unclaimed/</c>, found
     /// by no school, where retention deletes it as an unreferenced screenshot. Once done there is nothing left to
     /// adopt: an event sent later that names a legacy hash (ingest does not check references) gains nothing.
     /// </summary>
     /// <returns>How many legacy files were moved, and how many no alert shows.</returns>
-    public async Task<(int Moved, int Unreferenced)> AdoptLegacyAsync(IEnumerable<(string SchoolId, string Reference)> shownBy)
+    public async Task<(int Moved, int Unreferenced)> AdoptLegacyAsync(Func<IEnumerable<(string SchoolId, string Reference)>> shownBy)
     {
         if (!Directory.Exists(_root))
         {
@@ -73,14 +74,16 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
         }
 
         var legacy = Directory.EnumerateDirectories(_root).Where(d => Path.GetFileName(d) is { Length: 2 } name && IsHexPair(name))
-            .SelectMany(d => Directory.EnumerateFiles(d).Where(f => Extensions.Contains(Path.GetExtension(f))))
+            .SelectMany(d => Directory.EnumerateFiles(d).Where(f => Extensions.Contains(Path.GetExtension(f))
+                && Hex("sha256:" + Path.GetFileNameWithoutExtension(f)) is not null))
             .ToDictionary(f => "sha256:" + Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal);
         if (legacy.Count == 0)
         {
             return (0, 0);
         }
 
-        var schoolsOf = shownBy.Where(s => legacy.ContainsKey(s.Reference))
+        // Read only now there is something to adopt: a start with no legacy files never reads the alerts table here.
+        var schoolsOf = shownBy().Where(s => legacy.ContainsKey(s.Reference))
             .GroupBy(s => s.Reference, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(s => s.SchoolId).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         var moved = 0;

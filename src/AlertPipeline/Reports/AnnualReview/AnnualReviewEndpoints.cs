@@ -3,7 +3,7 @@ using AlertPipeline.Audit;
 using AlertPipeline.Reports.GovernorSummary;
 using AlertPipeline.Schools;
 using AlertPipeline.Users;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.Reports.AnnualReview;
 
@@ -40,7 +40,7 @@ internal static class AnnualReviewEndpoints
         var scopes = ProfileScopes(user, schools);
         if (scopes.Count == 0)
         {
-            return ConsoleUi.Pages.Layout.Page(context, "Risk profile", "<h1>Risk profile</h1><p class=\"error\">Not available to your role.</p>", StatusCodes.Status403Forbidden);
+            return Web.Layout.Page(context, "Risk profile", "<h1>Risk profile</h1><p class=\"error\">Not available to your role.</p>", StatusCodes.Status403Forbidden);
         }
 
         var id = scopes.Any(s => s.Id == school) ? school! : scopes[0].Id;
@@ -48,7 +48,7 @@ internal static class AnnualReviewEndpoints
         var p = stored?.Profile ?? options.CurrentValue.Schools.GetValueOrDefault(id)?.RiskProfile ?? new RiskProfileOptions();
         string Area(string name, string label, string value, string hint) =>
             $"<label>{E(label)} <span class=\"muted\">{E(hint)}</span><textarea name=\"{name}\" rows=\"3\" maxlength=\"{MaxProfileText}\">{E(value)}</textarea></label>";
-        return ConsoleUi.Pages.Layout.Page(context, "Risk profile", $"""
+        return Web.Layout.Page(context, "Risk profile", $"""
             <h1>The school's risk profile</h1>
             <p class="muted">The annual online safety review asks whether filtering and monitoring fit the school's own risks. What you write here is carried,
             with your name and the date, by the review pack. Each save is kept; the pack shows the latest.</p>
@@ -126,12 +126,12 @@ internal static class AnnualReviewEndpoints
         var scopes = Scopes(user, schools);
         if (scopes.Count == 0)
         {
-            return ConsoleUi.Pages.Layout.Page(context, "Reports", "<h1>Reports</h1><p class=\"error\">Not available to your role.</p>", StatusCodes.Status403Forbidden);
+            return Web.Layout.Page(context, "Reports", "<h1>Reports</h1><p class=\"error\">Not available to your role.</p>", StatusCodes.Status403Forbidden);
         }
 
         var year = CurrentYear(clock);
         var years = Enumerable.Range(0, 3).Select(i => new AcademicYear(year.StartYear - i));
-        return ConsoleUi.Pages.Layout.Page(context, "Reports", $"""
+        return Web.Layout.Page(context, "Reports", $"""
             <h1>Annual online safety review</h1>
             <p class="muted">The pack for the school's annual review of filtering and monitoring (DfE standards): roles, coverage, alerts and outcomes by
             category, list changes with their reasons, tuning evidence, retention and the school's risk profile. Anonymised; small numbers protected.

@@ -5,7 +5,7 @@ using AlertPipeline.Audit;
 using AlertPipeline.Reports.Suppression;
 using AlertPipeline.Schools;
 using AlertPipeline.Users;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.Reports.GovernorSummary;
 
@@ -73,7 +73,7 @@ internal static class GovernorSummaryEndpoints
         var status = forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
         return api
             ? Results.Json(new { error }, Json, statusCode: status)
-            : ConsoleUi.Pages.Layout.Page(context, "Summary", $"<h1>Summary</h1><p class=\"error\">{E(error)}</p>", status);
+            : Web.Layout.Page(context, "Summary", $"<h1>Summary</h1><p class=\"error\">{E(error)}</p>", status);
     }
 
     private static IResult Download(HttpContext context, GovernorReportBuilder reports, SchoolDirectory schools, AuditLog audit)
@@ -102,7 +102,7 @@ internal static class GovernorSummaryEndpoints
             $"<option value=\"{E(s.Id)}\"{(s.Id == period.SchoolId ? " selected" : "")}>{E(s.Name)}</option>"));
         var query = $"school={Uri.EscapeDataString(period.SchoolId)}&from={period.From:yyyy-MM-dd}&to={period.To:yyyy-MM-dd}";
         var c = d.Current;
-        return ConsoleUi.Pages.Layout.Page(context, "Summary", string.Create(CultureInfo.InvariantCulture, $"""
+        return Web.Layout.Page(context, "Summary", string.Create(CultureInfo.InvariantCulture, $"""
             <h1>Online safety monitoring: governor summary</h1>
             <form method="get" action="/summary" class="card filters" id="period">
               <label>School <select name="school">{options}</select></label>

@@ -3,7 +3,7 @@ using AlertPipeline.Reports.AnnualReview;
 using AlertPipeline.Reports.GovernorSummary;
 using AlertPipeline.Schools;
 using AlertPipeline.Users;
-using static AlertPipeline.ConsoleUi.Pages.Layout;
+using static AlertPipeline.Web.Layout;
 
 namespace AlertPipeline.Reports.Tuning;
 
@@ -32,12 +32,12 @@ internal static class TuningEndpoints
         var yearText = q["year"].FirstOrDefault() is { Length: > 0 } y ? y : current.ToString();
         if (school != ReportPeriod.Trust && !schools.IsConfigured(school))
         {
-            return ConsoleUi.Pages.Layout.Page(context, "Tuning evidence", $"<h1>Tuning evidence</h1><p class=\"error\" role=\"alert\">school '{E(school)}' is not a school of this trust.</p>", StatusCodes.Status400BadRequest);
+            return Web.Layout.Page(context, "Tuning evidence", $"<h1>Tuning evidence</h1><p class=\"error\" role=\"alert\">school '{E(school)}' is not a school of this trust.</p>", StatusCodes.Status400BadRequest);
         }
 
         if (AcademicYear.Parse(yearText) is not { } year)
         {
-            return ConsoleUi.Pages.Layout.Page(context, "Tuning evidence", $"<h1>Tuning evidence</h1><p class=\"error\" role=\"alert\">year must be an academic year such as 2025-26 (was '{E(yearText)}').</p>", StatusCodes.Status400BadRequest);
+            return Web.Layout.Page(context, "Tuning evidence", $"<h1>Tuning evidence</h1><p class=\"error\" role=\"alert\">year must be an academic year such as 2025-26 (was '{E(yearText)}').</p>", StatusCodes.Status400BadRequest);
         }
 
         var data = reviews.TuningFor(school, year);
@@ -55,7 +55,7 @@ internal static class TuningEndpoints
             <p>{string.Join(", ", g.Select(e => $"<code>{E(e.Term)}</code>"))}</p></details>
             """));
         var thin = string.Concat(data.Thin.Select(t => $"<tr><th scope=\"row\">{E(GovernorReportBuilder.CategoryLabel(t.Category))}</th><td>{t.Entries}</td></tr>"));
-        return ConsoleUi.Pages.Layout.Page(context, "Tuning evidence", $"""
+        return Web.Layout.Page(context, "Tuning evidence", $"""
             <h1>Tuning evidence</h1>
             <p class="muted">Per rule: the alerts it took part in over the academic year and how DSLs closed them (precision = confirmed or referred over closed).
             Rules that never fired and categories with fewer than {TuningEvidence.ThinCoverage} entries are where coverage may be thin. Test alerts of monitoring checks are not counted.

@@ -169,7 +169,7 @@ internal static class OidcSignIn
 
         // The session carries the console's claims only, the same as a local sign-in's, so authorisation, the
         // security stamp check on every request and the live stream's re-check treat both alike.
-        context.Principal = new ClaimsPrincipal(ConsoleClaims.Identity(user, ConsolePolicies.Scheme));
+        context.Principal = new ClaimsPrincipal(SessionClaims.Identity(user, ConsolePolicies.Scheme));
         context.Properties!.IsPersistent = false;
         audit.Append(user.Name, user.Role, AuditActions.SignIn, detail: $"via {provider} from {address}");
         return Task.CompletedTask;

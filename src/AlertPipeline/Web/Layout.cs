@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using AlertPipeline.Users;
 using Microsoft.AspNetCore.Antiforgery;
 
-namespace AlertPipeline.ConsoleUi.Pages;
+namespace AlertPipeline.Web;
 
 /// <summary>
 /// Server-rendered HTML. Every value from data goes through <see cref="E"/>; the pages carry no inline script or
@@ -84,7 +84,7 @@ internal static class Layout
                 """)}
             </header>
             <main id="main" tabindex="-1">
-            {Watchdog.WatchdogServices.Banner(context, user)}{body}
+            {string.Concat(context.RequestServices.GetServices<IPageBanner>().Select(b => b.Render(context, user)))}{body}
             </main>
             </body>
             </html>
@@ -157,4 +157,14 @@ internal static class Layout
 
         return string.Concat(links.Select(l => $"<a href=\"{l.Href}\">{E(l.Text)}</a>"));
     }
+}
+
+/// <summary>
+/// A notice shown at the top of every console page (the watchdog's "the pipeline needs attention"): features register
+/// one, and the layout shows what each renders, so the layout depends on none of them.
+/// </summary>
+internal interface IPageBanner
+{
+    /// <summary>The banner's HTML for this request and user, or an empty string.</summary>
+    string Render(HttpContext context, ConsoleUser? user);
 }

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 
-namespace AlertPipeline.Users;
+namespace AlertPipeline.Kernel;
 
 /// <summary>
 /// The console's roles. Each is the least a job needs: a DSL sees pupils of their own school(s) only; IT tunes
@@ -32,21 +32,8 @@ internal static class ConsoleClaims
     public const string Role = "ap:role";
     public const string School = "ap:school";
 
-    /// <summary>The account's security stamp when the session began (see <see cref="UserAccount.SecurityStamp"/>).</summary>
+    /// <summary>The account's security stamp when the session began (the account's SecurityStamp).</summary>
     public const string Stamp = "ap:stamp";
-
-    public static ClaimsIdentity Identity(UserAccount user, string scheme)
-    {
-        var claims = new List<Claim>
-        {
-            new(UserId, user.UserId),
-            new(Name, user.Name),
-            new(Role, user.Role),
-            new(Stamp, user.SecurityStamp),
-        };
-        claims.AddRange(user.Schools.Select(s => new Claim(School, s)));
-        return new ClaimsIdentity(claims, scheme, Name, Role);
-    }
 }
 
 /// <summary>The signed-in console user as authorisation sees it.</summary>
@@ -71,19 +58,17 @@ internal sealed record ConsoleUser(string UserId, string Name, string Role, IRea
     /// <summary>The security stamp the session was issued with (null for a session from before stamps).</summary>
     public string? Stamp { get; init; }
 
-    /// <summary>
-    /// Whether a session of this user may go on, given the account as stored now: it must exist, be enabled, and
-    /// have the stamp, role and schools the session began with. Checked on every request and by the live stream.
-    /// </summary>
-    public bool StillMatches(UserAccount? current) =>
-        current is { Disabled: false } && Stamp is not null
-        && string.Equals(current.SecurityStamp, Stamp, StringComparison.Ordinal)
-        && current.Role == Role && current.Schools.SequenceEqual(Schools, StringComparer.Ordinal);
-
     public bool SeesPupils => ConsoleRoles.SeesPupils(Role);
 
     /// <summary>Null: every school (trust-wide). Otherwise the schools whose alerts this user may see.</summary>
     public IReadOnlyList<string>? SchoolScope => Role == ConsoleRoles.TrustDsl ? null : Schools;
 
     public bool CanSee(string schoolId) => SeesPupils && (SchoolScope is null || SchoolScope.Contains(schoolId, StringComparer.Ordinal));
+}
+
+internal static class ConsoleUserExtensions
+{
+    /// <summary>The signed-in console user of a request that passed a console policy.</summary>
+    public static ConsoleUser ConsoleUserOf(this HttpContext context) =>
+        ConsoleUser.From(context.User) ?? throw new InvalidOperationException("a console endpoint ran without a console user; its policy is missing");
 }
