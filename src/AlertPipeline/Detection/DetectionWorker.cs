@@ -29,7 +29,7 @@ internal sealed partial class DetectionWorker(
     AlertCorrelator correlator,
     Checks.TestPupils testPupils,
     PipelineMetrics metrics,
-    Watchdog.StoreFaults faults,
+    Storage.StoreFaults faults,
     IOptions<QueueOptions> queue,
     TimeProvider clock,
     ILogger<DetectionWorker> logger) : BackgroundService
@@ -391,7 +391,7 @@ internal sealed partial class DetectionWorker(
         metrics.Processed(batch.Count, stored.Count, dead.Count);
         foreach (var alert in stored)
         {
-            metrics.AlertStored(alert.Severity);
+            metrics.AlertStored(alert.Severity.ToName());
         }
         if (stored.Count > 0)
         {

@@ -22,7 +22,7 @@ internal static partial class IngestEndpoints
     }
 
     private static async Task<IResult> PostEventsAsync(HttpContext context, IEventPublisher publisher, TimeProvider clock,
-        Microsoft.Extensions.Options.IOptions<IngestOptions> options, Schools.SchoolDirectory schools, Hosting.PipelineMetrics metrics, ILoggerFactory loggers)
+        Microsoft.Extensions.Options.IOptions<IngestOptions> options, Schools.SchoolDirectory schools, Kernel.PipelineMetrics metrics, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("AlertPipeline.Ingest");
         var school = context.User.FindFirst(ApiKeyAuthenticationHandler.SchoolClaim)!.Value;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using AlertPipeline.Hosting;
 using AlertPipeline.Tests.Support;
+using AlertPipeline.Storage;
 using AlertPipeline.Watchdog;
 using Serilog.Events;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using AlertPipeline.Hosting;
+using AlertPipeline.Kernel;
 using AlertPipeline.Tests.Support;
 using AlertPipeline.Watchdog;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,9 @@ public sealed class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostEventsAsync(plain)).StatusCode); // A retry: a duplicate.
         var counters = host.App.Services.GetRequiredService<PipelineMetrics>();
         await Eventually.TrueAsync(() => counters.EventsProcessed == 2 && counters.AlertsStored == 1, "detection to process both events");
+        // Detection commits its queue position just after storing: the backlog gauge is read at the check after that.
+        var queue = host.App.Services.GetRequiredService<AlertPipeline.Queue.SqliteEventQueue>();
+        await Eventually.TrueAsync(() => queue.Backlog == 0, "detection to commit its position");
         await host.App.Services.GetRequiredService<PipelineWatchdog>().CheckNowAsync();
         var severity = StoredSeverity(host);
 

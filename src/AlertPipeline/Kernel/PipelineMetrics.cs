@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
-using AlertPipeline.Detection;
 
-namespace AlertPipeline.Hosting;
+namespace AlertPipeline.Kernel;
 
 /// <summary>
 /// Counters and a latency sample shared by the pipeline's stages, for the demo's status line and the benchmark, and
@@ -74,9 +73,9 @@ internal sealed class PipelineMetrics
         }
     }
 
-    /// <summary>A new alert was stored (merges into an open alert are not new alerts).</summary>
-    public void AlertStored(Severity severity) =>
-        _alertsBySeverity.Add(1, new KeyValuePair<string, object?>("severity", severity.ToName()));
+    /// <summary>A new alert was stored (merges into an open alert are not new alerts), with its severity's name.</summary>
+    public void AlertStored(string severity) =>
+        _alertsBySeverity.Add(1, new KeyValuePair<string, object?>("severity", severity));
 
     /// <summary>Records the time from an event's acceptance to its alert being stored.</summary>
     public void AlertLatency(TimeSpan latency)
