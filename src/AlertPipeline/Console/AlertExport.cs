@@ -76,8 +76,6 @@ internal static class AlertExport
 
     public static string ToCsv(AlertDetail alert)
     {
-        var csv = new StringBuilder();
-        csv.AppendJoin(',', Header).Append("\r\n");
         string[] fields =
         [
             alert.AlertId, alert.SchoolId, alert.SchoolName, alert.Pupil.Login, alert.Pupil.DisplayName ?? "", alert.Pupil.YearGroup ?? "",
@@ -85,25 +83,7 @@ internal static class AlertExport
             alert.Severity, string.Join(';', alert.Categories), alert.IsTest ? alert.Status + " (test: monitoring check)" : alert.Status, alert.Text,
             string.Join(';', alert.Highlights.Select(h => h.Rule)), alert.ListVersion,
         ];
-        foreach (var h in alert.History)
-        {
-            csv.AppendJoin(',', fields.Concat([h.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), h.Actor, h.Action, DetailText(h.Detail)]).Select(Escape)).Append("\r\n");
-        }
-
-        return csv.ToString();
-    }
-
-    /// <summary>
-    /// RFC 4180 quoting, and a leading apostrophe on a field that a spreadsheet would run as a formula
-    /// (a pupil's text can begin with '=').
-    /// </summary>
-    internal static string Escape(string field)
-    {
-        if (field.Length > 0 && field[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            field = "'" + field;
-        }
-
-        return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+        return SpreadsheetCsv.Write(Header, alert.History.Select(h =>
+            (IReadOnlyList<string>)[.. fields, h.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), h.Actor, h.Action, DetailText(h.Detail)]));
     }
 }

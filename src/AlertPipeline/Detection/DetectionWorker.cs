@@ -389,6 +389,10 @@ internal sealed partial class DetectionWorker(
         }
 
         metrics.Processed(batch.Count, stored.Count, dead.Count);
+        foreach (var alert in stored)
+        {
+            metrics.AlertStored(alert.Severity.ToName());
+        }
         if (stored.Count > 0)
         {
             notify.Notify();

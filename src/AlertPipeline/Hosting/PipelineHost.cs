@@ -48,13 +48,15 @@ internal static partial class PipelineHost
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         PipelineConfiguration.Apply(builder.Configuration, settings.ConfigFile, settings.Overrides, settings.IncludeSiteConfiguration);
-        builder.WebHost.UseKestrelCore().UseUrls(settings.Urls);
+        builder.WebHost.UseKestrelCore().UseUrls(MetricsEndpoint.Urls(builder.Configuration, settings.Urls));
         builder.Services.AddRoutingCore();
         builder.Services.AddLogging();
 
         var dataDirectory = Path.GetFullPath(builder.Configuration[$"{StorageOptions.Section}:DataDirectory"] ?? new StorageOptions().DataDirectory);
         DataDirectory.Secure(dataDirectory);
-        builder.Logging.ClearProviders().AddSerilog(PipelineLogging.Create(dataDirectory, settings.ConsoleLogLevel), dispose: true);
+        var logger = PipelineLogging.Create(dataDirectory, settings.ConsoleLogLevel, builder.Configuration);
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(logger, dispose: true); // Also the DiagnosticContext that request logging needs.
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services
@@ -69,7 +71,8 @@ internal static partial class PipelineHost
             .AddConsole(builder.Configuration)
             .AddMonitoringChecks()
             .AddWatchdog(builder.Configuration, settings.Roles, kafka: TransportServices.Kind(builder.Configuration) == "kafka")
-            .AddProxySupport(builder.Configuration);
+            .AddProxySupport(builder.Configuration)
+            .AddMetricsEndpoint(builder.Configuration);
         builder.Services.AddSingleton(sp => DataDirectoryLock.Acquire(dataDirectory, settings.Roles.HasFlag(HostRoles.Ingest),
             settings.Roles.HasFlag(HostRoles.Detect), settings.Roles.HasFlag(HostRoles.Respond),
             TransportServices.Kind(builder.Configuration) == "kafka", sp.GetRequiredService<TimeProvider>()));
@@ -92,6 +95,8 @@ internal static partial class PipelineHost
         }
 
         app.UseProxySupport();
+        app.UseSerilogRequestLogging(o => PipelineLogging.Configure(o, logger));
+        app.UseMetricsEndpoint();
         app.UseApiErrors();
         app.UseRouting();
         app.UseRateLimiter();
@@ -106,17 +111,32 @@ internal static partial class PipelineHost
 
         app.MapConsole();
         app.MapWatchdog();
-        app.MapGet("/health", (IServiceProvider services, PipelineMetrics metrics, SystemAlerts systemAlerts, PipelineWatchdog watchdog) => Results.Json(new
+        app.MapGet("/health", async (HttpContext context, IServiceProvider services, PipelineMetrics metrics, SystemAlerts systemAlerts, PipelineWatchdog watchdog) =>
         {
-            status = WatchdogServices.Name(watchdog.Level),
-            problems = watchdog.Problems.Select(p => new { check = p.Check, reason = p.Reason }),
-            roles = settings.Roles.ToString(),
-            transport = TransportServices.Kind(builder.Configuration),
-            backlog = services.GetService<SqliteEventQueue>()?.Backlog, // Kafka's backlog is the group's lag, read with Kafka's tools.
-            processed = metrics.EventsProcessed,
-            alerts = metrics.AlertsStored,
-            systemAlerts = systemAlerts.OpenCount(),
-        }));
+            // Anyone (a load balancer, a monitoring probe) may learn whether the pipeline is well and which checks are
+            // not; the reasons and the figures (backlog, events, alerts, system alerts) only signed-in IT, the trust
+            // DSL and admins (ADR 0020): counts of a trust's alerts are not for whoever can reach the address.
+            if (!await WatchdogServices.MaySeeFiguresAsync(context).ConfigureAwait(false))
+            {
+                return Results.Json(new
+                {
+                    status = WatchdogServices.Name(watchdog.Level),
+                    problems = watchdog.Problems.Select(p => new { check = p.Check }),
+                });
+            }
+
+            return Results.Json(new
+            {
+                status = WatchdogServices.Name(watchdog.Level),
+                problems = watchdog.Problems.Select(p => new { check = p.Check, reason = p.Reason }),
+                roles = settings.Roles.ToString(),
+                transport = TransportServices.Kind(builder.Configuration),
+                backlog = services.GetService<SqliteEventQueue>()?.Backlog, // Kafka's backlog is the group's lag, read with Kafka's tools.
+                processed = metrics.EventsProcessed,
+                alerts = metrics.AlertsStored,
+                systemAlerts = systemAlerts.OpenCount(),
+            });
+        });
         return app;
     }
 

@@ -22,7 +22,7 @@ internal static partial class IngestEndpoints
     }
 
     private static async Task<IResult> PostEventsAsync(HttpContext context, IEventPublisher publisher, TimeProvider clock,
-        Microsoft.Extensions.Options.IOptions<IngestOptions> options, Schools.SchoolDirectory schools, ILoggerFactory loggers)
+        Microsoft.Extensions.Options.IOptions<IngestOptions> options, Schools.SchoolDirectory schools, Kernel.PipelineMetrics metrics, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("AlertPipeline.Ingest");
         var school = context.User.FindFirst(ApiKeyAuthenticationHandler.SchoolClaim)!.Value;
@@ -72,6 +72,7 @@ internal static partial class IngestEndpoints
         }
 
         var duplicates = outcomes.Count(o => o == PublishOutcome.Duplicate);
+        metrics.Received(outcomes.Count - duplicates, duplicates, batch.Errors.Count);
         var body202 = new
         {
             accepted = outcomes.Count - duplicates,

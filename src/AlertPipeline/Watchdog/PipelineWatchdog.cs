@@ -142,6 +142,8 @@ internal sealed class WatchdogMetrics
         (WatchdogFigures.ConsumerLag, "alertpipeline.kafka.consumer_lag", "{record}", "Records of this process's device-events partitions not yet processed"),
         (WatchdogFigures.OutboxDue, "alertpipeline.outbox.due", "{notification}", "Notifications due and not yet sent"),
         (WatchdogFigures.OutboxOldestDueSeconds, "alertpipeline.outbox.oldest_due_age", "s", "How long the oldest due notification has waited"),
+        (WatchdogFigures.OutboxPending, "alertpipeline.notifications.pending", "{notification}", "Notifications not sent yet: due, waiting to retry, or held until school hours"),
+        (WatchdogFigures.OutboxFailed, "alertpipeline.notifications.failed", "{notification}", "Notifications given up on after their last attempt (each has a system alert)"),
     ];
 
     public WatchdogMetrics(IMeterFactory meters, PipelineWatchdog watchdog)

@@ -50,6 +50,8 @@ internal static class WatchdogFigures
     public const string ConsumerLag = "consumer_lag";
     public const string OutboxDue = "outbox_due";
     public const string OutboxOldestDueSeconds = "outbox_oldest_due_seconds";
+    public const string OutboxPending = "outbox_pending";
+    public const string OutboxFailed = "outbox_failed";
 }
 
 /// <summary>
@@ -163,11 +165,14 @@ internal sealed class OutboxProbe(NotificationOutbox outbox, IOptions<WatchdogOp
     public IEnumerable<WatchdogFinding> Probe(DateTimeOffset now)
     {
         var (oldest, due) = outbox.OldestDue(now);
+        var (pending, failed) = outbox.Unsent();
         var waited = oldest is { } at ? now - at : TimeSpan.Zero;
         var figures = new Dictionary<string, double>
         {
             [WatchdogFigures.OutboxDue] = due,
             [WatchdogFigures.OutboxOldestDueSeconds] = Math.Max(0, waited.TotalSeconds),
+            [WatchdogFigures.OutboxPending] = pending,
+            [WatchdogFigures.OutboxFailed] = failed,
         };
         yield return waited > options.Value.MaxNotificationDelay
             ? new WatchdogFinding(Check, WatchdogLevel.Degraded, string.Create(CultureInfo.InvariantCulture,

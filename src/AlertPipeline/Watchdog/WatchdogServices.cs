@@ -62,9 +62,9 @@ internal static class WatchdogServices
 
     /// <summary>
     /// <c>/health/live</c>: the process answers (for a restart-on-failure probe; never fails for a pipeline problem,
-    /// which a restart would not fix). <c>/health/ready</c>: every watchdog check, status 200 when healthy or degraded
-    /// (the reason in the body), 503 when unhealthy. Names and reasons are public; the figures only for signed-in
-    /// IT, trust DSL and admin. Ingest answers 503 while a store is damaged.
+    /// which a restart would not fix). <c>/health/ready</c>: every watchdog check, status 200 when healthy or degraded,
+    /// 503 when unhealthy. Names and statuses are public; reasons and figures only for signed-in IT, trust DSL and
+    /// admin (ADR 0020). Ingest answers 503 while a store is damaged.
     /// </summary>
     public static WebApplication MapWatchdog(this WebApplication app)
     {
@@ -100,11 +100,19 @@ internal static class WatchdogServices
         return app;
     }
 
-    private static async Task WriteReadyAsync(HttpContext context, HealthReport report)
+    /// <summary>Whether the caller is signed in to the console as IT, the trust DSL or an admin: they see reasons and figures.</summary>
+    public static async Task<bool> MaySeeFiguresAsync(HttpContext context)
     {
         var signedIn = await context.AuthenticateAsync(ConsolePolicies.Scheme).ConfigureAwait(false);
         var user = signedIn.Succeeded ? ConsoleUser.From(signedIn.Principal) : null;
-        var figures = user?.Role is ConsoleRoles.It or ConsoleRoles.TrustDsl or ConsoleRoles.Admin;
+        return user?.Role is ConsoleRoles.It or ConsoleRoles.TrustDsl or ConsoleRoles.Admin;
+    }
+
+    private static async Task WriteReadyAsync(HttpContext context, HealthReport report)
+    {
+        // Anonymous callers get each check's name and status, which is all a probe acts on; the reasons carry counts
+        // (events waiting, notifications due) and file names, so they go with the figures to signed-in staff (ADR 0020).
+        var figures = await MaySeeFiguresAsync(context).ConfigureAwait(false);
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         await JsonSerializer.SerializeAsync(context.Response.Body, new
@@ -114,7 +122,7 @@ internal static class WatchdogServices
             {
                 name = e.Key,
                 status = Name(e.Value.Status),
-                reason = e.Value.Description,
+                reason = figures ? e.Value.Description : null,
                 figures = figures ? e.Value.Data : null,
             }),
         }, JsonOptions, context.RequestAborted).ConfigureAwait(false);

@@ -11,7 +11,7 @@ public sealed class RosterTests
     public void Roster_EveryPupilOfTheDefaultDemo_HasANameAndYearGroup()
     {
         var roster = new Roster(Options.Create(new ConsoleOptions()));
-        var demo = new ActivityGenerator(Options.Create(new SimulatorOptions()), new FakeClock(), new ScreenshotRenderer());
+        var demo = new ActivityGenerator(Options.Create(new SimulatorOptions()), new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero)), new ScreenshotRenderer());
 
         Assert.All(demo.Pupils, p =>
         {

@@ -13,7 +13,7 @@ public sealed class OutboxPriorityTests : IDisposable
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 11, 0, 0, TimeSpan.Zero);
 
     private readonly TempDirectory _dir = new();
-    private readonly FakeClock _clock = new(Start);
+    private readonly FakeTimeProvider _clock = new(Start);
     private readonly AlertStore _store;
     private readonly NotificationOutbox _outbox;
 

@@ -10,7 +10,7 @@ namespace AlertPipeline.Tests.Queue;
 public sealed class SqliteEventQueueTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly FakeClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => _dir.Dispose();
 

@@ -26,7 +26,7 @@ public sealed class DeliveryTests
             ("Trust:Schools:oakfield:Dsl:Webhooks:1:Format", "slack"),
             ("Trust:Schools:oakfield:Dsl:Webhooks:2:Url", hooks.Url("/sms-gateway")),
             ("Trust:Schools:oakfield:Dsl:Webhooks:2:Format", "json"));
-        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
+        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeTimeProvider(InHours)));
         host.UseKey();
 
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));
@@ -64,7 +64,7 @@ public sealed class DeliveryTests
         await using var smtp = await SmtpServer.StartAsync();
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Trust:Schools:oakfield:IncludePupilDetail", "true")),
-            configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
+            configureServices: ResponderConfig.Clock(new FakeTimeProvider(InHours)));
         host.UseKey();
 
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));
@@ -110,7 +110,7 @@ public sealed class DeliveryTests
     public async Task OutOfHours_MediumHeldUntilSchoolOpens_CriticalSentAtOnce()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeClock(SundayNight);
+        var clock = new FakeTimeProvider(SundayNight);
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Trust:Schools:oakfield:NotifyAtOnce", "medium")),
             configureServices: ResponderConfig.Clock(clock));
@@ -146,7 +146,7 @@ public sealed class DeliveryTests
         var config = ResponderConfig.For(smtp,
             ("Trust:Schools:oakfield:Dsl:Webhooks:0:Url", hooks.Url("/gone/teams")),
             ("Trust:Schools:oakfield:Dsl:Webhooks:0:Format", "teams"));
-        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
+        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeTimeProvider(InHours)));
         host.UseKey();
 
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));
@@ -161,7 +161,7 @@ public sealed class DeliveryTests
         var system = Assert.Single(host.App.Services.GetRequiredService<SystemAlerts>().Open());
         Assert.Equal(failed.NotificationId, system.NotificationId);
         Assert.Equal("oakfield", system.SchoolId);
-        var health = JsonNode.Parse(await host.Http.GetStringAsync("/health"))!;
+        var health = await host.HealthAsync();
         Assert.Equal(1, (int)health["systemAlerts"]!);
         Assert.Contains(Alerts.AlertHistory.List(host.Alerts, failed.AlertId!), h => h.Action == "notification-failed");
         Assert.Contains(smtp.Messages(), m => m.Kind == "alert" && m.To == ResponderConfig.Dsl); // Email still went.
@@ -170,7 +170,7 @@ public sealed class DeliveryTests
         var (exit, output, _) = await AlertPipeline.Tests.Cli.CliTests.RunAsync(["alerts", "system", "--resolve", system.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--by", "it.admin", "--data-dir", host.DataDirectory]);
         Assert.Equal((0, $"system alert {system.Id} resolved by it.admin"), (exit, output.Trim()));
         Assert.Empty(host.App.Services.GetRequiredService<SystemAlerts>().Open());
-        Assert.Equal(0, (int)JsonNode.Parse(await host.Http.GetStringAsync("/health"))!["systemAlerts"]!);
+        Assert.Equal(0, (int)(await host.HealthAsync())["systemAlerts"]!);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class DeliveryTests
     {
         await using var smtp = await SmtpServer.StartAsync(rejectNobody: true);
         var config = ResponderConfig.For(smtp, ("Trust:Schools:oakfield:Dsl:Email", "nobody.dsl@oakfield.example"));
-        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
+        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeTimeProvider(InHours)));
         host.UseKey();
 
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));

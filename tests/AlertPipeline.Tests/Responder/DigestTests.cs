@@ -16,7 +16,7 @@ public sealed class DigestTests
     public async Task DailyDigest_LowerSeverityAlerts_SentAtDigestTimeListingThemWithoutPupilText()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeClock(MondayMorning);
+        var clock = new FakeTimeProvider(MondayMorning);
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Trust:Schools:oakfield:NotifyAtOnce", "urgent"), ("Trust:Schools:oakfield:Digest:DailyAt", "15:30")),
             configureServices: ResponderConfig.Clock(clock));
@@ -56,7 +56,7 @@ public sealed class DigestTests
     public async Task WeeklySummary_Monday0900_CountsTheWeekToDslAndHeadteacher()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeClock(MondayMorning);
+        var clock = new FakeTimeProvider(MondayMorning);
         await using var host = await TestHost.StartAsync(ResponderConfig.For(smtp), configureServices: ResponderConfig.Clock(clock));
         host.UseKey();
         await RunDigestJobAsync(host, clock);
@@ -100,7 +100,7 @@ public sealed class DigestTests
     }
 
     /// <summary>Fires the Quartz digest job and waits until its run at the current fake time has committed.</summary>
-    private static async Task RunDigestJobAsync(TestHost host, FakeClock clock)
+    private static async Task RunDigestJobAsync(TestHost host, FakeTimeProvider clock)
     {
         var scheduler = await host.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
         var runs = host.App.Services.GetRequiredService<DigestScheduler>();

@@ -28,7 +28,7 @@ public sealed class OutOfHoursTests
         {
             ["Notifications:Smtp:Host"] = "127.0.0.1",
             ["Notifications:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, configureServices: ResponderConfig.Clock(new FakeClock(SaturdayEvening)));
+        }, configureServices: ResponderConfig.Clock(new FakeTimeProvider(SaturdayEvening)));
         host.UseKey("riverside");
 
         await host.PostEventsAsync(Some.Event("i want to die", school: "riverside", occurredAt: SaturdayEvening.AddMinutes(-1)));
@@ -44,7 +44,7 @@ public sealed class OutOfHoursTests
     public async Task UrgentAlert_OutOfHoursWithRota_DslAndOnCallOfThatDayAreTold_HolidayCoverWinsOverWeekly()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeClock(SaturdayEvening);
+        var clock = new FakeTimeProvider(SaturdayEvening);
         var config = ResponderConfig.For(smtp,
             ("Trust:Schools:oakfield:OnCall:0:Days", "Sat-Sun"),
             ("Trust:Schools:oakfield:OnCall:0:Name", "B. Jones"),
@@ -79,7 +79,7 @@ public sealed class OutOfHoursTests
     public async Task Resolve_AlertHeldForSchoolHours_HeldNotificationCancelledAndNeverSent()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeClock(SundayNight);
+        var clock = new FakeTimeProvider(SundayNight);
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Trust:Schools:oakfield:NotifyAtOnce", "medium")),
             configureServices: ResponderConfig.Clock(clock));
@@ -122,7 +122,7 @@ public sealed class OutOfHoursTests
         Assert.Contains("connection refused", alert.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain("Failure sending mail", alert.Detail, StringComparison.Ordinal);
         Assert.Contains("connection refused", Assert.Single(Outbox(host).List(), r => r.Kind == NotificationKinds.Alert).LastError, StringComparison.Ordinal);
-        Assert.Equal(1, (int)JsonNode.Parse(await host.Http.GetStringAsync("/health"))!["systemAlerts"]!);
+        Assert.Equal(1, (int)(await host.HealthAsync())["systemAlerts"]!);
 
         // The trust DSL hears of it on a channel that works (chat), not by the email that cannot be sent.
         var notice = await Eventually.ReturnsAsync(() => hooks.Received, r => r.Any(p => p.Path == "/trust-chat"), "the trust DSL's chat notice");

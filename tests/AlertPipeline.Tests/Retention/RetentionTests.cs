@@ -17,7 +17,7 @@ public sealed class RetentionTests : IDisposable
     private static readonly DateTimeOffset Start = new(2026, 1, 12, 10, 0, 0, TimeSpan.Zero);
 
     private readonly TempDirectory _dir = new();
-    private readonly FakeClock _clock = new(Start);
+    private readonly FakeTimeProvider _clock = new(Start);
     private readonly AlertStore _store;
     private readonly ScreenshotStore _screenshots;
     private readonly AuditLog _audit;

@@ -22,6 +22,19 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public const string ScrapeToken = "test-scrape-token-0123456789abcdef0123";
+
+    /// <summary>The process's <c>/metrics</c> in the Prometheus text format.</summary>
+    public async Task<string> ScrapeAsync()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Address, "metrics"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ScrapeToken);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
+    }
+
     public string Output
     {
         get
@@ -50,6 +63,9 @@ internal sealed class HostProcess : IAsyncDisposable
 
         start.Environment["Detection__KeywordsDirectory"] = Path.Combine(AppContext.BaseDirectory, "seeds", "keywords");
         start.Environment["Queue__PollInterval"] = "00:00:00.100";
+        // Scraped by tests that count what a process has done (KafkaPipelineTests); with a token, as ADR 0020 requires.
+        start.Environment["Metrics__Enabled"] = "true";
+        start.Environment["Metrics__ScrapeToken"] = ScrapeToken;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
@@ -127,7 +143,7 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

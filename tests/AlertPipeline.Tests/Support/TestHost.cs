@@ -80,6 +80,23 @@ internal sealed class TestHost : IAsyncDisposable
         return secret;
     }
 
+    /// <summary>
+    /// <c>/health</c> (or <c>/health/ready</c>) as signed-in IT sees it, with the reasons and counts (anonymous callers get the status and the
+    /// names of failing checks only, ADR 0020). Creates the IT account on first use.
+    /// </summary>
+    public async Task<JsonNode> HealthAsync(string path = "/health")
+    {
+        const string name = "health.it";
+        if (App.Services.GetRequiredService<AlertPipeline.Users.UserStore>().Find(name) is null)
+        {
+            ConsoleSession.CreateUser(this, name, AlertPipeline.Users.ConsoleRoles.It);
+        }
+
+        using var it = await ConsoleSession.SignInAsync(this, name, ConsoleSession.Password);
+        var response = await it.Http.GetAsync(path); // /health/ready answers 503 when unhealthy, with the same body.
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
     public Task<HttpResponseMessage> PostEventsAsync(params JsonObject[] events) =>
         Http.PostAsync("/api/v1/events", new StringContent(new JsonArray(events.Select(e => (JsonNode)e.DeepClone()).ToArray()).ToJsonString(), Encoding.UTF8, "application/json"));
 

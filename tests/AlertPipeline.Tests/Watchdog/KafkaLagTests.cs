@@ -20,7 +20,7 @@ public sealed class KafkaLagTests
     {
         using var cluster = new KafkaTestCluster(eventPartitions: 1);
         await cluster.PublishAsync(Enumerable.Range(0, 20).Select(_ => Some.Event()));
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var consumer = new KafkaEventConsumer(cluster.Options, "lag-test", clock, NullLogger<KafkaEventConsumer>.Instance);
         var probe = new KafkaLagProbe(consumer, Microsoft.Extensions.Options.Options.Create(new WatchdogOptions { MaxConsumerLag = 10 }));
         Assert.All(probe.Probe(clock.GetUtcNow()), f => Assert.False(f.Settled)); // Not in the group yet: nothing to say.

@@ -114,6 +114,8 @@ internal static class AuditPages
         return Layout.Page(context, "Audit log", body.ToString());
     }
 
+    private static readonly string[] AuditHeader = ["id", "at_utc", "actor", "role", "action", "alert_id", "school_id", "detail"];
+
     private static IResult Export(HttpContext context, AuditLog audit, AlertQueries alerts)
     {
         var user = AlertEndpoints.User(context);
@@ -125,17 +127,12 @@ internal static class AuditPages
 
         var (entries, _) = audit.Search(query);
         audit.Append(user.Name, user.Role, AuditActions.ViewAudit, detail: "export " + Describe(context));
-        var csv = new StringBuilder("id,at_utc,actor,role,action,alert_id,school_id,detail\r\n");
-        foreach (var e in ForRole(user, entries))
-        {
-            csv.AppendJoin(',', new[]
-            {
-                e.Id.ToString(CultureInfo.InvariantCulture), e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), e.Actor, e.Role, e.Action,
-                e.AlertId ?? "", e.SchoolId ?? "", e.Detail ?? "",
-            }.Select(AlertExport.Escape)).Append("\r\n");
-        }
-
-        return Results.File([.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes(csv.ToString())], "text/csv; charset=utf-8", "audit.csv");
+        var rows = ForRole(user, entries).Select(e => (IReadOnlyList<string>)
+        [
+            e.Id.ToString(CultureInfo.InvariantCulture), e.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), e.Actor, e.Role, e.Action,
+            e.AlertId ?? "", e.SchoolId ?? "", e.Detail ?? "",
+        ]);
+        return Results.File(SpreadsheetCsv.File(AuditHeader, rows), "text/csv; charset=utf-8", "audit.csv");
     }
 
     private static string Describe(HttpContext context) =>
