@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using AlertPipeline.Hosting;
 using Microsoft.Extensions.Options;
+using Serilog;
 
 namespace AlertPipeline.Cli;
 
@@ -48,7 +49,11 @@ internal static class CliApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
+    public static Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error) =>
+        RunAsync(BuildRoot(), args, input, output, error);
+
+    /// <summary>Runs <paramref name="args"/> against <paramref name="root"/> (tests give a root of their own).</summary>
+    internal static async Task<int> RunAsync(RootCommand root, string[] args, TextReader input, TextWriter output, TextWriter error)
     {
         args = args switch
         {
@@ -58,7 +63,6 @@ internal static class CliApp
             _ => args,
         };
 
-        var root = BuildRoot();
         // No response files: `keywords test "@name ..."` is text to test, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var invocation = new CliInvocation
@@ -78,6 +82,10 @@ internal static class CliApp
             return 2;
         }
 
+        var command = CliCommand.PathOf(parsed.CommandResult.Command);
+        // Names only: values can be secrets (--api-key) or pupil text (keywords test "...").
+        Log.Information("alertpipeline {Command} started with {Options}", command.Length == 0 ? "(none)" : command,
+            parsed.Tokens.Where(t => t.Type == TokenType.Option).Select(t => t.Value).Distinct(StringComparer.Ordinal).ToList());
         try
         {
             if (parsed.Errors.Count > 0)
@@ -85,44 +93,49 @@ internal static class CliApp
                 throw new CliException(ParseProblem(parsed));
             }
 
-            return await parsed.InvokeAsync(invocation).ConfigureAwait(false);
+            var code = await parsed.InvokeAsync(invocation).ConfigureAwait(false);
+            Log.Information("alertpipeline {Command} ended with exit code {ExitCode}", command, code);
+            return code;
         }
-        catch (CliException ex)
+        catch (Exception ex) when (UserProblem(ex) is { } problems)
         {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            foreach (var problem in problems)
+            {
+                Log.Error("alertpipeline {Command} failed (exit code 2): {Problem}", command, problem);
+                await error.WriteLineAsync("error: " + problem).ConfigureAwait(false);
+            }
+
             return 2;
         }
-        catch (OptionsValidationException ex)
+#pragma warning disable CA1031 // The last resort: anything else is a bug or the machine failing; logged with its stack, exit 70.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            await WriteFailuresAsync(error, [ex]).ConfigureAwait(false);
-            return 2;
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
-        {
-            await WriteFailuresAsync(error, ex.InnerExceptions.Cast<OptionsValidationException>()).ConfigureAwait(false);
-            return 2;
-        }
-        catch (Detection.Lists.KeywordListException ex)
-        {
-            await error.WriteLineAsync("error: keyword lists: " + ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-        catch (Exception ex) when (ex is Storage.StoreUnusableException or Storage.DataDirectoryLockedException)
-        {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-        catch (FileNotFoundException ex)
-        {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-        {
-            await error.WriteLineAsync($"error: cannot listen: {ex.Message} (choose another --port / --urls)").ConfigureAwait(false);
-            return 2;
+            Log.Fatal(ex, "alertpipeline {Command} stopped unexpectedly (exit code 70)", command);
+            await error.WriteLineAsync($"error: unexpected failure: {ex.Message} (details in {CommandLog.Where})").ConfigureAwait(false);
+            return 70;
         }
     }
+
+    /// <summary>
+    /// The lines to print for a failure the user can fix (exit 2): bad arguments, configuration that fails validation,
+    /// keyword lists that do not parse, a damaged or locked store, a missing file, a port in use. Null for anything else.
+    /// </summary>
+    private static IReadOnlyList<string>? UserProblem(Exception ex) => ex switch
+    {
+        CliException => [ex.Message],
+        OptionsValidationException validation => [.. validation.Failures.Select(f => "configuration: " + f)],
+        AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException) =>
+            [.. aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures).Select(f => "configuration: " + f)],
+        Detection.Lists.KeywordListException => ["keyword lists: " + ex.Message],
+        Storage.StoreUnusableException or Storage.DataDirectoryLockedException or FileNotFoundException => [ex.Message],
+        // A configuration file that is not JSON: Microsoft.Extensions.Configuration names the file, its inner exception the line.
+        InvalidDataException when ex.Message.StartsWith("Failed to load configuration from file", StringComparison.Ordinal) =>
+            ["configuration: " + ex.Message + (ex.InnerException is { } inner ? " " + inner.Message : "")],
+        IOException when ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) =>
+            [$"cannot listen: {ex.Message} (choose another --port / --urls)"],
+        _ => null,
+    };
 
     /// <summary>One line for what System.CommandLine could not parse: the first problem, named, with a likely fix.</summary>
     private static string ParseProblem(ParseResult parsed)
@@ -163,14 +176,6 @@ internal static class CliApp
     }
 
     private static string SubcommandNames(Command command) => string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
-
-    private static async Task WriteFailuresAsync(TextWriter error, IEnumerable<OptionsValidationException> exceptions)
-    {
-        foreach (var failure in exceptions.SelectMany(e => e.Failures))
-        {
-            await error.WriteLineAsync("error: configuration: " + failure).ConfigureAwait(false);
-        }
-    }
 
     /// <summary>The configuration overrides every command shares: <c>--data-dir</c>.</summary>
     public static Dictionary<string, string?> CommonOverrides(CliArgs args)
