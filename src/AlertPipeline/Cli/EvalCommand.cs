@@ -59,15 +59,21 @@ internal static class EvalCommand
         var detector = Detector.Compile(KeywordDirectory.Load(args.Get("lists") ?? new DetectionOptions().KeywordsDirectory));
         var items = new List<EvaluatedItem>();
         var underSeverity = new List<string>();
-        using (var reader = new StreamReader(file))
-        using (var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { MissingFieldFound = null, BadDataFound = null }))
+        CliProgress.Run(output, $"eval {Path.GetFileName(file)}", step =>
         {
+            using var reader = new StreamReader(file);
+            using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { MissingFieldFound = null, BadDataFound = null });
             csv.Read();
             csv.ReadHeader();
             var row = 0;
             while (csv.Read())
             {
                 row++;
+                if (row % 1_000 == 0)
+                {
+                    step(string.Create(CultureInfo.InvariantCulture, $"{row:N0} rows scanned"));
+                }
+
                 if (format == "davidson")
                 {
                     var label = csv.GetField<int>("class");
@@ -95,7 +101,9 @@ internal static class EvalCommand
                     }
                 }
             }
-        }
+
+            return row;
+        });
 
         var report = DetectionEvaluation.Evaluate(items);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(file)}: {report.Items} items, lists {detector.Version} ({detector.Set.Entries.Count} entries)"));

@@ -69,18 +69,32 @@ internal static class ReplayCommand
         var replay = new ShadowReplay(new ReplaySide(current, Cached(currentModel)), new ReplaySide(candidate, Cached(candidateModel)),
             key => outcomes.GetValueOrDefault(key));
 
-        if (TransportServices.Kind(configuration) == "kafka")
+        await CliProgress.RunAsync(output, "replay", async step =>
         {
-            var kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
-            Validate(new KafkaOptionsValidator().Validate(null, kafka));
-            RetainedEvents.ReadKafka(kafka, since, replay.Add);
-        }
-        else
-        {
-            var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-            var queue = configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
-            await RetainedEvents.ReadEmbeddedAsync(storage, queue, since, replay.Add).ConfigureAwait(false);
-        }
+            void Add(ConsumedEvent consumed)
+            {
+                replay.Add(consumed);
+                if (replay.Events % 5_000 == 0)
+                {
+                    step(string.Create(CultureInfo.InvariantCulture, $"{replay.Events:N0} events re-read"));
+                }
+            }
+
+            if (TransportServices.Kind(configuration) == "kafka")
+            {
+                var kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
+                Validate(new KafkaOptionsValidator().Validate(null, kafka));
+                RetainedEvents.ReadKafka(kafka, since, Add);
+            }
+            else
+            {
+                var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+                var queue = configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
+                await RetainedEvents.ReadEmbeddedAsync(storage, queue, since, Add).ConfigureAwait(false);
+            }
+
+            return replay.Events;
+        }).ConfigureAwait(false);
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
             replay of {replay.Events:N0} events accepted since {since:u} ({replay.Unreadable:N0} unreadable, skipped)

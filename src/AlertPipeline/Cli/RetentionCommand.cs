@@ -27,7 +27,11 @@ internal static class RetentionCommand
 
         var retention = services.GetRequiredService<IOptions<RetentionOptions>>().Value;
         var dryRun = args.Flag("dry-run");
-        var (alerts, screenshots, emails) = services.GetRequiredService<RetentionRunner>().RunAll(services.GetRequiredService<TimeProvider>().GetUtcNow(), dryRun);
+        var (alerts, screenshots, emails) = CliProgress.Run(output, "retention", step =>
+        {
+            step(dryRun ? "counting what would be removed" : "minimising closed alerts, deleting old screenshots and outbox files");
+            return services.GetRequiredService<RetentionRunner>().RunAll(services.GetRequiredService<TimeProvider>().GetUtcNow(), dryRun);
+        });
         output.WriteLine($"{(dryRun ? "would minimise" : "minimised")} {alerts} closed alert(s) "
             + $"(no concern: closed over {retention.NoConcernDays} days ago; concern or referral: over {retention.ConcernDays} days), "
             + $"{(dryRun ? "would delete" : "deleted")} {screenshots} screenshot(s) (unreferenced: over {retention.UnreferencedScreenshotDays} days), "

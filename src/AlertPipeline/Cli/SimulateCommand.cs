@@ -92,6 +92,22 @@ internal static class SimulateCommand
 
     private static async Task<int> ReportAsync(SimulatorRunner runner, Task<SimulatorStats> run, TextWriter output)
     {
+        if (CliProgress.Shows(output))
+        {
+            // On a terminal: one live line, refreshed every second, instead of a new line every 5 s.
+            var final = await CliProgress.RunAsync(output, "simulate", async step =>
+            {
+                while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false) != run)
+                {
+                    step(runner.Snapshot().ToString());
+                }
+
+                return await run.ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            await output.WriteLineAsync(final.ToString()).ConfigureAwait(false);
+            return final.FailedBatches == 0 ? 0 : 1;
+        }
+
         while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false) != run)
         {
             await output.WriteLineAsync(runner.Snapshot().ToString()).ConfigureAwait(false);

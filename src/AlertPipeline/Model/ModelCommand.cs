@@ -43,7 +43,11 @@ internal static class ModelCommand
             Iterations: args.GetInt("iterations", defaults.Iterations, 1, 1000),
             Seed: args.GetInt("seed", defaults.Seed, 0, int.MaxValue));
         var sample = args.GetInt("sample", 0, 0, 10_000_000);
-        var corpus = TrainingCorpus.Load(training, davidsonFile: null);
+        var corpus = CliProgress.Run(output, "model train", step =>
+        {
+            step($"reading {training}");
+            return TrainingCorpus.Load(training, davidsonFile: null);
+        });
         var texts = args.Flag("all") ? corpus : corpus.Where(t => !t.HeldOut).ToList();
         if (sample > 0)
         {
@@ -61,7 +65,11 @@ internal static class ModelCommand
             $"L-BFGS logistic regression per category (ML.NET 6.0.0), {texts.Count} texts from {string.Join(", ", texts.Select(t => t.Source).Distinct())}; "
             + $"held-out parts {(args.Flag("all") ? "included" : "excluded")}; seed {settings.Seed}, 2^{settings.BucketBits} buckets, L2 {settings.L2}, L1 {settings.L1}, {settings.Iterations} iterations");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model train: {texts.Count} texts, {TrainingCorpus.Heads.Length} categories"));
-        var result = ModelTrainer.Train(texts, settings, description);
+        var result = CliProgress.Run(output, "model train", step =>
+        {
+            step($"training {TrainingCorpus.Heads.Length} categories on {texts.Count} texts");
+            return ModelTrainer.Train(texts, settings, description);
+        });
         foreach (var line in result.Log)
         {
             output.WriteLine("  " + line);

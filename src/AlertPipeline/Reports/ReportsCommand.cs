@@ -39,8 +39,13 @@ internal static class ReportsCommand
         using var services = CliServices.Create(args);
         RequireStore(services, "reports governor");
         RequireSchool(services, "reports governor", school);
-        var data = services.GetRequiredService<GovernorReportBuilder>().Build(new ReportPeriod(school, from, to));
-        var pdf = GovernorPdf.Render(data);
+        var (data, pdf) = CliProgress.Run(output, "reports governor", step =>
+        {
+            step("reading the alerts");
+            var data = services.GetRequiredService<GovernorReportBuilder>().Build(new ReportPeriod(school, from, to));
+            step("rendering the PDF");
+            return (data, GovernorPdf.Render(data));
+        });
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         File.WriteAllBytes(outFile, pdf);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -60,7 +65,11 @@ internal static class ReportsCommand
         RequireStore(services, "reports annual-review");
         RequireSchool(services, "reports annual-review", school);
         output.WriteLine($"building the {year} review for {school}...");
-        var data = services.GetRequiredService<Reports.AnnualReview.AnnualReviewBuilder>().Build(school, year);
+        var data = CliProgress.Run(output, "reports annual-review", step =>
+        {
+            step("reading the year's alerts");
+            return services.GetRequiredService<Reports.AnnualReview.AnnualReviewBuilder>().Build(school, year);
+        });
         var files = Reports.AnnualReview.AnnualReviewPack.Write(data, outDir, file => output.WriteLine("  wrote " + file));
         output.WriteLine($"annual review pack for {data.ScopeName}, {year}: {files.Count} files in {outDir}");
         return 0;
