@@ -126,7 +126,8 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
             options.UnixCreateMode = DataDirectory.PrivateFile;
         }
 
-        await using (var file = new FileStream(temporary, options))
+        var file = new FileStream(temporary, options);
+        await using (file.ConfigureAwait(false))
         {
             await file.WriteAsync(bytes).ConfigureAwait(false);
             file.Flush(flushToDisk: true);
