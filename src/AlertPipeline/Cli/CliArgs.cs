@@ -50,7 +50,8 @@ internal sealed class CliArgs
         {
             foreach (var token in parsed.GetResult(argument)?.Tokens ?? [])
             {
-                if (!afterDoubleDash && token.Value.Length > 1 && token.Value.StartsWith('-'))
+                // Only `--word`: a text such as "-kms" or "- i want to die" (keywords test, model info) stays text.
+                if (!afterDoubleDash && token.Value.Length > 2 && token.Value.StartsWith("--", StringComparison.Ordinal))
                 {
                     throw new CliException(UnknownOption(command, result.Command, token.Value));
                 }

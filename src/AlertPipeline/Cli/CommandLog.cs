@@ -43,8 +43,8 @@ internal static class CommandLog
     }
 
     /// <summary>
-    /// Where the log of a run with these arguments goes: the data directory's <c>logs/</c> when <c>--data-dir</c> names
-    /// one or the configuration's exists; else <see cref="FallbackDirectory"/>; null if nothing can be written.
+    /// Where the log of a run with these arguments goes: the data directory's <c>logs/</c> when the one <c>--data-dir</c>
+    /// names, or else the configured one, exists; else <see cref="FallbackDirectory"/>; null if nothing can be written.
     /// </summary>
     internal static string? LogDirectory(string[] args)
     {
@@ -86,15 +86,17 @@ internal static class CommandLog
             return null;
         }
 
+        // Used only if it already exists, the named one as the configured one: a mistyped --data-dir must not be
+        // created by the log (the command then says there is no store there), nor `scan` in some folder leave a data/.
         if (OptionValue(args, "--data-dir") is { Length: > 0 } given)
         {
-            return Path.GetFullPath(given);
+            var named = Path.GetFullPath(given);
+            return Directory.Exists(named) ? named : null;
         }
 
         try
         {
-            // The configured directory (site file, --config, Storage__DataDirectory), used only if it already exists:
-            // `scan` run in some folder must not leave a data/ directory behind.
+            // The configured directory (site file, --config, Storage__DataDirectory).
             var configured = PipelineConfiguration.Build(OptionValue(args, "--config"), new Dictionary<string, string?>())[$"{Storage.StorageOptions.Section}:DataDirectory"] ?? new Storage.StorageOptions().DataDirectory;
             var full = Path.GetFullPath(configured);
             return Directory.Exists(full) ? full : null;

@@ -122,6 +122,15 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task KeywordsTest_TextStartingWithADash_IsTextNotAnOption()
+    {
+        var (code, output, error) = await CliTests.RunAsync(["keywords", "test", "-i want to die", "--lists", CliTests.SeedLists(), "--no-model"]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("suicide", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task KeywordsTest_TextStartingWithAt_IsTextNotAResponseFile()
     {
         var (code, output, error) = await CliTests.RunAsync(["keywords", "test", "@nobody i want to die", "--lists", CliTests.SeedLists(), "--no-model"]);

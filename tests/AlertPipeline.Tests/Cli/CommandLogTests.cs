@@ -14,6 +14,7 @@ public sealed class CommandLogTests
     {
         using var dir = new TempDirectory();
         var data = Path.Combine(dir.Path, "data");
+        Directory.CreateDirectory(data);
 
         var (code, output) = await RunAsync(["serve", "--data-dir", data, "--urls", "http://127.0.0.1:0"], dir.Path, ("Queue__Capacity", "5"));
 
@@ -55,6 +56,20 @@ public sealed class CommandLogTests
     }
 
     [Fact]
+    public async Task AlertsList_MistypedDataDirectory_IsNotCreatedAndTheFailureIsInTheFallbackLog()
+    {
+        using var dir = new TempDirectory();
+        var state = Path.Combine(dir.Path, "state");
+        var typo = Path.Combine(dir.Path, "dtaa");
+
+        var (code, _) = await RunAsync(["alerts", "list", "--data-dir", typo], dir.Path, ("XDG_STATE_HOME", state));
+
+        Assert.Equal(2, code);
+        Assert.False(Directory.Exists(typo), "the log created the mistyped data directory");
+        Assert.Contains("no alert store in", ReadLog(Path.Combine(state, "alertpipeline", "logs")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_ConfigurationFileThatDoesNotParse_WritesTheProblemToTheFallbackLog()
     {
         using var dir = new TempDirectory();
@@ -77,6 +92,7 @@ public sealed class CommandLogTests
     {
         using var dir = new TempDirectory();
         var data = Path.Combine(dir.Path, "data");
+        Directory.CreateDirectory(data);
 
         var (code, output) = await RunAsync(["keys", "add", "--school", "*", "--label", "secret-label", "--data-dir", data], dir.Path);
 
