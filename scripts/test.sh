@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 #   chromium        - the browser the console's Playwright tests drive (/usr/bin/chromium; never `playwright install`)
 #   python3-aiosmtpd - a real SMTP server for the responder tests (Maildir; run with /usr/bin/python3)
 #   poppler-utils   - pdftotext: the report tests read the governor summary and review PDFs back as a reader would
-packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd poppler-utils)
+#   bsdutils        - script: a pseudo-terminal, so the CLI progress test sees what a person at a terminal sees
+packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd poppler-utils bsdutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

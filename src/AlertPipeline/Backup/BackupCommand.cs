@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Cli;
 using AlertPipeline.Hosting;
@@ -11,9 +12,16 @@ namespace AlertPipeline.Backup;
 /// </summary>
 internal static class BackupCommand
 {
-    public static int Backup(string[] rest, TextWriter output)
+    public static Command CreateBackup() => CliCommand.Leaf("backup",
+        "every store (SQLite online backup), keys/, screenshots/, outbox/, lists and roster, with checksums; safe while the host runs",
+        [new("out", "a new, empty directory", "BACKUP_DIR"), CliOption.DataDir, CliOption.Config], (args, io) => Backup(args, io.Output));
+
+    public static Command CreateRestore() => CliCommand.Leaf("restore",
+        "checks every checksum, then restores into an empty directory only",
+        [new("from", "the backup", "BACKUP_DIR"), new("data-dir", "a new, empty data directory", "NEW_DIR")], (args, io) => Restore(args, io.Output));
+
+    private static int Backup(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("backup", rest, ["data-dir", "config", "out"]);
         args.NoPositionals();
         var target = args.Get("out") ?? throw new CliException("backup: --out BACKUP_DIR is required (a new, empty directory)");
         var data = DataDirectory(args);
@@ -23,9 +31,8 @@ internal static class BackupCommand
         return 0;
     }
 
-    public static int Restore(string[] rest, TextWriter output)
+    private static int Restore(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("restore", rest, ["from", "data-dir"]);
         args.NoPositionals();
         var from = args.Get("from") ?? throw new CliException("restore: --from BACKUP_DIR is required");
         var data = args.Get("data-dir") ?? throw new CliException("restore: --data-dir NEW_DIR is required (a new, empty directory)");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -24,15 +25,14 @@ namespace AlertPipeline.Checks;
 /// </summary>
 internal static class MonitoringCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
-    {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("monitoring: expected a subcommand: check");
-        if (sub != "check")
-        {
-            throw new CliException($"monitoring: unknown subcommand '{sub}' (check)");
-        }
+    public static Command Create() => CliCommand.Group("monitoring", "the end-to-end check of the running host",
+        CliCommand.Leaf("check", "one test event per category from the test pupil, with progress per category; exit 1 if it failed (a system alert is raised)",
+            [new("school", "a school id of this trust", "ID"), CliOption.DataDir, CliOption.Config, new("url", "the running host's address (default: this machine's)", "URL"),
+             new("key", "a school-wide key, for a remote host (or ALERTPIPELINE_CHECK_KEY)", "KEY")],
+            (args, io) => RunAsync(args, io.Output)));
 
-        var args = CliArgs.Parse("monitoring check", rest[1..], ["data-dir", "config", "school", "url", "key"]);
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
+    {
         args.NoPositionals();
         var school = args.Get("school") ?? throw new CliException("monitoring check: --school is required (a school id of this trust)");
         var key = args.Get("key") ?? Environment.GetEnvironmentVariable("ALERTPIPELINE_CHECK_KEY");

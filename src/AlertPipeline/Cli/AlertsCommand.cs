@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;
@@ -14,23 +15,27 @@ internal static class AlertsCommand
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static int Run(string[] rest, TextWriter output)
+    public static Command Create()
     {
-        switch (rest.Length == 0 ? null : rest[0])
-        {
-            case "list":
-                break;
-            case "ack":
-                return TriageCommand.Acknowledge(rest[1..], output);
-            case "resolve":
-                return TriageCommand.Resolve(rest[1..], output);
-            case "system":
-                return TriageCommand.SystemAlerts(rest[1..], output);
-            default:
-                throw new CliException("alerts: expected a subcommand: list, ack, resolve, system");
-        }
+        CliOption[] store = [CliOption.DataDir, CliOption.Config];
+        var alertId = new CliPositional("ALERT_ID", "the alert's id, from 'alerts list'");
+        var by = new CliOption("by", "who does it (written to the audit log)", "USER");
+        return CliCommand.Group("alerts", "alerts in the store, and the console's triage actions from a terminal",
+            CliCommand.Leaf("list", "alerts from the store, as a table or one JSON object per line",
+                [.. store, CliOption.Choice("format", "the output", "table", "json"), new("school", "only this school's alerts", "ID"),
+                 new("min-severity", "only alerts at least this severe", "low|medium|high|urgent|critical"), new("status", "only alerts in this status", "STATUS"),
+                 new("limit", "at most this many alerts", "N")],
+                (args, io) => List(args, io.Output)),
+            CliCommand.Leaf("ack", "acknowledge an alert: stops the escalation chain", [.. store, by], (args, io) => TriageCommand.Acknowledge(args, io.Output), alertId),
+            CliCommand.Leaf("resolve", "close an alert with its outcome",
+                [.. store, by, new("outcome", "the outcome", string.Join('|', Triage.TriageOutcomes.All)), new("reference", "a case reference, e.g. CPOMS-123", "REF"), new("note", "a note", "TEXT")],
+                (args, io) => TriageCommand.Resolve(args, io.Output), alertId),
+            CliCommand.Leaf("system", "open system alerts (e.g. a channel that keeps failing); --resolve ID --by USER closes one",
+                [.. store, new("resolve", "close this system alert", "ID"), by], (args, io) => TriageCommand.SystemAlerts(args, io.Output)));
+    }
 
-        var args = CliArgs.Parse("alerts list", rest[1..], ["data-dir", "config", "format", "school", "min-severity", "status", "limit"]);
+    private static int List(CliArgs args, TextWriter output)
+    {
         args.NoPositionals();
         var format = args.Choice("format", "table", "table", "json");
         Severity? min = null;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -28,9 +29,17 @@ internal static class BenchCommand
 
     private static readonly string[] Concerning = ["i want to die", "how to kill myself", "kms", "suicidal thoughts help"];
 
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("bench",
+        "pipeline throughput and latency (kafka: on librdkafka's 3-broker mock cluster)",
+        [new("events", "events in the throughput phase (default 200000)", "N"), new("rate", "events/s in the latency phase (default 5000)", "N"),
+         new("seconds", "length of the latency phase (default 20)", "N"), new("batch", "events per ingest request (default 500)", "N"),
+         new("agents", "concurrent posting agents (default 32)", "N"), CliOption.Choice("synchronous", "SQLite's synchronous setting", "FULL", "NORMAL"),
+         CliOption.DataDir, CliOption.Choice("transport", "the queue between ingest and detection", "embedded", "kafka"),
+         new("partitions", "Kafka partitions (default 12)", "N"), new("warmup", "events posted before measuring (default 0)", "N")],
+        (args, io) => RunAsync(args, io.Output));
+
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("bench", rest, ["events", "rate", "seconds", "data-dir", "batch", "agents", "synchronous", "transport", "partitions", "warmup"]);
         args.NoPositionals();
         var total = args.GetInt("events", 200_000, 1_000, 10_000_000);
         var rate = args.GetInt("rate", 5_000, 100, 1_000_000);

@@ -1,164 +1,181 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using AlertPipeline.Hosting;
 using Microsoft.Extensions.Options;
+using Serilog;
 
 namespace AlertPipeline.Cli;
 
-/// <summary>Dispatches <c>alertpipeline &lt;command&gt;</c>. Problems the user can fix print one line and exit 2.</summary>
+/// <summary>
+/// The command-line root: lists the commands each feature defines (System.CommandLine), runs the one asked for, and
+/// turns the failures a user can fix into one <c>error: ...</c> line and exit code 2. Exit codes: 0 success,
+/// 2 bad arguments or configuration, 70 unexpected failure (Program.cs).
+/// </summary>
 internal static class CliApp
 {
-    public const string Usage = """
-        alertpipeline — safeguarding monitoring alert pipeline
-
-        Usage: alertpipeline <command> [options]
-
-          demo      [--data-dir DIR] [--duration 30s] [--port N] [--rate N] [--schools N] [--pupils N] [--concerning 0.04] [--seed N] [--config FILE]
-                    all-in-one host on embedded defaults plus the device-agent simulator
-          serve     [--data-dir DIR] [--urls URL] [--config FILE] [--role all|ingest|detect|respond]
-                    the host (ingest API, embedded queue, detection, alerts, notifications)
-          simulate  (--url URL --api-key KEY | --kafka BOOTSTRAP) [--rate N] [--duration 30s] [--count N] [--schools N] [--pupils N] [--concerning 0.02] [--seed N]
-                    the device-agent simulator alone, against a running host
-          alerts list [--data-dir DIR] [--format table|json] [--school ID] [--min-severity LEVEL] [--status STATUS]
-          users add --name NAME --role dsl|trust-dsl|it|governor|admin [--school ID[,ID]] [--password-stdin | --sign-in PROVIDER] [--data-dir DIR]
-                    a console account; prints a one-time password unless one is read from stdin or the person signs in
-                    through a configured OpenID Connect provider (Users:Oidc:Providers; NAME is then their e-mail address)
-          users list [--data-dir DIR]
-          users disable|enable|remove|reset-password NAME [--data-dir DIR]    each ends the account's open sessions (enable: none are open)
-          users role NAME --role ROLE [--school ID[,ID]] [--data-dir DIR]
-          alerts ack ALERT_ID --by USER [--data-dir DIR]          acknowledge: stops the escalation chain
-          alerts resolve ALERT_ID --by USER --outcome concern-confirmed|no-further-action|false-positive|referred
-                    [--reference CPOMS-123] [--note TEXT] [--data-dir DIR]
-          alerts system [--resolve ID --by USER] [--data-dir DIR]  open system alerts (e.g. a channel that keeps failing); close one
-          keys add --school ID|* [--device ID] [--label TEXT] [--data-dir DIR]   (prints the new key once)
-          keys list [--data-dir DIR]
-          keys revoke KEY_ID [--data-dir DIR]
-          scan      [FILE] [--format text|ndjson] [--source SOURCE] [--lists DIR]
-                    one JSON object per input line: {"line","flagged","severity","categories","matches":[{"term","category","severity","start","length"}]}
-          keywords test "TEXT" [--source SOURCE] [--format text|json] [--lists DIR]   what would fire and why
-          keywords lint [--lists DIR] [--dictionary FILE] [--strict]        duplicates, dead entries, common-word hits
-          keywords import --senso FILE --category ID --by USER --reason TEXT [--lists DIR]
-          keywords export [--format senso|csv] [--category ID] [--lists DIR]
-          keywords history [--data-dir DIR]                                 who changed the lists, when and why
-          keywords measure FILE... [--source SOURCE] [--show N] [--min-severity LEVEL] [--lists DIR]   alerts per 1,000 texts per label (false alarms, recall)
-          eval      --file FILE [--format suite|davidson] [--lists DIR] [--misses N]   precision, recall, F1 per category
-          bench     [--events N] [--rate N] [--seconds N] [--synchronous FULL|NORMAL] [--data-dir DIR] [--transport embedded|kafka] [--partitions N] [--warmup N]
-                    pipeline throughput and latency (kafka: on librdkafka's 3-broker mock cluster)
-          model train [--training DIR] [--out FILE] [--outcomes FILE.csv] [--sample N] [--seed N]   the risk model (seeds/models/risk-model.bin); --outcomes adds DSL outcomes
-          model outcomes --out FILE.csv [--since DATE] [--data-dir DIR]   closed alerts as labelled data: concern (confirmed, referred) or false-positive
-          replay    --since TIME|Nd [--lists DIR] [--model-bands "suicide:0.97=urgent,0.9=high;…"] [--data-dir DIR] [--config FILE]
-                    re-reads retained events (embedded queue or Kafka) through candidate keyword lists or model bands; reports alerts added/removed per category and severity, and the DSL outcomes of the alerts it would silence; notifies nobody
-          retention [--dry-run] [--data-dir DIR] [--config FILE]
-                    removes pupil data from alerts closed long enough ago and unreferenced screenshots (Retention:*); the host does it hourly
-          deadletters list [--format table|json] [--limit N] [--data-dir DIR]   events detection could not process, with the reason
-          deadletters replay ID...|--all [--data-dir DIR]   queue them again (after a fix); deadletters drop ID...|--all forgets them
-          kafka-mock [--brokers 3] [--config FILE]   librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)
-          bench-responder --smtp-port N --maildir DIR [--rate 5000] [--seconds 20] [--urgent-every 100 | --concerning 0.10] [--drain N]
-                    event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)
-          reports governor --school ID|trust --from yyyy-MM-dd --to yyyy-MM-dd --out FILE.pdf [--data-dir DIR]
-                    the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)
-          reports annual-review --school ID|trust --year 2025-26 --out DIR [--data-dir DIR]
-                    the annual online-safety review pack: annual-review.pdf, a CSV per table and annual-review.json in DIR
-          monitoring check --school ID [--data-dir DIR] [--url URL] [--key KEY]
-                    the end-to-end check on the running host: one test event per category from the test pupil; progress per category;
-                    exit 1 if it failed (a system alert is raised). --key (or ALERTPIPELINE_CHECK_KEY): a school-wide key, for a remote host
-          config check [--config FILE]                   validate a configuration file; print the schools, who is told of what and when
-          schools list [--config FILE]                   the configured schools
-          roster check [--file FILE [--school ID]] [--config FILE]   read a roster (MIS export) as the host would; print columns used and rows it cannot use
-          backup    --out BACKUP_DIR [--data-dir DIR] [--config FILE]   every store (SQLite online backup), keys/, screenshots/, outbox/, lists and roster, with checksums; safe while the host runs
-          restore   --from BACKUP_DIR --data-dir NEW_DIR     checks every checksum, then restores into an empty directory only
-          migrate   [--data-dir DIR] [--config FILE]    validate the configuration and bring every store to this version's schema (the installer runs it)
-          version   (or --version)                     the installed version
-          help
-
-        Exit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.
-        """;
-
-    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
+    public static RootCommand BuildRoot()
     {
-        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        var root = new RootCommand("alertpipeline — safeguarding monitoring alert pipeline\n\nExit codes: 0 success, 2 bad arguments or configuration, 70 unexpected failure.")
         {
-            await output.WriteAsync(Usage).ConfigureAwait(false);
-            return args.Length == 0 ? 2 : 0;
+            DemoCommand.Create(),
+            ServeCommand.Create(),
+            SimulateCommand.Create(),
+            AlertsCommand.Create(),
+            UsersCommand.Create(),
+            KeysCommand.Create(),
+            ScanCommand.Create(),
+            KeywordsCommand.Create(),
+            EvalCommand.Create(),
+            BenchCommand.Create(),
+            Model.ModelCommand.Create(),
+            ReplayCommand.Create(),
+            RetentionCommand.Create(),
+            Detection.DeadLettersCommand.Create(),
+            KafkaMockCommand.Create(),
+            ResponderBenchCommand.Create(),
+            Reports.ReportsCommand.Create(),
+            Checks.MonitoringCommand.Create(),
+            ConfigCommand.Create(),
+            Schools.SchoolsCommand.Create(),
+            ConsoleUi.RosterCommand.Create(),
+            Backup.BackupCommand.CreateBackup(),
+            Backup.BackupCommand.CreateRestore(),
+            Installation.MigrateCommand.Create(),
+            Installation.VersionCommand.Create(),
+        };
+
+        // `--version` is the `version` command (it also names the site configuration), not the bare assembly version.
+        root.Options.Remove(root.Options.OfType<VersionOption>().Single());
+        return root;
+    }
+
+    public static Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error) =>
+        RunAsync(BuildRoot(), args, input, output, error);
+
+    /// <summary>Runs <paramref name="args"/> against <paramref name="root"/> (tests give a root of their own).</summary>
+    internal static async Task<int> RunAsync(RootCommand root, string[] args, TextReader input, TextWriter output, TextWriter error)
+    {
+        args = args switch
+        {
+            ["--version"] => ["version"],
+            // `help` and `help keys add` read as `--help` and `keys add --help`.
+            ["help", .. var rest] => [.. rest, "--help"],
+            _ => args,
+        };
+
+        // No response files: `keywords test "@name ..."` is text to test, not a file of arguments.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var invocation = new CliInvocation
+        {
+            Input = input,
+            Output = output,
+            Error = error,
+            // Exceptions reach the handlers below (exit 2 or 70), and each command handles Ctrl+C itself as before.
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+        };
+
+        if (args.Length == 0)
+        {
+            // Bare `alertpipeline`: the overview, but not success, as before (a script calling it did something wrong).
+            await root.Parse(["--help"]).InvokeAsync(invocation).ConfigureAwait(false);
+            return 2;
         }
 
+        var command = CliCommand.PathOf(parsed.CommandResult.Command);
+        // Names only: values can be secrets (--api-key) or pupil text (keywords test "...").
+        Log.Information("alertpipeline {Command} started with {Options}", command.Length == 0 ? "(none)" : command,
+            parsed.Tokens.Where(t => t.Type == TokenType.Option).Select(t => t.Value).Distinct(StringComparer.Ordinal).ToList());
         try
         {
-            var rest = args[1..];
-            return args[0] switch
+            if (parsed.Errors.Count > 0)
             {
+                throw new CliException(ParseProblem(parsed));
+            }
 
-                "demo" => await DemoCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "simulate" => await SimulateCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "serve" => await ServeCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "alerts" => AlertsCommand.Run(rest, output),
-                "keys" => KeysCommand.Run(rest, output),
-                "users" => UsersCommand.Run(rest, input, output),
-                "keywords" => await KeywordsCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "eval" => EvalCommand.Run(rest, output),
-                "model" => Model.ModelCommand.Run(rest, output),
-                "scan" => await ScanCommand.RunAsync(rest, input, output).ConfigureAwait(false),
-                "bench" => await BenchCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "replay" => await ReplayCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "retention" => RetentionCommand.Run(rest, output),
-                "deadletters" => Detection.DeadLettersCommand.Run(rest, output),
-                "kafka-mock" => await KafkaMockCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "bench-responder" => await ResponderBenchCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "reports" => Reports.ReportsCommand.Run(rest, output),
-                "version" or "--version" => await Installation.VersionCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "config" => ConfigCommand.Run(rest, output),
-                "schools" => Schools.SchoolsCommand.Run(rest, output),
-                "roster" => ConsoleUi.RosterCommand.Run(rest, output),
-                "backup" => Backup.BackupCommand.Backup(rest, output),
-                "restore" => Backup.BackupCommand.Restore(rest, output),
-                "migrate" => await Installation.MigrateCommand.RunAsync(rest, output).ConfigureAwait(false),
-                "monitoring" => await Checks.MonitoringCommand.RunAsync(rest, output).ConfigureAwait(false),
+            var code = await parsed.InvokeAsync(invocation).ConfigureAwait(false);
+            Log.Information("alertpipeline {Command} ended with exit code {ExitCode}", command, code);
+            return code;
+        }
+        catch (Exception ex) when (UserProblem(ex) is { } problems)
+        {
+            foreach (var problem in problems)
+            {
+                Log.Error("alertpipeline {Command} failed (exit code 2): {Problem}", command, problem);
+                await error.WriteLineAsync("error: " + problem).ConfigureAwait(false);
+            }
 
-                _ => throw new CliException($"unknown command '{args[0]}' (see 'alertpipeline help')"),
-            };
-        }
-        catch (CliException ex)
-        {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 2;
         }
-        catch (OptionsValidationException ex)
+#pragma warning disable CA1031 // The last resort: anything else is a bug or the machine failing; logged with its stack, exit 70.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            await WriteFailuresAsync(error, [ex]).ConfigureAwait(false);
-            return 2;
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
-        {
-            await WriteFailuresAsync(error, ex.InnerExceptions.Cast<OptionsValidationException>()).ConfigureAwait(false);
-            return 2;
-        }
-        catch (Detection.Lists.KeywordListException ex)
-        {
-            await error.WriteLineAsync("error: keyword lists: " + ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-        catch (Exception ex) when (ex is Storage.StoreUnusableException or Storage.DataDirectoryLockedException)
-        {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-        catch (FileNotFoundException ex)
-        {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-        {
-            await error.WriteLineAsync($"error: cannot listen: {ex.Message} (choose another --port / --urls)").ConfigureAwait(false);
-            return 2;
+            Log.Fatal(ex, "alertpipeline {Command} stopped unexpectedly (exit code 70)", command);
+            await error.WriteLineAsync($"error: unexpected failure: {ex.Message} (details in {CommandLog.Where})").ConfigureAwait(false);
+            return 70;
         }
     }
 
-    private static async Task WriteFailuresAsync(TextWriter error, IEnumerable<OptionsValidationException> exceptions)
+    /// <summary>
+    /// The lines to print for a failure the user can fix (exit 2): bad arguments, configuration that fails validation,
+    /// keyword lists that do not parse, a damaged or locked store, a missing file, a port in use. Null for anything else.
+    /// </summary>
+    private static IReadOnlyList<string>? UserProblem(Exception ex) => ex switch
     {
-        foreach (var failure in exceptions.SelectMany(e => e.Failures))
+        CliException => [ex.Message],
+        OptionsValidationException validation => [.. validation.Failures.Select(f => "configuration: " + f)],
+        AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException) =>
+            [.. aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures).Select(f => "configuration: " + f)],
+        Detection.Lists.KeywordListException => ["keyword lists: " + ex.Message],
+        Storage.StoreUnusableException or Storage.DataDirectoryLockedException or FileNotFoundException => [ex.Message],
+        // A configuration file that is not JSON: Microsoft.Extensions.Configuration names the file, its inner exception the line.
+        InvalidDataException when ex.Message.StartsWith("Failed to load configuration from file", StringComparison.Ordinal) =>
+            ["configuration: " + ex.Message + (ex.InnerException is { } inner ? " " + inner.Message : "")],
+        IOException when ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) =>
+            [$"cannot listen: {ex.Message} (choose another --port / --urls)"],
+        _ => null,
+    };
+
+    /// <summary>One line for what System.CommandLine could not parse: the first problem, named, with a likely fix.</summary>
+    private static string ParseProblem(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        var path = CliCommand.PathOf(command);
+        if (parsed.UnmatchedTokens.Count > 0)
         {
-            await error.WriteLineAsync("error: configuration: " + failure).ConfigureAwait(false);
+            var token = parsed.UnmatchedTokens[0];
+            if (token.StartsWith('-'))
+            {
+                return CliArgs.UnknownOption(command, path.Length == 0 ? "alertpipeline" : path, token);
+            }
+
+            if (command.Subcommands.Count > 0)
+            {
+                var suggestion = CliCommand.Suggest(command, token);
+                return path.Length == 0
+                    ? $"unknown command '{token}'" + (suggestion is null ? " (see 'alertpipeline --help')" : $" (did you mean '{suggestion}'?)")
+                    : $"{path}: unknown subcommand '{token}'" + (suggestion is null ? $" ({SubcommandNames(command)})" : $" (did you mean '{suggestion}'?)");
+            }
+
+            return $"{path}: unexpected argument '{token}'";
         }
+
+        var first = parsed.Errors[0];
+        if (first.SymbolResult is OptionResult { Tokens.Count: 0 } option && option.Option.Arity.MinimumNumberOfValues > 0)
+        {
+            return $"{path}: {option.Option.Name} needs a value";
+        }
+
+        if (first.SymbolResult is CommandResult && command.Subcommands.Count > 0 && command.Action is null)
+        {
+            return $"{(path.Length == 0 ? "alertpipeline" : path)}: expected a subcommand: {SubcommandNames(command)}";
+        }
+
+        return $"{(path.Length == 0 ? "alertpipeline" : path)}: {first.Message}";
     }
+
+    private static string SubcommandNames(Command command) => string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
 
     /// <summary>The configuration overrides every command shares: <c>--data-dir</c>.</summary>
     public static Dictionary<string, string?> CommonOverrides(CliArgs args)

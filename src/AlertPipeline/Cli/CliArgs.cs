@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace AlertPipeline.Cli;
@@ -6,8 +9,8 @@ namespace AlertPipeline.Cli;
 internal sealed class CliException(string message) : Exception(message);
 
 /// <summary>
-/// The options of one command: <c>--name value</c>, <c>--name=value</c>, flags, and positionals. Every option
-/// must be declared by the command, so a typo is an error that names the option, not a silent default.
+/// The options of one command as parsed (<c>--name value</c>, <c>--name=value</c>, flags, positionals), with the
+/// checks that turn text into numbers, durations and choices and name the option and the bad value when they fail.
 /// </summary>
 internal sealed class CliArgs
 {
@@ -23,60 +26,48 @@ internal sealed class CliArgs
 
     public IReadOnlyList<string> Positionals => _positionals;
 
-    public static CliArgs Parse(string command, IEnumerable<string> args, IReadOnlyCollection<string> valueOptions, IReadOnlyCollection<string>? flags = null)
+    /// <summary>
+    /// The options and positionals System.CommandLine parsed for the command that runs. A word that looks like an
+    /// option but is none (<c>--durration</c>) would otherwise land among the positionals of commands that take
+    /// some, so it is refused here, named, with the likely option.
+    /// </summary>
+    public static CliArgs From(ParseResult parsed)
     {
-        flags ??= [];
-        var result = new CliArgs(command);
-        using var e = args.GetEnumerator();
-        while (e.MoveNext())
+        var command = parsed.CommandResult.Command;
+        var result = new CliArgs(CliCommand.PathOf(command));
+        foreach (var option in command.Options)
         {
-            var arg = e.Current;
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            if (parsed.GetResult(option) is not { Implicit: false } found || option is HelpOption)
             {
-                result._positionals.Add(arg);
                 continue;
             }
 
-            var name = arg[2..];
-            string? value = null;
-            var eq = name.IndexOf('=', StringComparison.Ordinal);
-            if (eq >= 0)
-            {
-                value = name[(eq + 1)..];
-                name = name[..eq];
-            }
+            result._options[option.Name.TrimStart('-')] = option.Arity.MaximumNumberOfValues == 0 ? "true" : found.Tokens[^1].Value;
+        }
 
-            if (flags.Contains(name))
+        var afterDoubleDash = parsed.Tokens.Any(t => t.Type == TokenType.DoubleDash);
+        foreach (var argument in command.Arguments)
+        {
+            foreach (var token in parsed.GetResult(argument)?.Tokens ?? [])
             {
-                if (value is not null)
+                // Only `--word`: a text such as "-kms" or "- i want to die" (keywords test, model info) stays text.
+                if (!afterDoubleDash && token.Value.Length > 2 && token.Value.StartsWith("--", StringComparison.Ordinal))
                 {
-                    throw new CliException($"{command}: --{name} takes no value");
+                    throw new CliException(UnknownOption(command, result.Command, token.Value));
                 }
 
-                result._options[name] = "true";
-            }
-            else if (valueOptions.Contains(name))
-            {
-                if (value is null)
-                {
-                    if (!e.MoveNext())
-                    {
-                        throw new CliException($"{command}: --{name} needs a value");
-                    }
-
-                    value = e.Current;
-                }
-
-                result._options[name] = value;
-            }
-            else
-            {
-                var known = valueOptions.Concat(flags).Select(o => "--" + o).ToList();
-                throw new CliException($"{command}: unknown option --{name}" + (known.Count > 0 ? $" (known: {string.Join(", ", known)})" : " (it takes no options)"));
+                result._positionals.Add(token.Value);
             }
         }
 
         return result;
+    }
+
+    internal static string UnknownOption(Command command, string path, string token)
+    {
+        var suggestion = CliCommand.Suggest(command, token);
+        return $"{path}: unknown option {token}"
+            + (suggestion is null ? $" (see 'alertpipeline {path} --help')" : $" (did you mean {suggestion}?)");
     }
 
     public string? Get(string name) => _options.GetValueOrDefault(name);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Alerts;
 using AlertPipeline.Hosting;
@@ -15,9 +16,14 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class DemoCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("demo",
+        "the all-in-one host on embedded defaults plus the device-agent simulator",
+        [CliOption.DataDir, CliOption.Config, new("duration", "stop by itself after this long, drain and print a summary (e.g. 30s, 5m)", "DURATION"),
+         new("port", "the console and ingest port (default 5080; 0 picks a free one)", "N"), .. SimulatorArgs.Options],
+        (args, io) => RunAsync(args, io.Output));
+
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("demo", rest, ["data-dir", "duration", "port", "config", .. SimulatorArgs.Names]);
         args.NoPositionals();
         var duration = args.GetDuration("duration");
         var port = args.GetInt("port", 5080, 0, 65535);

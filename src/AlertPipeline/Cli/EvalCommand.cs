@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Detection;
 using AlertPipeline.Detection.Evaluation;
@@ -18,9 +19,19 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class EvalCommand
 {
-    public static int Run(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("eval",
+        "precision, recall and F1 per category of the keyword lists on a labelled file",
+        [new("file", "the labelled CSV", "FILE"), CliOption.Choice("format", "the file's layout", "suite", "davidson"), CliOption.Lists,
+         new("misses", "print up to N missed and false texts", "N"),
+         CliOption.Flag("cross-source", "rules, model and both on the training files, each source held out in turn"),
+         CliOption.Flag("held-out", "rules, model and both on the held-out part of the training files"),
+         CliOption.Flag("sweep", "with --cross-source/--held-out: the model's thresholds swept"),
+         new("training", "the training directory (default: seeds/training)", "DIR"), new("davidson", "Davidson et al.'s labelled tweets, added to --cross-source", "FILE"),
+         new("model", "the risk model (default: seeds/models/risk-model.bin)", "FILE")],
+        (args, io) => Run(args, io.Output));
+
+    private static int Run(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("eval", rest, ["file", "format", "lists", "misses", "training", "davidson", "model"], ["cross-source", "held-out", "sweep"]);
         args.NoPositionals();
         if (args.Flag("cross-source") || args.Flag("held-out"))
         {
@@ -48,15 +59,21 @@ internal static class EvalCommand
         var detector = Detector.Compile(KeywordDirectory.Load(args.Get("lists") ?? new DetectionOptions().KeywordsDirectory));
         var items = new List<EvaluatedItem>();
         var underSeverity = new List<string>();
-        using (var reader = new StreamReader(file))
-        using (var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { MissingFieldFound = null, BadDataFound = null }))
+        CliProgress.Run(output, $"eval {Path.GetFileName(file)}", step =>
         {
+            using var reader = new StreamReader(file);
+            using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { MissingFieldFound = null, BadDataFound = null });
             csv.Read();
             csv.ReadHeader();
             var row = 0;
             while (csv.Read())
             {
                 row++;
+                if (row % 1_000 == 0)
+                {
+                    step(string.Create(CultureInfo.InvariantCulture, $"{row:N0} rows scanned"));
+                }
+
                 if (format == "davidson")
                 {
                     var label = csv.GetField<int>("class");
@@ -84,7 +101,9 @@ internal static class EvalCommand
                     }
                 }
             }
-        }
+
+            return row;
+        });
 
         var report = DetectionEvaluation.Evaluate(items);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(file)}: {report.Items} items, lists {detector.Version} ({detector.Set.Entries.Count} entries)"));

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Hosting;
 using AlertPipeline.Transport.Kafka;
 
@@ -9,9 +10,13 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class KafkaMockCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("kafka-mock",
+        "librdkafka's mock Kafka cluster with the topics, for trying split roles (not production)",
+        [new("brokers", "how many brokers (default 3)", "N"), CliOption.Config],
+        (args, io) => RunAsync(args, io.Output));
+
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("kafka-mock", rest, ["brokers", "config"]);
         args.NoPositionals();
         var brokers = args.GetInt("brokers", 3, 1, 9);
         var configuration = PipelineConfiguration.Build(args.Get("config"), new Dictionary<string, string?>());

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Audit;
 using AlertPipeline.Ingest.ApiKeys;
@@ -7,14 +8,25 @@ namespace AlertPipeline.Cli;
 /// <summary><c>alertpipeline keys add|list|revoke</c>: API keys for device agents.</summary>
 internal static class KeysCommand
 {
-    public static int Run(string[] rest, TextWriter output)
+    public static Command Create()
     {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("keys: expected a subcommand: add, list, revoke");
+        CliOption[] store = [CliOption.DataDir, CliOption.Config];
+        return CliCommand.Group("keys", "API keys for device agents",
+            CliCommand.Leaf("add", "a new key (printed once)",
+                [.. store, new("school", "the school the key sends for, or * for a trust-wide key", "ID|*"),
+                 new("device", "tie the key to one device", "ID"), new("label", "a note for 'keys list'", "TEXT")],
+                (args, io) => Run(args, io.Output)),
+            CliCommand.Leaf("list", "every key, active or revoked", store, (args, io) => Run(args, io.Output)),
+            CliCommand.Leaf("revoke", "stop accepting a key", store, (args, io) => Run(args, io.Output), new CliPositional("KEY_ID", "the key's id, from 'keys list'")));
+    }
+
+    private static int Run(CliArgs args, TextWriter output)
+    {
+        var sub = args.Command["keys ".Length..];
         switch (sub)
         {
             case "add":
             {
-                var args = CliArgs.Parse("keys add", rest[1..], ["data-dir", "config", "school", "device", "label"]);
                 args.NoPositionals();
                 var school = args.Get("school") ?? throw new CliException("keys add: --school is required (a school id, or * for a trust-wide key)");
                 if (school.Trim().Length == 0)
@@ -50,7 +62,6 @@ internal static class KeysCommand
 
             case "list":
             {
-                var args = CliArgs.Parse("keys list", rest[1..], ["data-dir", "config"]);
                 args.NoPositionals();
                 using var services = CliServices.Create(args);
                 foreach (var k in services.GetRequiredService<ApiKeyStore>().List())
@@ -64,7 +75,6 @@ internal static class KeysCommand
 
             case "revoke":
             {
-                var args = CliArgs.Parse("keys revoke", rest[1..], ["data-dir", "config"]);
                 var id = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("keys revoke: expected one KEY_ID");
                 using var services = CliServices.Create(args);
                 if (!services.GetRequiredService<ApiKeyStore>().Revoke(id))
@@ -79,7 +89,7 @@ internal static class KeysCommand
             }
 
             default:
-                throw new CliException($"keys: unknown subcommand '{sub}' (add, list, revoke)");
+                throw new InvalidOperationException($"keys {sub} is declared in Create but has no case here");
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -16,25 +17,32 @@ internal static class KeywordsCommand
 {
     public const string DefaultDictionary = "/usr/share/dict/american-english";
 
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create()
     {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("keywords: expected a subcommand: test, lint, import, export, history, measure");
-        var tail = rest[1..];
-        return sub switch
-        {
-            "test" => await TestAsync(tail, output).ConfigureAwait(false),
-            "lint" => Lint(tail, output),
-            "import" => Import(tail, output),
-            "export" => Export(tail, output),
-            "history" => History(tail, output),
-            "measure" => KeywordsMeasure.Run(tail, output),
-            _ => throw new CliException($"keywords: unknown subcommand '{sub}' (test, lint, import, export, history, measure)"),
-        };
+        CliOption[] store = [CliOption.DataDir, CliOption.Config];
+        return CliCommand.Group("keywords", "the IT manager's tools for the keyword lists",
+            CliCommand.Leaf("test", "what would fire on TEXT and why",
+                [CliOption.Lists, new("source", "scan as this source (default: every source)", "SOURCE"), CliOption.Choice("format", "the output", "text", "json"), .. Model.ModelCli.CliOptions],
+                (args, io) => TestAsync(args, io.Output), new CliPositional("TEXT", "the text to test, quoted")),
+            CliCommand.Leaf("lint", "duplicates, dead entries, common-word hits",
+                [CliOption.Lists, new("dictionary", $"a word list (default: {DefaultDictionary})", "FILE"), CliOption.Flag("strict", "exit 1 when there are warnings")],
+                (args, io) => Lint(args, io.Output)),
+            CliCommand.Leaf("import", "a Senso keyword export into one category, audited",
+                [CliOption.Lists, new("senso", "the Senso export", "FILE"), new("category", "the category it goes into", "ID"),
+                 new("by", "who made the change", "USER"), new("reason", "why", "TEXT"), .. store],
+                (args, io) => Import(args, io.Output)),
+            CliCommand.Leaf("export", "the lists as a Senso export or as our CSV files",
+                [CliOption.Lists, CliOption.Choice("format", "the output", "senso", "csv"), new("category", "one category only", "ID")],
+                (args, io) => Export(args, io.Output)),
+            CliCommand.Leaf("history", "who changed the lists, when and why", store, (args, io) => History(args, io.Output)),
+            CliCommand.Leaf("measure", "alerts per 1,000 texts per label of labelled CSV files (false alarms, recall)",
+                [CliOption.Lists, new("source", "scan as this source (default: any)", "SOURCE"), new("show", "print up to N flagged texts per file", "N"),
+                 new("min-severity", "with --show: only texts flagged at least this severe", "LEVEL")],
+                (args, io) => KeywordsMeasure.Run(args, io.Output), new CliPositional("FILE", "labelled CSV files with text,label columns")));
     }
 
-    private static async Task<int> TestAsync(string[] rest, TextWriter output)
+    private static async Task<int> TestAsync(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("keywords test", rest, ["lists", "source", "format", .. Model.ModelCli.Options], Model.ModelCli.Flags);
         var text = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("keywords test: expected one quoted TEXT");
         var source = SourceKinds.Any;
         if (args.Get("source") is { } s && !SourceKindNames.TryParseSingle(s, out source))
@@ -109,9 +117,8 @@ internal static class KeywordsCommand
         return 0;
     }
 
-    private static int Lint(string[] rest, TextWriter output)
+    private static int Lint(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("keywords lint", rest, ["lists", "dictionary"], ["strict"]);
         args.NoPositionals();
         var dictionary = args.Get("dictionary") ?? DefaultDictionary;
         if (!File.Exists(dictionary))
@@ -131,9 +138,8 @@ internal static class KeywordsCommand
         return args.Flag("strict") && warnings > 0 ? 1 : 0;
     }
 
-    private static int Import(string[] rest, TextWriter output)
+    private static int Import(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("keywords import", rest, ["lists", "senso", "category", "by", "reason", "data-dir", "config"]);
         args.NoPositionals();
         var file = args.Get("senso") ?? throw new CliException("keywords import: --senso FILE is required (a Senso keyword export)");
         var category = args.Get("category") ?? throw new CliException($"keywords import: --category is required (one of {string.Join(", ", KeywordSetParser.KnownCategories)})");
@@ -199,9 +205,8 @@ internal static class KeywordsCommand
         }
     }
 
-    private static int Export(string[] rest, TextWriter output)
+    private static int Export(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("keywords export", rest, ["lists", "format", "category"]);
         args.NoPositionals();
         var format = args.Choice("format", "senso", "senso", "csv");
         var set = KeywordDirectory.Load(ListsPath(args));
@@ -227,9 +232,8 @@ internal static class KeywordsCommand
         return 0;
     }
 
-    private static int History(string[] rest, TextWriter output)
+    private static int History(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("keywords history", rest, ["data-dir", "config"]);
         args.NoPositionals();
         using var services = CliServices.Create(args);
         foreach (var v in services.GetRequiredService<KeywordVersionStore>().History())

@@ -14,9 +14,8 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class KeywordsMeasure
 {
-    public static int Run(string[] rest, TextWriter output)
+    public static int Run(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("keywords measure", rest, ["lists", "source", "show", "min-severity"]);
         if (args.Positionals.Count == 0)
         {
             throw new CliException("keywords measure: expected one or more CSV FILEs with text,label columns");

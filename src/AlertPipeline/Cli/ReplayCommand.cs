@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Detection;
 using AlertPipeline.Detection.Model;
@@ -20,9 +21,14 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("replay",
+        "re-reads retained events (embedded queue or Kafka) through candidate keyword lists or model bands; reports alerts added/removed per category and severity, and the DSL outcomes of the alerts it would silence; notifies nobody",
+        [new("since", "from this time (2026-11-01, 2026-11-01T08:00:00Z) or this many days back (7d)", "TIME|Nd"), CliOption.Lists,
+         new("model-bands", "candidate model bands, e.g. \"suicide:0.97=urgent,0.9=high;...\"", "BANDS"), CliOption.DataDir, CliOption.Config],
+        (args, io) => RunAsync(args, io.Output));
+
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("replay", rest, ["since", "lists", "data-dir", "config", "model-bands"]);
         args.NoPositionals();
         var sinceText = args.Get("since") ?? throw new CliException("replay needs --since (e.g. 2026-11-01 or 2026-11-01T08:00:00Z, or 7d for the last seven days)");
         var since = ParseSince(sinceText);
@@ -63,18 +69,32 @@ internal static class ReplayCommand
         var replay = new ShadowReplay(new ReplaySide(current, Cached(currentModel)), new ReplaySide(candidate, Cached(candidateModel)),
             key => outcomes.GetValueOrDefault(key));
 
-        if (TransportServices.Kind(configuration) == "kafka")
+        await CliProgress.RunAsync(output, "replay", async step =>
         {
-            var kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
-            Validate(new KafkaOptionsValidator().Validate(null, kafka));
-            RetainedEvents.ReadKafka(kafka, since, replay.Add);
-        }
-        else
-        {
-            var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-            var queue = configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
-            await RetainedEvents.ReadEmbeddedAsync(storage, queue, since, replay.Add).ConfigureAwait(false);
-        }
+            void Add(ConsumedEvent consumed)
+            {
+                replay.Add(consumed);
+                if (replay.Events % 5_000 == 0)
+                {
+                    step(string.Create(CultureInfo.InvariantCulture, $"{replay.Events:N0} events re-read"));
+                }
+            }
+
+            if (TransportServices.Kind(configuration) == "kafka")
+            {
+                var kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
+                Validate(new KafkaOptionsValidator().Validate(null, kafka));
+                RetainedEvents.ReadKafka(kafka, since, Add);
+            }
+            else
+            {
+                var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+                var queue = configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
+                await RetainedEvents.ReadEmbeddedAsync(storage, queue, since, Add).ConfigureAwait(false);
+            }
+
+            return replay.Events;
+        }).ConfigureAwait(false);
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
             replay of {replay.Events:N0} events accepted since {since:u} ({replay.Unreadable:N0} unreadable, skipped)

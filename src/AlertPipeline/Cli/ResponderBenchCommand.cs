@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -43,9 +44,15 @@ internal static class ResponderBenchCommand
         "romeo and juliet act 3 summary", "bbc bitesize chemistry bonding", "google classroom", "shakespeare sonnet 18 analysis",
     ];
 
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("bench-responder",
+        "event accepted -> urgent email accepted by SMTP, p50/p99 (scripts/bench-responder.sh runs the SMTP server)",
+        [new("smtp-port", "the SMTP server's port", "N"), new("maildir", "the SMTP server's Maildir", "DIR"), new("rate", "events/s (default 5000)", "N"),
+         new("seconds", "how long (default 20)", "N"), new("urgent-every", "one urgent event in N (default 100)", "N"),
+         new("concerning", "instead: this share of events concerning (0.10)", "SHARE"), new("drain", "wait for this many emails", "N"), CliOption.DataDir],
+        (args, io) => RunAsync(args, io.Output));
+
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("bench-responder", rest, ["smtp-port", "maildir", "rate", "seconds", "urgent-every", "data-dir", "concerning", "drain"]);
         args.NoPositionals();
         var port = args.GetInt("smtp-port", 0, 1, 65535);
         var maildir = args.Get("maildir") ?? throw new CliException("bench-responder: --maildir DIR is required (the SMTP server's Maildir)");

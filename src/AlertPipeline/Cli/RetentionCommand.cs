@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Retention;
 using Microsoft.Extensions.Options;
 
@@ -9,9 +10,13 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class RetentionCommand
 {
-    public static int Run(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("retention",
+        "removes pupil data from alerts closed long enough ago and unreferenced screenshots (Retention:*); the host does it hourly",
+        [CliOption.Flag("dry-run", "only say what would be removed"), CliOption.DataDir, CliOption.Config],
+        (args, io) => Run(args, io.Output));
+
+    private static int Run(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("retention", rest, ["data-dir", "config"], ["dry-run"]);
         args.NoPositionals();
         using var services = CliServices.Create(args);
         var data = CliServices.DataDirectory(services);
@@ -22,7 +27,11 @@ internal static class RetentionCommand
 
         var retention = services.GetRequiredService<IOptions<RetentionOptions>>().Value;
         var dryRun = args.Flag("dry-run");
-        var (alerts, screenshots, emails) = services.GetRequiredService<RetentionRunner>().RunAll(services.GetRequiredService<TimeProvider>().GetUtcNow(), dryRun);
+        var (alerts, screenshots, emails) = CliProgress.Run(output, "retention", step =>
+        {
+            step(dryRun ? "counting what would be removed" : "minimising closed alerts, deleting old screenshots and outbox files");
+            return services.GetRequiredService<RetentionRunner>().RunAll(services.GetRequiredService<TimeProvider>().GetUtcNow(), dryRun);
+        });
         output.WriteLine($"{(dryRun ? "would minimise" : "minimised")} {alerts} closed alert(s) "
             + $"(no concern: closed over {retention.NoConcernDays} days ago; concern or referral: over {retention.ConcernDays} days), "
             + $"{(dryRun ? "would delete" : "deleted")} {screenshots} screenshot(s) (unreferenced: over {retention.UnreferencedScreenshotDays} days), "

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using AlertPipeline.Detection;
 using AlertPipeline.Events;
@@ -11,9 +12,14 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class ScanCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextReader input, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("scan",
+        "one JSON object per input line: {\"line\",\"flagged\",\"severity\",\"categories\",\"matches\":[{\"term\",\"category\",\"severity\",\"start\",\"length\"}]}",
+        [CliOption.Choice("format", "input lines are plain text or NDJSON device events", "text", "ndjson"),
+         new("source", "scan plain lines as this source (default: every source)", "SOURCE"), CliOption.Lists, .. Model.ModelCli.CliOptions],
+        (args, io) => RunAsync(args, io.Input, io.Output), new CliPositional("FILE", "the file to scan (default: standard input)"));
+
+    private static async Task<int> RunAsync(CliArgs args, TextReader input, TextWriter output)
     {
-        var args = CliArgs.Parse("scan", rest, ["lists", "format", "source", .. Model.ModelCli.Options], Model.ModelCli.Flags);
         var format = args.Choice("format", "text", "text", "ndjson");
         var source = SourceKinds.Any;
         if (args.Get("source") is { } sourceText && !SourceKindNames.TryParseSingle(sourceText, out source))

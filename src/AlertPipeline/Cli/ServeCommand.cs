@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Hosting;
 using AlertPipeline.Notifications;
 using AlertPipeline.Storage;
@@ -8,9 +9,18 @@ namespace AlertPipeline.Cli;
 /// <summary><c>alertpipeline serve</c>: the host without the simulator, until Ctrl+C or SIGTERM.</summary>
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextWriter output, Action<IServiceCollection>? configureServices = null)
+    public static Command Create(Action<IServiceCollection>? configureServices = null) => CliCommand.Leaf("serve",
+        "the host (ingest API, embedded queue, detection, alerts, notifications), until Ctrl+C or SIGTERM",
+        [CliOption.DataDir, CliOption.Config, new("urls", "where to listen (default: http://127.0.0.1:5080)", "URL"),
+         CliOption.Choice("role", "which stages this process runs", "all", "ingest", "detect", "respond")],
+        (args, io) => RunAsync(args, io.Output, configureServices));
+
+    /// <summary>For tests: <c>serve</c> with extra services, failures thrown as they would reach <see cref="CliApp"/>.</summary>
+    internal static Task<int> RunAsync(string[] args, TextWriter output, Action<IServiceCollection> configureServices) =>
+        Create(configureServices).Parse(args).InvokeAsync(new CliInvocation { Input = TextReader.Null, Output = output, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output, Action<IServiceCollection>? configureServices)
     {
-        var args = CliArgs.Parse("serve", rest, ["data-dir", "urls", "config", "role"]);
         args.NoPositionals();
         var role = args.Choice("role", "all", "all", "ingest", "detect", "respond") switch
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Transport.Kafka;
 using Microsoft.Extensions.Options;
 using AlertPipeline.Hosting;
@@ -9,9 +10,15 @@ namespace AlertPipeline.Cli;
 /// <summary><c>alertpipeline simulate</c>: the device-agent simulator alone, against a running host's ingest API.</summary>
 internal static class SimulateCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("simulate",
+        "the device-agent simulator alone, against a running host (--url and --api-key) or straight to Kafka (--kafka)",
+        [new("url", "the host's base URL, e.g. http://127.0.0.1:5080", "URL"), new("api-key", "a trust-wide key ('keys add --school *')", "KEY"),
+         new("kafka", "produce to this Kafka bootstrap instead of the ingest API", "BOOTSTRAP"), CliOption.Config,
+         new("duration", "stop after this long (e.g. 30s)", "DURATION"), new("count", "stop after this many events", "N"), .. SimulatorArgs.Options],
+        (args, io) => RunAsync(args, io.Output));
+
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("simulate", rest, ["url", "api-key", "duration", "count", "kafka", "config", .. SimulatorArgs.Names]);
         args.NoPositionals();
         if (args.Get("kafka") is { } bootstrap)
         {
@@ -85,6 +92,22 @@ internal static class SimulateCommand
 
     private static async Task<int> ReportAsync(SimulatorRunner runner, Task<SimulatorStats> run, TextWriter output)
     {
+        if (CliProgress.Shows(output))
+        {
+            // On a terminal: one live line, refreshed every second, instead of a new line every 5 s.
+            var final = await CliProgress.RunAsync(output, "simulate", async step =>
+            {
+                while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false) != run)
+                {
+                    step(runner.Snapshot().ToString());
+                }
+
+                return await run.ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            await output.WriteLineAsync(final.ToString()).ConfigureAwait(false);
+            return final.FailedBatches == 0 ? 0 : 1;
+        }
+
         while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false) != run)
         {
             await output.WriteLineAsync(runner.Snapshot().ToString()).ConfigureAwait(false);

@@ -5,7 +5,12 @@ namespace AlertPipeline.Cli;
 /// <summary>The simulator options shared by <c>demo</c> and <c>simulate</c>.</summary>
 internal static class SimulatorArgs
 {
-    public static readonly string[] Names = ["rate", "schools", "pupils", "concerning", "seed", "batch"];
+    public static CliOption[] Options =>
+    [
+        new("rate", "events per second", "N"), new("schools", "simulated schools", "N"), new("pupils", "pupils per school", "N"),
+        new("concerning", "the share of concerning events, 0 to 1", "SHARE"), new("seed", "the random seed (same seed, same events)", "N"),
+        new("batch", "events per ingest request", "N"),
+    ];
 
     public static SimulatorOptions Apply(CliArgs args, SimulatorOptions options, double defaultRate)
     {

@@ -9,17 +9,15 @@ namespace AlertPipeline.Cli;
 /// <summary><c>alertpipeline alerts ack|resolve|system</c>: the console's triage actions, from a terminal.</summary>
 internal static class TriageCommand
 {
-    public static int Acknowledge(string[] rest, TextWriter output)
+    public static int Acknowledge(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("alerts ack", rest, ["data-dir", "config", "by"]);
         var alertId = SingleAlertId(args);
         var by = args.Get("by") ?? throw new CliException("alerts ack: --by USER is required (who acknowledges)");
         return Run(args, output, "acknowledge", triage => triage.Acknowledge(alertId, by));
     }
 
-    public static int Resolve(string[] rest, TextWriter output)
+    public static int Resolve(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("alerts resolve", rest, ["data-dir", "config", "by", "outcome", "reference", "note"]);
         var alertId = SingleAlertId(args);
         var by = args.Get("by") ?? throw new CliException("alerts resolve: --by USER is required (who resolves)");
         var outcome = args.Get("outcome") ?? throw new CliException($"alerts resolve: --outcome is required: one of {string.Join(", ", TriageOutcomes.All)}");
@@ -27,9 +25,8 @@ internal static class TriageCommand
         return Run(args, output, detail, triage => triage.Resolve(alertId, by, outcome, args.Get("reference"), args.Get("note")));
     }
 
-    public static int SystemAlerts(string[] rest, TextWriter output)
+    public static int SystemAlerts(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("alerts system", rest, ["data-dir", "config", "resolve", "by"]);
         args.NoPositionals();
         using var services = OpenStore(args, "alerts system");
         var systemAlerts = services.GetRequiredService<Notifications.SystemAlerts>();

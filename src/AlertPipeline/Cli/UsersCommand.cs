@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Audit;
 using AlertPipeline.Users;
@@ -11,15 +12,34 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class UsersCommand
 {
-    public static int Run(string[] rest, TextReader input, TextWriter output)
+    public static Command Create()
     {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException($"users: expected a subcommand: {Subcommands}");
+        CliOption[] store = [CliOption.DataDir, CliOption.Config];
+        var name = new CliPositional("NAME", "the account (for a provider's sign-in: their e-mail address)");
+        var roles = string.Join('|', ConsoleRoles.All);
+        var school = new CliOption("school", "the school(s) the account sees, comma-separated", "ID[,ID]");
+        return CliCommand.Group("users", "console accounts; every change is audited",
+            CliCommand.Leaf("add", "a console account; prints a one-time password unless one is read from stdin or the person signs in through a configured OpenID Connect provider (Users:Oidc:Providers; NAME is then their e-mail address)",
+                [.. store, new("name", "the account name (or e-mail address with --sign-in)", "NAME"), new("role", "the console role", roles), school,
+                 CliOption.Flag("password-stdin", "read the password from standard input instead of printing a one-time one"),
+                 new("sign-in", "the OpenID Connect provider the person signs in through", "PROVIDER")],
+                (args, io) => Run(args, io.Input, io.Output)),
+            CliCommand.Leaf("list", "the accounts, their roles, schools and state", store, (args, io) => Run(args, io.Input, io.Output)),
+            CliCommand.Leaf("disable", "disable an account; its open sessions end", store, (args, io) => Run(args, io.Input, io.Output), name),
+            CliCommand.Leaf("enable", "enable a disabled account", store, (args, io) => Run(args, io.Input, io.Output), name),
+            CliCommand.Leaf("role", "change an account's role and schools; its open sessions end", [.. store, new("role", "the console role", roles), school], (args, io) => Run(args, io.Input, io.Output), name),
+            CliCommand.Leaf("reset-password", "a new one-time password; open sessions end", store, (args, io) => Run(args, io.Input, io.Output), name),
+            CliCommand.Leaf("remove", "remove an account; its open sessions end (the audit log keeps what they did)", store, (args, io) => Run(args, io.Input, io.Output), name));
+    }
+
+    private static int Run(CliArgs args, TextReader input, TextWriter output)
+    {
+        var sub = args.Command["users ".Length..];
         var actor = "cli:" + Environment.UserName;
         switch (sub)
         {
             case "add":
             {
-                var args = CliArgs.Parse("users add", rest[1..], ["data-dir", "config", "name", "role", "school", "sign-in"], ["password-stdin"]);
                 args.NoPositionals();
                 var name = args.Get("name") ?? throw new CliException("users add: --name is required");
                 var role = args.Get("role") ?? throw new CliException($"users add: --role is required ({string.Join(", ", ConsoleRoles.All)})");
@@ -60,7 +80,6 @@ internal static class UsersCommand
 
             case "list":
             {
-                var args = CliArgs.Parse("users list", rest[1..], ["data-dir", "config"]);
                 args.NoPositionals();
                 using var services = CliServices.Create(args);
                 foreach (var u in services.GetRequiredService<UserStore>().List())
@@ -74,7 +93,6 @@ internal static class UsersCommand
 
             case "disable":
             {
-                var args = CliArgs.Parse("users disable", rest[1..], ["data-dir", "config"]);
                 var name = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("users disable: expected one NAME");
                 using var services = CliServices.Create(args);
                 if (!services.GetRequiredService<UserStore>().Disable(name))
@@ -88,24 +106,23 @@ internal static class UsersCommand
             }
 
             case "enable":
-                return Change(rest, "enable", (users, name) => users.Enable(name), "enabled", output,
+                return Change(args, "enable", (users, name) => users.Enable(name), "enabled", output,
                     name => $"Enabled {name}. Sessions that ended when it was disabled stay ended; they sign in again.");
 
             case "remove":
-                return Change(rest, "remove", (users, name) => users.Remove(name), "removed", output,
+                return Change(args, "remove", (users, name) => users.Remove(name), "removed", output,
                     name => $"Removed {name}; their open sessions end at their next request. What they did stays in the audit log.");
 
             case "reset-password":
             {
                 string? password = null;
-                var code = Change(rest, "reset-password", (users, name) => (password = users.ResetPassword(name)) is not null, "reset the password of", output,
+                var code = Change(args, "reset-password", (users, name) => (password = users.ResetPassword(name)) is not null, "reset the password of", output,
                     name => $"Reset the password of {name}; their open sessions end at their next request. One-time password (shown once):{Environment.NewLine}{password}");
                 return code;
             }
 
             case "role":
             {
-                var args = CliArgs.Parse("users role", rest[1..], ["data-dir", "config", "role", "school"]);
                 var name = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("users role: expected one NAME");
                 var role = args.Get("role") ?? throw new CliException($"users role: --role is required ({string.Join(", ", ConsoleRoles.All)})");
                 var schools = Schools(args.Get("school"));
@@ -126,18 +143,15 @@ internal static class UsersCommand
             }
 
             default:
-                throw new CliException($"users: unknown subcommand '{sub}' ({Subcommands})");
+                throw new InvalidOperationException($"users {sub} is declared in Create but has no case here");
         }
     }
-
-    private const string Subcommands = "add, list, disable, enable, role, reset-password, remove";
 
     private static string[] Schools(string? text) => (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>One account-changing subcommand on NAME: runs it, audits it, says what happened; an unknown name is an error.</summary>
-    private static int Change(string[] rest, string sub, Func<UserStore, string, bool> change, string verb, TextWriter output, Func<string, string> done)
+    private static int Change(CliArgs args, string sub, Func<UserStore, string, bool> change, string verb, TextWriter output, Func<string, string> done)
     {
-        var args = CliArgs.Parse("users " + sub, rest[1..], ["data-dir", "config"]);
         var name = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException($"users {sub}: expected one NAME");
         using var services = CliServices.Create(args);
         try

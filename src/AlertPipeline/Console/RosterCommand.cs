@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Cli;
 using AlertPipeline.Hosting;
 using Microsoft.Extensions.Options;
@@ -11,15 +12,13 @@ namespace AlertPipeline.ConsoleUi;
 /// </summary>
 internal static class RosterCommand
 {
-    public static int Run(string[] rest, TextWriter output)
-    {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("roster: expected a subcommand: check");
-        if (sub != "check")
-        {
-            throw new CliException($"roster: unknown subcommand '{sub}' (expected: check)");
-        }
+    public static Command Create() => CliCommand.Group("roster", "the pupil roster (MIS export)",
+        CliCommand.Leaf("check", "read a roster as the host would; print the columns used and the rows it cannot use",
+            [new("file", "a roster file (default: the configured ones)", "FILE"), new("school", "with --file: the school it is for", "ID"), CliOption.Config],
+            (args, io) => Check(args, io.Output)));
 
-        var args = CliArgs.Parse("roster check", rest[1..], ["file", "school", "config"]);
+    private static int Check(CliArgs args, TextWriter output)
+    {
         args.NoPositionals();
         IEnumerable<(string Path, string? School)> sources;
         if (args.Get("file") is { } file)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Cli;
@@ -14,10 +15,20 @@ namespace AlertPipeline.Detection;
 /// </summary>
 internal static class DeadLettersCommand
 {
-    public static int Run(string[] rest, TextWriter output)
+    public static Command Create()
     {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("deadletters: expected a subcommand: list, replay, drop");
-        var args = CliArgs.Parse($"deadletters {sub}", rest[1..], ["data-dir", "config", "format", "limit"], ["all"]);
+        CliOption[] store = [CliOption.DataDir, CliOption.Config];
+        var ids = new CliPositional("ID", "dead letter ids (PARTITION:POSITION, from 'deadletters list')");
+        return CliCommand.Group("deadletters", "events detection could not process, with the reason (embedded transport)",
+            CliCommand.Leaf("list", "the dead letters, newest first",
+                [.. store, CliOption.Choice("format", "the output", "table", "json"), new("limit", "at most this many (default 1000)", "N")], (args, io) => Run(args, io.Output)),
+            CliCommand.Leaf("replay", "queue them again (after a fix)", [.. store, CliOption.Flag("all", "every dead letter")], (args, io) => Run(args, io.Output), ids),
+            CliCommand.Leaf("drop", "forget them", [.. store, CliOption.Flag("all", "every dead letter")], (args, io) => Run(args, io.Output), ids));
+    }
+
+    private static int Run(CliArgs args, TextWriter output)
+    {
+        var sub = args.Command["deadletters ".Length..];
         using var services = CliServices.Create(args);
         var data = CliServices.DataDirectory(services);
         if (!File.Exists(Path.Combine(data, "alerts.db")))
@@ -85,7 +96,7 @@ internal static class DeadLettersCommand
             }
 
             default:
-                throw new CliException($"deadletters: unknown subcommand '{sub}' (list, replay, drop)");
+                throw new InvalidOperationException($"deadletters {sub} is declared in Create but has no case here");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Alerts;
 using AlertPipeline.Cli;
 using AlertPipeline.ConsoleUi;
@@ -29,15 +30,11 @@ internal static class ConfigCommand
         (Users.Oidc.OidcOptions.Section, typeof(Users.Oidc.OidcOptions)),
     ];
 
-    public static int Run(string[] rest, TextWriter output)
-    {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("config: expected a subcommand: check");
-        if (sub != "check")
-        {
-            throw new CliException($"config: unknown subcommand '{sub}' (expected: check)");
-        }
+    public static Command Create() => CliCommand.Group("config", "the configuration",
+        CliCommand.Leaf("check", "validate a configuration file; print the schools, who is told of what and when", [CliOption.Config], (args, io) => Check(args, io.Output)));
 
-        var args = CliArgs.Parse("config check", rest[1..], ["config"]);
+    private static int Check(CliArgs args, TextWriter output)
+    {
         args.NoPositionals();
         var file = args.Get("config");
         var site = file is null ? PipelineConfiguration.SiteConfigFile() : null;

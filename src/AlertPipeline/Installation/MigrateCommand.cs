@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Alerts;
 using AlertPipeline.Audit;
 using AlertPipeline.Cli;
@@ -27,9 +28,12 @@ internal static class MigrateCommand
         typeof(Checks.CheckLog), typeof(Reports.AnnualReview.RiskProfileStore),
     ];
 
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("migrate",
+        "validate the configuration and bring every store to this version's schema (the installer runs it)",
+        [CliOption.DataDir, CliOption.Config], (args, io) => RunAsync(args, io.Output));
+
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("migrate", rest, ["data-dir", "config"]);
         args.NoPositionals();
         var app = PipelineHost.Build(new HostSettings
         {

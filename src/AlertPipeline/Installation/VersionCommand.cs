@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Cli;
 using AlertPipeline.Hosting;
 
@@ -6,9 +7,10 @@ namespace AlertPipeline.Installation;
 /// <summary><c>alertpipeline version</c> (or <c>--version</c>): the version, and which site configuration applies.</summary>
 internal static class VersionCommand
 {
-    public static async Task<int> RunAsync(string[] rest, TextWriter output)
+    public static Command Create() => CliCommand.Leaf("version", "the installed version (also: --version)", [], (_, io) => RunAsync(io.Output));
+
+    private static async Task<int> RunAsync(TextWriter output)
     {
-        CliArgs.Parse("version", rest, []).NoPositionals();
         await output.WriteLineAsync($"alertpipeline {AppVersion.Current}").ConfigureAwait(false);
         await output.WriteLineAsync($"  installed in        {AppContext.BaseDirectory}").ConfigureAwait(false);
         await output.WriteLineAsync($"  site configuration  {PipelineConfiguration.SiteConfigFile() ?? $"none ({PipelineConfiguration.DefaultSiteConfigFile} absent, {PipelineConfiguration.SiteConfigVariable} unset)"}").ConfigureAwait(false);

@@ -10,8 +10,12 @@ namespace AlertPipeline.Model;
 /// <summary>The model side of <c>scan</c> and <c>keywords test</c>: options, fusion and how scores and reasons are shown.</summary>
 internal static class ModelCli
 {
-    public static readonly string[] Options = ["model", "school"];
-    public static readonly string[] Flags = ["no-model"];
+    public static CliOption[] CliOptions =>
+    [
+        new("model", "the risk model (default: seeds/models/risk-model.bin)", "FILE"),
+        new("school", "use this school's model bands", "ID"),
+        CliOption.Flag("no-model", "keyword rules only"),
+    ];
 
     /// <summary>The judge for <c>--model FILE</c> (default: the shipped artefact) and <c>--school ID</c>'s bands; null with <c>--no-model</c>.</summary>
     public static ModelJudge? Load(CliArgs args)

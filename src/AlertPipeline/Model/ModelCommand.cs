@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Alerts;
 using AlertPipeline.Audit;
@@ -16,25 +17,21 @@ internal static class ModelCommand
     public const string DefaultTraining = "../shared/training";
     public const string DefaultArtefact = "seeds/models/risk-model.bin";
 
-    public static int Run(string[] rest, TextWriter output)
-    {
-        if (rest.Length == 0)
-        {
-            throw new CliException("model: expected a subcommand: train, info or outcomes");
-        }
+    public static Command Create() => CliCommand.Group("model", "the risk model",
+        CliCommand.Leaf("train", $"train the risk model ({DefaultArtefact}); --outcomes adds DSL outcomes",
+            [new("training", $"the labelled training files (default: {DefaultTraining})", "DIR"), new("out", $"the artefact to write (default: {DefaultArtefact})", "FILE"),
+             new("outcomes", "DSL outcomes from 'model outcomes', learned too", "FILE.csv"), new("sample", "at most N texts per source", "N"),
+             new("seed", "the random seed", "N"), new("bits", "hash buckets as a power of two (12 to 22)", "N"), new("l1", "L1 regularisation", "X"),
+             new("l2", "L2 regularisation", "X"), new("iterations", "training iterations", "N"), CliOption.Flag("all", "learn the held-out parts too")],
+            (args, io) => Train(args, io.Output)),
+        CliCommand.Leaf("info", "what an artefact holds; with TEXT arguments, their scores",
+            [new("model", $"the artefact (default: {DefaultArtefact})", "FILE")], (args, io) => Info(args, io.Output), new CliPositional("TEXT", "texts to score")),
+        CliCommand.Leaf("outcomes", "closed alerts as labelled data: concern (confirmed, referred) or false-positive",
+            [new("out", "the CSV to write", "FILE.csv"), new("since", "closed on or after this date", "DATE"), new("by", "who exports (audited)", "USER"), CliOption.DataDir, CliOption.Config],
+            (args, io) => Outcomes(args, io.Output)));
 
-        return rest[0] switch
-        {
-            "train" => Train(rest[1..], output),
-            "info" => Info(rest[1..], output),
-            "outcomes" => Outcomes(rest[1..], output),
-            var other => throw new CliException($"model: unknown subcommand '{other}' (expected train, info or outcomes)"),
-        };
-    }
-
-    private static int Train(string[] rest, TextWriter output)
+    private static int Train(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("model train", rest, ["training", "out", "seed", "sample", "bits", "l1", "l2", "iterations", "outcomes"], ["all"]);
         args.NoPositionals();
         var training = args.Get("training") ?? DefaultTraining;
         var outPath = args.Get("out") ?? DefaultArtefact;
@@ -46,7 +43,11 @@ internal static class ModelCommand
             Iterations: args.GetInt("iterations", defaults.Iterations, 1, 1000),
             Seed: args.GetInt("seed", defaults.Seed, 0, int.MaxValue));
         var sample = args.GetInt("sample", 0, 0, 10_000_000);
-        var corpus = TrainingCorpus.Load(training, davidsonFile: null);
+        var corpus = CliProgress.Run(output, "model train", step =>
+        {
+            step($"reading {training}");
+            return TrainingCorpus.Load(training, davidsonFile: null);
+        });
         var texts = args.Flag("all") ? corpus : corpus.Where(t => !t.HeldOut).ToList();
         if (sample > 0)
         {
@@ -64,7 +65,11 @@ internal static class ModelCommand
             $"L-BFGS logistic regression per category (ML.NET 6.0.0), {texts.Count} texts from {string.Join(", ", texts.Select(t => t.Source).Distinct())}; "
             + $"held-out parts {(args.Flag("all") ? "included" : "excluded")}; seed {settings.Seed}, 2^{settings.BucketBits} buckets, L2 {settings.L2}, L1 {settings.L1}, {settings.Iterations} iterations");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"model train: {texts.Count} texts, {TrainingCorpus.Heads.Length} categories"));
-        var result = ModelTrainer.Train(texts, settings, description);
+        var result = CliProgress.Run(output, "model train", step =>
+        {
+            step($"training {TrainingCorpus.Heads.Length} categories on {texts.Count} texts");
+            return ModelTrainer.Train(texts, settings, description);
+        });
         foreach (var line in result.Log)
         {
             output.WriteLine("  " + line);
@@ -86,9 +91,8 @@ internal static class ModelCommand
         return 0;
     }
 
-    private static int Info(string[] rest, TextWriter output)
+    private static int Info(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("model info", rest, ["model"]);
         var model = ModelArtefact.Load(args.Get("model") ?? DefaultArtefact);
         output.WriteLine($"categories: {string.Join(", ", model.Categories)}");
         output.WriteLine($"trained:    {model.Description}");
@@ -111,9 +115,8 @@ internal static class ModelCommand
     /// <c>model outcomes --out FILE.csv [--since DATE]</c>: DSL outcomes as labelled data for <c>model train --outcomes</c>.
     /// The file holds alert texts, so writing it is audited like an export.
     /// </summary>
-    private static int Outcomes(string[] rest, TextWriter output)
+    private static int Outcomes(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("model outcomes", rest, ["data-dir", "config", "out", "since", "by"]);
         args.NoPositionals();
         var outPath = args.Get("out") ?? throw new CliException("model outcomes: --out FILE.csv is required");
         DateTimeOffset? since = null;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Cli;
 using AlertPipeline.Reports.GovernorSummary;
@@ -10,16 +11,21 @@ namespace AlertPipeline.Reports;
 /// </summary>
 internal static class ReportsCommand
 {
-    public static int Run(string[] rest, TextWriter output) => (rest.Length == 0 ? null : rest[0]) switch
+    public static Command Create()
     {
-        "governor" => Governor(rest[1..], output),
-        "annual-review" => AnnualReview(rest[1..], output),
-        _ => throw new CliException("reports: expected a subcommand: governor, annual-review"),
-    };
+        CliOption[] store = [CliOption.DataDir, CliOption.Config];
+        var school = new CliOption("school", "a school id, or trust for the whole trust", "ID|trust");
+        return CliCommand.Group("reports", "the governor summary and the annual review, as the console and the schedule make them",
+            CliCommand.Leaf("governor", "the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)",
+                [.. store, school, new("from", "the first day", "yyyy-MM-dd"), new("to", "the last day", "yyyy-MM-dd"), new("out", "the PDF to write", "FILE.pdf")],
+                (args, io) => Governor(args, io.Output)),
+            CliCommand.Leaf("annual-review", "the annual online-safety review pack: annual-review.pdf, a CSV per table and annual-review.json in DIR",
+                [.. store, school, new("year", "the academic year", "2025-26"), new("out", "the directory to write", "DIR")],
+                (args, io) => AnnualReview(args, io.Output)));
+    }
 
-    private static int Governor(string[] rest, TextWriter output)
+    private static int Governor(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("reports governor", rest, ["data-dir", "config", "school", "from", "to", "out"]);
         args.NoPositionals();
         var school = Required(args, "school");
         var from = Date(args, "from");
@@ -33,8 +39,13 @@ internal static class ReportsCommand
         using var services = CliServices.Create(args);
         RequireStore(services, "reports governor");
         RequireSchool(services, "reports governor", school);
-        var data = services.GetRequiredService<GovernorReportBuilder>().Build(new ReportPeriod(school, from, to));
-        var pdf = GovernorPdf.Render(data);
+        var (data, pdf) = CliProgress.Run(output, "reports governor", step =>
+        {
+            step("reading the alerts");
+            var data = services.GetRequiredService<GovernorReportBuilder>().Build(new ReportPeriod(school, from, to));
+            step("rendering the PDF");
+            return (data, GovernorPdf.Render(data));
+        });
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         File.WriteAllBytes(outFile, pdf);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -42,9 +53,8 @@ internal static class ReportsCommand
         return 0;
     }
 
-    private static int AnnualReview(string[] rest, TextWriter output)
+    private static int AnnualReview(CliArgs args, TextWriter output)
     {
-        var args = CliArgs.Parse("reports annual-review", rest, ["data-dir", "config", "school", "year", "out"]);
         args.NoPositionals();
         var school = Required(args, "school");
         var yearText = Required(args, "year");
@@ -55,7 +65,11 @@ internal static class ReportsCommand
         RequireStore(services, "reports annual-review");
         RequireSchool(services, "reports annual-review", school);
         output.WriteLine($"building the {year} review for {school}...");
-        var data = services.GetRequiredService<Reports.AnnualReview.AnnualReviewBuilder>().Build(school, year);
+        var data = CliProgress.Run(output, "reports annual-review", step =>
+        {
+            step("reading the year's alerts");
+            return services.GetRequiredService<Reports.AnnualReview.AnnualReviewBuilder>().Build(school, year);
+        });
         var files = Reports.AnnualReview.AnnualReviewPack.Write(data, outDir, file => output.WriteLine("  wrote " + file));
         output.WriteLine($"annual review pack for {data.ScopeName}, {year}: {files.Count} files in {outDir}");
         return 0;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlertPipeline.Cli;
 using AlertPipeline.Hosting;
 using AlertPipeline.Notifications;
@@ -8,15 +9,11 @@ namespace AlertPipeline.Schools;
 /// <summary><c>alertpipeline schools list [--config FILE]</c>: the schools the configuration names, one line each.</summary>
 internal static class SchoolsCommand
 {
-    public static int Run(string[] rest, TextWriter output)
-    {
-        var sub = rest.Length > 0 ? rest[0] : throw new CliException("schools: expected a subcommand: list");
-        if (sub != "list")
-        {
-            throw new CliException($"schools: unknown subcommand '{sub}' (expected: list)");
-        }
+    public static Command Create() => CliCommand.Group("schools", "the schools of the trust",
+        CliCommand.Leaf("list", "the configured schools", [CliOption.Config], (args, io) => List(args, io.Output)));
 
-        var args = CliArgs.Parse("schools list", rest[1..], ["config"]);
+    private static int List(CliArgs args, TextWriter output)
+    {
         args.NoPositionals();
         var configuration = PipelineConfiguration.Build(args.Get("config"), new Dictionary<string, string?>());
         var services = new ServiceCollection();

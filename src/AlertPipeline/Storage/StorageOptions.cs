@@ -28,6 +28,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             failures.Add("Storage:DataDirectory must not be empty.");
         }
+        else if (File.Exists(options.FullDataDirectory))
+        {
+            // Otherwise the first store to open fails deep inside with "the file already exists" (exit 70).
+            failures.Add($"Storage:DataDirectory must be a directory, but '{options.FullDataDirectory}' is a file.");
+        }
 
         if (options.Synchronous is not ("FULL" or "NORMAL"))
         {
