@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 #   chromium        - the browser the console's Playwright tests drive (/usr/bin/chromium; never `playwright install`)
 #   python3-aiosmtpd - a real SMTP server for the responder tests (Maildir; run with /usr/bin/python3)
 #   poppler-utils   - pdftotext: the report tests read the governor summary and review PDFs back as a reader would
-packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd poppler-utils)
+#   postgresql      - PostgreSQL 15 for the Storage:Provider=postgres tests: each run initdb's a throwaway cluster on a
+#                     loopback port (tests/AlertPipeline.Tests/Support/PostgresCluster.cs; ALERTPIPELINE_TEST_PG overrides)
+packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd poppler-utils postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -22,6 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Installing postgresql starts Debian's system cluster; the tests run their own, so that one is stopped again.
+  if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_ctlcluster >/dev/null; then
+    $SUDO pg_ctlcluster 15 main stop 2>/dev/null || true
+  fi
 fi
 
 if [ -f seeds/tools/check_lists.py ]; then
