@@ -70,6 +70,19 @@ echo "==> installing the test OpenID provider (tests/oidc-provider)"
 echo "==> building"
 dotnet build AlertPipeline.sln -c Release -warnaserror --nologo -v quiet
 
+# The analyzers must refuse a catch-all that swallows, culture-dependent parsing and a bare await: a probe project
+# with exactly those is built and must fail with exactly those rules (issue 17).
+echo "==> checking the analyzers refuse the probe (scripts/analyzer-probe)"
+probe_log=$(mktemp)
+if dotnet build scripts/analyzer-probe/AnalyzerProbe.csproj -c Release --nologo -v quiet >"$probe_log" 2>&1; then
+  echo "the analyzer probe built: the analyzer settings no longer refuse its mistakes" >&2
+  exit 1
+fi
+for rule in CA1031 CA1305 CA2007; do
+  grep -q "error $rule" "$probe_log" || { echo "the analyzer probe did not fail on $rule" >&2; cat "$probe_log" >&2; exit 1; }
+done
+rm -f "$probe_log"
+
 # The Chrome agent's pure parts, with Node's built-in test runner (no npm packages). Node from PATH, else the one
 # inside the Playwright driver the build just copied (so a machine without Node still runs them).
 echo "==> testing the Chrome agent (node --test agent/chrome/test)"

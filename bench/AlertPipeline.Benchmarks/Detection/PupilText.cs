@@ -10,6 +10,8 @@ namespace AlertPipeline.Benchmarks.Detection;
 /// </summary>
 internal static class PupilText
 {
+    private static readonly string[] SeverityNames = ["low", "medium", "high", "urgent"];
+
     private static readonly string[] Benign =
     [
         "how to revise for year 9 maths test on fractions and percentages",
@@ -90,7 +92,7 @@ internal static class PupilText
             if (seen.Add(term))
             {
                 builder.Append(term).Append(roll == 7 || roll == 8 ? ",phrase," : ",,")
-                    .Append(new[] { "low", "medium", "high", "urgent" }[random.Next(4)]).Append(",,,\n");
+                    .Append(SeverityNames[random.Next(4)]).Append(",,,\n");
             }
         }
 

@@ -15,7 +15,8 @@ internal static class ResultDump
     public static void Run(string[] args)
     {
         var detector = Detector.Compile(DetectionBenchmarks.LoadSeeds());
-        var texts = new[] { 42, 7, 1234, 99 }.SelectMany(seed => PupilText.Events(5_000, seed)).ToList();
+        int[] seeds = [42, 7, 1234, 99];
+        var texts = seeds.SelectMany(seed => PupilText.Events(5_000, seed)).ToList();
         if (args.Length > 2)
         {
             foreach (var file in Directory.GetFiles(args[2], "*.csv").Order(StringComparer.Ordinal))

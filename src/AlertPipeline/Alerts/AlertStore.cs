@@ -166,6 +166,22 @@ internal sealed class AlertStore : IAlertStore
         "school_id = $school AND user_login = $login AND COALESCE(last_event_at, occurred_at) >= $from AND occurred_at <= $to",
         ("$school", schoolId), ("$login", userLogin), ("$from", from.ToUnixTimeMilliseconds()), ("$to", to.ToUnixTimeMilliseconds()));
 
+    /// <summary>Each school and the screenshot its alerts show (distinct pairs).</summary>
+    public IReadOnlyList<(string SchoolId, string Reference)> ScreenshotsShown()
+    {
+        var shown = new List<(string, string)>();
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT school_id, screenshot_ref FROM alerts WHERE screenshot_ref IS NOT NULL";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            shown.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return shown;
+    }
+
     /// <summary>The alert an event was counted in, if any: a monitoring check asks whether its event became one.</summary>
     public Alert? OfEvent(Events.EventKey e) => Query(
         "alert_id = (SELECT alert_id FROM alert_events WHERE school_id = $s AND device_id = $d AND event_id = $e)",

@@ -124,7 +124,7 @@ internal sealed partial class ScheduledBackup(
     /// and folders left by interrupted runs. Only folders this schedule names are ever touched, and never the newest
     /// complete backup, whatever the settings.
     /// </summary>
-    private List<string> Prune(BackupOptions settings, DateTimeOffset now, string keep)
+    private static List<string> Prune(BackupOptions settings, DateTimeOffset now, string keep)
     {
         var complete = new List<(string Path, DateTimeOffset At)>();
         var removed = new List<string>();

@@ -86,7 +86,7 @@ internal static class KeywordsCommand
             foreach (var m in result.Matches)
             {
                 report.AppendLine(CultureInfo.InvariantCulture,
-                    $"  match '{text.Substring(m.Start, m.Length)}' at {m.Start}+{m.Length}: term '{m.Term}' ({m.Kind.ToString().ToLowerInvariant()}), {m.Category}, {m.Severity.ToName()}, rule {m.Rule}, normalised '{m.NormalizedMatch}'{(m.RequiredContext is null ? "" : $", needs context '{m.RequiredContext}'")}");
+                    $"  match '{text.AsSpan(m.Start, m.Length)}' at {m.Start}+{m.Length}: term '{m.Term}' ({m.Kind.ToString().ToLowerInvariant()}), {m.Category}, {m.Severity.ToName()}, rule {m.Rule}, normalised '{m.NormalizedMatch}'{(m.RequiredContext is null ? "" : $", needs context '{m.RequiredContext}'")}");
                 foreach (var slot in m.Slots)
                 {
                     report.AppendLine(CultureInfo.InvariantCulture, $"    slot {slot.Slot,-18} '{slot.Words}'");

@@ -220,7 +220,7 @@ internal static class AlertEndpoints
         return triage.Assign(id, actor, assignee.Name);
     }
 
-    private static IResult Stream(HttpContext context, AlertFeed feed, UserStore users, TimeProvider clock, IOptions<UserOptions> options, CancellationToken cancellationToken)
+    private static Microsoft.AspNetCore.Http.HttpResults.ServerSentEventsResult<string> Stream(HttpContext context, AlertFeed feed, UserStore users, TimeProvider clock, IOptions<UserOptions> options, CancellationToken cancellationToken)
     {
         // The cookie's expiry as read for this request: the stream is background traffic and never extends it
         // (SignInEndpoints.CheckSlidingExpirationAsync), so once it passes the session is over and so is the stream.
@@ -267,7 +267,8 @@ internal static class AlertEndpoints
         using var end = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watch = session.WatchAsync(recheck, end);
         var sessionEnded = false;
-        await using (var alerts = feed.SubscribeAsync(end.Token).GetAsyncEnumerator(end.Token))
+        var alerts = feed.SubscribeAsync(end.Token).GetAsyncEnumerator(end.Token);
+        await using (alerts.ConfigureAwait(false))
         {
             while (true)
             {

@@ -30,7 +30,7 @@ internal static partial class ApiErrors
                 return;
             }
 
-            if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Request.Path.StartsWithSegments("/api"))
+            if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
             {
                 var status = context.Response.StatusCode;
                 await context.Response.WriteAsJsonAsync(new

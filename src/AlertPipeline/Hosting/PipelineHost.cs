@@ -153,11 +153,20 @@ internal static partial class PipelineHost
         _ = app.Services.GetRequiredService<Audit.AuditLog>();
         if ((roles & (HostRoles.Detect | HostRoles.Respond)) != 0)
         {
-            _ = app.Services.GetRequiredService<AlertStore>();
+            var alerts = app.Services.GetRequiredService<AlertStore>();
+            var (moved, unreferenced) = app.Services.GetRequiredService<Ingest.Screenshots.ScreenshotStore>()
+                .AdoptLegacyAsync(alerts.ScreenshotsShown()).GetAwaiter().GetResult();
+            if (moved + unreferenced > 0)
+            {
+                LogLegacyScreenshots(log, moved, unreferenced);
+            }
         }
 
         _ = app.Services.GetService<SqliteEventQueue>();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Screenshots from before they were kept per school: {Moved} moved into the folders of the schools whose alerts show them; {Unreferenced} shown by no alert moved to screenshots/~unclaimed, shown to no school, until retention deletes them")]
+    private static partial void LogLegacyScreenshots(Microsoft.Extensions.Logging.ILogger logger, int moved, int unreferenced);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Data directory {Directory} is shared on purpose: {Role}")]
     private static partial void LogShared(Microsoft.Extensions.Logging.ILogger logger, string directory, string role);

@@ -65,7 +65,7 @@ internal sealed partial class IngestClient : IEventSink
         switch (result.Outcome)
         {
             case BatchOutcome.Delivered when result.Rejected > 0:
-                LogItemsRejected(batch.SchoolId, result.Rejected, batch.Events.Count, result.Errors.FirstOrDefault()?.Error);
+                LogItemsRejected(batch.SchoolId, result.Rejected, batch.Events.Count, result.Errors is [var first, ..] ? first.Error : null);
                 break;
             case BatchOutcome.Rejected:
                 LogBatchRejected(batch.SchoolId, batch.Events.Count, result.Failure);

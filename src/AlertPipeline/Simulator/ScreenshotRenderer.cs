@@ -24,6 +24,7 @@ internal sealed class ScreenshotRenderer
     private static readonly Rgb Muted = new(0x5F, 0x63, 0x68);
     private static readonly Rgb Close = new(0xE8, 0x11, 0x23);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "A service: the generator holds one, or none when screenshots are off.")]
     public byte[] Render(string windowTitle, string url, string pageText)
     {
         ArgumentNullException.ThrowIfNull(windowTitle);

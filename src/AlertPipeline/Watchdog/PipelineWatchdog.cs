@@ -27,6 +27,7 @@ internal sealed partial class PipelineWatchdog(
     private readonly HashSet<string> _raised = new(StringComparer.Ordinal);
     // Checks that have had a settled look: the first one also closes what an earlier process left open.
     private readonly HashSet<string> _settled = new(StringComparer.Ordinal);
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "Read by other threads while the check replaces it: the read-only type says no reader may change a published list.")]
     private volatile IReadOnlyList<WatchdogFinding> _current = [];
 
     /// <summary>Every check's latest finding (empty before the first run).</summary>

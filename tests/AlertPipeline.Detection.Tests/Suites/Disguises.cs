@@ -10,6 +10,7 @@ namespace AlertPipeline.Detection.Tests.Suites;
 internal static class Disguises
 {
     private const string Vowels = "aeiou";
+    private static readonly System.Buffers.SearchValues<char> VowelSet = System.Buffers.SearchValues.Create(Vowels);
 
     public static IEnumerable<(string Name, string Text, SourceKinds Source)> Of(string phrase, SourceKinds source, Random random)
     {
@@ -26,7 +27,7 @@ internal static class Disguises
         yield return ("stretched-doubles", StretchDoubles(phrase, stretchFirstVowel: false), source);
         yield return ("stretched-mixed", StretchDoubles(phrase, stretchFirstVowel: true), source);
         yield return ("spaced+leet", SpaceLongestWord(phrase, ' ', Leet), source);
-        yield return ("spaced+stretched", SpaceLongestWord(phrase, ' ', w => string.Join(' ', w.Select(c => Vowels.Contains(c) ? new string(c, 3) : c.ToString()))), source);
+        yield return ("spaced+stretched", SpaceLongestWord(phrase, ' ', w => string.Join(' ', w.Select(c => VowelSet.Contains(c) ? new string(c, 3) : c.ToString()))), source);
         yield return ("leet+stretched", Leet(StretchVowels(phrase)), source);
         yield return ("full-width", FullWidth(phrase), source);
         yield return ("cyrillic", Cyrillic(phrase), source);
@@ -79,7 +80,7 @@ internal static class Disguises
     /// <summary>The last vowel of every word three times: "hooow tooo"; words with a real double letter stay mixed ("schooool").</summary>
     private static string StretchVowels(string text) => string.Join(' ', text.Split(' ').Select(word =>
     {
-        var last = word.LastIndexOfAny(Vowels.ToCharArray());
+        var last = word.AsSpan().LastIndexOfAny(VowelSet);
         return last < 0 ? word : string.Concat(word.AsSpan(0, last), new string(word[last], 3), word.AsSpan(last + 1));
     }));
 
@@ -94,7 +95,7 @@ internal static class Disguises
                 builder.Append(' ');
             }
 
-            var firstVowel = stretchFirstVowel ? word.IndexOfAny(Vowels.ToCharArray()) : -1;
+            var firstVowel = stretchFirstVowel ? word.AsSpan().IndexOfAny(VowelSet) : -1;
             var stretched = false;
             for (var i = 0; i < word.Length; i++)
             {

@@ -16,6 +16,8 @@ namespace AlertPipeline.Tests.Ingest;
 /// </summary>
 public sealed class IngestFuzzTests
 {
+    private static readonly string[] RequiredFields = ["userLogin", "text", "source", "deviceId"];
+
     private const int Batches = 20_000;
     private const int Seed = 1212;
     private static readonly TimeSpan Budget = TimeSpan.FromMinutes(4);
@@ -41,12 +43,12 @@ public sealed class IngestFuzzTests
         var serverErrors = 0;
         var clock = Stopwatch.StartNew();
 
-        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, _) =>
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, cancellationToken) =>
         {
             var content = new ByteArrayContent(batch.Body);
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(batch.Ndjson ? "application/x-ndjson" : "application/json");
-            using var response = await host.Http.PostAsync("/api/v1/events", content);
-            var text = await response.Content.ReadAsStringAsync();
+            using var response = await host.Http.PostAsync("/api/v1/events", content, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if ((int)response.StatusCode >= 500)
             {
                 Interlocked.Increment(ref serverErrors);
@@ -155,7 +157,7 @@ public sealed class IngestFuzzTests
                     json = ndjson ? Encoding.UTF8.GetBytes("{\"eventId\": \"x\", ") : "\"just a string\""u8.ToArray();
                     break;
                 case Fault.MissingField:
-                    e.Remove(new[] { "userLogin", "text", "source", "deviceId" }[random.Next(4)]);
+                    e.Remove(RequiredFields[random.Next(4)]);
                     json = Encoding.UTF8.GetBytes(e.ToJsonString());
                     break;
                 case Fault.WrongType:

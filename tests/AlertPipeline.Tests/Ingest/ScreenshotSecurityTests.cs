@@ -88,6 +88,55 @@ public sealed class ScreenshotSecurityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await dsl.Http.GetAsync($"/api/v1/alerts/{borrowed.AlertId}/screenshot")).StatusCode);
     }
 
+    // Screenshots stored before they were kept per school (screenshots/ab/...) were found for ANY school whose alert
+    // named the hash. At start each goes to the folder of the schools whose alerts show it, the rest to no school's.
+    [Fact]
+    public async Task Start_LegacyScreenshots_MovedToTheSchoolsWhoseAlertsShowThemAndNoOther()
+    {
+        using var dir = new TempDirectory();
+        var shown = Legacy(dir.Path, ConsoleData.Png);
+        var unshown = Legacy(dir.Path, PngEncoder.Encode(2, 2, new byte[14]));
+        string oakAlert, riverAlert;
+        await using (var before = await TestHost.StartAsync(dataDirectory: dir.Path))
+        {
+            oakAlert = ConsoleData.SaveAlert(before, school: "oakfield", screenshot: false, screenshotRef: shown).AlertId;
+            riverAlert = ConsoleData.SaveAlert(before, school: "riverside", screenshot: false).AlertId;
+        }
+
+        // The files come back as legacy ones (the host above adopted them at its own start).
+        Restore(dir.Path, shown, ConsoleData.Png);
+        Restore(dir.Path, unshown, PngEncoder.Encode(2, 2, new byte[14]));
+        await using var host = await TestHost.StartAsync(dataDirectory: dir.Path);
+        // After the upgrade, another school's event names the unshown hash: it must gain nothing.
+        var late = ConsoleData.SaveAlert(host, school: "riverside", screenshot: false, screenshotRef: unshown).AlertId;
+        ConsoleSession.CreateUser(host, "trust", ConsoleRoles.TrustDsl);
+        using var dsl = await ConsoleSession.SignInAsync(host, "trust", ConsoleSession.Password);
+
+        Assert.Equal(HttpStatusCode.OK, (await dsl.Http.GetAsync($"/api/v1/alerts/{oakAlert}/screenshot")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await dsl.Http.GetAsync($"/api/v1/alerts/{late}/screenshot")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await dsl.Http.GetAsync($"/api/v1/alerts/{riverAlert}/screenshot")).StatusCode);
+        var root = Path.Combine(dir.Path, "screenshots");
+        Assert.True(File.Exists(Path.Combine(root, "oakfield", shown[7..9], shown[7..] + ".png")));
+        Assert.False(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Any(f => Path.GetFileName(Path.GetDirectoryName(f)) is { Length: 2 } p && Path.GetDirectoryName(Path.GetDirectoryName(f)) == root),
+            "a legacy file is still under screenshots/ab/");
+        Assert.Null(host.App.Services.GetRequiredService<ScreenshotStore>().FindFor(unshown, "riverside"));
+        Assert.Single(host.App.Services.GetRequiredService<ScreenshotStore>().FindAll(unshown)); // kept for retention, nobody's
+    }
+
+    private static string Legacy(string dataDirectory, byte[] png)
+    {
+        var hex = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(png));
+        Restore(dataDirectory, "sha256:" + hex, png);
+        return "sha256:" + hex;
+    }
+
+    private static void Restore(string dataDirectory, string reference, byte[] png)
+    {
+        var folder = Path.Combine(dataDirectory, "screenshots", reference[7..9]);
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, reference[7..] + ".png"), png);
+    }
+
     [Fact]
     public void Check_ValidInterlacedPng_IsAccepted()
     {

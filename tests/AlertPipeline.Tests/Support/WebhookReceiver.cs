@@ -40,7 +40,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         {
             var body = await JsonNode.ParseAsync(context.Request.Body);
             receiver._received.Enqueue(new ReceivedWebhook(context.Request.Path, context.Request.Headers["Idempotency-Key"].ToString(), body!));
-            return context.Request.Path.StartsWithSegments("/gone") ? Results.StatusCode(410) : Results.Ok();
+            return context.Request.Path.StartsWithSegments("/gone", StringComparison.Ordinal) ? Results.StatusCode(410) : Results.Ok();
         });
         await app.StartAsync();
         return receiver;

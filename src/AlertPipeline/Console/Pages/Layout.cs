@@ -45,7 +45,8 @@ internal static class Layout
     public static TimeZoneInfo Zone(HttpContext context, string? schoolId = null)
     {
         var trust = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value;
-        var id = schoolId ?? ConsoleUser.From(context.User)?.Schools.FirstOrDefault() ?? trust.Schools.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
+        var own = ConsoleUser.From(context.User)?.Schools;
+        var id = schoolId ?? (own is { Count: > 0 } ? own[0] : null) ?? trust.Schools.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
         var name = id is not null && trust.Schools.TryGetValue(id, out var school) ? school.TimeZone : "Europe/London";
         return Schools.SchoolHours.FindTimeZone(name) ?? Schools.SchoolHours.FindTimeZone("Europe/London") ?? TimeZoneInfo.Utc;
     }

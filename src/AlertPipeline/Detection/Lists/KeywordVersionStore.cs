@@ -46,7 +46,7 @@ internal sealed class KeywordVersionStore
     /// <summary>Records the version unless it is already the latest recorded one (a restart is not a change).</summary>
     public void RecordIfNew(string version, string actor, string reason, int entries)
     {
-        if (History(1).FirstOrDefault()?.Version != version)
+        if (History(1) is not [{ } latest, ..] || latest.Version != version)
         {
             Record(version, actor, reason, entries);
         }

@@ -39,6 +39,82 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
             return ("sha256:" + hex, false);
         }
 
+        await WriteWholeAsync(path, image).ConfigureAwait(false);
+        return ("sha256:" + hex, true);
+    }
+
+    /// <summary>The file for a <c>sha256:</c> reference as <paramref name="schoolId"/> uploaded it, or null.</summary>
+    /// <remarks>
+    /// A trust-wide key (school <c>*</c>) may send events for any school, so what it uploaded is found for any school.
+    /// A screenshot stored before screenshots were kept per school (directly under <c>screenshots/ab/</c>) is not
+    /// found here: it could be any school's, and was once shown to any school whose alert named its hash.
+    /// <see cref="AdoptLegacyAsync"/> moves each into the folder of the schools whose alerts show it, at start.
+    /// </remarks>
+    public string? FindFor(string reference, string schoolId) =>
+        Hex(reference) is { } hex && Folder(schoolId) is { } folder
+            ? FirstExisting(Path.Combine(_root, folder, hex[..2]), hex)
+              ?? FirstExisting(Path.Combine(_root, TrustFolder, hex[..2]), hex)
+            : null;
+
+    /// <summary>
+    /// Moves each screenshot stored before screenshots were kept per school (<c>screenshots/ab/…</c>) into the folder
+    /// of every school whose alerts show it (<paramref name="shownBy"/>: school and reference, from the alert store),
+    /// then removes the old copy. Copies are written whole before the old file goes, so a crash midway loses nothing
+    /// and the next start finishes the job. A legacy file no alert shows goes to <c>screenshots/~unclaimed/</c>, found
+    /// by no school, where retention deletes it as an unreferenced screenshot. Once done there is nothing left to
+    /// adopt: an event sent later that names a legacy hash (ingest does not check references) gains nothing.
+    /// </summary>
+    /// <returns>How many legacy files were moved, and how many no alert shows.</returns>
+    public async Task<(int Moved, int Unreferenced)> AdoptLegacyAsync(IEnumerable<(string SchoolId, string Reference)> shownBy)
+    {
+        if (!Directory.Exists(_root))
+        {
+            return (0, 0);
+        }
+
+        var legacy = Directory.EnumerateDirectories(_root).Where(d => Path.GetFileName(d) is { Length: 2 } name && IsHexPair(name))
+            .SelectMany(d => Directory.EnumerateFiles(d).Where(f => Extensions.Contains(Path.GetExtension(f))))
+            .ToDictionary(f => "sha256:" + Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal);
+        if (legacy.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var schoolsOf = shownBy.Where(s => legacy.ContainsKey(s.Reference))
+            .GroupBy(s => s.Reference, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(s => s.SchoolId).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var moved = 0;
+        foreach (var (reference, path) in legacy)
+        {
+            if (!schoolsOf.TryGetValue(reference, out var schools))
+            {
+                // Out of the legacy folders, so a later event naming this hash can never have it adopted for its school.
+                var unclaimed = Path.Combine(_root, UnclaimedFolder, reference[7..9], Path.GetFileName(path));
+                DataDirectory.CreateFolder(Path.GetDirectoryName(unclaimed)!);
+                File.Move(path, unclaimed, overwrite: true);
+                continue;
+            }
+
+            var hex = reference[7..];
+            foreach (var folder in schools.Select(Folder).OfType<string>())
+            {
+                var target = Path.Combine(_root, folder, hex[..2], Path.GetFileName(path));
+                if (!File.Exists(target))
+                {
+                    await WriteWholeAsync(target, await File.ReadAllBytesAsync(path).ConfigureAwait(false)).ConfigureAwait(false);
+                }
+            }
+
+            File.Delete(path);
+            moved++;
+        }
+
+        return (moved, legacy.Count - moved);
+    }
+
+    /// <summary>Writes to a temporary name, flushes to disk and renames: a reader never sees part of a file.</summary>
+    private static async Task WriteWholeAsync(string path, ReadOnlyMemory<byte> bytes)
+    {
         DataDirectory.CreateFolder(Path.GetDirectoryName(path)!);
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         var options = new FileStreamOptions
@@ -50,28 +126,15 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
             options.UnixCreateMode = DataDirectory.PrivateFile;
         }
 
-        await using (var file = new FileStream(temporary, options))
+        var file = new FileStream(temporary, options);
+        await using (file.ConfigureAwait(false))
         {
-            await file.WriteAsync(image).ConfigureAwait(false);
+            await file.WriteAsync(bytes).ConfigureAwait(false);
             file.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, path, overwrite: true);
-        return ("sha256:" + hex, true);
     }
-
-    /// <summary>
-    /// The file for a <c>sha256:</c> reference as <paramref name="schoolId"/> uploaded it, or null. A screenshot stored
-    /// before screenshots were kept per school (directly under <c>screenshots/ab/</c>) is still found, so alerts
-    /// from before the upgrade keep their evidence.
-    /// </summary>
-    /// <remarks>A trust-wide key (school <c>*</c>) may send events for any school, so what it uploaded is found for any school.</remarks>
-    public string? FindFor(string reference, string schoolId) =>
-        Hex(reference) is { } hex && Folder(schoolId) is { } folder
-            ? FirstExisting(Path.Combine(_root, folder, hex[..2]), hex)
-              ?? FirstExisting(Path.Combine(_root, TrustFolder, hex[..2]), hex)
-              ?? FirstExisting(Path.Combine(_root, hex[..2]), hex)
-            : null;
 
     /// <summary>Every stored copy of a reference, whichever school uploaded it (for retention).</summary>
     public IEnumerable<string> FindAll(string reference)
@@ -107,6 +170,9 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
 
     /// <summary>Where a trust-wide key's uploads go: '~' is outside the school-id alphabet, so no school can be named so.</summary>
     private const string TrustFolder = "~trust";
+
+    /// <summary>Legacy screenshots no alert showed when they were adopted: no school's, kept until retention deletes them.</summary>
+    private const string UnclaimedFolder = "~unclaimed";
 
     /// <summary>The folder of a school's screenshots, or null if the id is not safe as a folder name.</summary>
     private static string? Folder(string schoolId) =>

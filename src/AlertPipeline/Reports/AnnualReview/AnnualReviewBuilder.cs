@@ -79,6 +79,8 @@ internal sealed class AnnualReviewBuilder(
     IOptions<DetectionOptions> detection, IOptions<RetentionOptions> retention, IOptionsMonitor<AnnualReviewOptions> review,
     Checks.CheckLog checks, RiskProfileStore riskProfiles, TimeProvider clock)
 {
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
     /// <summary>A category with fewer list entries than this is flagged as thin coverage.</summary>
     public const int ThinCoverage = global::AlertPipeline.Reports.Tuning.TuningEvidence.ThinCoverage;
 
@@ -128,7 +130,7 @@ internal sealed class AnnualReviewBuilder(
         var rows = new List<Row>();
         while (reader.Read())
         {
-            var matches = JsonSerializer.Deserialize<List<AlertMatch>>(reader.GetString(2), new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+            var matches = JsonSerializer.Deserialize<List<AlertMatch>>(reader.GetString(2), WebJson) ?? [];
             rows.Add(new Row(JsonSerializer.Deserialize<List<string>>(reader.GetString(0)) ?? [], (Severity)reader.GetInt32(1),
                 reader.IsDBNull(4) ? null : reader.GetString(4), [.. matches.Select(m => m.Rule).Distinct()], reader.GetBoolean(3)));
         }
@@ -225,7 +227,7 @@ internal sealed class AnnualReviewBuilder(
         tables.AddRange(GovernorReportBuilder.Outcomes.Select(o => new CountTable(o.Key, o.Label, TableKind.Subsets,
             [.. categories.Select(c => new CountRow(c, c, alerts.LongCount(a => a.Categories.Contains(c) && outcome(a) == o.Key)))])));
         var shown = SmallNumbers.Protect(alerts.Count, tables);
-        var lastChange = changes.LastOrDefault() ?? lists.History(1).FirstOrDefault();
+        var lastChange = changes is [.., var last] ? last : lists.History(1) is [var latest, ..] ? latest : null;
         var rows = categories.Select(c =>
         {
             var closed = alerts.Where(a => a.Categories.Contains(c) && a.Outcome is not null).ToList();
@@ -268,7 +270,7 @@ internal sealed class AnnualReviewBuilder(
         return global::AlertPipeline.Reports.Tuning.TuningEvidence.Compute([.. Load(schoolId, from, to).Select(a => (a.Rules, a.Outcome))], entries);
     }
 
-    private ReviewSection Tuning(List<Row> alerts, IReadOnlyList<KeywordEntry> entries)
+    private static ReviewSection Tuning(List<Row> alerts, IReadOnlyList<KeywordEntry> entries)
     {
         var data = global::AlertPipeline.Reports.Tuning.TuningEvidence.Compute([.. alerts.Select(a => (a.Rules, a.Outcome))], entries);
         var group = SmallNumbers.Protect(alerts.Count,

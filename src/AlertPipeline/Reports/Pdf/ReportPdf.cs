@@ -80,7 +80,7 @@ internal sealed class ReportPdf : IDisposable
         NewPage();
     }
 
-    private double Width => PageWidth - 2 * Margin;
+    private static double Width => PageWidth - 2 * Margin;
 
     private XGraphics G => _gfx!;
 

@@ -42,7 +42,7 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
 
     public ValueTask<IReadOnlyList<ConsumedEvent>> ReadAsync(int max, CancellationToken cancellationToken) =>
         // Consume blocks its thread; keep that off the caller's (the host's) thread.
-        new(Task.Run(() => Read(max, cancellationToken), cancellationToken));
+        new(Task.Run<IReadOnlyList<ConsumedEvent>>(() => Read(max, cancellationToken), cancellationToken));
 
     public ValueTask CommitAsync(IReadOnlyList<ConsumedEvent> processed, CancellationToken cancellationToken)
     {
@@ -178,7 +178,7 @@ internal sealed partial class KafkaEventConsumer : IEventConsumer, IDisposable
         return consumer;
     }
 
-    private IReadOnlyList<ConsumedEvent> Read(int max, CancellationToken cancellationToken)
+    private List<ConsumedEvent> Read(int max, CancellationToken cancellationToken)
     {
         var consumer = _consumer.Value;
         var batch = new List<ConsumedEvent>(Math.Min(max, 1024));

@@ -19,11 +19,11 @@ internal sealed class MockKafkaCluster : IDisposable
     {
         KafkaClientConfig.LoadNativeLibrary(librdkafkaPath);
         var conf = NativeMethods.rd_kafka_conf_new();
-        var error = new StringBuilder(512);
-        _handle = NativeMethods.rd_kafka_new(0 /* RD_KAFKA_PRODUCER */, conf, error, (UIntPtr)error.Capacity);
+        var error = new byte[512];
+        _handle = NativeMethods.rd_kafka_new(0 /* RD_KAFKA_PRODUCER */, conf, error, (UIntPtr)error.Length);
         if (_handle == IntPtr.Zero)
         {
-            throw new InvalidOperationException("librdkafka: " + error);
+            throw new InvalidOperationException("librdkafka: " + Encoding.UTF8.GetString(error.AsSpan(0, Math.Max(0, Array.IndexOf(error, (byte)0)))));
         }
 
         _cluster = NativeMethods.rd_kafka_mock_cluster_new(_handle, brokers);
@@ -52,7 +52,7 @@ internal sealed class MockKafkaCluster : IDisposable
     }
 
     public void CreateTopic(string topic, int partitions, int replicas) =>
-        Check(NativeMethods.rd_kafka_mock_topic_create(_cluster, topic, partitions, replicas), $"create topic {topic}");
+        Check(NativeMethods.rd_kafka_mock_topic_create(_cluster, [.. Encoding.UTF8.GetBytes(topic), 0], partitions, replicas), $"create topic {topic}");
 
     /// <summary>Disconnects the broker and refuses connections; its partitions keep it as leader, so they stall.</summary>
     public void SetBrokerDown(int brokerId) => Check(NativeMethods.rd_kafka_mock_broker_set_down(_cluster, brokerId), $"set broker {brokerId} down");
@@ -91,7 +91,7 @@ internal sealed class MockKafkaCluster : IDisposable
         public static extern IntPtr rd_kafka_conf_new();
 
         [DllImport(Library)]
-        public static extern IntPtr rd_kafka_new(int type, IntPtr conf, StringBuilder errstr, UIntPtr errstrSize);
+        public static extern IntPtr rd_kafka_new(int type, IntPtr conf, byte[] errstr, UIntPtr errstrSize);
 
         [DllImport(Library)]
         public static extern void rd_kafka_destroy(IntPtr rk);
@@ -106,7 +106,7 @@ internal sealed class MockKafkaCluster : IDisposable
         public static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
 
         [DllImport(Library)]
-        public static extern int rd_kafka_mock_topic_create(IntPtr cluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partitions, int replicationFactor);
+        public static extern int rd_kafka_mock_topic_create(IntPtr cluster, byte[] topicUtf8Nul, int partitions, int replicationFactor);
 
         [DllImport(Library)]
         public static extern int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
