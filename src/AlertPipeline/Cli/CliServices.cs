@@ -21,7 +21,7 @@ internal static class CliServices
         services.AddSingleton<Detection.Lists.KeywordVersionStore>();
         services.AddSingleton<Detection.DeadLetters>();
         Users.UserServices.AddUserAccounts(services, configuration);
-        services.AddNotifications(configuration, runDispatcher: false);
+        Hosting.ResponderComposition.AddResponder(services, configuration, runDispatcher: false);
         Reports.ReportServices.AddReportSources(services, configuration);
         services.AddSingleton<Ingest.Screenshots.ScreenshotStore>();
         Retention.RetentionServices.AddRetention(services, configuration);

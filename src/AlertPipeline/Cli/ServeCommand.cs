@@ -86,7 +86,7 @@ internal static class ServeCommand
 
     private static string? DamagedStores(WebApplication app)
     {
-        var faults = app.Services.GetRequiredService<Watchdog.StoreFaults>();
+        var faults = app.Services.GetRequiredService<Storage.StoreFaults>();
         if (faults.Any)
         {
             return $"a store is damaged: {faults.Describe()}";

@@ -29,7 +29,7 @@ internal sealed partial class DetectionWorker(
     AlertCorrelator correlator,
     Checks.TestPupils testPupils,
     PipelineMetrics metrics,
-    Watchdog.StoreFaults faults,
+    Storage.StoreFaults faults,
     IOptions<QueueOptions> queue,
     TimeProvider clock,
     ILogger<DetectionWorker> logger) : BackgroundService

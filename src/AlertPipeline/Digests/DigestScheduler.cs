@@ -13,7 +13,7 @@ namespace AlertPipeline.Digests;
 /// rows, so a run repeated, or resumed after a restart, adds nothing; a period missed while the host was down is
 /// covered by the next one (periods run from the previous period's end).
 /// </summary>
-internal sealed class DigestScheduler(AlertStore store, SchoolDirectory schools, DigestReports reports, NotificationSignal signal) : Hosting.IDueWork
+internal sealed class DigestScheduler(AlertStore store, SchoolDirectory schools, DigestReports reports, NotificationSignal signal) : IDueWork
 {
     public static Quartz.JobKey JobKey { get; } = new("digests", "responder");
 

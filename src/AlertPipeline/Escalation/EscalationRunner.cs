@@ -14,7 +14,7 @@ namespace AlertPipeline.Escalation;
 /// <c>escalated</c> history entries), so nothing is lost across a restart: the pending escalations are simply the
 /// open alerts, read again at the next check. A function of the instant passed in: tests drive it with a fake clock.
 /// </summary>
-internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory schools, NotificationSignal signal, ILogger<EscalationRunner> logger) : Hosting.IDueWork
+internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory schools, NotificationSignal signal, ILogger<EscalationRunner> logger) : IDueWork
 {
     public static Quartz.JobKey JobKey { get; } = new("escalation", "responder");
 

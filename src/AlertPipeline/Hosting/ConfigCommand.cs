@@ -64,7 +64,7 @@ internal static class ConfigCommand
             .AddIngest(configuration)
             .AddDetection(configuration, runWorker: false)
             .AddAlerts()
-            .AddNotifications(configuration, runDispatcher: false)
+            .AddResponder(configuration, runDispatcher: false)
             .AddRetention(configuration)
             .AddConsole(configuration);
         Backup.BackupServices.AddScheduledBackup(services, configuration);

@@ -16,15 +16,6 @@ using AlertPipeline.Backup;
 
 namespace AlertPipeline.Hosting;
 
-/// <summary>The stages a process runs. Separate processes may run separate roles against the same data directory.</summary>
-[Flags]
-internal enum HostRoles
-{
-    Ingest = 1,
-    Detect = 2,
-    Respond = 4,
-    All = Ingest | Detect | Respond,
-}
 
 /// <summary>What a host runs, chosen by the command (serve, demo) or a test.</summary>
 internal sealed record HostSettings
@@ -72,7 +63,7 @@ internal static partial class PipelineHost
             .AddIngest(builder.Configuration)
             .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
             .AddAlerts()
-            .AddNotifications(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
+            .AddResponder(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
             .AddRetention(builder.Configuration)
             .AddScheduledBackup(builder.Configuration)
             .AddConsole(builder.Configuration)
@@ -175,6 +166,5 @@ internal static partial class PipelineHost
     private static partial void LogExclusive(Microsoft.Extensions.Logging.ILogger logger, string directory, string roles, string locks);
 
     /// <summary>The address Kestrel actually bound (resolves port 0).</summary>
-    public static Uri BoundAddress(WebApplication app) =>
-        new(app.Urls.FirstOrDefault() ?? throw new InvalidOperationException("the host is not listening"));
+    public static Uri BoundAddress(WebApplication app) => app.BoundAddress();
 }

@@ -24,7 +24,7 @@ internal sealed partial class RetentionRunner(
     AuditLog audit,
     IOptions<RetentionOptions> options,
     ILogger<RetentionRunner> logger,
-    OutboxRetention? outbox = null) : Hosting.IDueWork
+    OutboxRetention? outbox = null) : IDueWork
 {
     /// <summary>What a minimised alert shows instead of the pupil's login and device.</summary>
     public const string Removed = "(removed)";

@@ -112,7 +112,7 @@ internal sealed record SchoolPolicy(
 /// Resolves schools' routing from <see cref="TrustOptions"/>. Ingest refuses events of schools not in configuration;
 /// one that still arrives (a raw Kafka producer) gets the trust DSL and the default hours, so it reaches someone.
 /// </summary>
-internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOptionsMonitor<NotificationOptions> notifications)
+internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOptionsMonitor<SchoolDefaults> defaults)
 {
     // Resolving parses times and zones; do it once per configuration (reload gives new option instances).
     private volatile Resolved? _resolved;
@@ -137,7 +137,7 @@ internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOpti
     private Resolved Current()
     {
         var t = trust.CurrentValue;
-        var n = notifications.CurrentValue;
+        var n = defaults.CurrentValue;
         var resolved = _resolved;
         if (resolved is not null && ReferenceEquals(resolved.Trust, t) && ReferenceEquals(resolved.Notifications, n))
         {
@@ -151,7 +151,7 @@ internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOpti
 
     private sealed class Resolved
     {
-        public Resolved(TrustOptions trust, NotificationOptions notifications)
+        public Resolved(TrustOptions trust, SchoolDefaults notifications)
         {
             Trust = trust;
             Notifications = notifications;
@@ -162,7 +162,7 @@ internal sealed class SchoolDirectory(IOptionsMonitor<TrustOptions> trust, IOpti
 
         public TrustOptions Trust { get; }
 
-        public NotificationOptions Notifications { get; }
+        public SchoolDefaults Notifications { get; }
 
         public Contact TrustDsl { get; }
 

@@ -21,7 +21,7 @@ internal static class SchoolsCommand
         var configuration = PipelineConfiguration.Build(args.Get("config"), new Dictionary<string, string?>());
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        services.AddNotifications(configuration, runDispatcher: false);
+        services.AddSchools(configuration);
         using var provider = services.BuildServiceProvider();
         _ = provider.GetRequiredService<IOptions<TrustOptions>>().Value; // a bad Trust section: one line per problem, exit 2
         var schools = provider.GetRequiredService<SchoolDirectory>().Configured.OrderBy(s => s.SchoolId, StringComparer.Ordinal).ToList();

@@ -163,3 +163,13 @@ internal sealed class SqliteAlertTriage(AlertStore store, TimeProvider clock) : 
         command.ExecuteNonQuery();
     }
 }
+
+internal static class TriageServices
+{
+    /// <summary>Triage through the alert store, unless a test or host has registered another first.</summary>
+    public static IServiceCollection AddTriage(this IServiceCollection services)
+    {
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<IAlertTriage, SqliteAlertTriage>(services);
+        return services;
+    }
+}

@@ -21,7 +21,7 @@ internal static class ConsoleAccounts
     public static async Task PrintFirstRunAsync(WebApplication app, TextWriter output)
     {
         var created = app.Services.GetRequiredService<UserStore>().EnsureAdministrator();
-        var console = Hosting.PipelineHost.BoundAddress(app);
+        var console = app.BoundAddress();
         await output.WriteLineAsync($"  console        {console}   (sign in; DSLs, IT staff, governors)").ConfigureAwait(false);
         if (created is { } admin)
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using AlertPipeline.Kernel;
 using AlertPipeline.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using AlertPipeline.Storage;
 using System.Collections.Concurrent;
 using System.Globalization;
 using AlertPipeline.Notifications;
@@ -175,32 +176,16 @@ internal sealed class OutboxProbe(NotificationOutbox outbox, IOptions<WatchdogOp
     }
 }
 
-/// <summary>
-/// Stores found damaged while running (SQLite reported corruption). Detection reports here; ingest refuses events
-/// while any is listed (they could not be turned into alerts), and the watchdog raises a system alert.
-/// </summary>
-internal sealed class StoreFaults : IWatchdogProbe
+/// <summary>The watchdog's <c>stores</c> check: unhealthy while <see cref="StoreFaults"/> lists a damaged store.</summary>
+internal sealed class StoreFaultsProbe(StoreFaults faults) : IWatchdogProbe
 {
-    public const string Check = "stores";
-
-    private readonly ConcurrentDictionary<string, string> _damaged = new(StringComparer.Ordinal);
-
-    public IReadOnlyList<string> Checks { get; } = [Check];
-
-    public bool Any => !_damaged.IsEmpty;
-
-    public void Damaged(string store, string error) => _damaged[store] = error;
-
-    /// <summary>The store worked again (restored, or the damage was in pages since rewritten).</summary>
-    public void Working(string store) => _damaged.TryRemove(store, out _);
-
-    public string Describe() => string.Join("; ", _damaged.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key}: {d.Value}"));
+    public IReadOnlyList<string> Checks { get; } = [StoreFaults.Check];
 
     public IEnumerable<WatchdogFinding> Probe(DateTimeOffset now)
     {
-        yield return _damaged.IsEmpty
-            ? WatchdogFinding.Ok(Check, "no damage seen")
-            : new WatchdogFinding(Check, WatchdogLevel.Unhealthy,
-                $"a store is damaged ({Describe()}); detection cannot store alerts and ingest refuses events with 503. Stop the service and restore the file from backup", new Dictionary<string, double>());
+        yield return !faults.Any
+            ? WatchdogFinding.Ok(StoreFaults.Check, "no damage seen")
+            : new WatchdogFinding(StoreFaults.Check, WatchdogLevel.Unhealthy,
+                $"a store is damaged ({faults.Describe()}); detection cannot store alerts and ingest refuses events with 503. Stop the service and restore the file from backup", new Dictionary<string, double>());
     }
 }

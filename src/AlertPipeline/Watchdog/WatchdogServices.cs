@@ -1,3 +1,4 @@
+using AlertPipeline.Storage;
 using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Hosting;
@@ -26,7 +27,7 @@ internal static class WatchdogServices
         services.AddSingleton<IValidateOptions<WatchdogOptions>, WatchdogOptionsValidator>();
         services.AddMetrics();
         services.AddSingleton<StoreFaults>();
-        services.AddSingleton<IWatchdogProbe>(sp => sp.GetRequiredService<StoreFaults>());
+        services.AddSingleton<IWatchdogProbe, StoreFaultsProbe>();
         if (!kafka)
         {
             services.AddSingleton<IWatchdogProbe, EmbeddedQueueProbe>();

@@ -22,6 +22,20 @@ internal sealed class FolderGraph
     public IReadOnlyDictionary<string, SortedSet<string>> DependsOn(string folder) =>
         _edges.TryGetValue(folder, out var to) ? to : new Dictionary<string, SortedSet<string>>();
 
+    /// <summary>A graph from given edges (to test the cycle finding itself).</summary>
+    public static FolderGraph FromEdges(IEnumerable<(string From, string To)> edges)
+    {
+        var graph = new FolderGraph();
+        foreach (var (from, to) in edges)
+        {
+            graph._edges.TryAdd(from, new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal));
+            graph._edges.TryAdd(to, new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal));
+            graph._edges[from][to] = new SortedSet<string>(StringComparer.Ordinal) { $"{from} -> {to}" };
+        }
+
+        return graph;
+    }
+
     public static FolderGraph Read(string assemblyPath)
     {
         var graph = new FolderGraph();

@@ -94,7 +94,7 @@ public sealed class KafkaInteropTests : IDisposable
         Assert.Equal(1, (int)first["accepted"]!);
         Assert.Equal(1, (int)second["accepted"]!);
 
-        var metrics = host.App.Services.GetRequiredService<Hosting.PipelineMetrics>();
+        var metrics = host.App.Services.GetRequiredService<PipelineMetrics>();
         await Eventually.TrueAsync(() => metrics.EventsProcessed >= 2, "both deliveries processed");
         await Eventually.TrueAsync(() => Directory.Exists(host.OutboxDirectory) && Directory.GetFiles(host.OutboxDirectory, "*.eml").Length > 0, "the notification");
         await Task.Delay(TimeSpan.FromSeconds(1)); // A second notification, if any, would be written within this.

@@ -13,7 +13,7 @@ namespace AlertPipeline.Reports.GovernorSummary;
 /// the store as it is then, so a row retried after an outage still carries a whole, current report.
 /// </summary>
 internal sealed class GovernorSummaryScheduler(
-    AlertStore store, GovernorReportBuilder reports, IOptionsMonitor<GovernorSummaryOptions> options, NotificationSignal signal) : Hosting.IDueWork
+    AlertStore store, GovernorReportBuilder reports, IOptionsMonitor<GovernorSummaryOptions> options, NotificationSignal signal) : IDueWork
 {
     public const string Kind = "governor-summary";
 

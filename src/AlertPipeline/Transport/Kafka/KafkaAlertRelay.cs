@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
-using AlertPipeline.Kernel;
 using AlertPipeline.Storage;
 using Confluent.Kafka;
 using Microsoft.Data.Sqlite;

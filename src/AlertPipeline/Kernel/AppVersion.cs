@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace AlertPipeline.Installation;
+namespace AlertPipeline.Kernel;
 
 /// <summary>
 /// The version this build was published as (<c>deploy/package.sh VERSION</c> passes <c>-p:Version=VERSION</c>), with

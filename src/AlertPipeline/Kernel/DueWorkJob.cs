@@ -1,6 +1,6 @@
 using Quartz;
 
-namespace AlertPipeline.Hosting;
+namespace AlertPipeline.Kernel;
 
 /// <summary>
 /// Work whose schedule lives in alerts.db rather than in Quartz: each firing asks "what is due at this instant?".

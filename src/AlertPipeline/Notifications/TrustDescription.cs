@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using AlertPipeline.Detection;
-using AlertPipeline.Notifications;
+using AlertPipeline.Schools;
 
-namespace AlertPipeline.Schools;
+namespace AlertPipeline.Notifications;
 
 /// <summary>
 /// The trust's routing in plain words, read from what the responder itself resolves (<see cref="SchoolDirectory"/>),

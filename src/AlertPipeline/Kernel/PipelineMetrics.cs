@@ -1,4 +1,4 @@
-namespace AlertPipeline.Hosting;
+namespace AlertPipeline.Kernel;
 
 /// <summary>
 /// Counters and a latency sample shared by the pipeline's stages, for the demo's status line and the benchmark.

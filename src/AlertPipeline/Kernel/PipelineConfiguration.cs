@@ -1,4 +1,4 @@
-namespace AlertPipeline.Hosting;
+namespace AlertPipeline.Kernel;
 
 /// <summary>
 /// How every command builds its configuration, in increasing precedence: <c>appsettings.json</c> beside the
