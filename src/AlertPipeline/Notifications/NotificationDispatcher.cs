@@ -25,16 +25,22 @@ internal sealed partial class NotificationDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogStarted(email.Describe());
-        var released = outbox.ReleaseOwnClaims();
-        if (released > 0)
-        {
-            LogReleased(released);
-        }
-
+        var claimsReleased = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // Inside the loop's guard, like every read here: a store that fails at start is retried, not fatal.
+                if (!claimsReleased)
+                {
+                    var released = outbox.ReleaseOwnClaims();
+                    claimsReleased = true;
+                    if (released > 0)
+                    {
+                        LogReleased(released);
+                    }
+                }
+
                 // Claimed, not just read: other responders on the same PostgreSQL skip these rows (ADR 0020).
                 var due = outbox.Claim(BatchSize);
                 // Sends wait on the network (an SMTP handshake per message, a webhook round trip), so several run at
