@@ -163,6 +163,33 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#queue tbody tr').length === 3");
     }
 
+    // The title once counted the new alerts on the page shown: page 2, or a filter, hid the ones waiting elsewhere.
+    [Fact]
+    public async Task Queue_TitleCount_CountsEveryUnacknowledgedAlertWhateverThePageOrFilter()
+    {
+        await using var host = await TestHost.StartAsync();
+        for (var i = 0; i < 52; i++)
+        {
+            ConsoleData.SaveAlert(host, login: $"oak.y9.p{i}", screenshot: false, severity: Severity.High, category: "bullying", text: "nobody likes you");
+        }
+
+        var acknowledged = ConsoleData.SaveAlert(host, login: "oak.y9.done", screenshot: false);
+        host.App.Services.GetRequiredService<AlertPipeline.Triage.IAlertTriage>().Acknowledge(acknowledged.AlertId, "someone");
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var page = await browser.NewPageAsync();
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForFunctionAsync("() => document.title.startsWith('(52) ')");
+
+        await page.ClickAsync("#next");
+        await page.WaitForFunctionAsync("() => document.querySelector('#page-info').textContent.startsWith('Page 2')");
+        Assert.Equal(3, await page.Locator("#queue tbody tr").CountAsync()); // 52 new + 1 acknowledged, 50 a page
+        Assert.StartsWith("(52) ", await page.TitleAsync(), StringComparison.Ordinal);
+
+        await page.SelectOptionAsync("#filters select[name=severity]", "critical");
+        await page.WaitForFunctionAsync("() => !document.querySelector('#empty').hidden");
+        Assert.StartsWith("(52) ", await page.TitleAsync(), StringComparison.Ordinal);
+    }
+
     // Records what the console asks of the browser, then lets it through: each desktop notification and each sound.
     private const string NotifySpy = """
         window.__notified = []; window.__beeps = 0;

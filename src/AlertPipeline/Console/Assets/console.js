@@ -224,9 +224,18 @@ if (queue) {
     document.querySelector("#count").textContent = `${shown} of ${total.toLocaleString("en-GB")}`;
     pageInfo.textContent = `Page ${Math.floor(offset / pageSize) + 1} of ${Math.max(1, Math.ceil(total / pageSize))}`;
     prev.disabled = offset === 0; next.disabled = offset + pageSize >= total;
-    const unseen = alerts.filter(a => a.status === "new").length;
-    document.title = unseen > 0 ? `(${unseen}) ${baseTitle}` : baseTitle;
     first = false;
+    await countUnacknowledged(background);
+  }
+
+  // The tab title counts every alert still waiting for acknowledgement that this person may see, whatever page or
+  // filter the queue shows: a DSL on page 2, or filtered to one school, must still see that 3 are waiting.
+  async function countUnacknowledged(background) {
+    const response = await fetch("/api/v1/alerts?status=new&limit=1",
+      { credentials: "same-origin", headers: background ? { "X-Console-Background": "live" } : {} });
+    if (!response.ok) return;
+    const waiting = Number(response.headers.get("X-Total-Count") ?? 0);
+    document.title = waiting > 0 ? `(${waiting}) ${baseTitle}` : baseTitle;
   }
 
   const soon = () => {
