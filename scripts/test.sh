@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 #   python3-aiosmtpd - a real SMTP server for the responder tests (Maildir; run with /usr/bin/python3)
 #   poppler-utils   - pdftotext: the report tests read the governor summary and review PDFs back as a reader would
 #   bsdutils        - script: a pseudo-terminal, so the CLI progress test sees what a person at a terminal sees
-packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd poppler-utils bsdutils)
+#   postgresql      - PostgreSQL 15 for the Storage:Provider=postgres tests: each run initdb's a throwaway cluster on a
+#                     loopback port (tests/AlertPipeline.Tests/Support/PostgresCluster.cs; ALERTPIPELINE_TEST_PG overrides)
+packages=(wamerican python3 kcat docker-compose chromium python3-aiosmtpd poppler-utils bsdutils postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -23,6 +25,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Installing postgresql starts Debian's system cluster; the tests run their own, so that one is stopped again.
+  if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_ctlcluster >/dev/null; then
+    $SUDO pg_ctlcluster 15 main stop 2>/dev/null || true
+  fi
 fi
 
 if [ -f seeds/tools/check_lists.py ]; then

@@ -3,6 +3,7 @@ using AlertPipeline.Detection;
 using AlertPipeline.Notifications;
 using AlertPipeline.Storage;
 using Microsoft.Data.Sqlite;
+using AlertPipeline.Storage.Migrations;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Alerts;
@@ -12,7 +13,7 @@ namespace AlertPipeline.Alerts;
 /// causes are written in one transaction (a transactional outbox): there is never an alert whose notification was
 /// forgotten, nor a notification for an alert that was not stored.
 /// </summary>
-internal sealed class AlertStore
+internal sealed class AlertStore : IAlertStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -23,143 +24,16 @@ internal sealed class AlertStore
         var storage = options.Value;
         _database = new SqliteDatabase(Path.Combine(storage.FullDataDirectory, "alerts.db"), storage.Synchronous);
         using var connection = _database.Open();
-        SqliteDatabase.Execute(connection, """
-            CREATE TABLE IF NOT EXISTS alerts (
-                alert_id TEXT PRIMARY KEY,
-                event_id TEXT NOT NULL,
-                rule TEXT NOT NULL,
-                school_id TEXT NOT NULL,
-                device_id TEXT NOT NULL,
-                user_login TEXT NOT NULL,
-                occurred_at INTEGER NOT NULL,
-                source TEXT NOT NULL,
-                app TEXT,
-                url TEXT,
-                screenshot_ref TEXT,
-                text TEXT NOT NULL,
-                normalized_text TEXT NOT NULL,
-                categories TEXT NOT NULL,
-                severity INTEGER NOT NULL,
-                matches TEXT NOT NULL,
-                list_version TEXT NOT NULL,
-                status TEXT NOT NULL,
-                created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL,
-                UNIQUE (event_id, school_id, device_id, rule));
-            CREATE TABLE IF NOT EXISTS alert_events (
-                school_id TEXT NOT NULL,
-                device_id TEXT NOT NULL,
-                event_id TEXT NOT NULL,
-                alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
-                occurred_at INTEGER NOT NULL,
-                PRIMARY KEY (event_id, school_id, device_id));
-            CREATE INDEX IF NOT EXISTS alerts_by_school_time ON alerts(school_id, created_at);
-            CREATE INDEX IF NOT EXISTS alerts_by_pupil ON alerts(user_login, occurred_at);
-            CREATE INDEX IF NOT EXISTS alerts_by_school_pupil ON alerts(school_id, user_login, occurred_at);
-            CREATE TABLE IF NOT EXISTS alert_history (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
-                at INTEGER NOT NULL,
-                actor TEXT NOT NULL,
-                action TEXT NOT NULL,
-                detail TEXT);
-            """);
-        MigrateEventIdentity(connection);
-        SqliteDatabase.EnsureColumn(connection, "alerts", "event_count", "INTEGER NOT NULL DEFAULT 1");
-        SqliteDatabase.EnsureColumn(connection, "alerts", "last_event_at", "INTEGER");
-        SqliteDatabase.EnsureColumn(connection, "alerts", "group_key", "TEXT");
-        SqliteDatabase.EnsureColumn(connection, "alerts", "snippet", "TEXT NOT NULL DEFAULT ''");
-        SqliteDatabase.EnsureColumn(connection, "alerts", "minimised_at", "INTEGER"); // Retention: pupil data removed
-        SqliteDatabase.EnsureColumn(connection, "alerts", "is_test", "INTEGER NOT NULL DEFAULT 0"); // a monitoring check's alert
-        NotificationSchema.Create(connection);
+        // The journal's applied_at is a record of when an upgrade ran, not time the pipeline reasons about.
+        SchemaVersion = SchemaMigrator.Migrate(connection, AlertSchema.Store, AlertSchema.Sqlite, TimeProvider.System);
     }
 
     public SqliteDatabase Database => _database;
 
-    /// <summary>
-    /// Stores before issue 12 keyed an event by its <c>eventId</c> alone, so one school's id could hide another's
-    /// alert. Rebuilds <c>alerts</c> (its unique key) and <c>alert_events</c> keyed by (school, device, id), in one
-    /// transaction, keeping every row and column; a store already migrated is left alone.
-    /// </summary>
-    private static void MigrateEventIdentity(SqliteConnection connection)
-    {
-        using var check = connection.CreateCommand();
-        check.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'alerts'";
-        var alertsSql = (string)check.ExecuteScalar()!;
-        check.CommandText = "SELECT COUNT(*) FROM pragma_table_info('alert_events') WHERE name = 'school_id'";
-        var eventsMigrated = (long)check.ExecuteScalar()! == 1;
-        const string OldUnique = "UNIQUE (event_id, rule)";
-        if (!alertsSql.Contains(OldUnique, StringComparison.Ordinal) && eventsMigrated)
-        {
-            return;
-        }
+    /// <summary>The schema version this store is at (<c>alertpipeline migrate</c> reports it).</summary>
+    public int SchemaVersion { get; }
 
-        // Dropping the old table would fail the foreign keys of history and notifications that point at it; SQLite's
-        // documented rebuild turns them off around the copy (outside the transaction: it cannot be changed inside)
-        // and checks them before committing.
-        SqliteDatabase.Execute(connection, "PRAGMA foreign_keys = OFF");
-        try
-        {
-            RebuildForEventIdentity(connection, alertsSql, OldUnique, eventsMigrated);
-        }
-        finally
-        {
-            SqliteDatabase.Execute(connection, "PRAGMA foreign_keys = ON");
-        }
-    }
-
-    private static void RebuildForEventIdentity(SqliteConnection connection, string alertsSql, string oldUnique, bool eventsMigrated)
-    {
-        using var transaction = connection.BeginTransaction();
-        if (alertsSql.Contains(oldUnique, StringComparison.Ordinal))
-        {
-            // SQLite cannot change a table's constraint in place: the documented way is a copy under the new schema.
-            var newSql = alertsSql.Replace("CREATE TABLE alerts", "CREATE TABLE alerts_v2", StringComparison.Ordinal)
-                .Replace(oldUnique, "UNIQUE (event_id, school_id, device_id, rule)", StringComparison.Ordinal);
-            SqliteDatabase.Execute(connection, newSql, transaction);
-            SqliteDatabase.Execute(connection, "INSERT INTO alerts_v2 SELECT * FROM alerts", transaction);
-            SqliteDatabase.Execute(connection, "DROP TABLE alerts", transaction);
-            SqliteDatabase.Execute(connection, "ALTER TABLE alerts_v2 RENAME TO alerts", transaction);
-            SqliteDatabase.Execute(connection, """
-                CREATE INDEX IF NOT EXISTS alerts_by_school_time ON alerts(school_id, created_at);
-                CREATE INDEX IF NOT EXISTS alerts_by_pupil ON alerts(user_login, occurred_at);
-                CREATE INDEX IF NOT EXISTS alerts_by_school_pupil ON alerts(school_id, user_login, occurred_at);
-                """, transaction);
-        }
-
-        if (!eventsMigrated)
-        {
-            // An old row names only the event id; its school and device are those of the alert it was counted in
-            // (a merged event is the same pupil's, nearly always on the same device).
-            SqliteDatabase.Execute(connection, """
-                CREATE TABLE alert_events_v2 (
-                    school_id TEXT NOT NULL,
-                    device_id TEXT NOT NULL,
-                    event_id TEXT NOT NULL,
-                    alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
-                    occurred_at INTEGER NOT NULL,
-                    PRIMARY KEY (event_id, school_id, device_id));
-                INSERT OR IGNORE INTO alert_events_v2(school_id, device_id, event_id, alert_id, occurred_at)
-                    SELECT a.school_id, a.device_id, e.event_id, e.alert_id, e.occurred_at
-                    FROM alert_events e JOIN alerts a ON a.alert_id = e.alert_id;
-                DROP TABLE alert_events;
-                ALTER TABLE alert_events_v2 RENAME TO alert_events;
-                """, transaction);
-        }
-
-        using (var check = connection.CreateCommand())
-        {
-            check.Transaction = transaction;
-            check.CommandText = "PRAGMA foreign_key_check";
-            using var reader = check.ExecuteReader();
-            if (reader.Read())
-            {
-                throw new InvalidOperationException($"alerts.db: migrating the event identity would break a reference from table '{reader.GetString(0)}'; nothing was changed");
-            }
-        }
-
-        transaction.Commit();
-    }
+    public string Describe => _database.Path;
 
     /// <summary>
     /// Stores alerts (ignoring any already stored for the same event and rule) with their notifications.
@@ -437,13 +311,19 @@ internal sealed class AlertStore
         return (long)command.ExecuteScalar()!;
     }
 
-    private const string Columns = "alert_id, event_id, rule, school_id, device_id, user_login, occurred_at, source, app, url, " +
+    internal const string Columns = "alert_id, event_id, rule, school_id, device_id, user_login, occurred_at, source, app, url, " +
                                    "screenshot_ref, text, normalized_text, categories, severity, matches, list_version, status, created_at, updated_at, " +
                                    "event_count, last_event_at, group_key, snippet, is_test";
 
     private static List<Alert> ReadAlerts(SqliteCommand command)
     {
         using var reader = command.ExecuteReader();
+        return ReadAlerts(reader);
+    }
+
+    /// <summary>Alerts from rows of <see cref="Columns"/>, on either provider (PostgresAlertStore reads the same columns).</summary>
+    internal static List<Alert> ReadAlerts(System.Data.Common.DbDataReader reader)
+    {
         var result = new List<Alert>();
         while (reader.Read())
         {
@@ -461,7 +341,8 @@ internal sealed class AlertStore
                 LastEventAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.IsDBNull(21) ? reader.GetInt64(6) : reader.GetInt64(21)),
                 GroupKey = reader.IsDBNull(22) ? null : reader.GetString(22),
                 Snippet = reader.GetString(23),
-                IsTest = reader.GetInt64(24) != 0,
+                // SQLite hands INTEGER back as 64-bit, PostgreSQL's INTEGER as 32-bit.
+                IsTest = Convert.ToInt64(reader.GetValue(24), System.Globalization.CultureInfo.InvariantCulture) != 0,
             });
         }
 

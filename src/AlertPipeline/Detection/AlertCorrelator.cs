@@ -19,7 +19,7 @@ internal sealed record Correlation(Alert? Opened, (string AlertId, GroupingResul
 /// batch can never count twice or fold an event into an alert that was never written. Used by one detection worker.
 /// </para>
 /// </summary>
-internal sealed class AlertCorrelator(AlertStore store, IOptions<DetectionOptions> options)
+internal sealed class AlertCorrelator(IAlertStore store, IOptions<DetectionOptions> options)
 {
     // Bounds the cache: past this many pupils everything is dropped and reloaded on demand.
     private const int MaxPupils = 50_000;

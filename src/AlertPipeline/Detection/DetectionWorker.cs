@@ -22,7 +22,7 @@ internal sealed partial class DetectionWorker(
     IEventConsumer consumer,
     DetectorHolder detectors,
     global::AlertPipeline.Model.ModelHolder models,
-    AlertStore alerts,
+    IAlertStore alerts,
     NotificationPlanner planner,
     NotificationSignal notify,
     IDeadLetterSink deadLetters,
@@ -66,7 +66,7 @@ internal sealed partial class DetectionWorker(
 
     // What a damaged file here is reported as: the alert store, or the transport's position store (SQLite says which
     // error, not which file).
-    private string DamagedStore => $"{Path.GetFileName(alerts.Database.Path)} or the transport's position store";
+    private string DamagedStore => $"{alerts.Describe} or the transport's position store";
 
     // Scanned batches that may wait while one is stored; the store takes at most this many at once.
     private const int MaxWaiting = 4;

@@ -7,7 +7,7 @@ using OpenTelemetry.Metrics;
 namespace AlertPipeline.Hosting;
 
 /// <summary>
-/// Section <c>Metrics</c>: the Prometheus scrape endpoint <c>/metrics</c> (ADR 0020). Off unless
+/// Section <c>Metrics</c>: the Prometheus scrape endpoint <c>/metrics</c> (ADR 0021). Off unless
 /// <see cref="Enabled"/>; then it must be reachable only from this machine (<see cref="Url"/>, a loopback address
 /// with its own port) or only with a token (<see cref="ScrapeToken"/>), or both. Never public: the figures (backlog,
 /// alerts by severity) say how a trust's safeguarding is going, which is not for anyone who can reach the console.

@@ -115,7 +115,7 @@ internal static partial class PipelineHost
         {
             // Anyone (a load balancer, a monitoring probe) may learn whether the pipeline is well and which checks are
             // not; the reasons and the figures (backlog, events, alerts, system alerts) only signed-in IT, the trust
-            // DSL and admins (ADR 0020): counts of a trust's alerts are not for whoever can reach the address.
+            // DSL and admins (ADR 0021): counts of a trust's alerts are not for whoever can reach the address.
             if (!await WatchdogServices.MaySeeFiguresAsync(context).ConfigureAwait(false))
             {
                 return Results.Json(new

@@ -43,6 +43,9 @@ internal static class MigrateCommand
         });
         await using (app.ConfigureAwait(false))
         {
+            // The alert store (alerts, history, outbox) has numbered migrations (ADR 0022); on PostgreSQL it is the
+            // shared one, so an unreachable server stops here, before anything is reported as done.
+            var alerts = app.Services.GetRequiredService<IAlertStore>();
             var opened = 0;
             foreach (var store in Stores)
             {
@@ -54,6 +57,7 @@ internal static class MigrateCommand
             }
 
             await output.WriteLineAsync($"alertpipeline {AppVersion.Current}: configuration valid; {opened} stores in {CliServices.DataDirectoryOf(app)} are at this version's schema.").ConfigureAwait(false);
+            await output.WriteLineAsync($"alert store: schema version {alerts.SchemaVersion} ({alerts.Describe}).").ConfigureAwait(false);
         }
 
         return 0;

@@ -5,7 +5,7 @@ namespace AlertPipeline.Kernel;
 /// <summary>
 /// Counters and a latency sample shared by the pipeline's stages, for the demo's status line and the benchmark, and
 /// the same figures as instruments of the meter <c>AlertPipeline</c> (scraped at <c>/metrics</c> when enabled, ADR
-/// 0020). Lock-free counters; the latency sample is a fixed ring (the most recent 100,000), so memory stays bounded.
+/// 0021). Lock-free counters; the latency sample is a fixed ring (the most recent 100,000), so memory stays bounded.
 /// Tags are fixed words (an outcome, a severity), never a school, a pupil or a device: a label's values are public
 /// to whoever can scrape, and a per-pupil series would count one child's alerts.
 /// </summary>

@@ -11,7 +11,7 @@ namespace AlertPipeline.Notifications;
 /// school's current name and a digest counts the alerts of its period as stored.
 /// </summary>
 internal sealed class NotificationComposer(
-    AlertStore alerts,
+    IAlertStore alerts,
     SchoolDirectory schools,
     DigestReports digests,
     SystemAlerts systemAlerts,

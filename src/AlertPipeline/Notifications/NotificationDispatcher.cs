@@ -9,7 +9,7 @@ namespace AlertPipeline.Notifications;
 /// the channel refuses for good (a webhook's 404), the row is marked failed and a system alert is raised.
 /// </summary>
 internal sealed partial class NotificationDispatcher(
-    NotificationOutbox outbox,
+    INotificationOutbox outbox,
     NotificationComposer composer,
     IEmailSender email,
     WebhookSender webhooks,
@@ -25,13 +25,26 @@ internal sealed partial class NotificationDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogStarted(email.Describe());
+        var claimsReleased = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var due = outbox.Due(BatchSize);
+                // Inside the loop's guard, like every read here: a store that fails at start is retried, not fatal.
+                if (!claimsReleased)
+                {
+                    var released = outbox.ReleaseOwnClaims();
+                    claimsReleased = true;
+                    if (released > 0)
+                    {
+                        LogReleased(released);
+                    }
+                }
+
+                // Claimed, not just read: other responders on the same PostgreSQL skip these rows (ADR 0022).
+                var due = outbox.Claim(BatchSize);
                 // Sends wait on the network (an SMTP handshake per message, a webhook round trip), so several run at
-                // once; a batch finishes before the next is read, so no row is ever sent by two tasks.
+                // once; a batch finishes before the next is claimed, so no row is ever sent by two tasks.
                 await Parallel.ForEachAsync(
                     due,
                     new ParallelOptions { MaxDegreeOfParallelism = options.CurrentValue.MaxConcurrentSends, CancellationToken = stoppingToken },
@@ -153,6 +166,9 @@ internal sealed partial class NotificationDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notifications: email goes to {Channel}; webhooks by HTTP")]
     private partial void LogStarted(string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notifications: took back {Count} notification(s) this responder had claimed before it stopped; they are sent now")]
+    private partial void LogReleased(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent {Kind} about {About} to {Recipient} by {Channel}")]
     private partial void LogSent(string kind, string about, string recipient, string channel);

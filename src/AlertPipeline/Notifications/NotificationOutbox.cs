@@ -8,9 +8,56 @@ internal sealed record DueNotification(string NotificationId, string? AlertId, s
 /// <summary>A row of the outbox as the console and tests see it.</summary>
 internal sealed record OutboxRow(string NotificationId, string? AlertId, string Kind, string Recipient, string Channel, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError);
 
-/// <summary>The outbox rows of <c>alerts.db</c>: what is due, adding rows, and recording each attempt's result.</summary>
-internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
+/// <summary>
+/// The outbox as the dispatcher uses it, on either provider (SQLite <see cref="NotificationOutbox"/>, PostgreSQL
+/// <see cref="PostgresNotificationOutbox"/>; one contract test suite runs against both).
+/// </summary>
+internal interface INotificationOutbox
 {
+    /// <summary>
+    /// Takes up to <paramref name="max"/> due rows, most important first, for <see cref="OutboxClaims.Lease"/>: no
+    /// other responder gets them until this one marks them or the lease runs out (it died mid-batch).
+    /// </summary>
+    IReadOnlyList<DueNotification> Claim(int max);
+
+    /// <summary>
+    /// Gives back what this responder had claimed and not marked: on start, so a restarted responder resends its
+    /// last batch at once instead of after the lease.
+    /// </summary>
+    int ReleaseOwnClaims();
+
+    void MarkSent(string notificationId);
+
+    void MarkRetry(string notificationId, DateTimeOffset next, string error);
+
+    void MarkFailed(string notificationId, string error);
+
+    IReadOnlyList<OutboxRow> List(string? alertId = null);
+}
+
+internal static class OutboxClaims
+{
+    /// <summary>
+    /// How long a claim holds. Longer than a batch can take (100 rows, each send bounded by the SMTP or webhook
+    /// timeout, several at once), so a slow but live responder never sees its rows resent by another; short enough
+    /// that a killed responder's rows go out within minutes.
+    /// </summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Who claims: this machine and data directory. Stable across restarts, so a restarted responder takes back its
+    /// own claims (<see cref="INotificationOutbox.ReleaseOwnClaims"/>); distinct for responders on other machines or directories.
+    /// </summary>
+    public static string Owner(string dataDirectory) => $"{Environment.MachineName}:{dataDirectory}";
+}
+
+/// <summary>The outbox rows of <c>alerts.db</c>: what is due, adding rows, and recording each attempt's result.</summary>
+/// <param name="owner">Who claims; by default this machine and data directory (tests name other responders).</param>
+internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock, string? owner = null) : INotificationOutbox
+{
+    // One responder per data directory (DataDirectoryLock), so claims here mostly matter across its restarts.
+    private readonly string _owner = owner ?? OutboxClaims.Owner(Path.GetDirectoryName(store.Database.Path)!);
+
     public const string Pending = "pending";
     public const string Sent = "sent";
     public const string Failed = "failed";
@@ -43,6 +90,56 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
         return result;
     }
 
+    public IReadOnlyList<DueNotification> Claim(int max)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        using var connection = store.Database.Open();
+        // IMMEDIATE (Microsoft.Data.Sqlite's default): the select and the update hold the write lock together.
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            SELECT notification_id, alert_id, recipient, channel, attempts, kind, subject FROM notifications
+            WHERE status = 'pending' AND next_attempt_at <= $now AND (claimed_until IS NULL OR claimed_until <= $now)
+            ORDER BY priority DESC, next_attempt_at LIMIT $max
+            """;
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$max", max);
+        var result = new List<DueNotification>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                result.Add(new DueNotification(
+                    reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                    reader.GetInt32(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+            }
+        }
+
+        command.CommandText = "UPDATE notifications SET claimed_by = $owner, claimed_until = $until WHERE notification_id = $id";
+        command.Parameters.Clear();
+        var id = command.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+        command.Parameters.AddWithValue("$owner", _owner);
+        command.Parameters.AddWithValue("$until", now + (long)OutboxClaims.Lease.TotalMilliseconds);
+        foreach (var row in result)
+        {
+            id.Value = row.NotificationId;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return result;
+    }
+
+    public int ReleaseOwnClaims()
+    {
+        using var connection = store.Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE notifications SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $owner AND status = 'pending'";
+        command.Parameters.AddWithValue("$owner", _owner);
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>Every outbox row, optionally of one alert: for the console, the CLI and tests.</summary>
     public IReadOnlyList<OutboxRow> List(string? alertId = null)
     {
@@ -54,6 +151,12 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
             """;
         command.Parameters.AddWithValue("$alert", (object?)alertId ?? DBNull.Value);
         using var reader = command.ExecuteReader();
+        return ReadRows(reader);
+    }
+
+    /// <summary>Rows of <c>notification_id, alert_id, kind, recipient, channel, status, attempts, next_attempt_at, last_error</c>, on either provider.</summary>
+    internal static List<OutboxRow> ReadRows(System.Data.Common.DbDataReader reader)
+    {
         var result = new List<OutboxRow>();
         while (reader.Read())
         {
@@ -95,15 +198,15 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock)
     /// about 650 notifications/s on the 2-core machine (docs/benchmarks.md, alert storm).
     /// </summary>
     public void MarkSent(string notificationId) => Update(
-        "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = $now, last_error = NULL WHERE notification_id = $id",
+        "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = $now, last_error = NULL, claimed_by = NULL, claimed_until = NULL WHERE notification_id = $id",
         notificationId, null, null, synchronous: "NORMAL");
 
     public void MarkRetry(string notificationId, DateTimeOffset next, string error) => Update(
-        "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = $next, last_error = $error WHERE notification_id = $id",
+        "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = $next, last_error = $error, claimed_by = NULL, claimed_until = NULL WHERE notification_id = $id",
         notificationId, next, error);
 
     public void MarkFailed(string notificationId, string error) => Update(
-        "UPDATE notifications SET status = 'failed', attempts = attempts + 1, last_error = $error WHERE notification_id = $id",
+        "UPDATE notifications SET status = 'failed', attempts = attempts + 1, last_error = $error, claimed_by = NULL, claimed_until = NULL WHERE notification_id = $id",
         notificationId, null, error);
 
     /// <summary>When a row was sent, or null while it is not (a monitoring check times its test notification by it).</summary>

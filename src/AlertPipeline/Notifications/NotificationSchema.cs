@@ -28,6 +28,55 @@ internal static class NotificationSchema
             UNIQUE (alert_id, recipient, channel, kind))
         """;
 
+    /// <summary>
+    /// alerts.db step 2: a responder claims rows for a lease before sending them (<see cref="NotificationOutbox.Claim"/>),
+    /// so a row is sent by one responder and comes back to the others if that one dies mid-batch.
+    /// </summary>
+    public const string SqliteClaims = """
+        ALTER TABLE notifications ADD COLUMN claimed_by TEXT;
+        ALTER TABLE notifications ADD COLUMN claimed_until INTEGER;
+        """;
+
+    /// <summary>PostgreSQL step 2 of the alert store: the outbox as alerts.db has it after step 2, in one step.</summary>
+    public const string Postgres = """
+        CREATE TABLE notifications (
+            notification_id TEXT PRIMARY KEY,
+            alert_id TEXT REFERENCES alerts(alert_id),
+            kind TEXT NOT NULL DEFAULT 'alert',
+            subject TEXT,
+            recipient TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at BIGINT NOT NULL,
+            last_error TEXT,
+            created_at BIGINT NOT NULL,
+            sent_at BIGINT,
+            priority INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,
+            claimed_until BIGINT,
+            UNIQUE (alert_id, recipient, channel, kind));
+        CREATE INDEX notifications_claim ON notifications(priority DESC, next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX notifications_by_alert ON notifications(alert_id);
+        CREATE TABLE system_alerts (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            school_id TEXT,
+            alert_id TEXT,
+            notification_id TEXT UNIQUE,
+            detail TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            resolved_at BIGINT,
+            resolved_by TEXT);
+        CREATE TABLE digest_runs (
+            school_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            period_end BIGINT NOT NULL,
+            PRIMARY KEY (school_id, kind, period_end));
+        CREATE INDEX alerts_open_escalable ON alerts(created_at) WHERE status = 'new' AND severity >= 4;
+        """;
+
     public static void Create(SqliteConnection connection)
     {
         MigrateFromV1(connection);

@@ -17,6 +17,10 @@ internal static class NotificationServices
         services.AddSingleton<NotificationPlanner>();
         services.AddSingleton<NotificationSignal>();
         services.AddSingleton<NotificationOutbox>();
+        services.AddSingleton<PostgresNotificationOutbox>();
+        services.AddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<IOptions<Storage.StorageOptions>>().Value.IsPostgres
+            ? sp.GetRequiredService<PostgresNotificationOutbox>()
+            : sp.GetRequiredService<NotificationOutbox>());
         services.AddSingleton<NotificationComposer>();
         services.AddSingleton<SystemAlerts>();
         services.AddSingleton<ChannelHealth>();

@@ -9,6 +9,8 @@ internal static class StorageServices
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<SystemDatabase>();
+        // Resolved only when Storage:Provider is postgres (by the stores that live there); opening it checks the server.
+        services.AddSingleton<Postgres.PostgresDatabase>();
         return services;
     }
 }

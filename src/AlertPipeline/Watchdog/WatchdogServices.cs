@@ -64,7 +64,7 @@ internal static class WatchdogServices
     /// <c>/health/live</c>: the process answers (for a restart-on-failure probe; never fails for a pipeline problem,
     /// which a restart would not fix). <c>/health/ready</c>: every watchdog check, status 200 when healthy or degraded,
     /// 503 when unhealthy. Names and statuses are public; reasons and figures only for signed-in IT, trust DSL and
-    /// admin (ADR 0020). Ingest answers 503 while a store is damaged.
+    /// admin (ADR 0021). Ingest answers 503 while a store is damaged.
     /// </summary>
     public static WebApplication MapWatchdog(this WebApplication app)
     {
@@ -111,7 +111,7 @@ internal static class WatchdogServices
     private static async Task WriteReadyAsync(HttpContext context, HealthReport report)
     {
         // Anonymous callers get each check's name and status, which is all a probe acts on; the reasons carry counts
-        // (events waiting, notifications due) and file names, so they go with the figures to signed-in staff (ADR 0020).
+        // (events waiting, notifications due) and file names, so they go with the figures to signed-in staff (ADR 0021).
         var figures = await MaySeeFiguresAsync(context).ConfigureAwait(false);
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";

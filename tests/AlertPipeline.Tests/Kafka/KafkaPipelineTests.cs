@@ -156,7 +156,7 @@ public sealed class KafkaPipelineTests : IDisposable
 
     private static async Task<long> ProcessedAsync(HostProcess host)
     {
-        // Counts are not on the anonymous /health (ADR 0020): read from the process's metrics, as an operator would.
+        // Counts are not on the anonymous /health (ADR 0021): read from the process's metrics, as an operator would.
         return (long)(PrometheusText.Sum(await host.ScrapeAsync(), "alertpipeline_events_processed_total") ?? 0);
     }
 

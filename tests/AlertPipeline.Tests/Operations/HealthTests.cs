@@ -10,7 +10,7 @@ namespace AlertPipeline.Tests.Operations;
 
 /// <summary>
 /// <c>/health/ready</c> in each of its three states on a real host, and what an anonymous caller learns from it and
-/// from <c>/health</c>: whether the pipeline is well and which checks are not, never counts or reasons (ADR 0020).
+/// from <c>/health</c>: whether the pipeline is well and which checks are not, never counts or reasons (ADR 0021).
 /// </summary>
 public sealed class HealthTests : IDisposable
 {
@@ -84,7 +84,7 @@ public sealed class HealthTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode); // A restart would not fix it.
 
             // Signed-in IT sees the reasons and the counts.
-            app.Services.GetRequiredService<AlertPipeline.Users.UserStore>().Create("it.support", AlertPipeline.Users.ConsoleRoles.It, [], ConsoleSession.Password, mustChangePassword: false);
+            app.Services.GetRequiredService<AlertPipeline.Users.UserStore>().Create("it.support", ConsoleRoles.It, [], ConsoleSession.Password, mustChangePassword: false);
             using var it = await ConsoleSession.SignInAsync(app, "it.support", ConsoleSession.Password);
             var ready = JsonNode.Parse(await (await it.Http.GetAsync("/health/ready")).Content.ReadAsStringAsync())!;
             Assert.Contains("alerts.db", Check(ready, StoreFaults.Check)["reason"]!.GetValue<string>(), StringComparison.Ordinal);

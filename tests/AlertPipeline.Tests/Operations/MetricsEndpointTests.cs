@@ -10,7 +10,7 @@ namespace AlertPipeline.Tests.Operations;
 
 /// <summary>
 /// <c>/metrics</c> on a real host over real HTTP: what an operator's Prometheus would read after events flow, and
-/// that nobody else can read it (ADR 0020).
+/// that nobody else can read it (ADR 0021).
 /// </summary>
 public sealed class MetricsEndpointTests
 {

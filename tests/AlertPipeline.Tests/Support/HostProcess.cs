@@ -63,7 +63,7 @@ internal sealed class HostProcess : IAsyncDisposable
 
         start.Environment["Detection__KeywordsDirectory"] = Path.Combine(AppContext.BaseDirectory, "seeds", "keywords");
         start.Environment["Queue__PollInterval"] = "00:00:00.100";
-        // Scraped by tests that count what a process has done (KafkaPipelineTests); with a token, as ADR 0020 requires.
+        // Scraped by tests that count what a process has done (KafkaPipelineTests); with a token, as ADR 0021 requires.
         start.Environment["Metrics__Enabled"] = "true";
         start.Environment["Metrics__ScrapeToken"] = ScrapeToken;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())

@@ -82,14 +82,14 @@ internal sealed class TestHost : IAsyncDisposable
 
     /// <summary>
     /// <c>/health</c> (or <c>/health/ready</c>) as signed-in IT sees it, with the reasons and counts (anonymous callers get the status and the
-    /// names of failing checks only, ADR 0020). Creates the IT account on first use.
+    /// names of failing checks only, ADR 0021). Creates the IT account on first use.
     /// </summary>
     public async Task<JsonNode> HealthAsync(string path = "/health")
     {
         const string name = "health.it";
         if (App.Services.GetRequiredService<AlertPipeline.Users.UserStore>().Find(name) is null)
         {
-            ConsoleSession.CreateUser(this, name, AlertPipeline.Users.ConsoleRoles.It);
+            ConsoleSession.CreateUser(this, name, ConsoleRoles.It);
         }
 
         using var it = await ConsoleSession.SignInAsync(this, name, ConsoleSession.Password);

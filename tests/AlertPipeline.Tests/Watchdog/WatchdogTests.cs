@@ -43,7 +43,7 @@ public sealed class WatchdogTests : IDisposable
         Assert.Equal(EmbeddedQueueProbe.ProgressCheck, problem.Check);
         Assert.Contains("has not advanced past queue position 0 for 3 min while 2 event(s) wait", problem.Reason, StringComparison.Ordinal);
 
-        // /health/ready: degraded (200) with the check's name; its reason and figures only for signed-in staff (ADR 0020).
+        // /health/ready: degraded (200) with the check's name; its reason and figures only for signed-in staff (ADR 0021).
         using var anonymous = new HttpClient { BaseAddress = PipelineHost.BoundAddress(ingest) };
         var ready = await anonymous.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);

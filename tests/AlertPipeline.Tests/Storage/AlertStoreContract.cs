@@ -1,0 +1,242 @@
+using AlertPipeline.Alerts;
+using AlertPipeline.Detection;
+using AlertPipeline.Events;
+using AlertPipeline.Notifications;
+using AlertPipeline.Storage;
+using AlertPipeline.Storage.Postgres;
+using AlertPipeline.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.Options;
+
+namespace AlertPipeline.Tests.Storage;
+
+/// <summary>
+/// What every alert store and outbox must do, written once and run against each provider (a real SQLite file and a
+/// real PostgreSQL): idempotent writes under concurrent writers, and each notification claimed by one responder.
+/// Each <see cref="Open"/> is a separate store object with its own connections, as a second process would have.
+/// </summary>
+public abstract class AlertStoreContract : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset Start = new(2026, 11, 23, 11, 0, 0, TimeSpan.Zero);
+
+    private protected FakeTimeProvider Clock { get; } = new(Start);
+
+    /// <summary>Opens the store as another process would; <paramref name="responder"/> names that process (its data directory).</summary>
+    private protected abstract (IAlertStore Store, INotificationOutbox Outbox) Open(string responder);
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Save_SameEventsFromEightConcurrentWriters_OneAlertAndOneNotificationSetEach()
+    {
+        var batch = Enumerable.Range(0, 40).Select(i => NewAlert($"e-{i}", Severity.High)).ToList();
+        var stores = await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(() => Open($"detect-{w}").Store)));
+
+        // Each writer saves the whole batch in its own order, all at once: a redelivery racing the first delivery.
+        var results = await Task.WhenAll(stores.Select((store, w) => Task.Run(() =>
+            store.Save([.. batch.OrderBy(a => (a.Alert.AlertId.GetHashCode(StringComparison.Ordinal) * (w + 1)) % 97)], []))));
+
+        Assert.Equal(40, results.Sum(r => r.Count));
+        Assert.Equal(40, stores[0].Count());
+        Assert.Equal(80, Open("check").Outbox.List().Count);
+        Assert.All(batch, a => Assert.NotNull(stores[3].Get(a.Alert.AlertId)));
+    }
+
+    [Fact]
+    public async Task Save_SameMergeFromFourConcurrentWriters_CountedOnceAndSeverityRaised()
+    {
+        var (store, outbox) = Open("detect-a");
+        var (alert, notifications) = NewAlert("first", Severity.High);
+        Assert.Single(store.Save([(alert, notifications)], []));
+        var later = new EventKey("oakfield", "dev-1", "second");
+        var raise = OutboxNotification.For(alert.AlertId, new Schools.Target("deputy@oakfield.example", NotificationChannels.Email), NotificationKinds.Alert);
+        var merge = new AlertMerge(alert.AlertId, later, Start.AddMinutes(1), Severity.Critical, ["suicide", "self-harm"], null, [raise]);
+        var writers = await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() => Open($"detect-{w}").Store)));
+
+        await Task.WhenAll(writers.Select(w => Task.Run(() => w.Save([], [merge]))));
+
+        var stored = store.Get(alert.AlertId)!;
+        Assert.Equal(2, stored.EventCount);
+        Assert.Equal(Severity.Critical, stored.Severity);
+        Assert.Equal(["suicide", "self-harm"], stored.Categories);
+        Assert.Equal(Start.AddMinutes(1), stored.LastEventAt);
+        Assert.Equal(3, outbox.List(alert.AlertId).Count); // the two of the alert and the deputy's for the raise
+        Assert.Equal([new EventKey("oakfield", "dev-1", "first"), later], store.KnownEvents([new EventKey("oakfield", "dev-1", "first"), later, new EventKey("oakfield", "dev-2", "first")]).OrderBy(k => k.EventId));
+        Assert.Equal(alert.AlertId, store.OfEvent(later)?.AlertId);
+    }
+
+    [Fact]
+    public void Claim_TwoResponders_EachNotificationClaimedByExactlyOne()
+    {
+        var (store, first) = Open("respond-a");
+        var second = Open("respond-b").Outbox;
+        store.Save([.. Enumerable.Range(0, 15).Select(i => NewAlert($"e-{i}", Severity.High))], []); // 30 notifications
+
+        var a = first.Claim(20);
+        var b = second.Claim(20);
+
+        Assert.Equal(20, a.Count);
+        Assert.Equal(10, b.Count);
+        Assert.Empty(a.Select(n => n.NotificationId).Intersect(b.Select(n => n.NotificationId)));
+        Assert.Empty(first.Claim(20));
+        Assert.Empty(second.Claim(20));
+    }
+
+    [Fact]
+    public async Task Claim_SixRespondersAtOnce_EveryNotificationClaimedOnce()
+    {
+        var store = Open("detect").Store;
+        store.Save([.. Enumerable.Range(0, 200).Select(i => NewAlert($"e-{i}", Severity.High))], []);
+        var responders = Enumerable.Range(0, 6).Select(r => Open($"respond-{r}").Outbox).ToList();
+
+        var claimed = await Task.WhenAll(responders.Select(r => Task.Run(() =>
+        {
+            var mine = new List<string>();
+            while (r.Claim(5) is { Count: > 0 } batch)
+            {
+                mine.AddRange(batch.Select(n => n.NotificationId));
+            }
+
+            return mine;
+        })));
+
+        var all = claimed.SelectMany(c => c).ToList();
+        Assert.Equal(400, all.Count);
+        Assert.Equal(400, all.Distinct().Count());
+    }
+
+    [Fact]
+    public void Claim_ResponderDiesMidBatch_RowsComeBackAfterTheLeaseOnly()
+    {
+        var (store, dead) = Open("respond-a");
+        var survivor = Open("respond-b").Outbox;
+        store.Save([NewAlert("e-1", Severity.Urgent)], []);
+        Assert.Equal(2, dead.Claim(100).Count);
+
+        Clock.Advance(OutboxClaims.Lease - TimeSpan.FromSeconds(1));
+        Assert.Empty(survivor.Claim(100));
+
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(2, survivor.Claim(100).Count);
+    }
+
+    [Fact]
+    public void ReleaseOwnClaims_RestartedResponder_ResendsItsBatchAtOnce()
+    {
+        var (store, before) = Open("respond-a");
+        store.Save([NewAlert("e-1", Severity.Urgent)], []);
+        Assert.Equal(2, before.Claim(100).Count);
+        var other = Open("respond-b").Outbox;
+        var restarted = Open("respond-a").Outbox;
+
+        Assert.Equal(0, other.ReleaseOwnClaims());
+        Assert.Empty(other.Claim(100));
+        Assert.Equal(2, restarted.ReleaseOwnClaims());
+        Assert.Equal(2, restarted.Claim(100).Count);
+    }
+
+    [Fact]
+    public void Claim_AfterSentRetryAndFailed_OnlyTheRetryComesBackAtItsTime()
+    {
+        var (store, outbox) = Open("respond-a");
+        store.Save([NewAlert("e-1", Severity.High), NewAlert("e-2", Severity.High)], []);
+        var rows = outbox.Claim(100);
+        Assert.Equal(4, rows.Count);
+
+        outbox.MarkSent(rows[0].NotificationId);
+        outbox.MarkFailed(rows[1].NotificationId, "550 user unknown");
+        outbox.MarkRetry(rows[2].NotificationId, Start.AddMinutes(1), "connection refused");
+        outbox.MarkRetry(rows[3].NotificationId, Start.AddHours(1), "connection refused");
+
+        Assert.Empty(outbox.Claim(100));
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        var again = Assert.Single(outbox.Claim(100));
+        Assert.Equal(rows[2].NotificationId, again.NotificationId);
+        Assert.Equal(1, again.Attempts);
+        var listed = outbox.List().ToDictionary(r => r.NotificationId);
+        Assert.Equal(NotificationOutbox.Sent, listed[rows[0].NotificationId].Status);
+        Assert.Equal(NotificationOutbox.Failed, listed[rows[1].NotificationId].Status);
+        Assert.Equal("550 user unknown", listed[rows[1].NotificationId].LastError);
+    }
+
+    [Fact]
+    public void Claim_CriticalWrittenAfterHigh_CriticalFirst()
+    {
+        var (store, outbox) = Open("respond-a");
+        store.Save([NewAlert("high", Severity.High)], []);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        store.Save([NewAlert("critical", Severity.Critical)], []);
+
+        var rows = outbox.Claim(1);
+
+        Assert.Equal(Alert.IdFor(new EventKey("oakfield", "dev-1", "critical"), "r"), Assert.Single(rows).AlertId);
+    }
+
+    private (Alert Alert, IReadOnlyList<OutboxNotification> Notifications) NewAlert(string eventId, Severity severity)
+    {
+        var at = Clock.GetUtcNow();
+        var alert = new Alert(Alert.IdFor(new EventKey("oakfield", "dev-1", eventId), "r"), eventId, "r", "oakfield", "dev-1", "pupil-1", at,
+            "search", null, null, null, "text", "text", ["suicide"], severity, [], "v1", AlertStatus.New, at, at);
+        return (alert,
+        [
+            OutboxNotification.For(alert.AlertId, new Schools.Target("dsl@oakfield.example", NotificationChannels.Email), NotificationKinds.Alert),
+            OutboxNotification.For(alert.AlertId, new Schools.Target("https://hooks.example/dsl", "webhook:json"), NotificationKinds.Alert),
+        ]);
+    }
+}
+
+/// <summary>The contract on a real alerts.db; each writer opens the file as another process would.</summary>
+public sealed class SqliteAlertStoreContractTests : AlertStoreContract
+{
+    private readonly TempDirectory _dir = new();
+
+    public override Task DisposeAsync()
+    {
+        _dir.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private protected override (IAlertStore Store, INotificationOutbox Outbox) Open(string responder)
+    {
+        var store = new AlertStore(Options.Create(new StorageOptions { DataDirectory = _dir.Path }));
+        // The owner stands for another responder process (in production one per data directory, named by it).
+        return (store, new NotificationOutbox(store, Clock, responder));
+    }
+}
+
+/// <summary>The contract on a real PostgreSQL (a throwaway cluster, or ALERTPIPELINE_TEST_PG); one database per class.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresAlertStoreContractTests(PostgresCluster cluster) : AlertStoreContract
+{
+    private readonly List<PostgresDatabase> _opened = [];
+    private readonly TempDirectory _dir = new();
+    private string _connectionString = string.Empty;
+
+    public override async Task InitializeAsync() => _connectionString = await cluster.CreateDatabaseAsync("contract");
+
+    public override Task DisposeAsync()
+    {
+        lock (_opened)
+        {
+            _opened.ForEach(d => d.Dispose());
+        }
+
+        _dir.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private protected override (IAlertStore Store, INotificationOutbox Outbox) Open(string responder)
+    {
+        var database = new PostgresDatabase(_connectionString);
+        lock (_opened)
+        {
+            _opened.Add(database);
+        }
+
+        var store = new PostgresAlertStore(database, Clock);
+        var storage = Options.Create(new StorageOptions { DataDirectory = Path.Combine(_dir.Path, responder) });
+        return (store, new PostgresNotificationOutbox(store, Clock, storage));
+    }
+}
