@@ -45,7 +45,7 @@ internal static class BackupCommand
 
     private static string DataDirectory(CliArgs args)
     {
-        var configuration = PipelineConfiguration.Build(args.Get("config"), CliApp.CommonOverrides(args));
+        var configuration = PipelineConfiguration.Build(args.Get("config"), args.CommonOverrides());
         return Path.GetFullPath(configuration[$"{StorageOptions.Section}:DataDirectory"] ?? new StorageOptions().DataDirectory);
     }
 

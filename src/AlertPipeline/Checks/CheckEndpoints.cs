@@ -289,7 +289,7 @@ internal static class CheckEndpoints
         static string After(TimeSpan? t) => t is { } v ? v.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "–";
         var rows = string.Concat(entry.Steps.Select(s => $"""
             <tr class="check-{(s.Passed ? "passed" : "failed")}">
-              <th scope="row">{E(Reports.GovernorSummary.GovernorReportBuilder.CategoryLabel(s.Category))}</th>
+              <th scope="row">{E(DisplayText.Category(s.Category))}</th>
               <td>{(s.Stored ? "yes" : "<strong>no</strong>")}</td><td>{After(s.StoredAfter)}</td>
               <td>{(s.Notified ? "yes" : "<strong>no</strong>")}</td><td>{After(s.NotifiedAfter)}</td>
               <td>{(s.AlertId is null ? "–" : user.SeesPupils ? $"<a href=\"/alerts/{Uri.EscapeDataString(s.AlertId)}\">{E(s.AlertId)}</a> (test)" : E(s.AlertId) + " (test)")}</td>

@@ -53,6 +53,7 @@ internal static class CheckServices
         services.AddOptions<MonitoringCheckOptions>().Bind(configuration.GetSection(MonitoringCheckOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MonitoringCheckOptions>, MonitoringCheckOptionsValidator>();
         services.AddSingleton<TestPupils>();
+        services.AddSingleton<Detection.ITestPupils>(sp => sp.GetRequiredService<TestPupils>());
         services.AddSingleton<CheckLog>();
         return services;
     }

@@ -90,7 +90,7 @@ internal sealed class MonitoringCheckOptionsValidator : IValidateOptions<Monitor
 /// Which events are a monitoring check's: those of a school's designated test pupil. Their alerts are marked as tests
 /// and told to the school's test recipient alone, so a check never reaches a DSL's queue or inbox as a real alert.
 /// </summary>
-internal sealed class TestPupils(IOptionsMonitor<MonitoringCheckOptions> options)
+internal sealed class TestPupils(IOptionsMonitor<MonitoringCheckOptions> options) : Detection.ITestPupils
 {
     public bool IsTest(string schoolId, string userLogin) =>
         options.CurrentValue.Schools.TryGetValue(schoolId, out var school)

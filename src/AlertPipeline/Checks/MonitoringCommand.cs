@@ -25,13 +25,13 @@ namespace AlertPipeline.Checks;
 /// </summary>
 internal static class MonitoringCommand
 {
-    public static Command Create() => CliCommand.Group("monitoring", "the end-to-end check of the running host",
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices) => CliCommand.Group("monitoring", "the end-to-end check of the running host",
         CliCommand.Leaf("check", "one test event per category from the test pupil, with progress per category; exit 1 if it failed (a system alert is raised)",
             [new("school", "a school id of this trust", "ID"), CliOption.DataDir, CliOption.Config, new("url", "the running host's address (default: this machine's)", "URL"),
              new("key", "a school-wide key, for a remote host (or ALERTPIPELINE_CHECK_KEY)", "KEY")],
-            (args, io) => RunAsync(args, io.Output)));
+            (args, io) => RunAsync(args, io.Output, offlineServices)));
 
-    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
         var school = args.Get("school") ?? throw new CliException("monitoring check: --school is required (a school id of this trust)");
@@ -45,7 +45,7 @@ internal static class MonitoringCommand
         }
         else
         {
-            services = CliServices.Create(args);
+            services = offlineServices(args);
             if (!services.GetRequiredService<Schools.SchoolDirectory>().IsConfigured(school))
             {
                 services.Dispose();

@@ -27,14 +27,14 @@ internal static class CliApp
             KeywordsCommand.Create(),
             EvalCommand.Create(),
             BenchCommand.Create(),
-            Model.ModelCommand.Create(),
+            Model.ModelCommand.Create(CliServices.Create),
             ReplayCommand.Create(),
             RetentionCommand.Create(),
-            Detection.DeadLettersCommand.Create(),
+            Detection.DeadLettersCommand.Create(CliServices.Create),
             KafkaMockCommand.Create(),
             ResponderBenchCommand.Create(),
-            Reports.ReportsCommand.Create(),
-            Checks.MonitoringCommand.Create(),
+            Reports.ReportsCommand.Create(CliServices.Create),
+            Checks.MonitoringCommand.Create(CliServices.Create),
             ConfigCommand.Create(),
             Schools.SchoolsCommand.Create(),
             ConsoleUi.RosterCommand.Create(),
@@ -178,14 +178,5 @@ internal static class CliApp
     private static string SubcommandNames(Command command) => string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
 
     /// <summary>The configuration overrides every command shares: <c>--data-dir</c>.</summary>
-    public static Dictionary<string, string?> CommonOverrides(CliArgs args)
-    {
-        var overrides = new Dictionary<string, string?>(StringComparer.Ordinal);
-        if (args.Get("data-dir") is { } dir)
-        {
-            overrides["Storage:DataDirectory"] = dir;
-        }
-
-        return overrides;
-    }
+    public static Dictionary<string, string?> CommonOverrides(CliArgs args) => args.CommonOverrides();
 }

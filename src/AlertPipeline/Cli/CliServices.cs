@@ -32,9 +32,7 @@ internal static class CliServices
         return provider;
     }
 
-    public static string DataDirectory(ServiceProvider services) =>
-        services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory;
+    public static string DataDirectory(ServiceProvider services) => StorageServices.DataDirectory(services);
 
-    public static string DataDirectoryOf(WebApplication app) =>
-        app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory;
+    public static string DataDirectoryOf(WebApplication app) => StorageServices.DataDirectory(app.Services);
 }

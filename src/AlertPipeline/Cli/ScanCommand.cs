@@ -88,51 +88,7 @@ internal static class ScanCommand
     private static readonly DetectionResult Unflagged = DetectionResult.None(string.Empty);
 
     /// <summary>The result fields of the scan contract (shared with <c>keywords test</c>).</summary>
-    public static void WriteResult(Utf8JsonWriter json, DetectionResult result)
-    {
-        json.WriteBoolean("flagged", result.Flagged);
-        if (result.Severity is { } severity)
-        {
-            json.WriteString("severity", severity.ToName());
-        }
-        else
-        {
-            json.WriteNull("severity");
-        }
-
-        json.WriteStartArray("categories");
-        foreach (var category in result.Categories)
-        {
-            json.WriteStringValue(category);
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("matches");
-        foreach (var m in result.Matches)
-        {
-            json.WriteStartObject();
-            json.WriteString("term", m.Term);
-            json.WriteString("category", m.Category);
-            json.WriteString("severity", m.Severity.ToName());
-            json.WriteNumber("start", m.Start);
-            json.WriteNumber("length", m.Length);
-            if (m.Slots.Count > 0)
-            {
-                // An intent rule: which words filled which slot, so a curator sees why it fired.
-                json.WriteStartObject("slots");
-                foreach (var slot in m.Slots)
-                {
-                    json.WriteString(slot.Slot, slot.Words);
-                }
-
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-    }
+    public static void WriteResult(Utf8JsonWriter json, DetectionResult result) => DetectionResultJson.Write(json, result);
 
     private static StreamReader OpenFile(string path) =>
         File.Exists(path) ? new StreamReader(path) : throw new CliException($"scan: file '{path}' does not exist");

@@ -1,7 +1,7 @@
 using AlertPipeline.Web;
 using AlertPipeline.Triage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using AlertPipeline.ConsoleUi.Devices;
+using AlertPipeline.Devices;
 using AlertPipeline.ConsoleUi.Lists;
 using AlertPipeline.ConsoleUi.Pages;
 using AlertPipeline.Reports.GovernorSummary;

@@ -15,22 +15,22 @@ namespace AlertPipeline.Detection;
 /// </summary>
 internal static class DeadLettersCommand
 {
-    public static Command Create()
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices)
     {
         CliOption[] store = [CliOption.DataDir, CliOption.Config];
         var ids = new CliPositional("ID", "dead letter ids (PARTITION:POSITION, from 'deadletters list')");
         return CliCommand.Group("deadletters", "events detection could not process, with the reason (embedded transport)",
             CliCommand.Leaf("list", "the dead letters, newest first",
-                [.. store, CliOption.Choice("format", "the output", "table", "json"), new("limit", "at most this many (default 1000)", "N")], (args, io) => Run(args, io.Output)),
-            CliCommand.Leaf("replay", "queue them again (after a fix)", [.. store, CliOption.Flag("all", "every dead letter")], (args, io) => Run(args, io.Output), ids),
-            CliCommand.Leaf("drop", "forget them", [.. store, CliOption.Flag("all", "every dead letter")], (args, io) => Run(args, io.Output), ids));
+                [.. store, CliOption.Choice("format", "the output", "table", "json"), new("limit", "at most this many (default 1000)", "N")], (args, io) => Run(args, io.Output, offlineServices)),
+            CliCommand.Leaf("replay", "queue them again (after a fix)", [.. store, CliOption.Flag("all", "every dead letter")], (args, io) => Run(args, io.Output, offlineServices), ids),
+            CliCommand.Leaf("drop", "forget them", [.. store, CliOption.Flag("all", "every dead letter")], (args, io) => Run(args, io.Output, offlineServices), ids));
     }
 
-    private static int Run(CliArgs args, TextWriter output)
+    private static int Run(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         var sub = args.Command["deadletters ".Length..];
-        using var services = CliServices.Create(args);
-        var data = CliServices.DataDirectory(services);
+        using var services = offlineServices(args);
+        var data = Storage.StorageServices.DataDirectory(services);
         if (!File.Exists(Path.Combine(data, "alerts.db")))
         {
             throw new CliException($"deadletters: no alert store in '{data}' (run 'alertpipeline serve' with this --data-dir first)");

@@ -27,7 +27,7 @@ internal sealed partial class DetectionWorker(
     NotificationSignal notify,
     IDeadLetterSink deadLetters,
     AlertCorrelator correlator,
-    Checks.TestPupils testPupils,
+    ITestPupils testPupils,
     PipelineMetrics metrics,
     Storage.StoreFaults faults,
     IOptions<QueueOptions> queue,

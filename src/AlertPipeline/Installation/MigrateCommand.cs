@@ -2,7 +2,7 @@ using System.CommandLine;
 using AlertPipeline.Alerts;
 using AlertPipeline.Audit;
 using AlertPipeline.Cli;
-using AlertPipeline.ConsoleUi.Devices;
+using AlertPipeline.Devices;
 using AlertPipeline.ConsoleUi.Lists;
 using AlertPipeline.Detection.Lists;
 using AlertPipeline.Hosting;
@@ -38,7 +38,7 @@ internal static class MigrateCommand
         var app = PipelineHost.Build(new HostSettings
         {
             ConfigFile = args.Get("config"),
-            Overrides = CliApp.CommonOverrides(args),
+            Overrides = args.CommonOverrides(),
             ConsoleLogLevel = Serilog.Events.LogEventLevel.Warning,
         });
         await using (app.ConfigureAwait(false))
@@ -56,7 +56,7 @@ internal static class MigrateCommand
                 }
             }
 
-            await output.WriteLineAsync($"alertpipeline {AppVersion.Current}: configuration valid; {opened} stores in {CliServices.DataDirectoryOf(app)} are at this version's schema.").ConfigureAwait(false);
+            await output.WriteLineAsync($"alertpipeline {AppVersion.Current}: configuration valid; {opened} stores in {Storage.StorageServices.DataDirectory(app.Services)} are at this version's schema.").ConfigureAwait(false);
             await output.WriteLineAsync($"alert store: schema version {alerts.SchemaVersion} ({alerts.Describe}).").ConfigureAwait(false);
         }
 

@@ -20,7 +20,7 @@ internal static class ModelArtefact
 
     public static RiskModel Load(string path)
     {
-        var resolved = Resolve(path) ?? throw new Cli.CliException($"model: artefact '{path}' does not exist (train one with 'alertpipeline model train')");
+        var resolved = Resolve(path) ?? throw new CliException($"model: artefact '{path}' does not exist (train one with 'alertpipeline model train')");
         using var stream = File.OpenRead(resolved);
         try
         {
@@ -28,7 +28,7 @@ internal static class ModelArtefact
         }
         catch (InvalidDataException ex)
         {
-            throw new Cli.CliException($"model: '{resolved}': {ex.Message}");
+            throw new CliException($"model: '{resolved}': {ex.Message}");
         }
     }
 }

@@ -57,7 +57,7 @@ internal static class ModelCli
         if (verdict.ModelOnly is { } modelOnly && !ReferenceEquals(modelOnly, main))
         {
             json.WriteStartObject("modelAlert");
-            Cli.ScanCommand.WriteResult(json, modelOnly);
+            DetectionResultJson.Write(json, modelOnly);
             json.WriteBoolean("modelOnly", true);
             json.WriteString("explanation", modelOnly.Explanation);
             json.WriteEndObject();

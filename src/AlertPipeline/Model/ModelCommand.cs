@@ -17,7 +17,7 @@ internal static class ModelCommand
     public const string DefaultTraining = "../shared/training";
     public const string DefaultArtefact = "seeds/models/risk-model.bin";
 
-    public static Command Create() => CliCommand.Group("model", "the risk model",
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices) => CliCommand.Group("model", "the risk model",
         CliCommand.Leaf("train", $"train the risk model ({DefaultArtefact}); --outcomes adds DSL outcomes",
             [new("training", $"the labelled training files (default: {DefaultTraining})", "DIR"), new("out", $"the artefact to write (default: {DefaultArtefact})", "FILE"),
              new("outcomes", "DSL outcomes from 'model outcomes', learned too", "FILE.csv"), new("sample", "at most N texts per source", "N"),
@@ -28,7 +28,7 @@ internal static class ModelCommand
             [new("model", $"the artefact (default: {DefaultArtefact})", "FILE")], (args, io) => Info(args, io.Output), new CliPositional("TEXT", "texts to score")),
         CliCommand.Leaf("outcomes", "closed alerts as labelled data: concern (confirmed, referred) or false-positive",
             [new("out", "the CSV to write", "FILE.csv"), new("since", "closed on or after this date", "DATE"), new("by", "who exports (audited)", "USER"), CliOption.DataDir, CliOption.Config],
-            (args, io) => Outcomes(args, io.Output)));
+            (args, io) => Outcomes(args, io.Output, offlineServices)));
 
     private static int Train(CliArgs args, TextWriter output)
     {
@@ -115,7 +115,7 @@ internal static class ModelCommand
     /// <c>model outcomes --out FILE.csv [--since DATE]</c>: DSL outcomes as labelled data for <c>model train --outcomes</c>.
     /// The file holds alert texts, so writing it is audited like an export.
     /// </summary>
-    private static int Outcomes(CliArgs args, TextWriter output)
+    private static int Outcomes(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
         var outPath = args.Get("out") ?? throw new CliException("model outcomes: --out FILE.csv is required");
@@ -127,8 +127,8 @@ internal static class ModelCommand
                 : throw new CliException($"model outcomes: --since must be a date or a date-time (was '{sinceText}')");
         }
 
-        using var services = CliServices.Create(args);
-        var data = CliServices.DataDirectory(services);
+        using var services = offlineServices(args);
+        var data = Storage.StorageServices.DataDirectory(services);
         if (!File.Exists(Path.Combine(data, "alerts.db")))
         {
             throw new CliException($"model outcomes: no alert store in '{data}' (run 'alertpipeline serve' with this --data-dir first)");

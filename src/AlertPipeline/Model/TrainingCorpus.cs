@@ -40,7 +40,7 @@ internal static class TrainingCorpus
     {
         if (!Directory.Exists(trainingDirectory))
         {
-            throw new Cli.CliException($"model: training directory '{trainingDirectory}' does not exist");
+            throw new CliException($"model: training directory '{trainingDirectory}' does not exist");
         }
 
         var all = new List<LabelledText>();
@@ -73,7 +73,7 @@ internal static class TrainingCorpus
         {
             if (!File.Exists(davidsonFile))
             {
-                throw new Cli.CliException($"model: Davidson file '{davidsonFile}' does not exist");
+                throw new CliException($"model: Davidson file '{davidsonFile}' does not exist");
             }
 
             all.AddRange(Read(davidsonFile, DavidsonSource, row => row.GetField("class") switch
@@ -81,7 +81,7 @@ internal static class TrainingCorpus
                 "0" => [0, 0, U, U, 1, 1],
                 "1" => [0, 0, U, U, 0, 1],
                 "2" => [0, 0, U, U, 0, 0],
-                var other => throw new Cli.CliException($"model: Davidson row with class '{other}' (expected 0, 1 or 2)"),
+                var other => throw new CliException($"model: Davidson row with class '{other}' (expected 0, 1 or 2)"),
             }, textColumn: "tweet"));
         }
 
@@ -116,14 +116,14 @@ internal static class TrainingCorpus
     {
         var value = row.GetField(column);
         return value == positive ? (sbyte)1 : value == negative ? (sbyte)0
-            : throw new Cli.CliException($"model: unexpected {column} '{value}' (expected {positive} or {negative}) at row {row.Parser.Row}");
+            : throw new CliException($"model: unexpected {column} '{value}' (expected {positive} or {negative}) at row {row.Parser.Row}");
     }
 
     private static IEnumerable<LabelledText> Read(string path, string source, Func<CsvReader, sbyte[]> labels, string textColumn = "text")
     {
         if (!File.Exists(path))
         {
-            throw new Cli.CliException($"model: training file '{path}' does not exist");
+            throw new CliException($"model: training file '{path}' does not exist");
         }
 
         using var reader = new StreamReader(path);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AlertPipeline.Alerts;
-using AlertPipeline.Digests;
 using AlertPipeline.Schools;
 using Microsoft.Extensions.Options;
 
@@ -13,21 +12,21 @@ namespace AlertPipeline.Notifications;
 internal sealed class NotificationComposer(
     IAlertStore alerts,
     SchoolDirectory schools,
-    DigestReports digests,
     SystemAlerts systemAlerts,
-    Reports.GovernorSummary.GovernorSummaryMail governorSummaries,
+    IEnumerable<IComposedNotification> composedElsewhere,
     IOptionsMonitor<NotificationOptions> options)
 {
     /// <summary>The message, or null when what it is about no longer exists (the row then fails, visibly).</summary>
     public NotificationMessage? Compose(DueNotification n)
     {
         var consoleUrl = options.CurrentValue.ConsoleBaseUrl;
+        if (composedElsewhere.FirstOrDefault(c => c.Handles(n.Kind)) is { } other)
+        {
+            return n.Subject is null ? null : other.Compose(n.NotificationId, n.Kind, n.Subject, consoleUrl);
+        }
+
         switch (n.Kind)
         {
-            case NotificationKinds.DailyDigest or NotificationKinds.WeeklySummary:
-                return n.Subject is null ? null : digests.Compose(n.NotificationId, n.Kind, n.Subject, consoleUrl);
-            case Reports.GovernorSummary.GovernorSummaryScheduler.Kind:
-                return n.Subject is null ? null : governorSummaries.Compose(n.NotificationId, n.Subject, consoleUrl);
             case NotificationKinds.System:
                 return long.TryParse(n.Subject, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) && systemAlerts.Get(id) is { } system
                     ? ForSystemAlert(n, system, consoleUrl)
@@ -85,4 +84,16 @@ internal sealed class NotificationComposer(
                   "check the alert in the console and ask IT to fix the channel.",
             facts, [], link, NotificationMessage.NoPupilDetailFooter);
     }
+}
+
+/// <summary>
+/// A kind of notification whose message its own feature builds when it is sent (digests, governor summaries): the
+/// feature registers one, so the composer depends on none of them.
+/// </summary>
+internal interface IComposedNotification
+{
+    bool Handles(string kind);
+
+    /// <summary>The message for the row's subject (a period, a summary), or null when it no longer exists.</summary>
+    NotificationMessage? Compose(string notificationId, string kind, string subject, string consoleBaseUrl);
 }

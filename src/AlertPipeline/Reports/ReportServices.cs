@@ -1,5 +1,5 @@
 using AlertPipeline.ConsoleUi;
-using AlertPipeline.ConsoleUi.Devices;
+using AlertPipeline.Devices;
 using AlertPipeline.Hosting;
 using AlertPipeline.Reports.GovernorSummary;
 using Microsoft.Extensions.Options;
@@ -16,6 +16,7 @@ internal static class ReportServices
         services.AddSingleton<IValidateOptions<GovernorSummaryOptions>, GovernorSummaryOptionsValidator>();
         services.AddSingleton<GovernorReportBuilder>();
         services.AddSingleton<GovernorSummaryMail>();
+        services.AddSingleton<Notifications.IComposedNotification, GovernorSummaryNotifications>();
         services.AddSingleton<GovernorSummaryScheduler>();
         services.AddOptions<AnnualReview.AnnualReviewOptions>().Bind(configuration.GetSection(AnnualReview.AnnualReviewOptions.Section));
         services.AddSingleton<AnnualReview.AnnualReviewBuilder>();
@@ -43,4 +44,13 @@ internal static class ReportServices
         configuration.GetSection(GovernorSummaryOptions.Section).Bind(options);
         quartz.ScheduleDueWork<GovernorSummaryScheduler>("governor-summary-check", options.CheckInterval);
     }
+}
+
+/// <summary>Governor summaries, composed (with their PDF) when sent.</summary>
+internal sealed class GovernorSummaryNotifications(GovernorSummaryMail mail) : Notifications.IComposedNotification
+{
+    public bool Handles(string kind) => kind == GovernorSummaryScheduler.Kind;
+
+    public Notifications.NotificationMessage? Compose(string notificationId, string kind, string subject, string consoleBaseUrl) =>
+        mail.Compose(notificationId, subject, consoleBaseUrl);
 }

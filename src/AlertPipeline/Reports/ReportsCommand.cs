@@ -11,20 +11,20 @@ namespace AlertPipeline.Reports;
 /// </summary>
 internal static class ReportsCommand
 {
-    public static Command Create()
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices)
     {
         CliOption[] store = [CliOption.DataDir, CliOption.Config];
         var school = new CliOption("school", "a school id, or trust for the whole trust", "ID|trust");
         return CliCommand.Group("reports", "the governor summary and the annual review, as the console and the schedule make them",
             CliCommand.Leaf("governor", "the anonymised governor summary as a PDF (the same report the schedule emails and the console offers)",
                 [.. store, school, new("from", "the first day", "yyyy-MM-dd"), new("to", "the last day", "yyyy-MM-dd"), new("out", "the PDF to write", "FILE.pdf")],
-                (args, io) => Governor(args, io.Output)),
+                (args, io) => Governor(args, io.Output, offlineServices)),
             CliCommand.Leaf("annual-review", "the annual online-safety review pack: annual-review.pdf, a CSV per table and annual-review.json in DIR",
                 [.. store, school, new("year", "the academic year", "2025-26"), new("out", "the directory to write", "DIR")],
-                (args, io) => AnnualReview(args, io.Output)));
+                (args, io) => AnnualReview(args, io.Output, offlineServices)));
     }
 
-    private static int Governor(CliArgs args, TextWriter output)
+    private static int Governor(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
         var school = Required(args, "school");
@@ -36,7 +36,7 @@ internal static class ReportsCommand
         }
 
         var outFile = Required(args, "out");
-        using var services = CliServices.Create(args);
+        using var services = offlineServices(args);
         RequireStore(services, "reports governor");
         RequireSchool(services, "reports governor", school);
         var (data, pdf) = CliProgress.Run(output, "reports governor", step =>
@@ -53,7 +53,7 @@ internal static class ReportsCommand
         return 0;
     }
 
-    private static int AnnualReview(CliArgs args, TextWriter output)
+    private static int AnnualReview(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
         var school = Required(args, "school");
@@ -61,7 +61,7 @@ internal static class ReportsCommand
         var year = Reports.AnnualReview.AcademicYear.Parse(yearText)
             ?? throw new CliException($"reports annual-review: --year must be an academic year such as 2025-26 (was '{yearText}')");
         var outDir = Required(args, "out");
-        using var services = CliServices.Create(args);
+        using var services = offlineServices(args);
         RequireStore(services, "reports annual-review");
         RequireSchool(services, "reports annual-review", school);
         output.WriteLine($"building the {year} review for {school}...");
@@ -86,7 +86,7 @@ internal static class ReportsCommand
 
     internal static void RequireStore(ServiceProvider services, string command)
     {
-        var data = CliServices.DataDirectory(services);
+        var data = Storage.StorageServices.DataDirectory(services);
         if (!File.Exists(Path.Combine(data, "alerts.db")))
         {
             throw new CliException($"{command}: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");

@@ -13,4 +13,8 @@ internal static class StorageServices
         services.AddSingleton<Postgres.PostgresDatabase>();
         return services;
     }
+
+    /// <summary>The full path of the data directory these services were configured with.</summary>
+    public static string DataDirectory(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory;
 }

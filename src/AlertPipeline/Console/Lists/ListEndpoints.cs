@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AlertPipeline.Audit;
-using AlertPipeline.ConsoleUi.Devices;
+using AlertPipeline.Devices;
 using AlertPipeline.Detection;
 using AlertPipeline.Detection.Lists;
 using AlertPipeline.Users;

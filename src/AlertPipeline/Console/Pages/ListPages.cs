@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using AlertPipeline.ConsoleUi.Devices;
+using AlertPipeline.Devices;
 using AlertPipeline.ConsoleUi.Lists;
 using AlertPipeline.Detection;
 using AlertPipeline.Detection.Lists;

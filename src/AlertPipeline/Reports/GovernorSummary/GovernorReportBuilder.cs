@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;
 using AlertPipeline.ConsoleUi;
-using AlertPipeline.ConsoleUi.Devices;
+using AlertPipeline.Devices;
 using AlertPipeline.Detection;
 using AlertPipeline.Detection.Lists;
 using AlertPipeline.Notifications;
@@ -267,7 +267,7 @@ internal sealed class GovernorReportBuilder(
         return new Coverage(all.Count, all.LongCount(d => d.LastSeen >= from), all.LongCount(d => d.LastSeen < end - SilentAfter), true, changes);
     }
 
-    internal static string CategoryLabel(string category) => Capitalise(category.Replace('-', ' '));
+    internal static string CategoryLabel(string category) => DisplayText.Category(category);
 
     private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Kernel;
 
 /// <summary>What a command's action writes to and reads from: the process's console, or a test's writers.</summary>
 internal sealed record CliIo(TextReader Input, TextWriter Output);

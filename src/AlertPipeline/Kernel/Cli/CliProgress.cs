@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Spectre.Console;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Kernel;
 
 /// <summary>
 /// Progress of long work (training, reports, retention, replay, eval, the simulator) as a Spectre.Console spinner

@@ -3,7 +3,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.Globalization;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Kernel;
 
 /// <summary>A problem with what the user typed or configured: printed as one line, exit code 2.</summary>
 internal sealed class CliException(string message) : Exception(message);
@@ -148,5 +148,17 @@ internal sealed class CliArgs
         }
 
         return TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero ? span : null;
+    }
+
+    /// <summary>The configuration keys every command's common options set (<c>--data-dir</c>).</summary>
+    public Dictionary<string, string?> CommonOverrides()
+    {
+        var overrides = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (Get("data-dir") is { } dir)
+        {
+            overrides["Storage:DataDirectory"] = dir;
+        }
+
+        return overrides;
     }
 }

@@ -1,7 +1,7 @@
 using AlertPipeline.Storage;
 using Microsoft.Extensions.Options;
 
-namespace AlertPipeline.ConsoleUi.Devices;
+namespace AlertPipeline.Devices;
 
 internal sealed record DeviceSeen(string DeviceId, string SchoolId, DateTimeOffset LastSeen);
 
