@@ -1,3 +1,4 @@
+using AlertPipeline.Schools;
 using System.CommandLine;
 using System.Collections.Concurrent;
 using System.Diagnostics;

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using AlertPipeline.Devices;
 using AlertPipeline.ConsoleUi.Lists;
 using AlertPipeline.ConsoleUi.Pages;
-using AlertPipeline.Reports.GovernorSummary;
 using AlertPipeline.Users;
 using Microsoft.Extensions.Options;
 
@@ -62,11 +61,7 @@ internal static class ConsoleServices
         app.MapListApi();
         app.MapListPages();
         app.MapDeadLetterPages();
-        app.MapGovernorSummary();
-        Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
         app.MapAuditPages();
-        Checks.CheckEndpoints.MapCheckPages(app);
-        Reports.Tuning.TuningEndpoints.MapTuningEvidence(app);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using AlertPipeline.Alerts;
 using AlertPipeline.Notifications;
 
 namespace AlertPipeline.Digests;

@@ -110,6 +110,12 @@ internal static partial class PipelineHost
         }
 
         app.MapConsole();
+        // The features' own console pages, under the console's headers and policies (mapped here, not by ConsoleUi,
+        // so the console depends on none of them).
+        Reports.GovernorSummary.GovernorSummaryEndpoints.MapGovernorSummary(app);
+        Reports.AnnualReview.AnnualReviewEndpoints.MapAnnualReview(app);
+        Checks.CheckEndpoints.MapCheckPages(app);
+        Reports.Tuning.TuningEndpoints.MapTuningEvidence(app);
         app.MapWatchdog();
         app.MapGet("/health", async (HttpContext context, IServiceProvider services, PipelineMetrics metrics, SystemAlerts systemAlerts, PipelineWatchdog watchdog) =>
         {

@@ -1,3 +1,4 @@
+using AlertPipeline.Schools;
 using System.Net.Mail;
 using System.Net.Sockets;
 using System.Security.Authentication;

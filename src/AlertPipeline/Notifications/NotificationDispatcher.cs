@@ -1,3 +1,4 @@
+using AlertPipeline.Schools;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Notifications;

@@ -4,6 +4,12 @@ using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Schools;
 
+/// <summary>Outbox channel names. Webhook channels are <c>Notifications.WebhookFormats</c>.</summary>
+internal static class NotificationChannels
+{
+    public const string Email = "email";
+}
+
 /// <summary>One way to reach a person: an email address (channel <c>email</c>) or a webhook URL (<c>webhook:*</c>).</summary>
 internal sealed record Target(string Recipient, string Channel);
 

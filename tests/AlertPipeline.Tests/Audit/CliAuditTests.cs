@@ -1,3 +1,4 @@
+using AlertPipeline.Schools;
 using System.Globalization;
 using AlertPipeline.Audit;
 using AlertPipeline.Detection;

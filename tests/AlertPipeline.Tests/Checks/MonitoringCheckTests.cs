@@ -1,3 +1,4 @@
+using AlertPipeline.Alerts;
 using System.Net;
 using System.Text.Json;
 using AlertPipeline.Checks;

@@ -1,3 +1,4 @@
+using AlertPipeline.Alerts;
 using AlertPipeline.Digests;
 using AlertPipeline.Notifications;
 using AlertPipeline.Tests.Support;

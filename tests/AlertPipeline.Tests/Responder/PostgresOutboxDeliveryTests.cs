@@ -1,3 +1,4 @@
+using AlertPipeline.Schools;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
 using AlertPipeline.Events;

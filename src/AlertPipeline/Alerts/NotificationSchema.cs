@@ -1,7 +1,7 @@
 using AlertPipeline.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace AlertPipeline.Notifications;
+namespace AlertPipeline.Alerts;
 
 /// <summary>
 /// The outbox and system-alert tables of <c>alerts.db</c>. One row per (alert, recipient, channel, kind): the unique
