@@ -61,7 +61,7 @@ public sealed class ScheduledBackupTests
         Directory.CreateDirectory(Path.Combine(backups, "alertpipeline-notes")); // not a stamp: not ours
         Directory.CreateDirectory(Path.Combine(backups, "weekly-offsite"));
         Directory.CreateDirectory(Path.Combine(backups, "alertpipeline-20261101-020000.partial")); // an interrupted run
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 2, 0, 0, TimeSpan.Zero));
+        var clock = new FakeClock(new DateTimeOffset(2026, 12, 1, 2, 0, 0, TimeSpan.Zero));
         using var audit = new AuditLogFile(work.Path);
         var backup = new ScheduledBackup(
             Options.Create(new BackupOptions { Directory = backups, KeepLast = 3, KeepDays = 30 }),

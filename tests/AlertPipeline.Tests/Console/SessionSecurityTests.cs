@@ -239,7 +239,7 @@ public sealed partial class SessionSecurityTests
     [Fact]
     public async Task IdleTimeout_LiveUpdates_DoNotRenewTheSession_ButThePersonsRequestsDo()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
         await using var host = await TestHost.StartAsync(configureServices: services => services.AddSingleton<TimeProvider>(clock));
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         using var dsl = await ConsoleSession.SignInAsync(host, "dsl.oak", ConsoleSession.Password);
@@ -258,7 +258,7 @@ public sealed partial class SessionSecurityTests
     [Fact]
     public async Task IdleTimeout_PassedWhileOnlyLiveUpdatesCame_EndsTheSession()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
         await using var host = await TestHost.StartAsync(configureServices: services => services.AddSingleton<TimeProvider>(clock));
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         using var dsl = await ConsoleSession.SignInAsync(host, "dsl.oak", ConsoleSession.Password);

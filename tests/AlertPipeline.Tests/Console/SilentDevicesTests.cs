@@ -9,7 +9,7 @@ public sealed class SilentDevicesTests
     [Fact]
     public async Task SilentDevices_DeviceQuietLongerThanTheSetting_IsListedWithoutPupilsAndOldSessionsExpire()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
         await using var host = await TestHost.StartAsync(configureServices: s => s.AddSingleton<TimeProvider>(clock));
         host.UseKey("oakfield");
         ConsoleSession.CreateUser(host, "it.support", ConsoleRoles.It);

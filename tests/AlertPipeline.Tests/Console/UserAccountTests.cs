@@ -29,7 +29,7 @@ public sealed class UserAccountTests
     public void SignIn_ThresholdWrongPasswords_LocksEvenTheRightPasswordUntilTheLockExpires()
     {
         using var directory = new TempDirectory();
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        var clock = new FakeClock(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
         var users = NewStore(directory, clock);
         users.Create("dsl.oak", ConsoleRoles.Dsl, ["oakfield"], ConsoleSession.Password, mustChangePassword: false);
 

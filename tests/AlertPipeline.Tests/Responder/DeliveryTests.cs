@@ -26,7 +26,7 @@ public sealed class DeliveryTests
             ("Trust:Schools:oakfield:Dsl:Webhooks:1:Format", "slack"),
             ("Trust:Schools:oakfield:Dsl:Webhooks:2:Url", hooks.Url("/sms-gateway")),
             ("Trust:Schools:oakfield:Dsl:Webhooks:2:Format", "json"));
-        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeTimeProvider(InHours)));
+        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
         host.UseKey();
 
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));
@@ -64,7 +64,7 @@ public sealed class DeliveryTests
         await using var smtp = await SmtpServer.StartAsync();
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Trust:Schools:oakfield:IncludePupilDetail", "true")),
-            configureServices: ResponderConfig.Clock(new FakeTimeProvider(InHours)));
+            configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
         host.UseKey();
 
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));
@@ -110,7 +110,7 @@ public sealed class DeliveryTests
     public async Task OutOfHours_MediumHeldUntilSchoolOpens_CriticalSentAtOnce()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(SundayNight);
+        var clock = new FakeClock(SundayNight);
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Trust:Schools:oakfield:NotifyAtOnce", "medium")),
             configureServices: ResponderConfig.Clock(clock));
@@ -146,7 +146,7 @@ public sealed class DeliveryTests
         var config = ResponderConfig.For(smtp,
             ("Trust:Schools:oakfield:Dsl:Webhooks:0:Url", hooks.Url("/gone/teams")),
             ("Trust:Schools:oakfield:Dsl:Webhooks:0:Format", "teams"));
-        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeTimeProvider(InHours)));
+        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
         host.UseKey();
 
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));
@@ -178,7 +178,7 @@ public sealed class DeliveryTests
     {
         await using var smtp = await SmtpServer.StartAsync(rejectNobody: true);
         var config = ResponderConfig.For(smtp, ("Trust:Schools:oakfield:Dsl:Email", "nobody.dsl@oakfield.example"));
-        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeTimeProvider(InHours)));
+        await using var host = await TestHost.StartAsync(config, configureServices: ResponderConfig.Clock(new FakeClock(InHours)));
         host.UseKey();
 
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));

@@ -17,7 +17,7 @@ public sealed class DigestTests
     public async Task DailyDigest_LowerSeverityAlerts_SentAtDigestTimeListingThemWithoutPupilText()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(MondayMorning);
+        var clock = new FakeClock(MondayMorning);
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Trust:Schools:oakfield:NotifyAtOnce", "urgent"), ("Trust:Schools:oakfield:Digest:DailyAt", "15:30")),
             configureServices: ResponderConfig.Clock(clock));
@@ -57,7 +57,7 @@ public sealed class DigestTests
     public async Task WeeklySummary_Monday0900_CountsTheWeekToDslAndHeadteacher()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(MondayMorning);
+        var clock = new FakeClock(MondayMorning);
         await using var host = await TestHost.StartAsync(ResponderConfig.For(smtp), configureServices: ResponderConfig.Clock(clock));
         host.UseKey();
         await RunDigestJobAsync(host, clock);
@@ -101,7 +101,7 @@ public sealed class DigestTests
     }
 
     /// <summary>Fires the Quartz digest job and waits until its run at the current fake time has committed.</summary>
-    private static async Task RunDigestJobAsync(TestHost host, FakeTimeProvider clock)
+    private static async Task RunDigestJobAsync(TestHost host, FakeClock clock)
     {
         var scheduler = await host.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
         var runs = host.App.Services.GetRequiredService<DigestScheduler>();

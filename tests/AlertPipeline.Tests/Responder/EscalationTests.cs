@@ -19,7 +19,7 @@ public sealed class EscalationTests
     public async Task Escalation_CriticalUnacknowledgedPastDeadline_NotifiesDeputyThenHeadteacherAndRecordsHistory()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(MondayMorning);
+        var clock = new FakeClock(MondayMorning);
         await using var host = await TestHost.StartAsync(ResponderConfig.For(smtp), configureServices: ResponderConfig.Clock(clock));
         host.UseKey();
 
@@ -67,7 +67,7 @@ public sealed class EscalationTests
     public async Task Escalation_AcknowledgedByCliBeforeDeadline_StopsChain()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(MondayMorning);
+        var clock = new FakeClock(MondayMorning);
         await using var host = await TestHost.StartAsync(ResponderConfig.For(smtp), configureServices: ResponderConfig.Clock(clock));
         host.UseKey();
         await host.PostEventsAsync(Some.Event("how to kill myself tonight", occurredAt: MondayMorning.AddMinutes(-1)));
@@ -95,7 +95,7 @@ public sealed class EscalationTests
     public async Task Escalation_UrgentUsesItsOwnDeadline_DeputyToldAfterThirtyMinutes()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(MondayMorning);
+        var clock = new FakeClock(MondayMorning);
         await using var host = await TestHost.StartAsync(ResponderConfig.For(smtp), configureServices: ResponderConfig.Clock(clock));
         host.UseKey();
         await host.PostEventsAsync(Some.Event("i want to die", occurredAt: MondayMorning.AddMinutes(-1)));
@@ -115,7 +115,7 @@ public sealed class EscalationTests
     /// current fake time. Quartz's own repeat timing does not follow a fake clock's jumps, so the test fires the job
     /// through the scheduler; what the job does is decided by clock.GetUtcNow() alone.
     /// </summary>
-    internal static async Task WaitForEscalationChecksAsync(TestHost host, FakeTimeProvider clock)
+    internal static async Task WaitForEscalationChecksAsync(TestHost host, FakeClock clock)
     {
         var runner = host.App.Services.GetRequiredService<EscalationRunner>();
         var now = clock.GetUtcNow();

@@ -17,7 +17,7 @@ public sealed partial class GovernorSummaryDeliveryTests
     public async Task MonthlySummary_FirstOfTheMonthAtSendTime_EmailedToGovernorsWithThePdfAttached()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero));
+        var clock = new FakeClock(new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero));
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp,
                 ("GovernorSummaries:SendAt", "07:00"),
@@ -77,7 +77,7 @@ public sealed partial class GovernorSummaryDeliveryTests
         return bytes;
     }
 
-    private static async Task RunJobAsync(TestHost host, FakeTimeProvider clock)
+    private static async Task RunJobAsync(TestHost host, FakeClock clock)
     {
         var runs = host.App.Services.GetRequiredService<GovernorSummaryScheduler>();
         var now = clock.GetUtcNow();

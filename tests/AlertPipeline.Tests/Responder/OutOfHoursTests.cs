@@ -29,7 +29,7 @@ public sealed class OutOfHoursTests
         {
             ["Notifications:Smtp:Host"] = "127.0.0.1",
             ["Notifications:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, configureServices: ResponderConfig.Clock(new FakeTimeProvider(SaturdayEvening)));
+        }, configureServices: ResponderConfig.Clock(new FakeClock(SaturdayEvening)));
         host.UseKey("riverside");
 
         await host.PostEventsAsync(Some.Event("i want to die", school: "riverside", occurredAt: SaturdayEvening.AddMinutes(-1)));
@@ -45,7 +45,7 @@ public sealed class OutOfHoursTests
     public async Task UrgentAlert_OutOfHoursWithRota_DslAndOnCallOfThatDayAreTold_HolidayCoverWinsOverWeekly()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(SaturdayEvening);
+        var clock = new FakeClock(SaturdayEvening);
         var config = ResponderConfig.For(smtp,
             ("Trust:Schools:oakfield:OnCall:0:Days", "Sat-Sun"),
             ("Trust:Schools:oakfield:OnCall:0:Name", "B. Jones"),
@@ -80,7 +80,7 @@ public sealed class OutOfHoursTests
     public async Task Resolve_AlertHeldForSchoolHours_HeldNotificationCancelledAndNeverSent()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(SundayNight);
+        var clock = new FakeClock(SundayNight);
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Trust:Schools:oakfield:NotifyAtOnce", "medium")),
             configureServices: ResponderConfig.Clock(clock));

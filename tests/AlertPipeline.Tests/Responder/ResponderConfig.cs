@@ -50,7 +50,7 @@ internal static class ResponderConfig
     }
 
     /// <summary>Replaces the host's clock (Quartz, the outbox, detection, triage all use it).</summary>
-    public static Action<IServiceCollection> Clock(FakeTimeProvider clock) => services =>
+    public static Action<IServiceCollection> Clock(TimeProvider clock) => services =>
     {
         services.AddSingleton<TimeProvider>(clock);
     };

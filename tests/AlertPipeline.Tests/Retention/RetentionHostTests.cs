@@ -14,7 +14,7 @@ public sealed class RetentionHostTests
     public async Task RetentionJob_InTheHost_MinimisesAnAlertClosedAsFalsePositiveOnceItsDaysHavePassed()
     {
         await using var smtp = await SmtpServer.StartAsync();
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero));
+        var clock = new FakeClock(new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero));
         await using var host = await TestHost.StartAsync(
             ResponderConfig.For(smtp, ("Retention:NoConcernDays", "30")), configureServices: ResponderConfig.Clock(clock));
         host.UseKey();

@@ -27,7 +27,7 @@ public sealed class WatchdogTests : IDisposable
     [Fact]
     public async Task Watchdog_DetectionNotAdvancingWithBacklog_ShoutsEverywhereThenClearsWhenDetectionCatchesUp()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
         // An ingest process with nobody detecting: the events wait, detection's position stays where it is.
         await using var ingest = await StartAsync(HostRoles.Ingest, clock);
         using var http = Client(ingest, "oakfield");
@@ -93,7 +93,7 @@ public sealed class WatchdogTests : IDisposable
     [Fact]
     public async Task Watchdog_DueNotificationNotSent_ShoutsAndClearsWhenTheResponderSendsIt()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
         // Ingest and detection, but no respond process: the alert is stored, its email waits in the outbox.
         await using var host = await StartAsync(HostRoles.Ingest | HostRoles.Detect, clock);
         using var http = Client(host, "oakfield");
@@ -139,7 +139,7 @@ public sealed class WatchdogTests : IDisposable
     [Fact]
     public async Task Console_DslWithAPipelineProblem_SeesNoBanner()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
         await using var host = await StartAsync(HostRoles.Ingest, clock);
         using var http = Client(host, "oakfield");
         await Post(http, Some.Event());
