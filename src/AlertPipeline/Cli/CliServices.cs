@@ -33,6 +33,4 @@ internal static class CliServices
     }
 
     public static string DataDirectory(ServiceProvider services) => StorageServices.DataDirectory(services);
-
-    public static string DataDirectoryOf(WebApplication app) => StorageServices.DataDirectory(app.Services);
 }

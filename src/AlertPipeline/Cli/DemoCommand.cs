@@ -97,7 +97,7 @@ internal static class DemoCommand
             await output.WriteLineAsync(Status(app, stats)).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
                 Demo finished: {stats.Accepted} events accepted, {stats.Concerning} of them concerning; {alerts} alerts stored; {sent} notifications written{(failed > 0 ? $", {failed} FAILED" : "")}; {escalations} escalation steps for unacknowledged alerts.
-                  see the alerts:        alertpipeline alerts list --data-dir {CliServices.DataDirectoryOf(app)}
+                  see the alerts:        alertpipeline alerts list --data-dir {Storage.StorageServices.DataDirectory(app.Services)}
                   see the notifications: {app.Services.GetRequiredService<IEmailSender>().Describe()}
                   governor summary:      {governorPdf}
                 """)).ConfigureAwait(false);

@@ -61,7 +61,7 @@ internal static class KeywordsCommand
             using (var json = new Utf8JsonWriter(buffer))
             {
                 json.WriteStartObject();
-                ScanCommand.WriteResult(json, result);
+                DetectionResultJson.Write(json, result);
                 json.WriteString("normalized", result.NormalizedText);
                 json.WriteString("snippet", result.Snippet);
                 json.WriteString("explanation", result.Explanation);

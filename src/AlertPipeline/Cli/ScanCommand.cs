@@ -74,7 +74,7 @@ internal static class ScanCommand
                 var rules = detector.TryScan(text, lineSource, out var found) ? found : null;
                 var verdict = judge?.Judge(text, rules);
                 var main = Model.ModelCli.Primary(rules, verdict);
-                WriteResult(json, main.Flagged ? main : Unflagged);
+                DetectionResultJson.Write(json, main.Flagged ? main : Unflagged);
                 Model.ModelCli.WriteJson(json, main, verdict);
                 json.WriteEndObject();
             }
@@ -86,9 +86,6 @@ internal static class ScanCommand
     }
 
     private static readonly DetectionResult Unflagged = DetectionResult.None(string.Empty);
-
-    /// <summary>The result fields of the scan contract (shared with <c>keywords test</c>).</summary>
-    public static void WriteResult(Utf8JsonWriter json, DetectionResult result) => DetectionResultJson.Write(json, result);
 
     private static StreamReader OpenFile(string path) =>
         File.Exists(path) ? new StreamReader(path) : throw new CliException($"scan: file '{path}' does not exist");
