@@ -11,6 +11,7 @@ internal static class StorageServices
         services.AddSingleton<SystemDatabase>();
         // Resolved only when Storage:Provider is postgres (by the stores that live there); opening it checks the server.
         services.AddSingleton<Postgres.PostgresDatabase>();
+        services.AddSingleton<RelationalStores>();
         return services;
     }
 
