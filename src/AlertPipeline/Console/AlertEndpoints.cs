@@ -94,13 +94,14 @@ internal static class AlertEndpoints
         return Results.Json(builder.Build(alert), Json);
     }
 
-    private static IResult Screenshot(string id, HttpContext context, AlertQueries queries, ScreenshotStore screenshots, AuditLog audit)
+    private static IResult Screenshot(string id, HttpContext context, IAlertStore alerts, ScreenshotStore screenshots, AuditLog audit)
     {
         var user = User(context);
-        var alert = Visible(queries, user, id);
+        // Through the alert store every role shares (on PostgreSQL the alert was written by detect on another machine).
+        var alert = alerts.Get(id) is { } found && user.CanSee(found.SchoolId) ? found : null;
         // Only a copy the alert's own school (or a trust-wide key) uploaded: a reference to another school's image finds nothing.
-        var path = alert?.ScreenshotRef is { } reference ? screenshots.FindFor(reference, alert.SchoolId) : null;
-        if (alert is null || path is null)
+        var shot = alert?.ScreenshotRef is { } reference ? screenshots.Read(reference, alert.SchoolId) : null;
+        if (alert is null || shot is null)
         {
             return NotFound(alert is null ? "no such alert" : "this alert has no stored screenshot");
         }
@@ -109,7 +110,7 @@ internal static class AlertEndpoints
         // A pupil's screen must not linger in a browser or proxy cache on a shared staff-room PC.
         context.Response.Headers.CacheControl = "no-store, private";
         context.Response.Headers.Pragma = "no-cache";
-        return Results.File(path, path.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "image/jpeg");
+        return Results.File(shot.Bytes, shot.ContentType);
     }
 
     private static IResult Export(string id, string? format, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)

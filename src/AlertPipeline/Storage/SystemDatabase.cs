@@ -2,24 +2,17 @@ using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Storage;
 
-/// <summary><c>system.db</c>: API keys and other small administrative tables. Created on first use.</summary>
+/// <summary>
+/// <c>system.db</c>: small administrative tables (keyword versions, snapshots, device activity), each created by the
+/// feature that owns it. API keys and console accounts also live in this file on SQLite, through
+/// <see cref="RelationalStores"/>, so they move to PostgreSQL with <c>Storage:Provider=postgres</c>.
+/// </summary>
 internal sealed class SystemDatabase
 {
     public SystemDatabase(IOptions<StorageOptions> options)
     {
         var storage = options.Value;
         Database = new SqliteDatabase(Path.Combine(storage.FullDataDirectory, "system.db"), storage.Synchronous);
-        using var connection = Database.Open();
-        SqliteDatabase.Execute(connection, """
-            CREATE TABLE IF NOT EXISTS api_keys (
-                key_id TEXT PRIMARY KEY,
-                key_hash TEXT NOT NULL UNIQUE,
-                school_id TEXT NOT NULL,
-                device_id TEXT,
-                label TEXT,
-                created_at INTEGER NOT NULL,
-                revoked_at INTEGER);
-            """);
     }
 
     public SqliteDatabase Database { get; }

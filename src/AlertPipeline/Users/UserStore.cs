@@ -2,7 +2,8 @@ using System.Security.Cryptography;
 using AlertPipeline.Storage;
 using AlertPipeline.Users.Oidc;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using AlertPipeline.Storage.Migrations;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Users;
@@ -11,7 +12,10 @@ namespace AlertPipeline.Users;
 internal sealed class UserAccountException(string message) : Exception(message);
 
 /// <summary>
-/// Local console accounts in <c>system.db</c>. Passwords are stored only as ASP.NET Core Identity hashes
+/// Local console accounts in <c>system.db</c>, or with <c>Storage:Provider=postgres</c> in the trust's shared
+/// PostgreSQL, so a console on any machine knows every account, lock and session stamp (ADR 0023). Names are
+/// case-insensitive on both engines: compared as <c>lower(name) = lower(@name)</c>, unique through
+/// <c>COLLATE NOCASE</c> on SQLite and a unique index on <c>lower(name)</c> on PostgreSQL. Passwords are stored only as ASP.NET Core Identity hashes
 /// (PBKDF2, salted, versioned). A run of failed passwords locks the account for a while, but only for the network
 /// address they came from (<c>sign_in_locks</c>): otherwise anyone who knows a DSL's account name could keep that
 /// DSL out of the console at will. Guessing from many addresses is held back by the per-address rate limit.
@@ -28,46 +32,98 @@ internal sealed class UserStore
     // response time does not tell an attacker which names exist.
     private static readonly string DecoyHash = Hasher.HashPassword(null!, "decoy-password-never-valid");
 
-    private readonly SqliteDatabase _database;
+    private readonly RelationalStore _store;
     private readonly TimeProvider _clock;
     private readonly UserOptions _options;
 
-    public UserStore(SystemDatabase database, TimeProvider clock, IOptions<UserOptions> options)
+    public UserStore(RelationalStores stores, TimeProvider clock, IOptions<UserOptions> options)
+        : this(stores.For("system.db"), clock, options)
     {
-        _database = database.Database;
+    }
+
+    public UserStore(RelationalStore store, TimeProvider clock, IOptions<UserOptions> options)
+    {
+        _store = store;
         _clock = clock;
         _options = options.Value;
-        using var connection = _database.Open();
-        SqliteDatabase.Execute(connection, """
-            CREATE TABLE IF NOT EXISTS users (
+        SchemaVersion = store.Migrate(StoreName, SqliteSteps, PostgresSteps, clock);
+    }
+
+    /// <summary>The name of this store's schema in <c>schema_migrations</c>.</summary>
+    public const string StoreName = "users";
+
+    public int SchemaVersion { get; }
+
+    /// <summary>
+    /// Step 1 on SQLite is exactly the schema code every earlier release ran (idempotent), so their system.db is
+    /// adopted as it is; later changes are new steps.
+    /// </summary>
+    private static readonly Migration[] SqliteSteps =
+    [
+        new(1, "users and sign-in locks", (connection, transaction) =>
+        {
+            connection.Command("""
+                CREATE TABLE IF NOT EXISTS users (
+                    user_id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    role TEXT NOT NULL,
+                    schools TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    must_change INTEGER NOT NULL DEFAULT 0,
+                    failed_attempts INTEGER NOT NULL DEFAULT 0,
+                    locked_until INTEGER,
+                    created_at INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS sign_in_locks (
+                    user_id TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    failed_attempts INTEGER NOT NULL,
+                    locked_until INTEGER,
+                    PRIMARY KEY (user_id, address));
+                """, transaction).Run();
+            var sqlite = (Microsoft.Data.Sqlite.SqliteConnection)connection;
+            SqliteDatabase.EnsureColumn(sqlite, "users", "security_stamp", "TEXT NOT NULL DEFAULT ''");
+            // Accounts that sign in through an OpenID Connect provider (Users/Oidc): the provider's name, the person's
+            // stable id there ('sub'), and whether the role came from configuration (mapped) or from an administrator.
+            // Such an account has no password: password_hash is '' and the password form never accepts it.
+            SqliteDatabase.EnsureColumn(sqlite, "users", "provider", "TEXT NOT NULL DEFAULT ''");
+            SqliteDatabase.EnsureColumn(sqlite, "users", "subject", "TEXT");
+            SqliteDatabase.EnsureColumn(sqlite, "users", "mapped", "INTEGER NOT NULL DEFAULT 0");
+            connection.Command("CREATE UNIQUE INDEX IF NOT EXISTS users_subject ON users(provider, subject) WHERE subject IS NOT NULL", transaction).Run();
+            // Accounts from before stamps existed get one now; their open sessions (no stamp claim) end once.
+            connection.Command("UPDATE users SET security_stamp = lower(hex(randomblob(16))) WHERE security_stamp = ''", transaction).Run();
+        }),
+    ];
+
+    private static readonly Migration[] PostgresSteps =
+    [
+        new(1, "users and sign-in locks", (connection, transaction) => connection.Command("""
+            CREATE TABLE users (
                 user_id TEXT PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                name TEXT NOT NULL,
                 role TEXT NOT NULL,
                 schools TEXT NOT NULL,
                 password_hash TEXT NOT NULL,
-                disabled INTEGER NOT NULL DEFAULT 0,
-                must_change INTEGER NOT NULL DEFAULT 0,
-                failed_attempts INTEGER NOT NULL DEFAULT 0,
-                locked_until INTEGER,
-                created_at INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS sign_in_locks (
+                disabled BIGINT NOT NULL DEFAULT 0,
+                must_change BIGINT NOT NULL DEFAULT 0,
+                failed_attempts BIGINT NOT NULL DEFAULT 0,
+                locked_until BIGINT,
+                created_at BIGINT NOT NULL,
+                security_stamp TEXT NOT NULL DEFAULT '',
+                provider TEXT NOT NULL DEFAULT '',
+                subject TEXT,
+                mapped BIGINT NOT NULL DEFAULT 0);
+            -- What SQLite's COLLATE NOCASE gives: 'Admin' and 'admin' are one account.
+            CREATE UNIQUE INDEX users_name ON users (lower(name));
+            CREATE UNIQUE INDEX users_subject ON users (provider, subject) WHERE subject IS NOT NULL;
+            CREATE TABLE sign_in_locks (
                 user_id TEXT NOT NULL,
                 address TEXT NOT NULL,
-                failed_attempts INTEGER NOT NULL,
-                locked_until INTEGER,
+                failed_attempts BIGINT NOT NULL,
+                locked_until BIGINT,
                 PRIMARY KEY (user_id, address));
-            """);
-        SqliteDatabase.EnsureColumn(connection, "users", "security_stamp", "TEXT NOT NULL DEFAULT ''");
-        // Accounts that sign in through an OpenID Connect provider (Users/Oidc): the provider's name, the person's
-        // stable id there ('sub'), and whether the role came from configuration (mapped) or from an administrator.
-        // Such an account has no password: password_hash is '' and the password form never accepts it.
-        SqliteDatabase.EnsureColumn(connection, "users", "provider", "TEXT NOT NULL DEFAULT ''");
-        SqliteDatabase.EnsureColumn(connection, "users", "subject", "TEXT");
-        SqliteDatabase.EnsureColumn(connection, "users", "mapped", "INTEGER NOT NULL DEFAULT 0");
-        SqliteDatabase.Execute(connection, "CREATE UNIQUE INDEX IF NOT EXISTS users_subject ON users(provider, subject) WHERE subject IS NOT NULL");
-        // Accounts from before stamps existed get one now; their open sessions (no stamp claim) end once.
-        SqliteDatabase.Execute(connection, "UPDATE users SET security_stamp = lower(hex(randomblob(16))) WHERE security_stamp = ''");
-    }
+            """, transaction).Run()),
+    ];
 
     public int MinimumPasswordLength => _options.MinimumPasswordLength;
 
@@ -154,24 +210,15 @@ internal sealed class UserStore
             Provider = provider,
             Mapped = mapped,
         };
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var connection = _store.Open();
+        connection.Command("""
             INSERT INTO users(user_id, name, role, schools, password_hash, must_change, created_at, security_stamp, provider, subject, mapped)
-            VALUES ($id, $name, $role, $schools, $hash, $must, $at, $stamp, $provider, $subject, $mapped)
-            """;
-        command.Parameters.AddWithValue("$stamp", user.SecurityStamp);
-        command.Parameters.AddWithValue("$id", user.UserId);
-        command.Parameters.AddWithValue("$name", user.Name);
-        command.Parameters.AddWithValue("$role", user.Role);
-        command.Parameters.AddWithValue("$schools", string.Join(',', user.Schools));
-        command.Parameters.AddWithValue("$hash", passwordHash);
-        command.Parameters.AddWithValue("$must", mustChangePassword ? 1 : 0);
-        command.Parameters.AddWithValue("$at", user.CreatedAt.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$provider", provider);
-        command.Parameters.AddWithValue("$subject", (object?)subject ?? DBNull.Value);
-        command.Parameters.AddWithValue("$mapped", mapped ? 1 : 0);
-        command.ExecuteNonQuery();
+            VALUES (@id, @name, @role, @schools, @hash, @must, @at, @stamp, @provider, @subject, @mapped)
+            """)
+            .With("@stamp", user.SecurityStamp).With("@id", user.UserId).With("@name", user.Name).With("@role", user.Role)
+            .With("@schools", string.Join(',', user.Schools)).With("@hash", passwordHash).With("@must", mustChangePassword ? 1L : 0L)
+            .With("@at", user.CreatedAt.ToUnixTimeMilliseconds()).With("@provider", provider).With("@subject", subject).With("@mapped", mapped ? 1L : 0L)
+            .Run();
         return user;
     }
 
@@ -225,8 +272,8 @@ internal sealed class UserStore
             var user = row.Value.User;
             var changed = user.Role != mapped.Role || !user.Schools.SequenceEqual(mapped.Schools, StringComparer.Ordinal);
             var stamp = changed ? NewStamp() : user.SecurityStamp;
-            Update(user.UserId, "role = $role, schools = $schools, subject = $subject, mapped = 1, name = $name, security_stamp = $stamp",
-                ("$role", mapped.Role), ("$schools", string.Join(',', mapped.Schools)), ("$subject", identity.Subject), ("$name", email), ("$stamp", stamp));
+            Update(user.UserId, "role = @role, schools = @schools, subject = @subject, mapped = 1, name = @name, security_stamp = @stamp",
+                ("@role", mapped.Role), ("@schools", string.Join(',', mapped.Schools)), ("@subject", identity.Subject), ("@name", email), ("@stamp", stamp));
             return (user with { Role = mapped.Role, Schools = mapped.Schools, Name = email, SecurityStamp = stamp, Mapped = true }, null);
         }
 
@@ -234,7 +281,7 @@ internal sealed class UserStore
         {
             if (assigned.Subject is null)
             {
-                Update(assigned.User.UserId, "subject = $subject", ("$subject", identity.Subject));
+                Update(assigned.User.UserId, "subject = @subject", ("@subject", identity.Subject));
             }
 
             return (assigned.User, null);
@@ -247,14 +294,11 @@ internal sealed class UserStore
 
     private (UserAccount User, string? Subject)? FindWithSubject((string Provider, string Subject)? subject, string? name)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns}, password_hash, subject FROM users WHERE " + (subject is null ? "name = $name" : "provider = $provider AND subject = $subject");
-        command.Parameters.AddWithValue("$name", name ?? "");
-        command.Parameters.AddWithValue("$provider", subject?.Provider ?? "");
-        command.Parameters.AddWithValue("$subject", subject?.Subject ?? "");
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (ReadAccount(reader), reader.IsDBNull(13) ? null : reader.GetString(13)) : null;
+        using var connection = _store.Open();
+        return connection.Command($"SELECT {Columns}, password_hash, subject FROM users WHERE " + (subject is null ? "lower(name) = lower(@name)" : "provider = @provider AND subject = @subject"))
+            .With("@name", name ?? "").With("@provider", subject?.Provider ?? "").With("@subject", subject?.Subject ?? "")
+            .Rows(r => ((UserAccount User, string? Subject)?)(ReadAccount(r), r.NullableString(13)))
+            .FirstOrDefault();
     }
 
     /// <summary>
@@ -308,14 +352,14 @@ internal sealed class UserStore
             var failed = (lockedUntil is null ? failedBefore : 0) + 1;
             var lockNow = failed >= _options.LockoutThreshold;
             Execute("""
-                INSERT INTO sign_in_locks(user_id, address, failed_attempts, locked_until) VALUES ($id, $address, $n, $until)
-                ON CONFLICT(user_id, address) DO UPDATE SET failed_attempts = $n, locked_until = $until
-                """, ("$id", user.UserId), ("$address", address), ("$n", lockNow ? 0 : failed),
-                ("$until", lockNow ? (now + _options.LockoutDuration).ToUnixTimeMilliseconds() : DBNull.Value));
+                INSERT INTO sign_in_locks(user_id, address, failed_attempts, locked_until) VALUES (@id, @address, @n, @until)
+                ON CONFLICT(user_id, address) DO UPDATE SET failed_attempts = @n, locked_until = @until
+                """, ("@id", user.UserId), ("@address", address), ("@n", lockNow ? 0 : failed),
+                ("@until", lockNow ? (now + _options.LockoutDuration).ToUnixTimeMilliseconds() : DBNull.Value));
             return (lockNow ? SignInOutcome.LockedOut : SignInOutcome.Invalid, user);
         }
 
-        Execute("DELETE FROM sign_in_locks WHERE user_id = $id AND address = $address", ("$id", user.UserId), ("$address", address));
+        Execute("DELETE FROM sign_in_locks WHERE user_id = @id AND address = @address", ("@id", user.UserId), ("@address", address));
         return (user.MustChangePassword ? SignInOutcome.MustChangePassword : SignInOutcome.Success, user with { FailedAttempts = 0, LockedUntil = null });
     }
 
@@ -330,22 +374,19 @@ internal sealed class UserStore
             return false;
         }
 
-        Execute("DELETE FROM sign_in_locks WHERE user_id = $id", ("$id", user.UserId));
+        Execute("DELETE FROM sign_in_locks WHERE user_id = @id", ("@id", user.UserId));
         return true;
     }
 
     /// <summary>For each account with a lock in force now, how many addresses it is locked for.</summary>
     public IReadOnlyDictionary<string, int> ActiveLocks()
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT user_id, COUNT(*) FROM sign_in_locks WHERE locked_until > $now GROUP BY user_id";
-        command.Parameters.AddWithValue("$now", _clock.GetUtcNow().ToUnixTimeMilliseconds());
-        using var reader = command.ExecuteReader();
+        using var connection = _store.Open();
         var locks = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (reader.Read())
+        foreach (var (user, count) in connection.Command("SELECT user_id, COUNT(*) FROM sign_in_locks WHERE locked_until > @now GROUP BY user_id")
+                     .With("@now", _clock.GetUtcNow().ToUnixTimeMilliseconds()).Rows(r => (r.GetString(0), r.GetInt64(1))))
         {
-            locks[reader.GetString(0)] = (int)reader.GetInt64(1);
+            locks[user] = (int)count;
         }
 
         return locks;
@@ -353,15 +394,11 @@ internal sealed class UserStore
 
     private (int Failed, DateTimeOffset? LockedUntil) LockFor(string userId, string address)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT failed_attempts, locked_until FROM sign_in_locks WHERE user_id = $id AND address = $address";
-        command.Parameters.AddWithValue("$id", userId);
-        command.Parameters.AddWithValue("$address", address);
-        using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? ((int)reader.GetInt64(0), reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)))
-            : (0, null);
+        using var connection = _store.Open();
+        var rows = connection.Command("SELECT failed_attempts, locked_until FROM sign_in_locks WHERE user_id = @id AND address = @address")
+            .With("@id", userId).With("@address", address)
+            .Rows(r => ((int)r.GetInt64(0), r.NullableLong(1) is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null));
+        return rows.Count > 0 ? rows[0] : (0, null);
     }
 
     /// <summary>Signs in with the current password and replaces it; the new one must differ and be long enough.</summary>
@@ -381,15 +418,15 @@ internal sealed class UserStore
 
         CheckPassword(replacement);
         var stamp = NewStamp();
-        Update(user.UserId, "password_hash = $hash, must_change = 0, security_stamp = $stamp", ("$hash", Hasher.HashPassword(user, replacement)), ("$stamp", stamp));
+        Update(user.UserId, "password_hash = @hash, must_change = 0, security_stamp = @stamp", ("@hash", Hasher.HashPassword(user, replacement)), ("@stamp", stamp));
         return (SignInOutcome.Success, user with { MustChangePassword = false, SecurityStamp = stamp });
     }
 
     /// <summary>Disables the account and changes its stamp, which ends its open sessions and live streams.</summary>
-    public bool Disable(string name) => Update(null, "disabled = 1, security_stamp = $stamp", ("$name", name), ("$stamp", NewStamp())) > 0;
+    public bool Disable(string name) => Update(null, "disabled = 1, security_stamp = @stamp", ("@name", name), ("@stamp", NewStamp())) > 0;
 
     /// <summary>Enables a disabled account again. Its old sessions stay ended: the stamp changed when it was disabled.</summary>
-    public bool Enable(string name) => Update(null, "disabled = 0", ("$name", name)) > 0;
+    public bool Enable(string name) => Update(null, "disabled = 0", ("@name", name)) > 0;
 
     /// <summary>Gives the account another role (and schools, for dsl); its sessions end, so none goes on with the old role.</summary>
     /// <exception cref="UserAccountException">The role or schools are not valid.</exception>
@@ -404,8 +441,8 @@ internal sealed class UserStore
         var stamp = NewStamp();
         // An administrator's choice (mapped = 0). For a school account whose groups or e-mail entry give a role,
         // configuration still wins at the next sign-in (SignInExternal): change the group at the provider instead.
-        Update(user.UserId, "role = $role, schools = $schools, security_stamp = $stamp, mapped = 0",
-            ("$role", role), ("$schools", string.Join(',', schools)), ("$stamp", stamp));
+        Update(user.UserId, "role = @role, schools = @schools, security_stamp = @stamp, mapped = 0",
+            ("@role", role), ("@schools", string.Join(',', schools)), ("@stamp", stamp));
         return user with { Role = role, Schools = [.. schools], SecurityStamp = stamp, Mapped = false };
     }
 
@@ -420,8 +457,8 @@ internal sealed class UserStore
             return false;
         }
 
-        Execute("DELETE FROM sign_in_locks WHERE user_id = $id", ("$id", user.UserId));
-        Execute("DELETE FROM users WHERE user_id = $id", ("$id", user.UserId));
+        Execute("DELETE FROM sign_in_locks WHERE user_id = @id", ("@id", user.UserId));
+        Execute("DELETE FROM users WHERE user_id = @id", ("@id", user.UserId));
         return true;
     }
 
@@ -443,8 +480,8 @@ internal sealed class UserStore
         }
 
         var password = GeneratePassword();
-        Update(user.UserId, "password_hash = $hash, must_change = 1, security_stamp = $stamp", ("$hash", Hasher.HashPassword(user, password)), ("$stamp", NewStamp()));
-        Execute("DELETE FROM sign_in_locks WHERE user_id = $id", ("$id", user.UserId));
+        Update(user.UserId, "password_hash = @hash, must_change = 1, security_stamp = @stamp", ("@hash", Hasher.HashPassword(user, password)), ("@stamp", NewStamp()));
+        Execute("DELETE FROM sign_in_locks WHERE user_id = @id", ("@id", user.UserId));
         return password;
     }
 
@@ -452,7 +489,7 @@ internal sealed class UserStore
     /// Ends every session of the account without changing anything else (for any change to role, schools or
     /// sign-in method made elsewhere, and for "sign out everywhere").
     /// </summary>
-    public bool RotateSecurityStamp(string userId) => Update(userId, "security_stamp = $stamp", ("$stamp", NewStamp())) > 0;
+    public bool RotateSecurityStamp(string userId) => Update(userId, "security_stamp = @stamp", ("@stamp", NewStamp())) > 0;
 
     private static string NewStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
@@ -460,19 +497,14 @@ internal sealed class UserStore
 
     public UserAccount? FindById(string userId)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns}, password_hash FROM users WHERE user_id = $id";
-        command.Parameters.AddWithValue("$id", userId);
-        return Read(command).FirstOrDefault().User;
+        using var connection = _store.Open();
+        return Read(connection.Command($"SELECT {Columns}, password_hash FROM users WHERE user_id = @id").With("@id", userId)).FirstOrDefault().User;
     }
 
     public IReadOnlyList<UserAccount> List()
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns}, password_hash FROM users ORDER BY name";
-        return [.. Read(command).Select(r => r.User)];
+        using var connection = _store.Open();
+        return [.. Read(connection.Command($"SELECT {Columns}, password_hash FROM users ORDER BY lower(name), name")).Select(r => r.User)];
     }
 
     private void CheckPassword(string password)
@@ -485,59 +517,44 @@ internal sealed class UserStore
 
     private (UserAccount User, string Hash)? FindWithHash(string name)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns}, password_hash FROM users WHERE name = $name";
-        command.Parameters.AddWithValue("$name", name.Trim());
-        var rows = Read(command);
+        using var connection = _store.Open();
+        var rows = Read(connection.Command($"SELECT {Columns}, password_hash FROM users WHERE lower(name) = lower(@name)").With("@name", name.Trim()));
         return rows.Count == 0 ? null : rows[0];
     }
 
-    /// <summary>Updates one account by id, or (id null) by the <c>$name</c> parameter.</summary>
+    /// <summary>Updates one account by id, or (id null) by the <c>@name</c> parameter.</summary>
     private int Update(string? userId, string set, params (string Name, object Value)[] parameters)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"UPDATE users SET {set} WHERE {(userId is null ? "name = $name" : "user_id = $id")}";
+        using var connection = _store.Open();
+        var command = connection.Command($"UPDATE users SET {set} WHERE {(userId is null ? "lower(name) = lower(@name)" : "user_id = @id")}");
         if (userId is not null)
         {
-            command.Parameters.AddWithValue("$id", userId);
+            command.With("@id", userId);
         }
 
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            command.With(name, value);
         }
 
-        return command.ExecuteNonQuery();
+        return command.Run();
     }
 
     private void Execute(string sql, params (string Name, object Value)[] parameters)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        using var connection = _store.Open();
+        var command = connection.Command(sql);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            command.With(name, value);
         }
 
-        command.ExecuteNonQuery();
+        command.Run();
     }
 
-    private static List<(UserAccount User, string Hash)> Read(SqliteCommand command)
-    {
-        using var reader = command.ExecuteReader();
-        var result = new List<(UserAccount, string)>();
-        while (reader.Read())
-        {
-            result.Add((ReadAccount(reader), reader.GetString(12)));
-        }
+    private static List<(UserAccount User, string Hash)> Read(DbCommand command) => command.Rows(r => (ReadAccount(r), r.GetString(12)));
 
-        return result;
-    }
-
-    private static UserAccount ReadAccount(SqliteDataReader reader)
+    private static UserAccount ReadAccount(DbDataReader reader)
     {
         var schools = reader.GetString(3);
         return new UserAccount(

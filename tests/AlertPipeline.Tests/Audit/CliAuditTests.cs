@@ -133,6 +133,5 @@ public sealed class CliAuditTests
 
     private static AuditLog Audit(TestHost host) => host.App.Services.GetRequiredService<AuditLog>();
 
-    private static AuditLog Audit(string dataDirectory) =>
-        new(Microsoft.Extensions.Options.Options.Create(new AlertPipeline.Storage.StorageOptions { DataDirectory = dataDirectory }), TimeProvider.System);
+    private static AuditLog Audit(string dataDirectory) => new(TestStores.For(dataDirectory), TimeProvider.System);
 }

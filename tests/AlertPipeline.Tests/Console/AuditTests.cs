@@ -150,8 +150,8 @@ public sealed class AuditTests
         var audit = NewLog(directory);
         audit.Append("dsl.oak", "dsl", AuditActions.ViewAlert, "al_1", "oakfield");
 
-        using var connection = audit.Database.Open();
-        var error = Assert.Throws<SqliteException>(() => SqliteDatabase.Execute(connection, sql));
+        using var connection = audit.Store.Open();
+        var error = Assert.Throws<SqliteException>(() => connection.Command(sql).Run());
 
         Assert.Contains("append-only", error.Message, StringComparison.Ordinal);
         Assert.Equal("dsl.oak", Assert.Single(audit.Read()).Actor);
@@ -168,14 +168,13 @@ public sealed class AuditTests
         Assert.Null(audit.Verify());
 
         // Someone with the file drops the trigger and rewrites who looked at al_1's screenshot.
-        using (var connection = audit.Database.Open())
+        using (var connection = audit.Store.Open())
         {
-            SqliteDatabase.Execute(connection, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'nobody' WHERE id = 2");
+            connection.Command("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'nobody' WHERE id = 2").Run();
         }
 
         Assert.Equal(2, audit.Verify());
     }
 
-    private static AuditLog NewLog(TempDirectory directory) =>
-        new(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DataDirectory = directory.Path }), TimeProvider.System);
+    private static AuditLog NewLog(TempDirectory directory) => new(TestStores.For(directory.Path), TimeProvider.System);
 }

@@ -141,6 +141,6 @@ public sealed class UserAccountTests
     private static UserStore NewStore(TempDirectory directory, TimeProvider clock)
     {
         var storage = Options.Create(new StorageOptions { DataDirectory = directory.Path });
-        return new UserStore(new SystemDatabase(storage), clock, Options.Create(new UserOptions()));
+        return new UserStore(TestStores.For(storage), clock, Options.Create(new UserOptions()));
     }
 }

@@ -185,7 +185,7 @@ public sealed class KafkaPipelineTests : IDisposable
     private static string CreateKey(string dataDirectory)
     {
         var options = Options.Create(new StorageOptions { DataDirectory = dataDirectory });
-        return new ApiKeyStore(new SystemDatabase(options), TimeProvider.System).Create("oakfield", null, "kafka test").Secret;
+        return new ApiKeyStore(TestStores.For(options), TimeProvider.System).Create("oakfield", null, "kafka test").Secret;
     }
 
     private static HttpClient Client(Uri address, string key)

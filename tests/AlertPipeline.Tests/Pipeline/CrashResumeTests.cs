@@ -89,7 +89,7 @@ public sealed class CrashResumeTests : IDisposable
     private string CreateKey()
     {
         var options = Options.Create(new StorageOptions { DataDirectory = _dir.Path });
-        var (secret, _) = new ApiKeyStore(new SystemDatabase(options), TimeProvider.System).Create("oakfield", null, "crash test");
+        var (secret, _) = new ApiKeyStore(TestStores.For(options), TimeProvider.System).Create("oakfield", null, "crash test");
         return secret;
     }
 

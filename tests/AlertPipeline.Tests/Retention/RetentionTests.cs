@@ -28,8 +28,8 @@ public sealed class RetentionTests : IDisposable
     {
         var storage = Options.Create(new StorageOptions { DataDirectory = _dir.Path });
         _store = new AlertStore(storage);
-        _screenshots = new ScreenshotStore(storage);
-        _audit = new AuditLog(storage, _clock);
+        _screenshots = new ScreenshotStore(storage, TestStores.For(storage), _clock);
+        _audit = new AuditLog(TestStores.For(storage), _clock);
         _triage = new SqliteAlertTriage(_store, _clock);
         _retention = new RetentionRunner(_store, _screenshots, _audit, Options.Create(new RetentionOptions()), NullLogger<RetentionRunner>.Instance);
     }

@@ -73,7 +73,7 @@ internal static class AlertPages
         var resolved = d.Status == Alerts.AlertStatus.Resolved;
         var zone = Layout.Zone(context, d.SchoolId);
         string Time(DateTimeOffset at) => Layout.Time(at, zone);
-        var screenshotStored = alert.ScreenshotRef is { } shotRef && screenshots.FindFor(shotRef, alert.SchoolId) is not null;
+        var screenshotStored = alert.ScreenshotRef is { } shotRef && screenshots.Exists(shotRef, alert.SchoolId);
         var body = new StringBuilder();
         body.Append(CultureInfo.InvariantCulture, $"""
             <p><a href="/alerts">← Queue</a></p>

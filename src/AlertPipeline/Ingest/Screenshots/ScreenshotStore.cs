@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AlertPipeline.Storage;
+using AlertPipeline.Storage.Migrations;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Ingest.Screenshots;
@@ -10,14 +11,54 @@ namespace AlertPipeline.Ingest.Screenshots;
 /// found in the folder of the school whose key uploaded it, so one school's event cannot show another school's
 /// image. Files are written to a temporary name, flushed to disk and renamed, so a reference is only ever returned
 /// for a whole file. Nothing here serves them: only the console does, to roles allowed to see pupil data.
+/// <para>
+/// With <c>Storage:Provider=postgres</c> (a trust on several machines, ADR 0023) the bytes are rows of the shared
+/// PostgreSQL instead (<c>screenshots</c>, keyed by the same per-school folder name and hash), because ingest writes
+/// them on one machine and the console serves them on another. The separation is the same: a row is found only for
+/// the school whose key uploaded it, or for any school when a trust-wide key did.
+/// </para>
 /// </summary>
-internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
+internal sealed class ScreenshotStore
 {
     public const int MaxBytes = 5 * 1024 * 1024;
 
+    /// <summary>The name of the PostgreSQL screenshot table's schema in <c>schema_migrations</c>.</summary>
+    public const string StoreName = "screenshots";
+
     private static readonly string[] Extensions = [".png", ".jpg"];
 
-    private readonly string _root = Path.Combine(storage.Value.FullDataDirectory, "screenshots");
+    private static readonly Migration[] PostgresSteps =
+    [
+        new(1, "screenshot bytes per school", (connection, transaction) => connection.Command("""
+            CREATE TABLE screenshots (
+                school_folder TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                extension TEXT NOT NULL,
+                bytes BYTEA NOT NULL,
+                stored_at BIGINT NOT NULL,
+                PRIMARY KEY (school_folder, hash));
+            CREATE INDEX screenshots_by_hash ON screenshots(hash);
+            """, transaction).Run()),
+    ];
+
+    private readonly string _root;
+    private readonly RelationalStore? _rows;
+    private readonly TimeProvider _clock;
+
+    public ScreenshotStore(IOptions<StorageOptions> storage, RelationalStores stores, TimeProvider clock)
+    {
+        _root = Path.Combine(storage.Value.FullDataDirectory, "screenshots");
+        _clock = clock;
+        if (storage.Value.IsPostgres)
+        {
+            _rows = stores.For("system.db");
+            // SQLite keeps files (no steps there): the table exists only on PostgreSQL.
+            _rows.Migrate(StoreName, [], PostgresSteps, clock);
+        }
+    }
+
+    /// <summary>Where the bytes are, for messages: the folder, or the PostgreSQL database.</summary>
+    public string Describe => _rows?.Describe ?? _root;
 
     public async Task<(string Reference, bool Created)> SaveAsync(byte[] upload, string? contentType, string schoolId)
     {
@@ -33,6 +74,17 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
 
         var (image, extension) = ScreenshotCheck.Clean(upload);
         var hex = Convert.ToHexStringLower(SHA256.HashData(image));
+        if (_rows is not null)
+        {
+            using var connection = _rows.Open();
+            var inserted = connection.Command("""
+                INSERT INTO screenshots(school_folder, hash, extension, bytes, stored_at) VALUES (@folder, @hash, @extension, @bytes, @at)
+                ON CONFLICT (school_folder, hash) DO NOTHING
+                """).With("@folder", folder).With("@hash", hex).With("@extension", extension).With("@bytes", image)
+                .With("@at", _clock.GetUtcNow().ToUnixTimeMilliseconds()).Run();
+            return ("sha256:" + hex, inserted == 1);
+        }
+
         var path = Path.Combine(_root, folder, hex[..2], hex + extension);
         if (File.Exists(path))
         {
@@ -43,7 +95,56 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
         return ("sha256:" + hex, true);
     }
 
-    /// <summary>The file for a <c>sha256:</c> reference as <paramref name="schoolId"/> uploaded it, or null.</summary>
+    /// <summary>Whether a screenshot is stored for <paramref name="schoolId"/> under this reference (see <see cref="Read"/>).</summary>
+    public bool Exists(string reference, string schoolId)
+    {
+        if (_rows is null)
+        {
+            return FindFor(reference, schoolId) is not null;
+        }
+
+        if (Hex(reference) is not { } hex || Folder(schoolId) is not { } folder)
+        {
+            return false;
+        }
+
+        using var connection = _rows.Open();
+        return connection.Command("SELECT COUNT(*) FROM screenshots WHERE hash = @hash AND school_folder IN (@folder, @trust)")
+            .With("@hash", hex).With("@folder", folder).With("@trust", TrustFolder).Long() > 0;
+    }
+
+    /// <summary>
+    /// The bytes and content type of the screenshot <paramref name="schoolId"/> (or a trust-wide key) uploaded under
+    /// this reference, or null: a reference to another school's image finds nothing, on either engine.
+    /// </summary>
+    public StoredScreenshot? Read(string reference, string schoolId)
+    {
+        if (_rows is null)
+        {
+            return FindFor(reference, schoolId) is { } path
+                ? new StoredScreenshot(File.ReadAllBytes(path), ContentType(Path.GetExtension(path)))
+                : null;
+        }
+
+        if (Hex(reference) is not { } hex || Folder(schoolId) is not { } folder)
+        {
+            return null;
+        }
+
+        using var connection = _rows.Open();
+        // The school's own copy first, as FindFor prefers its folder to the trust's.
+        return connection.Command("""
+                SELECT bytes, extension FROM screenshots WHERE hash = @hash AND school_folder IN (@folder, @trust)
+                ORDER BY CASE WHEN school_folder = @folder THEN 0 ELSE 1 END LIMIT 1
+                """)
+            .With("@hash", hex).With("@folder", folder).With("@trust", TrustFolder)
+            .Rows(r => new StoredScreenshot(r.GetFieldValue<byte[]>(0), ContentType(r.GetString(1))))
+            .FirstOrDefault();
+    }
+
+    private static string ContentType(string extension) => extension == ".png" ? "image/png" : "image/jpeg";
+
+    /// <summary>The file for a <c>sha256:</c> reference as <paramref name="schoolId"/> uploaded it, or null (SQLite: files).</summary>
     /// <remarks>
     /// A trust-wide key (school <c>*</c>) may send events for any school, so what it uploaded is found for any school.
     /// A screenshot stored before screenshots were kept per school (directly under <c>screenshots/ab/</c>) is not
@@ -201,6 +302,9 @@ internal sealed class ScreenshotStore(IOptions<StorageOptions> storage)
     }
 
 }
+
+/// <summary>A screenshot's bytes as stored, and its content type.</summary>
+internal sealed record StoredScreenshot(byte[] Bytes, string ContentType);
 
 internal static class HexExtensions
 {
