@@ -92,7 +92,7 @@ internal sealed class UserStore
             connection.Command("CREATE UNIQUE INDEX IF NOT EXISTS users_subject ON users(provider, subject) WHERE subject IS NOT NULL", transaction).Run();
             // Accounts from before stamps existed get one now; their open sessions (no stamp claim) end once.
             connection.Command("UPDATE users SET security_stamp = lower(hex(randomblob(16))) WHERE security_stamp = ''", transaction).Run();
-        }),
+        }, OwnTransaction: true), // EnsureColumn runs its own statements; every statement here is idempotent.
     ];
 
     private static readonly Migration[] PostgresSteps =
