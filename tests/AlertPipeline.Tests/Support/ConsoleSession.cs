@@ -30,9 +30,13 @@ internal sealed partial class ConsoleSession : IDisposable
     /// <summary>Signs in through the sign-in form exactly as a browser does; throws unless it succeeds.</summary>
     public static Task<ConsoleSession> SignInAsync(TestHost host, string name, string password) => SignInAsync(host.App, name, password);
 
-    public static async Task<ConsoleSession> SignInAsync(WebApplication app, string name, string password)
+    public static Task<ConsoleSession> SignInAsync(WebApplication app, string name, string password) =>
+        SignInAsync(AlertPipeline.Hosting.PipelineHost.BoundAddress(app), name, password);
+
+    /// <summary>Signs in to the console at <paramref name="address"/> (e.g. a <see cref="HostProcess"/>).</summary>
+    public static async Task<ConsoleSession> SignInAsync(Uri address, string name, string password)
     {
-        var session = new ConsoleSession(AlertPipeline.Hosting.PipelineHost.BoundAddress(app));
+        var session = new ConsoleSession(address);
         var response = await session.PostSignInAsync(name, password);
         if (response.StatusCode != HttpStatusCode.Redirect)
         {
