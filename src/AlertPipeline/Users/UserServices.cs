@@ -4,6 +4,7 @@ using AlertPipeline.Storage;
 using AlertPipeline.Users.Oidc;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Users;
@@ -28,10 +29,18 @@ internal static class UserServices
         services.AddUserAccounts(configuration);
         var storage = new StorageOptions();
         configuration.GetSection(StorageOptions.Section).Bind(storage);
-        // Keys under the data directory, so sessions survive a restart and every process on the same data shares them.
-        services.AddDataProtection()
-            .SetApplicationName("AlertPipeline")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(storage.FullDataDirectory, "keys")));
+        var protection = services.AddDataProtection().SetApplicationName("AlertPipeline");
+        if (storage.IsPostgres)
+        {
+            // In the shared database, so a session from one console process is good on every other (ADR 0023).
+            services.AddOptions<KeyManagementOptions>().Configure<RelationalStores, TimeProvider>(
+                (o, stores, clock) => o.XmlRepository = new SessionKeyRing(stores.For("system.db"), clock));
+        }
+        else
+        {
+            // Keys under the data directory, so sessions survive a restart and every process on the same data shares them.
+            protection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(storage.FullDataDirectory, "keys")));
+        }
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -86,6 +86,10 @@ public sealed class PostgresSplitLayoutTests(PostgresCluster cluster) : IDisposa
         Assert.Equal("image/png", shot.Content.Headers.ContentType?.MediaType);
         Assert.Equal(ScreenshotCheck.Clean(png).Image, await shot.Content.ReadAsByteArrayAsync());
 
+        // The same session on another console process (its own data directory): the cookie keys are shared too.
+        var elsewhere = await oak.Http.GetAsync(new Uri(ingestA.Address, $"api/v1/alerts/{alert.AlertId}/screenshot"));
+        Assert.Equal(HttpStatusCode.OK, elsewhere.StatusCode);
+
         // Another school's DSL: 404, as if there were no such alert.
         using var river = await ConsoleSession.SignInAsync(respond.Address, "dsl.river", ConsoleSession.Password);
         Assert.Equal(HttpStatusCode.NotFound, (await river.Http.GetAsync($"/api/v1/alerts/{alert.AlertId}/screenshot")).StatusCode);
