@@ -25,7 +25,7 @@ internal static class MigrateCommand
     [
         typeof(AlertStore), typeof(UserStore), typeof(AuditLog), typeof(KeywordVersionStore), typeof(KeywordSnapshots),
         typeof(DeviceActivity), typeof(Ingest.ApiKeys.ApiKeyStore), typeof(SqliteEventQueue),
-        typeof(Checks.CheckLog), typeof(Reports.AnnualReview.RiskProfileStore),
+        typeof(Checks.CheckLog), typeof(Reports.AnnualReview.RiskProfileStore), typeof(Ingest.Screenshots.ScreenshotStore),
     ];
 
     public static Command Create() => CliCommand.Leaf("migrate",
@@ -58,6 +58,11 @@ internal static class MigrateCommand
 
             await output.WriteLineAsync($"alertpipeline {AppVersion.Current}: configuration valid; {opened} stores in {Storage.StorageServices.DataDirectory(app.Services)} are at this version's schema.").ConfigureAwait(false);
             await output.WriteLineAsync($"alert store: schema version {alerts.SchemaVersion} ({alerts.Describe}).").ConfigureAwait(false);
+            // The people and evidence stores (ADR 0023): in system.db/audit.db, or the shared PostgreSQL.
+            var keys = app.Services.GetRequiredService<Ingest.ApiKeys.ApiKeyStore>();
+            var users = app.Services.GetRequiredService<UserStore>();
+            var audit = app.Services.GetRequiredService<AuditLog>();
+            await output.WriteLineAsync($"api keys: schema version {keys.SchemaVersion}; users: {users.SchemaVersion}; audit: {audit.SchemaVersion}; screenshots: {app.Services.GetRequiredService<Ingest.Screenshots.ScreenshotStore>().Describe}.").ConfigureAwait(false);
         }
 
         return 0;

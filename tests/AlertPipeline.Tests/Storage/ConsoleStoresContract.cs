@@ -284,3 +284,72 @@ public sealed class PostgresConsoleStoresContractTests(PostgresCluster cluster) 
         return (options, new RelationalStores(options, process));
     }
 }
+
+/// <summary>Earlier releases' files are adopted in place, and <c>migrate</c> brings the PostgreSQL tables up.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ConsoleStoresMigrationTests(PostgresCluster cluster) : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Open_SystemDbFromBeforeNumberedMigrations_KeysAndAccountsKeptAndStampGiven()
+    {
+        // system.db as a release before stamps, OIDC and schema_migrations left it.
+        var secret = "apk_" + new string('k', 43);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)));
+        var passwordHash = new Microsoft.AspNetCore.Identity.PasswordHasher<UserAccount>().HashPassword(null!, ConsoleSession.Password);
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "system.db")};Pooling=False"))
+        {
+            old.Open();
+            old.Command("""
+                CREATE TABLE api_keys (key_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, school_id TEXT NOT NULL, device_id TEXT,
+                    label TEXT, created_at INTEGER NOT NULL, revoked_at INTEGER);
+                CREATE TABLE users (user_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, role TEXT NOT NULL, schools TEXT NOT NULL,
+                    password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, must_change INTEGER NOT NULL DEFAULT 0,
+                    failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until INTEGER, created_at INTEGER NOT NULL);
+                INSERT INTO api_keys VALUES ('key_old', @hash, 'oakfield', NULL, 'old agent', 1700000000000, NULL);
+                INSERT INTO users(user_id, name, role, schools, password_hash, created_at) VALUES ('u_old', 'DSL.Oak', 'dsl', 'oakfield', @password, 1700000000000);
+                """).With("@hash", hash).With("@password", passwordHash).Run();
+        }
+
+        var stores = TestStores.For(_dir.Path);
+        var keys = new ApiKeyStore(stores, TimeProvider.System);
+        var users = new UserStore(stores, TimeProvider.System, Options.Create(new UserOptions()));
+
+        Assert.Equal("key_old", keys.Find(secret)?.KeyId);
+        var (outcome, user) = users.SignIn("dsl.oak", ConsoleSession.Password);
+        Assert.Equal(SignInOutcome.Success, outcome);
+        Assert.Equal(32, user!.SecurityStamp.Length);
+        Assert.Equal((1, 1), (keys.SchemaVersion, users.SchemaVersion));
+    }
+
+    [Fact]
+    public async Task Migrate_Postgres_CreatesThePeopleAndEvidenceTablesOnceAndReportsThem()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync("migratepeople");
+        var config = Path.Combine(_dir.Path, "appsettings.json");
+        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Trust = new { DslEmail = "dsl@trust.example" },
+            Storage = new { Provider = "postgres", ConnectionString = connectionString },
+        }));
+
+        for (var run = 0; run < 2; run++)
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exit = await AlertPipeline.Cli.CliApp.RunAsync(["migrate", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data")], TextReader.Null, output, error);
+            Assert.True(exit == 0, error.ToString());
+            Assert.Contains("api keys: schema version 1; users: 1; audit: 1; screenshots: PostgreSQL ", output.ToString(), StringComparison.Ordinal);
+        }
+
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var stores = connection.Command("SELECT store || ':' || version FROM schema_migrations WHERE store IN ('api-keys', 'users', 'audit', 'screenshots', 'session-keys') ORDER BY store")
+            .Rows(r => r.GetString(0));
+        Assert.Equal("api-keys:1,audit:1,screenshots:1,users:1", string.Join(',', stores));
+        Assert.False(File.Exists(Path.Combine(_dir.Path, "data", "audit.db")));
+    }
+}
