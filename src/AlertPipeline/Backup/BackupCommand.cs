@@ -28,6 +28,13 @@ internal static class BackupCommand
         var manifest = Run("backup", () => DataBackup.Create(data, target, TimeProvider.System));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Backed up {data} to {Path.GetFullPath(target)}: {manifest.Files.Count} files, {manifest.Files.Sum(f => f.Bytes):N0} bytes, checksums in {DataBackup.ManifestFile}."));
+        if (IsPostgres(args))
+        {
+            // The shared tables are not in any one data directory (ADR 0022, 0023): say so rather than imply a whole backup.
+            output.WriteLine("Not in this backup: what Storage:Provider=postgres keeps in PostgreSQL (alerts and outbox, API keys, accounts, " +
+                "audit log, screenshots, session keys). Back that database up with pg_dump, as its administrator does for any database.");
+        }
+
         return 0;
     }
 
@@ -42,6 +49,9 @@ internal static class BackupCommand
         output.WriteLine($"Start the host on it with Storage:DataDirectory (or --data-dir) set to {Path.GetFullPath(data)}.");
         return 0;
     }
+
+    private static bool IsPostgres(CliArgs args) =>
+        PipelineConfiguration.Build(args.Get("config"), args.CommonOverrides())[$"{StorageOptions.Section}:Provider"] == StorageProviders.Postgres;
 
     private static string DataDirectory(CliArgs args)
     {

@@ -326,7 +326,7 @@ public sealed class ConsoleStoresMigrationTests(PostgresCluster cluster) : IDisp
     }
 
     [Fact]
-    public async Task Migrate_Postgres_CreatesThePeopleAndEvidenceTablesOnceAndReportsThem()
+    public async Task Migrate_Postgres_CreatesThePeopleAndEvidenceTablesOnceAndBackupNamesPgDump()
     {
         var connectionString = await cluster.CreateDatabaseAsync("migratepeople");
         var config = Path.Combine(_dir.Path, "appsettings.json");
@@ -351,5 +351,13 @@ public sealed class ConsoleStoresMigrationTests(PostgresCluster cluster) : IDisp
             .Rows(r => r.GetString(0));
         Assert.Equal("api-keys:1,audit:1,screenshots:1,users:1", string.Join(',', stores));
         Assert.False(File.Exists(Path.Combine(_dir.Path, "data", "audit.db")));
+
+        // A backup of the data directory says what it does not hold.
+        using var backupOutput = new StringWriter();
+        using var backupError = new StringWriter();
+        var backup = await AlertPipeline.Cli.CliApp.RunAsync(["backup", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data"), "--out", Path.Combine(_dir.Path, "backup")],
+            TextReader.Null, backupOutput, backupError);
+        Assert.True(backup == 0, backupError.ToString());
+        Assert.Contains("Back that database up with pg_dump", backupOutput.ToString(), StringComparison.Ordinal);
     }
 }
