@@ -154,8 +154,8 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.Contains("\"name\":\"stores\",\"status\":\"unhealthy\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("alerts.db", text, StringComparison.Ordinal); // The reason is for signed-in staff (ADR 0021).
         Assert.Contains("alerts.db", (await host.HealthAsync("/health/ready")).ToJsonString(), StringComparison.Ordinal);
-        var mail = Directory.GetFiles(host.OutboxDirectory, "wd_stores_*.eml").Select(File.ReadAllText).Single();
-        Assert.Contains("To: it-oncall@northbridge.example", mail, StringComparison.Ordinal);
+        var mail = Directory.GetFiles(host.OutboxDirectory, "wd_stores_*.eml").Select(ReceivedMail.Load).Single();
+        Assert.Equal("it-oncall@northbridge.example", mail.To);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class WatchdogTests : IDisposable
         Assert.Single(system.Open(), a => a.Kind == "watchdog-detection-progress");
         Assert.Contains("SYSTEM ALERT watchdog \"detection-progress\"", LogText(), StringComparison.Ordinal);
         var raised = Assert.Single(Emails("SYSTEM ALERT: detection-progress"));
-        Assert.Contains($"To: {Contact}", raised, StringComparison.Ordinal);
+        Assert.Equal(Contact, raised.To);
 
         // The metrics say the same.
         Assert.Equal(1, Gauge(ingest, "alertpipeline.watchdog.level", ("check", EmbeddedQueueProbe.ProgressCheck)));
@@ -199,11 +199,11 @@ public sealed class WatchdogTests : IDisposable
     }
 
     /// <summary>The .eml files the watchdog wrote (no SMTP host: the outbox folder is the mail server).</summary>
-    private List<string> Emails(string subject)
+    private List<ReceivedMail> Emails(string subject)
     {
         var folder = Path.Combine(_dir.Path, "outbox");
         return Directory.Exists(folder)
-            ? [.. Directory.GetFiles(folder, "wd_*.eml").Select(File.ReadAllText).Where(t => t.Contains($"Subject: [AlertPipeline] {subject}", StringComparison.Ordinal))]
+            ? [.. Directory.GetFiles(folder, "wd_*.eml").Select(ReceivedMail.Load).Where(m => m.Subject.StartsWith($"[AlertPipeline] {subject}", StringComparison.Ordinal))]
             : [];
     }
 
