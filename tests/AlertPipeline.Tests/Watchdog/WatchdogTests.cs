@@ -44,7 +44,7 @@ public sealed class WatchdogTests : IDisposable
         Assert.Contains("has not advanced past queue position 0 for 3 min while 2 event(s) wait", problem.Reason, StringComparison.Ordinal);
 
         // /health/ready: degraded (200) with the check's name; its reason and figures only for signed-in staff (ADR 0021).
-        using var anonymous = new HttpClient { BaseAddress = PipelineHost.BoundAddress(ingest) };
+        using var anonymous = new HttpClient { BaseAddress = ingest.BoundAddress() };
         var ready = await anonymous.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
@@ -184,7 +184,7 @@ public sealed class WatchdogTests : IDisposable
     private static HttpClient Client(WebApplication app, string school)
     {
         var (secret, _) = app.Services.GetRequiredService<AlertPipeline.Ingest.ApiKeys.ApiKeyStore>().Create(school, null, "test");
-        var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app) };
+        var http = new HttpClient { BaseAddress = app.BoundAddress() };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", secret);
         return http;
     }

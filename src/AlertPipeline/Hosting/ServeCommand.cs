@@ -1,10 +1,9 @@
 using System.CommandLine;
-using AlertPipeline.Hosting;
 using AlertPipeline.Notifications;
 using AlertPipeline.Storage;
 using Microsoft.Extensions.Options;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Hosting;
 
 /// <summary><c>alertpipeline serve</c>: the host without the simulator, until Ctrl+C or SIGTERM.</summary>
 internal static class ServeCommand
@@ -32,7 +31,7 @@ internal static class ServeCommand
         var app = PipelineHost.Build(new HostSettings
         {
             ConfigFile = args.Get("config"),
-            Overrides = CliApp.CommonOverrides(args),
+            Overrides = args.CommonOverrides(),
             Urls = args.Get("urls") ?? "http://127.0.0.1:5080",
             Roles = role,
             ConfigureServices = configureServices,
@@ -115,7 +114,7 @@ internal static class ServeCommand
     {
         var data = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory;
         var sender = app.Services.GetRequiredService<IEmailSender>();
-        var address = PipelineHost.BoundAddress(app);
+        var address = app.BoundAddress();
         await output.WriteLineAsync($"""
             AlertPipeline is running.
               ingest API     {address}api/v1/events   (POST, 'Authorization: ApiKey <key>')
