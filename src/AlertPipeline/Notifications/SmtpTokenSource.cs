@@ -25,9 +25,6 @@ internal sealed class SmtpTokenSource(IOptions<NotificationOptions> options, IHt
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Cached? _cached;
 
-    /// <summary>Token requests made so far (for the log and tests of caching).</summary>
-    public int Requests { get; private set; }
-
     private SmtpOAuth2Settings OAuth2 => _smtp.OAuth2;
 
     public void Dispose() => _gate.Dispose();
@@ -70,7 +67,6 @@ internal sealed class SmtpTokenSource(IOptions<NotificationOptions> options, IHt
 
     private async Task<(string Token, TimeSpan Lifetime)> RequestAsync(CancellationToken cancellationToken)
     {
-        Requests++;
         var (endpoint, form) = OAuth2.IsServiceAccount ? ServiceAccountRequest() : await ClientCredentialsRequestAsync(cancellationToken).ConfigureAwait(false);
         using var client = http.CreateClient(HttpClientName);
         client.Timeout = _smtp.Timeout;
