@@ -32,7 +32,7 @@ internal sealed partial class ConsoleSession : IDisposable
 
     public static async Task<ConsoleSession> SignInAsync(WebApplication app, string name, string password)
     {
-        var session = new ConsoleSession(AlertPipeline.Hosting.PipelineHost.BoundAddress(app));
+        var session = new ConsoleSession(app.BoundAddress());
         var response = await session.PostSignInAsync(name, password);
         if (response.StatusCode != HttpStatusCode.Redirect)
         {
@@ -78,7 +78,7 @@ internal sealed partial class ConsoleSession : IDisposable
 
     public void Dispose() => Http.Dispose();
 
-    private static Uri PipelineHost(TestHost host) => AlertPipeline.Hosting.PipelineHost.BoundAddress(host.App);
+    private static Uri PipelineHost(TestHost host) => host.App.BoundAddress();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex TokenField();
