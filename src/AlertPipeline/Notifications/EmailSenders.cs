@@ -21,7 +21,7 @@ internal interface IEmailSender
 /// messages, so a storm of notifications pays for connect, EHLO, TLS and AUTH once per connection rather than once
 /// per message (System.Net.Mail's SmtpClient, used before, opened a connection per message). At most
 /// <c>MaxConcurrentSends</c> connections are open, since that many sends run at once. Signs in with a password or,
-/// with <c>Auth=oauth2</c>, with an OAuth2 bearer token (XOAUTH2, ADR 0023) from <see cref="SmtpTokenSource"/>.
+/// with <c>Auth=oauth2</c>, with an OAuth2 bearer token (XOAUTH2, ADR 0025) from <see cref="SmtpTokenSource"/>.
 /// </summary>
 internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options, TimeProvider clock, SmtpTokenSource? tokens = null) : IEmailSender, IDisposable
 {

@@ -82,7 +82,7 @@ internal sealed class SmtpSettings
     public bool UsesOAuth2 => Auth.Equals("oauth2", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>Section <c>Notifications:Smtp:OAuth2</c>: where the SMTP sign-in's bearer token comes from (ADR 0023).</summary>
+/// <summary>Section <c>Notifications:Smtp:OAuth2</c>: where the SMTP sign-in's bearer token comes from (ADR 0025).</summary>
 internal sealed class SmtpOAuth2Settings
 {
     public const string ClientCredentials = "client_credentials";

@@ -11,7 +11,7 @@ namespace AlertPipeline.Notifications;
 internal sealed class SmtpTokenException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// The bearer token for the SMTP sign-in (XOAUTH2, ADR 0023): fetched from the identity provider's token endpoint,
+/// The bearer token for the SMTP sign-in (XOAUTH2, ADR 0025): fetched from the identity provider's token endpoint,
 /// cached and shared by every pooled connection until shortly before the expiry the provider gave, then fetched
 /// again. Two grants: client credentials (Microsoft 365) and a service account's signed JWT (Google Workspace).
 /// </summary>

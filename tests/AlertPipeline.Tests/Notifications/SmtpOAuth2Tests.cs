@@ -8,7 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace AlertPipeline.Tests.Notifications;
 
 /// <summary>
-/// SMTP sign-in with OAuth2 (XOAUTH2, ADR 0023) against real parts: aiosmtpd requiring AUTH XOAUTH2 and checking the
+/// SMTP sign-in with OAuth2 (XOAUTH2, ADR 0025) against real parts: aiosmtpd requiring AUTH XOAUTH2 and checking the
 /// bearer token, and a Kestrel token endpoint speaking the identity provider's protocol.
 /// </summary>
 public sealed class SmtpOAuth2Tests
