@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using AlertPipeline.Alerts;
 using AlertPipeline.Notifications;
 using AlertPipeline.Schools;
@@ -71,7 +70,7 @@ internal sealed class MonitoringCheckOptionsValidator : IValidateOptions<Monitor
                 failures.Add($"{key}:TestPupil must name the designated test pupil's login (was '{school.TestPupil}'): without it a check has no pupil to send as.");
             }
 
-            if (!MailAddress.TryCreate(school.TestRecipient, out _))
+            if (!TrustOptionsValidator.IsEmail(school.TestRecipient))
             {
                 failures.Add($"{key}:TestRecipient must be an email address: test alerts go there, never to the DSL (was '{school.TestRecipient}').");
             }

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using AlertPipeline.Hosting;
 using Microsoft.Extensions.Options;
 using Serilog;
+using Serilog.Extensions.Logging;
 
 namespace AlertPipeline.Cli;
 
@@ -19,19 +20,19 @@ internal static class CliApp
         {
             DemoCommand.Create(),
             ServeCommand.Create(),
-            SimulateCommand.Create(),
-            AlertsCommand.Create(),
-            UsersCommand.Create(),
-            KeysCommand.Create(),
-            ScanCommand.Create(),
-            KeywordsCommand.Create(),
-            EvalCommand.Create(),
+            Simulator.SimulateCommand.Create(() => new SerilogLoggerFactory(PipelineLogging.Create(null, Serilog.Events.LogEventLevel.Warning), dispose: true)),
+            Triage.AlertsCommand.Create(CliServices.Create),
+            Users.UsersCommand.Create(CliServices.Create),
+            Ingest.ApiKeys.KeysCommand.Create(CliServices.Create),
+            Detection.ScanCommand.Create(),
+            Detection.Lists.KeywordsCommand.Create(CliServices.Create),
+            Detection.EvalCommand.Create(),
             BenchCommand.Create(),
             Model.ModelCommand.Create(CliServices.Create),
-            ReplayCommand.Create(),
-            RetentionCommand.Create(),
+            Replay.ReplayCommand.Create(),
+            Retention.RetentionCommand.Create(CliServices.Create),
             Detection.DeadLettersCommand.Create(CliServices.Create),
-            KafkaMockCommand.Create(),
+            Transport.Kafka.KafkaMockCommand.Create(),
             ResponderBenchCommand.Create(),
             Reports.ReportsCommand.Create(CliServices.Create),
             Checks.MonitoringCommand.Create(CliServices.Create),
@@ -176,7 +177,4 @@ internal static class CliApp
     }
 
     private static string SubcommandNames(Command command) => string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
-
-    /// <summary>The configuration overrides every command shares: <c>--data-dir</c>.</summary>
-    public static Dictionary<string, string?> CommonOverrides(CliArgs args) => args.CommonOverrides();
 }

@@ -11,7 +11,7 @@ internal static class CliServices
 {
     public static ServiceProvider Create(CliArgs args)
     {
-        var configuration = PipelineConfiguration.Build(args.Get("config"), CliApp.CommonOverrides(args));
+        var configuration = PipelineConfiguration.Build(args.Get("config"), args.CommonOverrides());
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
         services.AddLogging();
@@ -31,6 +31,4 @@ internal static class CliServices
         _ = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
         return provider;
     }
-
-    public static string DataDirectory(ServiceProvider services) => StorageServices.DataDirectory(services);
 }

@@ -58,7 +58,7 @@ internal static class AlertEndpoints
                 // The administrator audits accounts, not pupils: triage rows show only their verb, also rows written
                 // before triage details stopped being copied into the log.
                 var entries = audit.Read(alertId);
-                return Results.Json(User(c).SeesPupils ? entries : entries.Select(e => e.Action == AuditActions.Triage ? e with { Detail = Verb(e.Detail) } : e));
+                return Results.Json(c.ConsoleUserOf().SeesPupils ? entries : entries.Select(e => e.Action == AuditActions.Triage ? e with { Detail = Verb(e.Detail) } : e));
             })
             .RequireAuthorization(ConsolePolicies.AuditReader);
         return app;
@@ -76,14 +76,14 @@ internal static class AlertEndpoints
             return Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var (alerts, total) = queries.Page(filter, User(context).SchoolScope);
+        var (alerts, total) = queries.Page(filter, context.ConsoleUserOf().SchoolScope);
         context.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Json(alerts.Select(a => QueueRow.From(a, roster.Find(a.UserLogin))), Json);
     }
 
     private static IResult Detail(string id, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)
     {
-        var user = User(context);
+        var user = context.ConsoleUserOf();
         var alert = Visible(queries, user, id);
         if (alert is null)
         {
@@ -96,7 +96,7 @@ internal static class AlertEndpoints
 
     private static IResult Screenshot(string id, HttpContext context, IAlertStore alerts, ScreenshotStore screenshots, AuditLog audit)
     {
-        var user = User(context);
+        var user = context.ConsoleUserOf();
         // Through the alert store every role shares (on PostgreSQL the alert was written by detect on another machine).
         var alert = alerts.Get(id) is { } found && user.CanSee(found.SchoolId) ? found : null;
         // Only a copy the alert's own school (or a trust-wide key) uploaded: a reference to another school's image finds nothing.
@@ -115,7 +115,7 @@ internal static class AlertEndpoints
 
     private static IResult Export(string id, string? format, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit)
     {
-        var user = User(context);
+        var user = context.ConsoleUserOf();
         format ??= "json";
         if (format is not ("json" or "csv"))
         {
@@ -139,7 +139,7 @@ internal static class AlertEndpoints
     private static async Task<IResult> TriageAsync(HttpContext context, string id, string verb, Func<IAlertTriage, string, JsonElement, TriageResult> act)
     {
         var services = context.RequestServices;
-        var user = User(context);
+        var user = context.ConsoleUserOf();
         var alert = Visible(services.GetRequiredService<AlertQueries>(), user, id);
         if (alert is null)
         {
@@ -226,7 +226,7 @@ internal static class AlertEndpoints
         // The cookie's expiry as read for this request: the stream is background traffic and never extends it
         // (SignInEndpoints.CheckSlidingExpirationAsync), so once it passes the session is over and so is the stream.
         var expires = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc;
-        var session = new StreamSession(User(context), users, clock, expires);
+        var session = new StreamSession(context.ConsoleUserOf(), users, clock, expires);
         return TypedResults.ServerSentEvents(Events(session, feed, options.Value.StreamRecheckInterval, cancellationToken));
     }
 
@@ -312,8 +312,6 @@ internal static class AlertEndpoints
         var alert = queries.Get(id);
         return alert is not null && user.CanSee(alert.SchoolId) ? alert : null;
     }
-
-    internal static ConsoleUser User(HttpContext context) => context.ConsoleUserOf();
 
     private static string? Field(JsonElement body, string name) =>
         body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -202,7 +202,4 @@ internal static partial class PipelineHost
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Data directory {Directory}: this process alone runs {Roles} there (locks in {Locks})")]
     private static partial void LogExclusive(Microsoft.Extensions.Logging.ILogger logger, string directory, string roles, string locks);
-
-    /// <summary>The address Kestrel actually bound (resolves port 0).</summary>
-    public static Uri BoundAddress(WebApplication app) => app.BoundAddress();
 }

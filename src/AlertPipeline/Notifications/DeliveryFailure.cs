@@ -1,5 +1,4 @@
 using AlertPipeline.Schools;
-using System.Net.Mail;
 using System.Net.Sockets;
 using System.Security.Authentication;
 
@@ -7,19 +6,21 @@ namespace AlertPipeline.Notifications;
 
 /// <summary>
 /// Names the underlying cause of a failed send, so IT reads "DNS: no such host" or "connection refused" rather than
-/// System.Net.Mail's "Failure sending mail". The cause is in the outbox row, the log and the system alert.
+/// a bare "Failure sending mail". The cause is in the outbox row, the log and the system alert.
 /// </summary>
 internal static class DeliveryFailure
 {
     /// <summary>The cause as <c>kind: detail</c>; kind is one of DNS, connection refused, unreachable, timeout, TLS, authentication, SMTP 5xx, SMTP 4xx, connection closed, HTTP, or the exception's own message.</summary>
     public static string Describe(Exception exception)
     {
-        // Status codes first: an SmtpException wraps the socket error when there is one, and carries the server's
-        // answer when there is not.
+        // The innermost cause that names itself wins over the wrappers around it (MailKit and HttpClient wrap the
+        // socket error when there is one).
         for (var e = (Exception?)exception; e is not null; e = e.InnerException)
         {
             switch (e)
             {
+                case SmtpTokenException token:
+                    return $"authentication: {token.Message}";
                 case SocketException socket:
                     return Socket(socket);
                 case MailKit.Security.SslHandshakeException tls:
@@ -43,21 +44,6 @@ internal static class DeliveryFailure
                 case TimeoutException or TaskCanceledException:
                     return $"timeout: no answer in time ({e.Message})";
             }
-        }
-
-        if (Innermost<SmtpException>(exception) is { } smtp)
-        {
-            var code = (int)smtp.StatusCode;
-            var text = Innermost(smtp).Message;
-            if (text.Contains("secure connection", StringComparison.OrdinalIgnoreCase) || code == (int)SmtpStatusCode.MustIssueStartTlsFirst)
-            {
-                return $"TLS: {code} {text}";
-            }
-
-            return code is >= 400 and < 600 ? Smtp(code, text)
-                : text.Contains("transport connection", StringComparison.OrdinalIgnoreCase) || smtp.InnerException is IOException
-                    ? $"connection closed: the server hung up ({text})"
-                    : $"SMTP: {text}";
         }
 
         if (exception is HttpRequestException { StatusCode: { } status } h)
@@ -95,21 +81,6 @@ internal static class DeliveryFailure
         }
 
         return e;
-    }
-
-    private static T? Innermost<T>(Exception e)
-        where T : Exception
-    {
-        T? found = null;
-        for (var x = (Exception?)e; x is not null; x = x.InnerException)
-        {
-            if (x is T t)
-            {
-                found = t;
-            }
-        }
-
-        return found;
     }
 }
 

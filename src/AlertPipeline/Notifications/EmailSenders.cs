@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Mail;
 using AlertPipeline.Storage;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -14,16 +13,17 @@ internal interface IEmailSender
 {
     string Describe();
 
-    Task SendAsync(MailMessage message, string notificationId, CancellationToken cancellationToken);
+    Task SendAsync(MimeMessage message, string notificationId, CancellationToken cancellationToken);
 }
 
 /// <summary>
 /// Sends through an SMTP server with MailKit, over a pool of open connections: one SMTP session carries many
 /// messages, so a storm of notifications pays for connect, EHLO, TLS and AUTH once per connection rather than once
-/// per message (System.Net.Mail opened a connection per message). At most <c>MaxConcurrentSends</c> connections
-/// are open, since that many sends run at once.
+/// per message (System.Net.Mail's SmtpClient, used before, opened a connection per message). At most
+/// <c>MaxConcurrentSends</c> connections are open, since that many sends run at once. Signs in with a password or,
+/// with <c>Auth=oauth2</c>, with an OAuth2 bearer token (XOAUTH2, ADR 0025) from <see cref="SmtpTokenSource"/>.
 /// </summary>
-internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options, TimeProvider clock) : IEmailSender, IDisposable
+internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options, TimeProvider clock, SmtpTokenSource? tokens = null) : IEmailSender, IDisposable
 {
     // A connection idle longer than this is closed rather than reused: servers drop idle sessions (often after
     // 60 s or more), and a send on a dead connection would cost a retry's back-off to an urgent alert.
@@ -34,9 +34,9 @@ internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options, Tim
 
     public string Describe() => $"SMTP {_smtp.Host}:{_smtp.Port}";
 
-    public async Task SendAsync(MailMessage message, string notificationId, CancellationToken cancellationToken)
+    public async Task SendAsync(MimeMessage message, string notificationId, CancellationToken cancellationToken)
     {
-        using var mime = MimeMessage.CreateFromMailMessage(message);
+        var mime = message;
         var (client, reused) = Take();
         try
         {
@@ -87,13 +87,51 @@ internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options, Tim
         if (!client.IsConnected)
         {
             await client.ConnectAsync(_smtp.Host, _smtp.Port, Security(_smtp), cancellationToken).ConfigureAwait(false);
-            if (_smtp.UserName.Length > 0)
+            if (_smtp.UsesOAuth2)
+            {
+                await AuthenticateWithTokenAsync(client, cancellationToken).ConfigureAwait(false);
+            }
+            else if (_smtp.UserName.Length > 0)
             {
                 await client.AuthenticateAsync(_smtp.UserName, _smtp.Password, cancellationToken).ConfigureAwait(false);
             }
         }
 
         await client.SendAsync(mime, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// XOAUTH2 with the cached token. A refusal (535) may mean the token was revoked or expired before the time it
+    /// said, so one fresh token is fetched and tried once on the same session; a second refusal is configuration
+    /// (the app's permission, the mailbox) and fails the send, which the outbox retries later: nothing is lost.
+    /// </summary>
+    private async Task AuthenticateWithTokenAsync(MailKit.Net.Smtp.SmtpClient client, CancellationToken cancellationToken)
+    {
+        var source = tokens ?? throw new InvalidOperationException("Notifications:Smtp:Auth is oauth2 but no token source is registered.");
+        var token = await source.GetAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await client.AuthenticateAsync(new SaslMechanismOAuth2(_smtp.UserName, token), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (AuthenticationException)
+        {
+            source.Refused(token);
+        }
+
+        token = await source.GetAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await client.AuthenticateAsync(new SaslMechanismOAuth2(_smtp.UserName, token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuthenticationException ex)
+        {
+            source.Refused(token);
+            throw new SmtpTokenException(
+                $"OAuth2: the SMTP server refused the token (XOAUTH2) for Notifications:Smtp:UserName '{_smtp.UserName}' from {source.Describe()}, "
+                + $"also a freshly issued one: check that the app may send as this mailbox (Microsoft 365: SMTP.SendAsApp and the mailbox's "
+                + $"permission; Google: domain-wide delegation of https://mail.google.com/) ({ex.Message})", ex);
+        }
     }
 
     /// <summary><c>EnableSsl</c> keeps System.Net.Mail's meaning (STARTTLS, required); <c>Security</c> says more.</summary>
@@ -160,8 +198,8 @@ internal sealed class SmtpEmailSender(IOptions<NotificationOptions> options, Tim
 
 /// <summary>
 /// Writes each email as <c>&lt;notificationId&gt;.eml</c> in the outbox folder: the default with no mail server, so the
-/// demo shows notifications. System.Net.Mail writes the MIME file into a private folder, which is then renamed into
-/// place, so the outbox only ever holds whole files and a retry overwrites rather than duplicates.
+/// demo shows notifications. MimeKit writes the whole MIME message into a private folder, from which it is renamed
+/// into place, so the outbox only ever holds whole files and a retry overwrites rather than duplicates.
 /// </summary>
 internal sealed class OutboxFolderEmailSender(IOptions<NotificationOptions> options, IOptions<StorageOptions> storage) : IEmailSender
 {
@@ -171,24 +209,19 @@ internal sealed class OutboxFolderEmailSender(IOptions<NotificationOptions> opti
 
     public string Describe() => $"outbox folder {_folder}";
 
-    public async Task SendAsync(MailMessage message, string notificationId, CancellationToken cancellationToken)
+    public async Task SendAsync(MimeMessage message, string notificationId, CancellationToken cancellationToken)
     {
         var staging = Path.Combine(_folder, ".staging", notificationId);
 
-        // A crash between writing and renaming leaves a file here; start clean, or every retry would find two files
-        // and this notification would never be delivered.
+        // A crash between writing and renaming leaves a file here; start clean, so a retry never finds a half file.
         if (Directory.Exists(staging))
         {
             Directory.Delete(staging, recursive: true);
         }
 
         Directory.CreateDirectory(staging);
-        using (var client = new System.Net.Mail.SmtpClient { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = staging })
-        {
-            await client.SendMailAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-
-        var written = Directory.GetFiles(staging, "*.eml").Single();
+        var written = Path.Combine(staging, notificationId + ".eml");
+        await message.WriteToAsync(written, cancellationToken).ConfigureAwait(false);
         File.Move(written, Path.Combine(_folder, notificationId + ".eml"), overwrite: true);
         Directory.Delete(staging, recursive: true);
     }

@@ -1,38 +1,23 @@
-using System.Net.Mail;
-using System.Text;
 using AlertPipeline.Detection;
+using MimeKit;
+using MimeKit.Text;
 
 namespace AlertPipeline.Notifications;
 
-/// <summary>Renders a <see cref="NotificationMessage"/> as an email.</summary>
+/// <summary>Renders a <see cref="NotificationMessage"/> as an email (MimeKit: the same message goes to SMTP and to the outbox folder).</summary>
 internal static class NotificationEmail
 {
-    public static MailMessage Compose(NotificationMessage message, string recipient, string fromAddress)
+    public static MimeMessage Compose(NotificationMessage message, string recipient, string fromAddress)
     {
-        var mail = new MailMessage(fromAddress, recipient)
-        {
-            Subject = message.Title,
-            Body = message.ToText(),
-            BodyEncoding = Encoding.UTF8,
-            SubjectEncoding = Encoding.UTF8,
-            // Quoted-printable keeps the .eml readable as text, for the outbox folder and for mail-server logs.
-            BodyTransferEncoding = System.Net.Mime.TransferEncoding.QuotedPrintable,
-        };
-
-        if (message.HtmlBody is { } html)
-        {
-            mail.AlternateViews.Add(AlternateView.CreateAlternateViewFromString(html, Encoding.UTF8, "text/html"));
-        }
-
+        var mail = New(fromAddress, recipient, message.Title, message.NotificationId, urgent: message.Severity >= Severity.Urgent);
+        var body = new BodyBuilder { TextBody = message.ToText(), HtmlBody = message.HtmlBody };
         foreach (var file in message.Attachments)
         {
-            // The stream is owned by the attachment, which MailMessage.Dispose disposes with it.
-            mail.Attachments.Add(new Attachment(new MemoryStream(file.Content, writable: false), file.FileName, file.ContentType));
+            body.Attachments.Add(file.FileName, file.Content, ContentType.Parse(file.ContentType));
         }
 
-        // A stable Message-ID: if a crash between "accepted by the server" and "marked sent" makes us send again,
-        // the receiving side can recognise the duplicate.
-        mail.Headers.Add("Message-ID", $"<{message.NotificationId}@alertpipeline>");
+        mail.Body = body.ToMessageBody();
+        Readable(mail);
         mail.Headers.Add("X-AlertPipeline-Notification", message.NotificationId);
         mail.Headers.Add("X-AlertPipeline-Kind", message.Kind);
         if (message.AlertId is not null)
@@ -43,12 +28,51 @@ internal static class NotificationEmail
         if (message.Severity is { } severity)
         {
             mail.Headers.Add("X-AlertPipeline-Severity", severity.ToName());
-            if (severity >= Severity.Urgent)
-            {
-                mail.Priority = MailPriority.High;
-            }
         }
 
         return mail;
+    }
+
+    /// <summary>A plain-text email (the watchdog's, which must not depend on the composer or the alert store).</summary>
+    public static MimeMessage PlainText(string fromAddress, string recipient, string subject, string text, string messageId, bool urgent)
+    {
+        var mail = New(fromAddress, recipient, subject, messageId, urgent);
+        mail.Body = new TextPart(TextFormat.Plain) { Text = text };
+        Readable(mail);
+        return mail;
+    }
+
+    private static MimeMessage New(string fromAddress, string recipient, string subject, string id, bool urgent)
+    {
+        var mail = new MimeMessage
+        {
+            Subject = subject,
+            // A stable Message-ID: if a crash between "accepted by the server" and "marked sent" makes us send again,
+            // the receiving side can recognise the duplicate.
+            MessageId = $"{id}@alertpipeline",
+        };
+        mail.From.Add(MailboxAddress.Parse(fromAddress));
+        mail.To.Add(MailboxAddress.Parse(recipient));
+        if (urgent)
+        {
+            // All three, as mail clients read different ones (Outlook: Importance and X-Priority).
+            mail.Priority = MessagePriority.Urgent;
+            mail.Importance = MessageImportance.High;
+            mail.XPriority = XMessagePriority.High;
+        }
+
+        return mail;
+    }
+
+    /// <summary>
+    /// Quoted-printable text parts keep the .eml readable as text, for the outbox folder and for mail-server logs,
+    /// and 7-bit clean for any relay (MimeKit would otherwise write UTF-8 text as raw 8-bit into the .eml).
+    /// </summary>
+    private static void Readable(MimeMessage mail)
+    {
+        foreach (var part in mail.BodyParts.OfType<TextPart>().Where(p => !p.IsAttachment))
+        {
+            part.ContentTransferEncoding = ContentEncoding.QuotedPrintable;
+        }
     }
 }

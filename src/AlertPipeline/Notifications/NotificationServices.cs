@@ -25,6 +25,8 @@ internal static class NotificationServices
         services.AddSingleton<SystemAlerts>();
         services.AddSingleton<ChannelHealth>();
         services.AddHttpClient<WebhookSender>();
+        services.AddHttpClient(SmtpTokenSource.HttpClientName);
+        services.AddSingleton<SmtpTokenSource>();
         services.AddSingleton<OutboxFolderEmailSender>();
         services.AddSingleton<IEmailSender>(sp =>
             sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Smtp.Host.Length > 0

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using AlertPipeline.Detection;
 using Microsoft.Extensions.Options;
 
@@ -261,8 +260,15 @@ internal sealed class TrustOptionsValidator : IValidateOptions<TrustOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
+    /// <summary>
+    /// One bare address, parsed as MimeKit will when it sends: a display name or a list is not an address here, and
+    /// MimeKit's parser would accept a local part alone ("dsl"), which no server delivers, so a domain is required.
+    /// </summary>
     internal static bool IsEmail(string value) =>
-        !string.IsNullOrWhiteSpace(value) && MailAddress.TryCreate(value, out var address) && address.Address == value.Trim();
+        !string.IsNullOrWhiteSpace(value)
+        && MimeKit.MailboxAddress.TryParse(value, out var address)
+        && address.Address == value.Trim()
+        && address.Address.IndexOf('@', StringComparison.Ordinal) is > 0 and var at && at < address.Address.Length - 1;
 
     private static void ValidateContact(string key, ContactOptions? contact, List<string> failures)
     {

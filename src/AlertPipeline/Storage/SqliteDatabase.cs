@@ -80,7 +80,15 @@ internal sealed class SqliteDatabase
         command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
         if ((long)command.ExecuteScalar()! == 0)
         {
-            Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+            try
+            {
+                Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+            }
+            catch (SqliteException ex) when (ex.Message.Contains("duplicate column name", StringComparison.Ordinal))
+            {
+                // Another process starting on the same file added it between the check and here (a baseline step runs
+                // outside the migrator's lock, ADR 0022): the column is there, which is all this asks.
+            }
         }
     }
 

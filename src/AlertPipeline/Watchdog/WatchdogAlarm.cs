@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Mail;
-using System.Text;
 using AlertPipeline.Notifications;
 using AlertPipeline.Schools;
 using Microsoft.Extensions.Options;
@@ -84,21 +82,15 @@ internal sealed partial class WatchdogAlarm(
 
         var now = clock.GetUtcNow();
         var id = string.Create(CultureInfo.InvariantCulture, $"wd_{finding.Check}_{(what == "RECOVERED" ? "ok" : "alert")}_{now.ToUnixTimeMilliseconds()}");
-        using var mail = new MailMessage(notifications.Value.FromAddress, to)
-        {
-            Subject = $"[AlertPipeline] {what}: {finding.Check}",
-            Body = string.Create(CultureInfo.InvariantCulture, $"""
-                {what}: watchdog check '{finding.Check}' on {Environment.MachineName} at {now:yyyy-MM-dd HH:mm:ss} UTC.
+        var body = string.Create(CultureInfo.InvariantCulture, $"""
+            {what}: watchdog check '{finding.Check}' on {Environment.MachineName} at {now:yyyy-MM-dd HH:mm:ss} UTC.
 
-                {finding.Reason}
+            {finding.Reason}
 
-                {(what == "RECOVERED" ? "No action is needed." : "Alerts may be late or missing until this is fixed. Open system alerts: alertpipeline alerts system; state: /health/ready.")}
-                """),
-            BodyEncoding = Encoding.UTF8,
-            SubjectEncoding = Encoding.UTF8,
-            Priority = what == "RECOVERED" ? MailPriority.Normal : MailPriority.High,
-        };
-        mail.Headers.Add("Message-ID", $"<{id}@alertpipeline>");
+            {(what == "RECOVERED" ? "No action is needed." : "Alerts may be late or missing until this is fixed. Open system alerts: alertpipeline alerts system; state: /health/ready.")}
+            """);
+        using var mail = NotificationEmail.PlainText(
+            notifications.Value.FromAddress, to, $"[AlertPipeline] {what}: {finding.Check}", body, id, urgent: what != "RECOVERED");
         mail.Headers.Add("X-AlertPipeline-Kind", "watchdog");
         try
         {

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Watchdog;
@@ -44,7 +43,7 @@ internal sealed class WatchdogOptionsValidator : IValidateOptions<WatchdogOption
             failures.Add($"Watchdog:MaxConsumerLag must be at least 1 (was {options.MaxConsumerLag}).");
         }
 
-        if (options.TechnicalContact.Length > 0 && !MailAddress.TryCreate(options.TechnicalContact, out _))
+        if (options.TechnicalContact.Length > 0 && !Schools.TrustOptionsValidator.IsEmail(options.TechnicalContact))
         {
             failures.Add($"Watchdog:TechnicalContact must be an email address (was '{options.TechnicalContact}').");
         }

@@ -17,7 +17,7 @@ internal sealed class PupilSite : IAsyncDisposable
     private PupilSite(WebApplication app)
     {
         _app = app;
-        BaseUrl = PipelineHost.BoundAddress(app).ToString().TrimEnd('/');
+        BaseUrl = app.BoundAddress().ToString().TrimEnd('/');
     }
 
     public string BaseUrl { get; }

@@ -227,7 +227,7 @@ public sealed class MonitoringCheckTests
         Assert.Equal(["Oakfield Academy", "dsl.oak", "automatic", "passed"], new[] { log[1], log[2], log[3], log[5] });
         Assert.Equal(check.Steps.Count, tables["latest-check-by-category"].Rows.Count);
         Assert.All(tables["latest-check-by-category"].Rows, r => Assert.Equal(("Oakfield Academy", "yes", "yes"), (r[1], r[3], r[5])));
-        var suicide = tables["monitoring-categories"].Rows.Single(r => r[0] == GovernorReportBuilder.CategoryLabel("suicide"));
+        var suicide = tables["monitoring-categories"].Rows.Single(r => r[0] == DisplayText.Category("suicide"));
         Assert.Matches(@"^passed \(\d+\.\d s\)$", suicide[^1]);
         var profile = tables["risk-profile"].Rows;
         Assert.Contains(profile, r => r[1] == "Known local risks" && r[2] == "County lines activity reported near the bus station" && r[3].StartsWith("dsl.oak, ", StringComparison.Ordinal));

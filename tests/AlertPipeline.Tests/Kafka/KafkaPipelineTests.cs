@@ -136,6 +136,46 @@ public sealed class KafkaPipelineTests : IDisposable
         Assert.Equal(concerning.Order(), KafkaTestCluster.AlertsIn(_detectDir.Path).Select(a => a.EventId).Order());
     }
 
+    /// <summary>
+    /// Issue 17: the consumer lag an operator scrapes from a detect process's /metrics (the watchdog's gauge
+    /// alertpipeline.kafka.consumer_lag): above zero and no more than what was published while detection is behind,
+    /// falling to zero once every record is processed.
+    /// </summary>
+    [Fact]
+    public async Task Metrics_DetectBehindOnKafka_ConsumerLagScrapedAboveZeroThenFallsToZero()
+    {
+        const int Published = 3_000;
+        var concerning = new HashSet<string>();
+        await _kafka.PublishAsync(Batch(Published, 50, concerning, pupils: 300));
+
+        // One-event batches keep detection behind long enough to be seen behind; the watchdog measures every 200 ms.
+        var environment = _kafka.ProcessEnvironment(readBatchSize: 1);
+        environment["Watchdog__CheckInterval"] = "00:00:00.200";
+        await using var detect = await HostProcess.StartAsync(_detectDir.Path, environment, "--role", "detect");
+
+        var seen = new List<(double Lag, double Processed)>();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (seen.Count == 0 || seen[^1].Lag > 0 || seen[^1].Processed < Published)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for the lag to fall to zero with every record processed (scrapes: {string.Join(", ", seen.TakeLast(20))})");
+            var scrape = await detect.ScrapeAsync();
+            if (PrometheusText.Sum(scrape, "alertpipeline_kafka_consumer_lag") is { } lag)
+            {
+                seen.Add((lag, PrometheusText.Sum(scrape, "alertpipeline_events_processed_total") ?? 0));
+            }
+
+            await Task.Delay(100);
+        }
+
+        var scrapes = string.Join(", ", seen);
+        Assert.True(seen.Any(s => s.Lag > 0 && s.Processed < Published), $"a scrape while detection was behind should show lag > 0 (scrapes: {scrapes})");
+        Assert.All(seen, s => Assert.InRange(s.Lag, 0, Published));
+        // Before detection has stored anything done, every published record is lag: the gauge says exactly that many.
+        Assert.All(seen.Where(s => s.Processed == 0), s => Assert.Equal(Published, s.Lag));
+        Assert.Equal(0, seen[^1].Lag);
+        Assert.Equal(concerning.Count, KafkaTestCluster.AlertsIn(_detectDir.Path).Count);
+    }
+
     private static JsonObject[] Batch(int count, int everyNth, HashSet<string> concerning, int pupils) =>
         Enumerable.Range(0, count).Select(i =>
         {

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using AlertPipeline.Notifications;
 using AlertPipeline.Tests.Support;
 using Microsoft.Extensions.Options;
@@ -53,7 +52,7 @@ public sealed class DeliveryFailureTests
     {
         smtp.Timeout = TimeSpan.FromSeconds(5);
         using var sender = new SmtpEmailSender(Options.Create(new NotificationOptions { Smtp = smtp }), TimeProvider.System);
-        using var mail = new MailMessage("alertpipeline@example.org", "dsl@example.org", "test", "body");
+        using var mail = NotificationEmail.PlainText("alertpipeline@example.org", "dsl@example.org", "test", "body", "nt_test", urgent: false);
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => sender.SendAsync(mail, "nt_test", CancellationToken.None));
         return DeliveryFailure.Describe(failure);
     }

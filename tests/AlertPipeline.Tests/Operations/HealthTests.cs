@@ -40,7 +40,7 @@ public sealed class HealthTests : IDisposable
         await app.StartAsync();
         try
         {
-            using var anonymous = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app) };
+            using var anonymous = new HttpClient { BaseAddress = app.BoundAddress() };
             var watchdog = app.Services.GetRequiredService<PipelineWatchdog>();
 
             // Healthy: 200.
@@ -51,7 +51,7 @@ public sealed class HealthTests : IDisposable
 
             // Degraded: 200 (alerts are late, the process still works), the failing check named.
             var (secret, _) = app.Services.GetRequiredService<AlertPipeline.Ingest.ApiKeys.ApiKeyStore>().Create("oakfield", null, "test");
-            using (var agent = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app) })
+            using (var agent = new HttpClient { BaseAddress = app.BoundAddress() })
             {
                 agent.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("ApiKey", secret);
                 var post = await agent.PostAsync("/api/v1/events", new StringContent(new JsonArray(Some.Event(), Some.ConcerningEvent()).ToJsonString(), System.Text.Encoding.UTF8, "application/json"));

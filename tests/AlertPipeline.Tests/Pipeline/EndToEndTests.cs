@@ -30,11 +30,13 @@ public sealed class EndToEndTests
         var eml = await Eventually.ReturnsAsync(
             () => Directory.Exists(host.OutboxDirectory) ? Directory.GetFiles(host.OutboxDirectory, "*.eml") : [],
             f => f.Length > 0, "an .eml in the outbox");
-        var mail = await File.ReadAllTextAsync(Assert.Single(eml));
-        Assert.Contains("To: dsl@riverside.example", mail, StringComparison.Ordinal);
-        Assert.Contains("Riverside High School", mail, StringComparison.Ordinal);
-        Assert.Contains(only.AlertId, mail, StringComparison.Ordinal);
-        Assert.DoesNotContain("want to die", mail, StringComparison.Ordinal); // no pupil text by default
+        var mail = ReceivedMail.Load(Assert.Single(eml));
+        Assert.Equal("dsl@riverside.example", mail.To);
+        Assert.Contains("Riverside High School", mail.Body, StringComparison.Ordinal);
+        Assert.Equal(only.AlertId, mail.AlertId);
+        Assert.Contains(only.AlertId, mail.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("want to die", mail.Body, StringComparison.Ordinal); // no pupil text by default
+        Assert.DoesNotContain("want to die", await File.ReadAllTextAsync(mail.File), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,7 +63,7 @@ public sealed class EndToEndTests
         var eml = await Eventually.ReturnsAsync(
             () => Directory.Exists(host.OutboxDirectory) ? Directory.GetFiles(host.OutboxDirectory, "*.eml") : [],
             f => f.Length > 0, "an .eml in the outbox");
-        Assert.Contains("To: trust-dsl@northbridge.example", await File.ReadAllTextAsync(eml[0]), StringComparison.Ordinal);
+        Assert.Equal("trust-dsl@northbridge.example", ReceivedMail.Load(eml[0]).To);
     }
 
     /// <summary>

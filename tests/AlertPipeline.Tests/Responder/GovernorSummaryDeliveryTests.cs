@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AlertPipeline.Reports.GovernorSummary;
 using AlertPipeline.Tests.Reports;
 using AlertPipeline.Tests.Support;
@@ -8,7 +7,7 @@ namespace AlertPipeline.Tests.Responder;
 
 /// <summary>The monthly governor summary: the Quartz job on a fake clock, the real SMTP server, the PDF read back with pdftotext.</summary>
 [Collection(ResponderCollection.Name)]
-public sealed partial class GovernorSummaryDeliveryTests
+public sealed class GovernorSummaryDeliveryTests
 {
     private const string Governor = "chair.governors@oakfield.example";
     private const string Slt = "slt@oakfield.example";
@@ -45,9 +44,14 @@ public sealed partial class GovernorSummaryDeliveryTests
         Assert.Equal([Governor, Slt], mails.Select(m => m.To).Order(StringComparer.Ordinal));
         var mail = mails.First(m => m.To == Governor);
         Assert.Equal("[AlertPipeline] Governor summary: Oakfield Academy, November 2026", mail.Subject);
-        var raw = await File.ReadAllTextAsync(mail.File);
-        Assert.Contains("Content-Type: text/html", raw, StringComparison.Ordinal);
-        var pdf = Attachment(raw, "governor-summary-oakfield-2026-11-01-to-2026-11-30.pdf");
+        using (var mime = MimeKit.MimeMessage.Load(mail.File))
+        {
+            Assert.NotNull(mime.HtmlBody);
+            Assert.Equal("application/pdf", Assert.Single(mime.Attachments).ContentType.MimeType);
+        }
+
+        Assert.True(mail.Attachments.TryGetValue("governor-summary-oakfield-2026-11-01-to-2026-11-30.pdf", out var pdf), "the PDF attached under its name");
+        Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
         var text = await PdfText.ExtractAsync(pdf);
         Assert.Contains("Oakfield Academy", text, StringComparison.Ordinal);
         Assert.Matches(@"Suicide\s+9\b", text);
@@ -61,22 +65,6 @@ public sealed partial class GovernorSummaryDeliveryTests
         Assert.Equal(2, smtp.Messages().Count(m => m.Subject.Contains("November 2026", StringComparison.Ordinal)));
     }
 
-    /// <summary>The bytes of the named base64 attachment in a raw MIME message.</summary>
-    private static byte[] Attachment(string raw, string fileName)
-    {
-        var text = raw.Replace("\r\n", "\n", StringComparison.Ordinal);
-        var at = text.IndexOf(fileName, StringComparison.Ordinal);
-        Assert.True(at >= 0, $"no attachment named {fileName}");
-        var header = text.LastIndexOf("\n--", at, StringComparison.Ordinal);
-        var part = text[header..];
-        Assert.Contains("Content-Type: application/pdf", part[..part.IndexOf("\n\n", StringComparison.Ordinal)], StringComparison.Ordinal);
-        var body = part[(part.IndexOf("\n\n", StringComparison.Ordinal) + 2)..];
-        body = body[..body.IndexOf("\n--", StringComparison.Ordinal)];
-        var bytes = Convert.FromBase64String(Whitespace().Replace(body, ""));
-        Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
-        return bytes;
-    }
-
     private static async Task RunJobAsync(TestHost host, FakeClock clock)
     {
         var runs = host.App.Services.GetRequiredService<GovernorSummaryScheduler>();
@@ -85,7 +73,4 @@ public sealed partial class GovernorSummaryDeliveryTests
         await scheduler.TriggerJob(GovernorSummaryScheduler.JobKey);
         await Eventually.TrueAsync(() => runs.LastRunAt >= now, "a governor summary run at the current time");
     }
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Whitespace();
 }

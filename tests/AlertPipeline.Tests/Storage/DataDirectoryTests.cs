@@ -154,8 +154,8 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.Contains("\"name\":\"stores\",\"status\":\"unhealthy\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("alerts.db", text, StringComparison.Ordinal); // The reason is for signed-in staff (ADR 0021).
         Assert.Contains("alerts.db", (await host.HealthAsync("/health/ready")).ToJsonString(), StringComparison.Ordinal);
-        var mail = Directory.GetFiles(host.OutboxDirectory, "wd_stores_*.eml").Select(File.ReadAllText).Single();
-        Assert.Contains("To: it-oncall@northbridge.example", mail, StringComparison.Ordinal);
+        var mail = Directory.GetFiles(host.OutboxDirectory, "wd_stores_*.eml").Select(ReceivedMail.Load).Single();
+        Assert.Equal("it-oncall@northbridge.example", mail.To);
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public sealed class DataDirectoryTests : IDisposable
         DamageTable(path, "padding");
         using var output = new StringWriter();
 
-        var failure = await Assert.ThrowsAsync<StoreUnusableException>(() => AlertPipeline.Cli.ServeCommand.RunAsync(
+        var failure = await Assert.ThrowsAsync<StoreUnusableException>(() => AlertPipeline.Hosting.ServeCommand.RunAsync(
             ["--data-dir", _dir.Path, "--urls", "http://127.0.0.1:0"], output, s => s.AddHostedService<FailsAfterStart>()));
 
         Assert.Contains("a store is damaged", failure.Message, StringComparison.Ordinal);
@@ -222,7 +222,7 @@ public sealed class DataDirectoryTests : IDisposable
         await UseOnceAsync();
         using var output = new StringWriter();
 
-        var failure = await Assert.ThrowsAsync<AlertPipeline.Cli.ServiceFailedException>(() => AlertPipeline.Cli.ServeCommand.RunAsync(
+        var failure = await Assert.ThrowsAsync<AlertPipeline.Hosting.ServiceFailedException>(() => AlertPipeline.Hosting.ServeCommand.RunAsync(
             ["--data-dir", _dir.Path, "--urls", "http://127.0.0.1:0"], output, s => s.AddHostedService<FailsAfterStart>()));
 
         Assert.Contains("FailsAfterStart failed and stopped the host: disk gone", failure.Message, StringComparison.Ordinal);

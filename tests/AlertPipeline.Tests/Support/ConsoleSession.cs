@@ -31,7 +31,7 @@ internal sealed partial class ConsoleSession : IDisposable
     public static Task<ConsoleSession> SignInAsync(TestHost host, string name, string password) => SignInAsync(host.App, name, password);
 
     public static Task<ConsoleSession> SignInAsync(WebApplication app, string name, string password) =>
-        SignInAsync(AlertPipeline.Hosting.PipelineHost.BoundAddress(app), name, password);
+        SignInAsync(app.BoundAddress(), name, password);
 
     /// <summary>Signs in to the console at <paramref name="address"/> (e.g. a <see cref="HostProcess"/>).</summary>
     public static async Task<ConsoleSession> SignInAsync(Uri address, string name, string password)
@@ -82,7 +82,7 @@ internal sealed partial class ConsoleSession : IDisposable
 
     public void Dispose() => Http.Dispose();
 
-    private static Uri PipelineHost(TestHost host) => AlertPipeline.Hosting.PipelineHost.BoundAddress(host.App);
+    private static Uri PipelineHost(TestHost host) => host.App.BoundAddress();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex TokenField();

@@ -7,11 +7,39 @@ using System.Text.RegularExpressions;
 
 namespace AlertPipeline.Tests.Support;
 
-/// <summary>A message as the SMTP server stored it in its Maildir.</summary>
-internal sealed record ReceivedMail(string File, IReadOnlyDictionary<string, string> Headers, string Body)
+/// <summary>
+/// A message as the SMTP server stored it in its Maildir, or as the outbox folder holds it, read back with MimeKit:
+/// headers decoded, <see cref="Body"/> the decoded text and HTML parts (whatever transfer encoding was used).
+/// </summary>
+internal sealed record ReceivedMail(string File, IReadOnlyDictionary<string, string> Headers, string Body, IReadOnlyDictionary<string, byte[]> Attachments)
 {
+    public static ReceivedMail Load(string file)
+    {
+        using var message = MimeKit.MimeMessage.Load(file);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in message.Headers)
+        {
+            headers.TryAdd(header.Field, header.Value);
+        }
+
+        // Addresses without display names, as the tests compare them.
+        headers["To"] = string.Join(", ", message.To.Mailboxes.Select(m => m.Address));
+        headers["From"] = string.Join(", ", message.From.Mailboxes.Select(m => m.Address));
+        var body = string.Join("\n", new[] { message.TextBody, message.HtmlBody }.OfType<string>());
+        var attachments = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var part in message.Attachments.OfType<MimeKit.MimePart>())
+        {
+            using var bytes = new MemoryStream();
+            part.Content?.DecodeTo(bytes);
+            attachments[part.FileName ?? string.Empty] = bytes.ToArray();
+        }
+
+        return new ReceivedMail(file, headers, body, attachments);
+    }
+
     public string Header(string name) => Headers.TryGetValue(name, out var value) ? value : string.Empty;
 
+    /// <summary>The recipients' addresses, comma-separated.</summary>
     public string To => Header("To");
 
     public string Subject => Header("Subject");
@@ -61,15 +89,71 @@ internal sealed partial class SmtpServer : IAsyncDisposable
         controller.stop()
         """;
 
+    // A server that requires AUTH XOAUTH2 (as Microsoft 365 and Gmail do for OAuth2) and accepts the bearer tokens
+    // listed in a file the test writes; every attempt is appended to a log the test reads. A refusal follows the
+    // providers' protocol: a 334 challenge carrying a JSON error, the client's empty answer, then 535.
+    private const string XOAuth2Server = """
+        import base64, json, signal, sys
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+        from aiosmtpd.smtp import AuthResult
+
+        class XOAuth2Mailbox(Mailbox):
+            def __init__(self, maildir, accepted, seen):
+                super().__init__(maildir)
+                self.accepted = accepted
+                self.seen = seen
+
+            async def auth_XOAUTH2(self, server, args):
+                if len(args) == 2:
+                    blob = base64.b64decode(args[1])
+                else:
+                    blob = await server.challenge_auth("", encode_to_b64=False)
+                    if not isinstance(blob, bytes):
+                        return AuthResult(success=False, handled=True)
+                fields = dict(f.split("=", 1) for f in blob.decode().split("\x01") if "=" in f)
+                bearer = fields.get("auth", "")
+                token = bearer[len("Bearer "):] if bearer.startswith("Bearer ") else ""
+                with open(self.accepted) as f:
+                    ok = token != "" and token in f.read().split()
+                with open(self.seen, "a") as f:
+                    f.write(("accepted" if ok else "refused") + " " + fields.get("user", "") + " " + token + "\n")
+                if ok:
+                    return AuthResult(success=True, auth_data=fields.get("user"))
+                await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"}))
+                return AuthResult(success=False, handled=False)
+
+        controller = Controller(XOAuth2Mailbox(sys.argv[2], sys.argv[3], sys.argv[4]), hostname="127.0.0.1", port=int(sys.argv[1]),
+                                auth_require_tls=False, auth_required=True)
+        controller.start()
+        signal.sigwait([signal.SIGTERM, signal.SIGINT])
+        controller.stop()
+        """;
+
     private readonly bool _rejectNobody;
     private readonly bool _refuseCredentials;
+    private readonly bool _xoauth2;
 
-    private SmtpServer(int port, bool rejectNobody, bool refuseCredentials)
+    private SmtpServer(int port, bool rejectNobody, bool refuseCredentials, bool xoauth2)
     {
         Port = port;
         _rejectNobody = rejectNobody;
         _refuseCredentials = refuseCredentials;
+        _xoauth2 = xoauth2;
     }
+
+    private string AcceptedTokensFile => Path.Combine(_maildir.Path, "accepted-tokens.txt");
+
+    private string SeenTokensFile => Path.Combine(_maildir.Path, "xoauth2.log");
+
+    /// <summary>With <c>xoauth2</c>: the bearer tokens the server accepts from now on (all others get 535).</summary>
+    public void AcceptTokens(params string[] tokens) => File.WriteAllLines(AcceptedTokensFile, tokens);
+
+    /// <summary>With <c>xoauth2</c>: each sign-in the server saw, in order: accepted or not, the user and the bearer token.</summary>
+    public IReadOnlyList<(bool Accepted, string User, string Token)> SignIns() =>
+        File.Exists(SeenTokensFile)
+            ? [.. File.ReadAllLines(SeenTokensFile).Select(l => l.Split(' ')).Select(p => (p[0] == "accepted", p[1], p.Length > 2 ? p[2] : string.Empty))]
+            : [];
 
     public int Port { get; }
 
@@ -78,11 +162,12 @@ internal sealed partial class SmtpServer : IAsyncDisposable
 
     /// <summary>
     /// Starts the server; with <paramref name="rejectNobody"/> it answers 550 (user unknown) to recipients starting
-    /// "nobody"; with <paramref name="refuseCredentials"/> it requires AUTH and answers 535 to every login.
+    /// "nobody"; with <paramref name="refuseCredentials"/> it requires AUTH and answers 535 to every login; with
+    /// <paramref name="xoauth2"/> it requires AUTH XOAUTH2 with a token given to <see cref="AcceptTokens"/>.
     /// </summary>
-    public static async Task<SmtpServer> StartAsync(bool rejectNobody = false, bool refuseCredentials = false)
+    public static async Task<SmtpServer> StartAsync(bool rejectNobody = false, bool refuseCredentials = false, bool xoauth2 = false)
     {
-        var server = new SmtpServer(FreePort(), rejectNobody, refuseCredentials);
+        var server = new SmtpServer(FreePort(), rejectNobody, refuseCredentials, xoauth2);
         await server.StartAgainAsync();
         return server;
     }
@@ -102,6 +187,18 @@ internal sealed partial class SmtpServer : IAsyncDisposable
             var script = Path.Combine(_maildir.Path, "refusing_auth_server.py");
             await File.WriteAllTextAsync(script, RefusingAuthServer);
             arguments = [script, Port.ToString(CultureInfo.InvariantCulture), MailDir];
+        }
+
+        if (_xoauth2)
+        {
+            var script = Path.Combine(_maildir.Path, "xoauth2_server.py");
+            await File.WriteAllTextAsync(script, XOAuth2Server);
+            if (!File.Exists(AcceptedTokensFile))
+            {
+                AcceptTokens();
+            }
+
+            arguments = [script, Port.ToString(CultureInfo.InvariantCulture), MailDir, AcceptedTokensFile, SeenTokensFile];
         }
 
         var start = new ProcessStartInfo(Python(), arguments)
@@ -162,7 +259,7 @@ internal sealed partial class SmtpServer : IAsyncDisposable
             // unpadded, so the names do not sort by arrival as text: sort by the two numbers.
             foreach (var file in Directory.GetFiles(path).OrderBy(ArrivalKey).ThenBy(f => f, StringComparer.Ordinal))
             {
-                result.Add(Parse(file, File.ReadAllText(file)));
+                result.Add(ReceivedMail.Load(file));
             }
         }
 
@@ -185,63 +282,6 @@ internal sealed partial class SmtpServer : IAsyncDisposable
         await StopAsync();
         _maildir.Dispose();
     }
-
-    private static ReceivedMail Parse(string file, string raw)
-    {
-        var text = raw.Replace("\r\n", "\n", StringComparison.Ordinal);
-        var split = text.IndexOf("\n\n", StringComparison.Ordinal);
-        var head = split < 0 ? text : text[..split];
-        var body = split < 0 ? string.Empty : text[(split + 2)..];
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var line in Regex.Replace(head, "\n[ \t]+", " ").Split('\n'))
-        {
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0)
-            {
-                headers.TryAdd(line[..colon].Trim(), DecodeWords(line[(colon + 1)..].Trim()));
-            }
-        }
-
-        if (headers.TryGetValue("Content-Transfer-Encoding", out var encoding) && encoding.Equals("quoted-printable", StringComparison.OrdinalIgnoreCase))
-        {
-            body = QuotedPrintable(body);
-        }
-
-        return new ReceivedMail(file, headers, body);
-    }
-
-    private static string QuotedPrintable(string text)
-    {
-        var unfolded = text.Replace("=\n", string.Empty, StringComparison.Ordinal);
-        var bytes = new List<byte>();
-        for (var i = 0; i < unfolded.Length; i++)
-        {
-            if (unfolded[i] == '=' && i + 2 < unfolded.Length && Uri.IsHexDigit(unfolded[i + 1]) && Uri.IsHexDigit(unfolded[i + 2]))
-            {
-                bytes.Add(Convert.ToByte(unfolded.Substring(i + 1, 2), 16));
-                i += 2;
-            }
-            else
-            {
-                bytes.AddRange(Encoding.UTF8.GetBytes(unfolded[i].ToString()));
-            }
-        }
-
-        return Encoding.UTF8.GetString(bytes.ToArray());
-    }
-
-    /// <summary>Decodes RFC 2047 encoded words (=?utf-8?B?...?= / =?utf-8?Q?...?=), as System.Net.Mail writes subjects.</summary>
-    private static string DecodeWords(string value) => EncodedWord().Replace(value, m =>
-    {
-        var data = m.Groups[2].Value;
-        var bytes = m.Groups[1].Value.Equals("B", StringComparison.OrdinalIgnoreCase)
-            ? Convert.FromBase64String(data)
-            : Encoding.UTF8.GetBytes(QuotedPrintable(data.Replace('_', ' ')));
-        return Encoding.UTF8.GetString(bytes);
-    }).Replace("?= =?", string.Empty, StringComparison.Ordinal);
-
-    [GeneratedRegex(@"=\?[^?]+\?([BbQq])\?([^?]*)\?=")]
-    private static partial Regex EncodedWord();
 
     private static string Python() => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 

@@ -21,7 +21,7 @@ internal sealed class TestHost : IAsyncDisposable
         App = app;
         DataDirectory = dataDirectory;
         _ownedDirectory = owned;
-        Http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app), Timeout = TimeSpan.FromSeconds(60) };
+        Http = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public WebApplication App { get; }

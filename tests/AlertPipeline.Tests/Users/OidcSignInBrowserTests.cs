@@ -54,7 +54,7 @@ public sealed class OidcConsoleFixture : IAsyncLifetime
             [$"{key}:Groups:g-trust-dsl"] = "trust-dsl",
             [$"{key}:Groups:g-it"] = "it",
         });
-        var redirect = PipelineHost.BoundAddress(Host.App).ToString().TrimEnd('/') + $"/sign-in/oidc/{Provider}/callback";
+        var redirect = Host.App.BoundAddress().ToString().TrimEnd('/') + $"/sign-in/oidc/{Provider}/callback";
         _provider = await OidcProvider.StartAsync(port, redirect, Accounts);
     }
 

@@ -44,7 +44,7 @@ public sealed class WatchdogTests : IDisposable
         Assert.Contains("has not advanced past queue position 0 for 3 min while 2 event(s) wait", problem.Reason, StringComparison.Ordinal);
 
         // /health/ready: degraded (200) with the check's name; its reason and figures only for signed-in staff (ADR 0021).
-        using var anonymous = new HttpClient { BaseAddress = PipelineHost.BoundAddress(ingest) };
+        using var anonymous = new HttpClient { BaseAddress = ingest.BoundAddress() };
         var ready = await anonymous.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
@@ -61,7 +61,7 @@ public sealed class WatchdogTests : IDisposable
         Assert.Single(system.Open(), a => a.Kind == "watchdog-detection-progress");
         Assert.Contains("SYSTEM ALERT watchdog \"detection-progress\"", LogText(), StringComparison.Ordinal);
         var raised = Assert.Single(Emails("SYSTEM ALERT: detection-progress"));
-        Assert.Contains($"To: {Contact}", raised, StringComparison.Ordinal);
+        Assert.Equal(Contact, raised.To);
 
         // The metrics say the same.
         Assert.Equal(1, Gauge(ingest, "alertpipeline.watchdog.level", ("check", EmbeddedQueueProbe.ProgressCheck)));
@@ -184,7 +184,7 @@ public sealed class WatchdogTests : IDisposable
     private static HttpClient Client(WebApplication app, string school)
     {
         var (secret, _) = app.Services.GetRequiredService<AlertPipeline.Ingest.ApiKeys.ApiKeyStore>().Create(school, null, "test");
-        var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app) };
+        var http = new HttpClient { BaseAddress = app.BoundAddress() };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", secret);
         return http;
     }
@@ -199,11 +199,11 @@ public sealed class WatchdogTests : IDisposable
     }
 
     /// <summary>The .eml files the watchdog wrote (no SMTP host: the outbox folder is the mail server).</summary>
-    private List<string> Emails(string subject)
+    private List<ReceivedMail> Emails(string subject)
     {
         var folder = Path.Combine(_dir.Path, "outbox");
         return Directory.Exists(folder)
-            ? [.. Directory.GetFiles(folder, "wd_*.eml").Select(File.ReadAllText).Where(t => t.Contains($"Subject: [AlertPipeline] {subject}", StringComparison.Ordinal))]
+            ? [.. Directory.GetFiles(folder, "wd_*.eml").Select(ReceivedMail.Load).Where(m => m.Subject.StartsWith($"[AlertPipeline] {subject}", StringComparison.Ordinal))]
             : [];
     }
 

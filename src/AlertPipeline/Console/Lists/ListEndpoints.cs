@@ -114,7 +114,7 @@ internal static class ListEndpoints
 
     private static IResult Changed(HttpContext context, AuditLog audit, string what, KeywordChange change)
     {
-        var user = AlertEndpoints.User(context);
+        var user = context.ConsoleUserOf();
         if (change.Error is not null)
         {
             return Results.Json(new { error = change.Error }, statusCode: change.Status);
@@ -124,5 +124,5 @@ internal static class ListEndpoints
         return Results.Json(new { version = change.Version });
     }
 
-    private static string Actor(HttpContext context) => AlertEndpoints.User(context).Name;
+    private static string Actor(HttpContext context) => context.ConsoleUserOf().Name;
 }

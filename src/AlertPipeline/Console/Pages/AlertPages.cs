@@ -22,7 +22,7 @@ internal static class AlertPages
 
     private static IResult Queue(HttpContext context, IOptions<TrustOptions> trust)
     {
-        var user = AlertEndpoints.User(context);
+        var user = context.ConsoleUserOf();
         var q = context.Request.Query;
         string V(string name) => E(q[name].FirstOrDefault());
         var schools = user.SchoolScope ?? [.. trust.Value.Schools.Keys.Order(StringComparer.Ordinal)];
@@ -60,7 +60,7 @@ internal static class AlertPages
     private static IResult Detail(string id, HttpContext context, AlertQueries queries, AlertDetailBuilder builder, AuditLog audit,
         Ingest.Screenshots.ScreenshotStore screenshots, Activity.PupilActivity activity)
     {
-        var user = AlertEndpoints.User(context);
+        var user = context.ConsoleUserOf();
         var alert = AlertEndpoints.Visible(queries, user, id);
         if (alert is null)
         {

@@ -78,7 +78,7 @@ internal static class AuditPages
 
     private static IResult Page(HttpContext context, AuditLog audit, AlertQueries alerts)
     {
-        var user = AlertEndpoints.User(context);
+        var user = context.ConsoleUserOf();
         var (query, error) = Parse(context, alerts, user, 200);
         var q = context.Request.Query;
         string V(string name) => E(q[name].FirstOrDefault());
@@ -118,7 +118,7 @@ internal static class AuditPages
 
     private static IResult Export(HttpContext context, AuditLog audit, AlertQueries alerts)
     {
-        var user = AlertEndpoints.User(context);
+        var user = context.ConsoleUserOf();
         var (query, error) = Parse(context, alerts, user, 100_000);
         if (query is null)
         {

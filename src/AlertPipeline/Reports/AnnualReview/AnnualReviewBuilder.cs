@@ -208,7 +208,7 @@ internal sealed class AnnualReviewBuilder(
                 ["Category", "School", "When", "Stored", "Stored after (s)", "Notified", "Notified after (s)"],
                 [.. latest.Select(l => (IReadOnlyList<string>)
                 [
-                    GovernorReportBuilder.CategoryLabel(l.Step.Category), schools.For(l.SchoolId).Name, l.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    DisplayText.Category(l.Step.Category), schools.For(l.SchoolId).Name, l.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     l.Step.Stored ? "yes" : "no", Seconds(l.Step.StoredAfter), l.Step.Notified ? "yes" : "no", Seconds(l.Step.NotifiedAfter),
                 ])]),
         ]);
@@ -234,7 +234,7 @@ internal sealed class AnnualReviewBuilder(
             var confirmed = closed.LongCount(a => a.Outcome is TriageOutcomes.ConcernConfirmed or TriageOutcomes.Referred);
             return (IReadOnlyList<string>)
             [
-                GovernorReportBuilder.CategoryLabel(c),
+                DisplayText.Category(c),
                 entries.Count(e => e.Category == c).ToString(CultureInfo.InvariantCulture),
                 Cell(shown, "alerts", c),
                 Cell(shown, TriageOutcomes.ConcernConfirmed, c),
@@ -296,11 +296,11 @@ internal sealed class AnnualReviewBuilder(
                 ["Category", "Entries never fired", "Entries"],
                 [.. data.NeverFired.GroupBy(e => e.Category, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (IReadOnlyList<string>)
                 [
-                    GovernorReportBuilder.CategoryLabel(g.Key), g.Count().ToString(CultureInfo.InvariantCulture),
+                    DisplayText.Category(g.Key), g.Count().ToString(CultureInfo.InvariantCulture),
                     entries.Count(e => e.Category == g.Key).ToString(CultureInfo.InvariantCulture),
                 ])]),
             new ReviewTable("thin-coverage", "Categories with thin coverage", ["Category", "Entries"],
-                [.. data.Thin.Select(t => (IReadOnlyList<string>)[GovernorReportBuilder.CategoryLabel(t.Category), t.Entries.ToString(CultureInfo.InvariantCulture)])]),
+                [.. data.Thin.Select(t => (IReadOnlyList<string>)[DisplayText.Category(t.Category), t.Entries.ToString(CultureInfo.InvariantCulture)])]),
         ]);
     }
 

@@ -184,7 +184,7 @@ internal sealed class GovernorReportBuilder(
             [
                 .. rows.SelectMany(r => r.Categories.Distinct()).GroupBy(c => c, StringComparer.Ordinal)
                     .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-                    .Select(g => Count(g.Key, CategoryLabel(g.Key), g.LongCount())),
+                    .Select(g => Count(g.Key, DisplayText.Category(g.Key), g.LongCount())),
             ]),
             new(BySeverity, "Alerts by severity", TableKind.Partition,
             [
@@ -267,7 +267,6 @@ internal sealed class GovernorReportBuilder(
         return new Coverage(all.Count, all.LongCount(d => d.LastSeen >= from), all.LongCount(d => d.LastSeen < end - SilentAfter), true, changes);
     }
 
-    internal static string CategoryLabel(string category) => DisplayText.Category(category);
 
     private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 

@@ -47,14 +47,14 @@ internal static class TuningEndpoints
             .Concat(schools.Configured.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => (Id: c.SchoolId, c.Name)));
         var years = Enumerable.Range(0, 3).Select(i => new AcademicYear(current.StartYear - i).ToString());
         var rules = string.Concat(data.Rules.Take(MaxRules).Select(r => $"""
-            <tr><th scope="row"><code>{E(r.Rule)}</code></th><td>{E(GovernorReportBuilder.CategoryLabel(r.Category))}</td>
+            <tr><th scope="row"><code>{E(r.Rule)}</code></th><td>{E(DisplayText.Category(r.Category))}</td>
             <td>{N(r.Alerts)}</td><td>{N(r.Confirmed)}</td><td>{N(r.FalsePositives)}</td><td>{N(r.Closed)}</td><td>{Pct(r.Precision)}</td></tr>
             """));
         var never = string.Concat(data.NeverFired.GroupBy(e => e.Category, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"""
-            <details><summary>{E(GovernorReportBuilder.CategoryLabel(g.Key))}: {g.Count()} of {data.Rules.Count(r => r.Category == g.Key) + g.Count()} entries never fired</summary>
+            <details><summary>{E(DisplayText.Category(g.Key))}: {g.Count()} of {data.Rules.Count(r => r.Category == g.Key) + g.Count()} entries never fired</summary>
             <p>{string.Join(", ", g.Select(e => $"<code>{E(e.Term)}</code>"))}</p></details>
             """));
-        var thin = string.Concat(data.Thin.Select(t => $"<tr><th scope=\"row\">{E(GovernorReportBuilder.CategoryLabel(t.Category))}</th><td>{t.Entries}</td></tr>"));
+        var thin = string.Concat(data.Thin.Select(t => $"<tr><th scope=\"row\">{E(DisplayText.Category(t.Category))}</th><td>{t.Entries}</td></tr>"));
         return Web.Layout.Page(context, "Tuning evidence", $"""
             <h1>Tuning evidence</h1>
             <p class="muted">Per rule: the alerts it took part in over the academic year and how DSLs closed them (precision = confirmed or referred over closed).

@@ -5,10 +5,8 @@ using System.Text.Json;
 using AlertPipeline.Audit;
 using AlertPipeline.Detection;
 using AlertPipeline.Detection.Curation;
-using AlertPipeline.Detection.Lists;
-using AlertPipeline.Hosting;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Detection.Lists;
 
 /// <summary>
 /// <c>alertpipeline keywords test|lint|import|export|history</c>: the IT manager's tools for the keyword lists.
@@ -17,12 +15,12 @@ internal static class KeywordsCommand
 {
     public const string DefaultDictionary = "/usr/share/dict/american-english";
 
-    public static Command Create()
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices)
     {
         CliOption[] store = [CliOption.DataDir, CliOption.Config];
         return CliCommand.Group("keywords", "the IT manager's tools for the keyword lists",
             CliCommand.Leaf("test", "what would fire on TEXT and why",
-                [CliOption.Lists, new("source", "scan as this source (default: every source)", "SOURCE"), CliOption.Choice("format", "the output", "text", "json"), .. Model.ModelCli.CliOptions],
+                [CliOption.Lists, new("source", "scan as this source (default: every source)", "SOURCE"), CliOption.Choice("format", "the output", "text", "json"), .. AlertPipeline.Model.ModelCli.CliOptions],
                 (args, io) => TestAsync(args, io.Output), new CliPositional("TEXT", "the text to test, quoted")),
             CliCommand.Leaf("lint", "duplicates, dead entries, common-word hits",
                 [CliOption.Lists, new("dictionary", $"a word list (default: {DefaultDictionary})", "FILE"), CliOption.Flag("strict", "exit 1 when there are warnings")],
@@ -30,11 +28,11 @@ internal static class KeywordsCommand
             CliCommand.Leaf("import", "a Senso keyword export into one category, audited",
                 [CliOption.Lists, new("senso", "the Senso export", "FILE"), new("category", "the category it goes into", "ID"),
                  new("by", "who made the change", "USER"), new("reason", "why", "TEXT"), .. store],
-                (args, io) => Import(args, io.Output)),
+                (args, io) => Import(args, io.Output, offlineServices)),
             CliCommand.Leaf("export", "the lists as a Senso export or as our CSV files",
                 [CliOption.Lists, CliOption.Choice("format", "the output", "senso", "csv"), new("category", "one category only", "ID")],
                 (args, io) => Export(args, io.Output)),
-            CliCommand.Leaf("history", "who changed the lists, when and why", store, (args, io) => History(args, io.Output)),
+            CliCommand.Leaf("history", "who changed the lists, when and why", store, (args, io) => History(args, io.Output, offlineServices)),
             CliCommand.Leaf("measure", "alerts per 1,000 texts per label of labelled CSV files (false alarms, recall)",
                 [CliOption.Lists, new("source", "scan as this source (default: any)", "SOURCE"), new("show", "print up to N flagged texts per file", "N"),
                  new("min-severity", "with --show: only texts flagged at least this severe", "LEVEL")],
@@ -53,7 +51,7 @@ internal static class KeywordsCommand
         var format = args.Choice("format", "text", "text", "json");
         var detector = LoadDetector(args);
         var rulesResult = detector.Scan(text, source);
-        var verdict = Model.ModelCli.Load(args)?.Judge(text, rulesResult.Flagged ? rulesResult : null);
+        var verdict = AlertPipeline.Model.ModelCli.Load(args)?.Judge(text, rulesResult.Flagged ? rulesResult : null);
         var result = verdict?.Rules ?? (rulesResult.Flagged ? rulesResult : verdict?.ModelOnly ?? rulesResult);
         if (format == "json")
         {
@@ -66,7 +64,7 @@ internal static class KeywordsCommand
                 json.WriteString("snippet", result.Snippet);
                 json.WriteString("explanation", result.Explanation);
                 json.WriteString("listVersion", detector.Version);
-                Model.ModelCli.WriteJson(json, result, verdict, writeExplanation: false);
+                AlertPipeline.Model.ModelCli.WriteJson(json, result, verdict, writeExplanation: false);
                 json.WriteEndObject();
             }
 
@@ -112,7 +110,7 @@ internal static class KeywordsCommand
             report.AppendLine(CultureInfo.InvariantCulture, $"why:         {result.Explanation}");
         }
 
-        Model.ModelCli.WriteText(report, verdict);
+        AlertPipeline.Model.ModelCli.WriteText(report, verdict);
         await output.WriteAsync(report.ToString()).ConfigureAwait(false);
         return 0;
     }
@@ -138,7 +136,7 @@ internal static class KeywordsCommand
         return args.Flag("strict") && warnings > 0 ? 1 : 0;
     }
 
-    private static int Import(CliArgs args, TextWriter output)
+    private static int Import(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
         var file = args.Get("senso") ?? throw new CliException("keywords import: --senso FILE is required (a Senso keyword export)");
@@ -175,7 +173,7 @@ internal static class KeywordsCommand
                     Csv(e.Requires ?? ""), Csv($"imported from {Path.GetFileName(file)} by {by}: {reason}"))));
             Append(allowFile, "phrase,notes", newAllow.Select(a => string.Join(',', Csv(a.Phrase), Csv($"imported from {Path.GetFileName(file)} by {by}"))));
             var after = KeywordSetParser.Parse(KeywordDirectory.ReadFiles(directory));
-            using var services = CliServices.Create(args);
+            using var services = offlineServices(args);
             services.GetRequiredService<KeywordVersionStore>().Record(after.Version, by, reason, after.Entries.Count);
             services.GetRequiredService<AuditLog>().Append(CliActor.Name(by), CliActor.Role, AuditActions.KeywordChange,
                 detail: CliActor.Detail(by, $"imported {newEntries.Count} entries into {category} and {newAllow.Count} allow phrases from {Path.GetFileName(file)}: {reason} ({before.Version} -> {after.Version})"));
@@ -232,10 +230,10 @@ internal static class KeywordsCommand
         return 0;
     }
 
-    private static int History(CliArgs args, TextWriter output)
+    private static int History(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
-        using var services = CliServices.Create(args);
+        using var services = offlineServices(args);
         foreach (var v in services.GetRequiredService<KeywordVersionStore>().History())
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{v.At:yyyy-MM-dd HH:mm:ss}Z  {v.Version}  {v.Entries,6} entries  {v.Actor,-16} {v.Reason}"));

@@ -1,11 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using AlertPipeline.Detection;
 using AlertPipeline.Detection.Evaluation;
 using CsvHelper;
 using CsvHelper.Configuration;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Detection;
 
 /// <summary>
 /// <c>alertpipeline eval</c>: precision, recall and F1 of the keyword lists on a labelled file.
@@ -36,12 +35,12 @@ internal static class EvalCommand
         if (args.Flag("cross-source") || args.Flag("held-out"))
         {
             // Rules only, model only and combined on the labelled training files, on text the model did not learn from.
-            Model.CrossSourceEvaluation.Run(
-                args.Get("training") ?? Model.ModelCommand.DefaultTraining,
+            AlertPipeline.Model.CrossSourceEvaluation.Run(
+                args.Get("training") ?? AlertPipeline.Model.ModelCommand.DefaultTraining,
                 args.Get("davidson"),
                 Detector.Compile(KeywordDirectory.Load(args.Get("lists") ?? new DetectionOptions().KeywordsDirectory)),
-                Model.ModelArtefact.Load(args.Get("model") ?? Model.ModelCommand.DefaultArtefact),
-                new Model.ModelOptions().PolicyFor(null),
+                AlertPipeline.Model.ModelArtefact.Load(args.Get("model") ?? AlertPipeline.Model.ModelCommand.DefaultArtefact),
+                new AlertPipeline.Model.ModelOptions().PolicyFor(null),
                 crossSource: args.Flag("cross-source"),
                 sweep: args.Flag("sweep"),
                 output);

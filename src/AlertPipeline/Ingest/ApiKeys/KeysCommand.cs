@@ -1,26 +1,25 @@
 using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Audit;
-using AlertPipeline.Ingest.ApiKeys;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Ingest.ApiKeys;
 
 /// <summary><c>alertpipeline keys add|list|revoke</c>: API keys for device agents.</summary>
 internal static class KeysCommand
 {
-    public static Command Create()
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices)
     {
         CliOption[] store = [CliOption.DataDir, CliOption.Config];
         return CliCommand.Group("keys", "API keys for device agents",
             CliCommand.Leaf("add", "a new key (printed once)",
                 [.. store, new("school", "the school the key sends for, or * for a trust-wide key", "ID|*"),
                  new("device", "tie the key to one device", "ID"), new("label", "a note for 'keys list'", "TEXT")],
-                (args, io) => Run(args, io.Output)),
-            CliCommand.Leaf("list", "every key, active or revoked", store, (args, io) => Run(args, io.Output)),
-            CliCommand.Leaf("revoke", "stop accepting a key", store, (args, io) => Run(args, io.Output), new CliPositional("KEY_ID", "the key's id, from 'keys list'")));
+                (args, io) => Run(args, io.Output, offlineServices)),
+            CliCommand.Leaf("list", "every key, active or revoked", store, (args, io) => Run(args, io.Output, offlineServices)),
+            CliCommand.Leaf("revoke", "stop accepting a key", store, (args, io) => Run(args, io.Output, offlineServices), new CliPositional("KEY_ID", "the key's id, from 'keys list'")));
     }
 
-    private static int Run(CliArgs args, TextWriter output)
+    private static int Run(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         var sub = args.Command["keys ".Length..];
         switch (sub)
@@ -39,7 +38,7 @@ internal static class KeysCommand
                     throw new CliException($"keys add: --school '{school}' is not a school id (letters, digits, '.', '_', '-') or *");
                 }
 
-                using var services = CliServices.Create(args);
+                using var services = offlineServices(args);
 
                 // A key for a school the trust does not configure would be accepted at ingest, and its alerts routed
                 // to nobody but the trust DSL: refuse it here, where the mistake is made.
@@ -63,7 +62,7 @@ internal static class KeysCommand
             case "list":
             {
                 args.NoPositionals();
-                using var services = CliServices.Create(args);
+                using var services = offlineServices(args);
                 foreach (var k in services.GetRequiredService<ApiKeyStore>().List())
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -76,7 +75,7 @@ internal static class KeysCommand
             case "revoke":
             {
                 var id = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("keys revoke: expected one KEY_ID");
-                using var services = CliServices.Create(args);
+                using var services = offlineServices(args);
                 if (!services.GetRequiredService<ApiKeyStore>().Revoke(id))
                 {
                     throw new CliException($"keys revoke: no active key '{id}'");

@@ -1,6 +1,5 @@
-using AlertPipeline.Simulator;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Simulator;
 
 /// <summary>The simulator options shared by <c>demo</c> and <c>simulate</c>.</summary>
 internal static class SimulatorArgs

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using AlertPipeline.Detection;
 using AlertPipeline.Events;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Detection;
 
 /// <summary>
 /// <c>alertpipeline scan</c>: one JSON object per input line, in order — the detection contract IT staff and other
@@ -15,7 +14,7 @@ internal static class ScanCommand
     public static Command Create() => CliCommand.Leaf("scan",
         "one JSON object per input line: {\"line\",\"flagged\",\"severity\",\"categories\",\"matches\":[{\"term\",\"category\",\"severity\",\"start\",\"length\"}]}",
         [CliOption.Choice("format", "input lines are plain text or NDJSON device events", "text", "ndjson"),
-         new("source", "scan plain lines as this source (default: every source)", "SOURCE"), CliOption.Lists, .. Model.ModelCli.CliOptions],
+         new("source", "scan plain lines as this source (default: every source)", "SOURCE"), CliOption.Lists, .. AlertPipeline.Model.ModelCli.CliOptions],
         (args, io) => RunAsync(args, io.Input, io.Output), new CliPositional("FILE", "the file to scan (default: standard input)"));
 
     private static async Task<int> RunAsync(CliArgs args, TextReader input, TextWriter output)
@@ -33,7 +32,7 @@ internal static class ScanCommand
         }
 
         var detector = Detector.Compile(KeywordDirectory.Load(args.Get("lists") ?? new DetectionOptions().KeywordsDirectory));
-        var judge = Model.ModelCli.Load(args);
+        var judge = AlertPipeline.Model.ModelCli.Load(args);
         using var reader = args.Positionals.Count == 1 ? OpenFile(args.Positionals[0]) : null;
         var lines = reader ?? input;
         var number = 0;
@@ -73,9 +72,9 @@ internal static class ScanCommand
                 // TryScan: the same answer as Scan, without building a result for the lines nothing matched.
                 var rules = detector.TryScan(text, lineSource, out var found) ? found : null;
                 var verdict = judge?.Judge(text, rules);
-                var main = Model.ModelCli.Primary(rules, verdict);
+                var main = AlertPipeline.Model.ModelCli.Primary(rules, verdict);
                 DetectionResultJson.Write(json, main.Flagged ? main : Unflagged);
-                Model.ModelCli.WriteJson(json, main, verdict);
+                AlertPipeline.Model.ModelCli.WriteJson(json, main, verdict);
                 json.WriteEndObject();
             }
 

@@ -4,12 +4,11 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using AlertPipeline.Hosting;
 using AlertPipeline.Ingest.ApiKeys;
 using AlertPipeline.Queue;
 using Serilog.Events;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Hosting;
 
 /// <summary>
 /// <c>alertpipeline bench</c>: the embedded pipeline end to end over real HTTP, real SQLite (synchronous=FULL) and
@@ -107,7 +106,7 @@ internal static class BenchCommand
             var (key, _) = app.Services.GetRequiredService<ApiKeyStore>().Create("*", null, "bench");
             var queue = app.Services.GetService<SqliteEventQueue>();
             var metrics = app.Services.GetRequiredService<PipelineMetrics>();
-            using var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app), Timeout = TimeSpan.FromMinutes(5) };
+            using var http = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
 
             var synchronous = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.Synchronous;

@@ -8,12 +8,11 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
-using AlertPipeline.Hosting;
 using AlertPipeline.Ingest.ApiKeys;
 using AlertPipeline.Notifications;
 using Serilog.Events;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Hosting;
 
 /// <summary>
 /// <c>alertpipeline bench-responder</c>: latency from an event being accepted (the ingest API's 202) to its urgent
@@ -91,7 +90,7 @@ internal static class ResponderBenchCommand
         {
             await app.StartAsync().ConfigureAwait(false);
             var (key, _) = app.Services.GetRequiredService<ApiKeyStore>().Create("*", null, "bench");
-            using var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app), Timeout = TimeSpan.FromMinutes(5) };
+            using var http = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
 
             // Batches of 1/50 s, as agents sending every 20 ms would; the time each urgent event was accepted is the

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using AlertPipeline.Retention;
+using AlertPipeline.Storage;
 using Microsoft.Extensions.Options;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Retention;
 
 /// <summary>
 /// <c>alertpipeline retention [--dry-run]</c>: runs the retention policy now (the host also runs it every
@@ -10,16 +10,16 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class RetentionCommand
 {
-    public static Command Create() => CliCommand.Leaf("retention",
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices) => CliCommand.Leaf("retention",
         "removes pupil data from alerts closed long enough ago and unreferenced screenshots (Retention:*); the host does it hourly",
         [CliOption.Flag("dry-run", "only say what would be removed"), CliOption.DataDir, CliOption.Config],
-        (args, io) => Run(args, io.Output));
+        (args, io) => Run(args, io.Output, offlineServices));
 
-    private static int Run(CliArgs args, TextWriter output)
+    private static int Run(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
-        using var services = CliServices.Create(args);
-        var data = CliServices.DataDirectory(services);
+        using var services = offlineServices(args);
+        var data = StorageServices.DataDirectory(services);
         if (!File.Exists(Path.Combine(data, "alerts.db")))
         {
             throw new CliException($"retention: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");

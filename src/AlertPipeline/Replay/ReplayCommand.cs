@@ -2,16 +2,14 @@ using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Detection;
 using AlertPipeline.Detection.Model;
-using AlertPipeline.Hosting;
 using AlertPipeline.Model;
 using AlertPipeline.Queue;
-using AlertPipeline.Replay;
 using AlertPipeline.Storage;
 using AlertPipeline.Transport;
 using AlertPipeline.Transport.Kafka;
 using Microsoft.Extensions.Options;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Replay;
 
 /// <summary>
 /// <c>alertpipeline replay --since TIME [--lists DIR] [--model-bands "CATEGORY:SCORE=SEVERITY,…;…"]</c>: how a candidate
@@ -39,7 +37,7 @@ internal static class ReplayCommand
             throw new CliException("replay needs --lists DIR (candidate keyword lists) or --model-bands \"suicide:0.97=urgent,0.90=high;…\" (proposed model thresholds), or both");
         }
 
-        var configuration = PipelineConfiguration.Build(args.Get("config"), CliApp.CommonOverrides(args));
+        var configuration = PipelineConfiguration.Build(args.Get("config"), args.CommonOverrides());
 
         var detection = configuration.GetSection(DetectionOptions.Section).Get<DetectionOptions>() ?? new DetectionOptions();
         var dataDirectory = (configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions()).FullDataDirectory;

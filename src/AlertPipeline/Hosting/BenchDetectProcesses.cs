@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Hosting;
 
 /// <summary>
 /// Extra <c>serve --role detect</c> processes for <c>bench --detect-processes N</c>: the same executable and settings

@@ -2,33 +2,33 @@ using System.Globalization;
 using AlertPipeline.Alerts;
 using AlertPipeline.Audit;
 using AlertPipeline.Notifications;
-using AlertPipeline.Triage;
+using AlertPipeline.Storage;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Triage;
 
 /// <summary><c>alertpipeline alerts ack|resolve|system</c>: the console's triage actions, from a terminal.</summary>
 internal static class TriageCommand
 {
-    public static int Acknowledge(CliArgs args, TextWriter output)
+    public static int Acknowledge(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         var alertId = SingleAlertId(args);
         var by = args.Get("by") ?? throw new CliException("alerts ack: --by USER is required (who acknowledges)");
-        return Run(args, output, "acknowledge", triage => triage.Acknowledge(alertId, by));
+        return Run(args, output, "acknowledge", triage => triage.Acknowledge(alertId, by), offlineServices);
     }
 
-    public static int Resolve(CliArgs args, TextWriter output)
+    public static int Resolve(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         var alertId = SingleAlertId(args);
         var by = args.Get("by") ?? throw new CliException("alerts resolve: --by USER is required (who resolves)");
         var outcome = args.Get("outcome") ?? throw new CliException($"alerts resolve: --outcome is required: one of {string.Join(", ", TriageOutcomes.All)}");
         var detail = "resolve " + System.Text.Json.JsonSerializer.Serialize(new { outcome, reference = args.Get("reference"), note = args.Get("note") });
-        return Run(args, output, detail, triage => triage.Resolve(alertId, by, outcome, args.Get("reference"), args.Get("note")));
+        return Run(args, output, detail, triage => triage.Resolve(alertId, by, outcome, args.Get("reference"), args.Get("note")), offlineServices);
     }
 
-    public static int SystemAlerts(CliArgs args, TextWriter output)
+    public static int SystemAlerts(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
-        using var services = OpenStore(args, "alerts system");
+        using var services = OpenStore(args, "alerts system", offlineServices);
         var systemAlerts = services.GetRequiredService<Notifications.SystemAlerts>();
         if (args.Get("resolve") is not null)
         {
@@ -55,9 +55,9 @@ internal static class TriageCommand
         return 0;
     }
 
-    private static int Run(CliArgs args, TextWriter output, string auditDetail, Func<IAlertTriage, TriageResult> action)
+    private static int Run(CliArgs args, TextWriter output, string auditDetail, Func<IAlertTriage, TriageResult> action, Func<CliArgs, ServiceProvider> offlineServices)
     {
-        using var services = OpenStore(args, args.Command);
+        using var services = OpenStore(args, args.Command, offlineServices);
         var alertId = args.Positionals[0];
         var by = args.Get("by")!;
         var result = action(services.GetRequiredService<IAlertTriage>());
@@ -80,10 +80,10 @@ internal static class TriageCommand
         }
     }
 
-    private static ServiceProvider OpenStore(CliArgs args, string command)
+    private static ServiceProvider OpenStore(CliArgs args, string command, Func<CliArgs, ServiceProvider> offlineServices)
     {
-        var services = CliServices.Create(args);
-        var data = CliServices.DataDirectory(services);
+        var services = offlineServices(args);
+        var data = StorageServices.DataDirectory(services);
         if (!File.Exists(Path.Combine(data, "alerts.db")))
         {
             services.Dispose();

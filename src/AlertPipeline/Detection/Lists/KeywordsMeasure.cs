@@ -3,7 +3,7 @@ using AlertPipeline.Detection;
 using CsvHelper;
 using CsvHelper.Configuration;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Detection.Lists;
 
 /// <summary>
 /// <c>alertpipeline keywords measure FILE…</c>: how often the lists alert on labelled CSV files with <c>text,label</c>

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Audit;
-using AlertPipeline.Users;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Users;
 
 /// <summary>
 /// <c>alertpipeline users add|list|disable|enable|role|reset-password|remove</c>: console accounts. Every change is
@@ -12,7 +11,7 @@ namespace AlertPipeline.Cli;
 /// </summary>
 internal static class UsersCommand
 {
-    public static Command Create()
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices)
     {
         CliOption[] store = [CliOption.DataDir, CliOption.Config];
         var name = new CliPositional("NAME", "the account (for a provider's sign-in: their e-mail address)");
@@ -23,16 +22,16 @@ internal static class UsersCommand
                 [.. store, new("name", "the account name (or e-mail address with --sign-in)", "NAME"), new("role", "the console role", roles), school,
                  CliOption.Flag("password-stdin", "read the password from standard input instead of printing a one-time one"),
                  new("sign-in", "the OpenID Connect provider the person signs in through", "PROVIDER")],
-                (args, io) => Run(args, io.Input, io.Output)),
-            CliCommand.Leaf("list", "the accounts, their roles, schools and state", store, (args, io) => Run(args, io.Input, io.Output)),
-            CliCommand.Leaf("disable", "disable an account; its open sessions end", store, (args, io) => Run(args, io.Input, io.Output), name),
-            CliCommand.Leaf("enable", "enable a disabled account", store, (args, io) => Run(args, io.Input, io.Output), name),
-            CliCommand.Leaf("role", "change an account's role and schools; its open sessions end", [.. store, new("role", "the console role", roles), school], (args, io) => Run(args, io.Input, io.Output), name),
-            CliCommand.Leaf("reset-password", "a new one-time password; open sessions end", store, (args, io) => Run(args, io.Input, io.Output), name),
-            CliCommand.Leaf("remove", "remove an account; its open sessions end (the audit log keeps what they did)", store, (args, io) => Run(args, io.Input, io.Output), name));
+                (args, io) => Run(args, io.Input, io.Output, offlineServices)),
+            CliCommand.Leaf("list", "the accounts, their roles, schools and state", store, (args, io) => Run(args, io.Input, io.Output, offlineServices)),
+            CliCommand.Leaf("disable", "disable an account; its open sessions end", store, (args, io) => Run(args, io.Input, io.Output, offlineServices), name),
+            CliCommand.Leaf("enable", "enable a disabled account", store, (args, io) => Run(args, io.Input, io.Output, offlineServices), name),
+            CliCommand.Leaf("role", "change an account's role and schools; its open sessions end", [.. store, new("role", "the console role", roles), school], (args, io) => Run(args, io.Input, io.Output, offlineServices), name),
+            CliCommand.Leaf("reset-password", "a new one-time password; open sessions end", store, (args, io) => Run(args, io.Input, io.Output, offlineServices), name),
+            CliCommand.Leaf("remove", "remove an account; its open sessions end (the audit log keeps what they did)", store, (args, io) => Run(args, io.Input, io.Output, offlineServices), name));
     }
 
-    private static int Run(CliArgs args, TextReader input, TextWriter output)
+    private static int Run(CliArgs args, TextReader input, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         var sub = args.Command["users ".Length..];
         var actor = "cli:" + Environment.UserName;
@@ -45,7 +44,7 @@ internal static class UsersCommand
                 var role = args.Get("role") ?? throw new CliException($"users add: --role is required ({string.Join(", ", ConsoleRoles.All)})");
                 var schools = Schools(args.Get("school"));
                 var fromStdin = args.Flag("password-stdin");
-                using var services = CliServices.Create(args);
+                using var services = offlineServices(args);
                 if (args.Get("sign-in") is { } provider)
                 {
                     if (fromStdin)
@@ -81,7 +80,7 @@ internal static class UsersCommand
             case "list":
             {
                 args.NoPositionals();
-                using var services = CliServices.Create(args);
+                using var services = offlineServices(args);
                 foreach (var u in services.GetRequiredService<UserStore>().List())
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -94,7 +93,7 @@ internal static class UsersCommand
             case "disable":
             {
                 var name = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("users disable: expected one NAME");
-                using var services = CliServices.Create(args);
+                using var services = offlineServices(args);
                 if (!services.GetRequiredService<UserStore>().Disable(name))
                 {
                     throw new CliException($"users disable: no account '{name}'");
@@ -107,17 +106,17 @@ internal static class UsersCommand
 
             case "enable":
                 return Change(args, "enable", (users, name) => users.Enable(name), "enabled", output,
-                    name => $"Enabled {name}. Sessions that ended when it was disabled stay ended; they sign in again.");
+                    name => $"Enabled {name}. Sessions that ended when it was disabled stay ended; they sign in again.", offlineServices);
 
             case "remove":
                 return Change(args, "remove", (users, name) => users.Remove(name), "removed", output,
-                    name => $"Removed {name}; their open sessions end at their next request. What they did stays in the audit log.");
+                    name => $"Removed {name}; their open sessions end at their next request. What they did stays in the audit log.", offlineServices);
 
             case "reset-password":
             {
                 string? password = null;
                 var code = Change(args, "reset-password", (users, name) => (password = users.ResetPassword(name)) is not null, "reset the password of", output,
-                    name => $"Reset the password of {name}; their open sessions end at their next request. One-time password (shown once):{Environment.NewLine}{password}");
+                    name => $"Reset the password of {name}; their open sessions end at their next request. One-time password (shown once):{Environment.NewLine}{password}", offlineServices);
                 return code;
             }
 
@@ -126,7 +125,7 @@ internal static class UsersCommand
                 var name = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException("users role: expected one NAME");
                 var role = args.Get("role") ?? throw new CliException($"users role: --role is required ({string.Join(", ", ConsoleRoles.All)})");
                 var schools = Schools(args.Get("school"));
-                using var services = CliServices.Create(args);
+                using var services = offlineServices(args);
                 try
                 {
                     KnownSchools.Require(schools, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Schools.TrustOptions>>().Value);
@@ -150,10 +149,10 @@ internal static class UsersCommand
     private static string[] Schools(string? text) => (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>One account-changing subcommand on NAME: runs it, audits it, says what happened; an unknown name is an error.</summary>
-    private static int Change(CliArgs args, string sub, Func<UserStore, string, bool> change, string verb, TextWriter output, Func<string, string> done)
+    private static int Change(CliArgs args, string sub, Func<UserStore, string, bool> change, string verb, TextWriter output, Func<string, string> done, Func<CliArgs, ServiceProvider> offlineServices)
     {
         var name = args.Positionals.Count == 1 ? args.Positionals[0] : throw new CliException($"users {sub}: expected one NAME");
-        using var services = CliServices.Create(args);
+        using var services = offlineServices(args);
         try
         {
             if (!change(services.GetRequiredService<UserStore>(), name))

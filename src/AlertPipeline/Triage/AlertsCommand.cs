@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
+using AlertPipeline.Storage;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Triage;
 
 /// <summary><c>alertpipeline alerts list</c>: alerts from the store, one JSON object per line or a table.</summary>
 internal static class AlertsCommand
@@ -15,7 +16,7 @@ internal static class AlertsCommand
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static Command Create()
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices)
     {
         CliOption[] store = [CliOption.DataDir, CliOption.Config];
         var alertId = new CliPositional("ALERT_ID", "the alert's id, from 'alerts list'");
@@ -25,16 +26,16 @@ internal static class AlertsCommand
                 [.. store, CliOption.Choice("format", "the output", "table", "json"), new("school", "only this school's alerts", "ID"),
                  new("min-severity", "only alerts at least this severe", "low|medium|high|urgent|critical"), new("status", "only alerts in this status", "STATUS"),
                  new("limit", "at most this many alerts", "N")],
-                (args, io) => List(args, io.Output)),
-            CliCommand.Leaf("ack", "acknowledge an alert: stops the escalation chain", [.. store, by], (args, io) => TriageCommand.Acknowledge(args, io.Output), alertId),
+                (args, io) => List(args, io.Output, offlineServices)),
+            CliCommand.Leaf("ack", "acknowledge an alert: stops the escalation chain", [.. store, by], (args, io) => TriageCommand.Acknowledge(args, io.Output, offlineServices), alertId),
             CliCommand.Leaf("resolve", "close an alert with its outcome",
                 [.. store, by, new("outcome", "the outcome", string.Join('|', Triage.TriageOutcomes.All)), new("reference", "a case reference, e.g. CPOMS-123", "REF"), new("note", "a note", "TEXT")],
-                (args, io) => TriageCommand.Resolve(args, io.Output), alertId),
+                (args, io) => TriageCommand.Resolve(args, io.Output, offlineServices), alertId),
             CliCommand.Leaf("system", "open system alerts (e.g. a channel that keeps failing); --resolve ID --by USER closes one",
-                [.. store, new("resolve", "close this system alert", "ID"), by], (args, io) => TriageCommand.SystemAlerts(args, io.Output)));
+                [.. store, new("resolve", "close this system alert", "ID"), by], (args, io) => TriageCommand.SystemAlerts(args, io.Output, offlineServices)));
     }
 
-    private static int List(CliArgs args, TextWriter output)
+    private static int List(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
         var format = args.Choice("format", "table", "table", "json");
@@ -45,8 +46,8 @@ internal static class AlertsCommand
                 : throw new CliException($"alerts list: --min-severity must be one of low, medium, high, urgent, critical (was '{minText}')");
         }
 
-        using var services = CliServices.Create(args);
-        var data = CliServices.DataDirectory(services);
+        using var services = offlineServices(args);
+        var data = StorageServices.DataDirectory(services);
         if (!File.Exists(Path.Combine(data, "alerts.db")))
         {
             throw new CliException($"alerts list: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");

@@ -1,13 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Alerts;
-using AlertPipeline.Hosting;
 using AlertPipeline.Ingest.ApiKeys;
 using AlertPipeline.Notifications;
 using AlertPipeline.Queue;
 using AlertPipeline.Simulator;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Hosting;
 
 /// <summary>
 /// <c>alertpipeline demo</c>: the all-in-one host on embedded defaults plus the simulator posting through the real
@@ -29,7 +28,7 @@ internal static class DemoCommand
         var port = args.GetInt("port", 5080, 0, 65535);
         var simulator = SimulatorArgs.Apply(args, new SimulatorOptions { ConcerningShare = 0.04 }, defaultRate: 25);
 
-        var overrides = CliApp.CommonOverrides(args);
+        var overrides = args.CommonOverrides();
         overrides[$"{NotificationOptions.Section}:ConsoleBaseUrl"] = $"http://127.0.0.1:{(port == 0 ? 5080 : port)}";
 
         // A demo lasts seconds, not a school day: everything notifies at once whatever the hour, and every school's
@@ -77,7 +76,7 @@ internal static class DemoCommand
 
             simulator.Duration = duration;
             simulator.ApiKey = key;
-            using var http = new HttpClient { BaseAddress = PipelineHost.BoundAddress(app) };
+            using var http = new HttpClient { BaseAddress = app.BoundAddress() };
             var runner = SimulatorRunner.Create(http, simulator, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>());
             var stopping = app.Lifetime.ApplicationStopping;
             var run = runner.RunAsync(stopping);

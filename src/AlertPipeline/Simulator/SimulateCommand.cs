@@ -1,28 +1,26 @@
 using System.CommandLine;
 using AlertPipeline.Transport.Kafka;
 using Microsoft.Extensions.Options;
-using AlertPipeline.Hosting;
-using AlertPipeline.Simulator;
-using Serilog.Extensions.Logging;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Simulator;
 
 /// <summary><c>alertpipeline simulate</c>: the device-agent simulator alone, against a running host's ingest API.</summary>
 internal static class SimulateCommand
 {
-    public static Command Create() => CliCommand.Leaf("simulate",
+    /// <param name="warningsLogger">Warnings and worse to the console and the command log, as the host logs them (given by the root, which owns the logging set-up).</param>
+    public static Command Create(Func<ILoggerFactory> warningsLogger) => CliCommand.Leaf("simulate",
         "the device-agent simulator alone, against a running host (--url and --api-key) or straight to Kafka (--kafka)",
         [new("url", "the host's base URL, e.g. http://127.0.0.1:5080", "URL"), new("api-key", "a trust-wide key ('keys add --school *')", "KEY"),
          new("kafka", "produce to this Kafka bootstrap instead of the ingest API", "BOOTSTRAP"), CliOption.Config,
          new("duration", "stop after this long (e.g. 30s)", "DURATION"), new("count", "stop after this many events", "N"), .. SimulatorArgs.Options],
-        (args, io) => RunAsync(args, io.Output));
+        (args, io) => RunAsync(args, io.Output, warningsLogger));
 
-    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output, Func<ILoggerFactory> warningsLogger)
     {
         args.NoPositionals();
         if (args.Get("kafka") is { } bootstrap)
         {
-            return await RunOnKafkaAsync(args, bootstrap, output).ConfigureAwait(false);
+            return await RunOnKafkaAsync(args, bootstrap, output, warningsLogger).ConfigureAwait(false);
         }
 
         var url = args.Get("url") ?? throw new CliException("simulate: --url is required (the host's base URL, e.g. http://127.0.0.1:5080), or --kafka BOOTSTRAP");
@@ -42,7 +40,7 @@ internal static class SimulateCommand
             options.MaxEvents = args.GetInt("count", 0, 1, int.MaxValue);
         }
 
-        using var loggers = new SerilogLoggerFactory(PipelineLogging.Create(null, Serilog.Events.LogEventLevel.Warning), dispose: true);
+        using var loggers = warningsLogger();
         using var http = new HttpClient { BaseAddress = baseUrl };
         var runner = SimulatorRunner.Create(http, options, TimeProvider.System, loggers);
         using var stop = new CancellationTokenSource();
@@ -58,7 +56,7 @@ internal static class SimulateCommand
     }
 
     /// <summary>Straight to the device-events topic, as a trust's relay would: no ingest API, no key, no screenshots.</summary>
-    private static async Task<int> RunOnKafkaAsync(CliArgs args, string bootstrap, TextWriter output)
+    private static async Task<int> RunOnKafkaAsync(CliArgs args, string bootstrap, TextWriter output, Func<ILoggerFactory> warningsLogger)
     {
         var configuration = PipelineConfiguration.Build(args.Get("config"), new Dictionary<string, string?> { ["Kafka:BootstrapServers"] = bootstrap });
         var kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
@@ -75,7 +73,7 @@ internal static class SimulateCommand
             options.MaxEvents = args.GetInt("count", 0, 1, int.MaxValue);
         }
 
-        using var loggers = new SerilogLoggerFactory(PipelineLogging.Create(null, Serilog.Events.LogEventLevel.Warning), dispose: true);
+        using var loggers = warningsLogger();
         using var producer = new KafkaProducer(Microsoft.Extensions.Options.Options.Create(kafka), TimeProvider.System, loggers.CreateLogger<KafkaProducer>());
         var sink = new KafkaEventSink(new KafkaEventPublisher(producer, Microsoft.Extensions.Options.Options.Create(kafka), TimeProvider.System));
         var runner = SimulatorRunner.Create(sink, options, TimeProvider.System, loggers);

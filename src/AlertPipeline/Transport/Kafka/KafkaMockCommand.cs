@@ -1,8 +1,6 @@
 using System.CommandLine;
-using AlertPipeline.Hosting;
-using AlertPipeline.Transport.Kafka;
 
-namespace AlertPipeline.Cli;
+namespace AlertPipeline.Transport.Kafka;
 
 /// <summary>
 /// <c>alertpipeline kafka-mock</c>: librdkafka's in-process mock Kafka cluster with AlertPipeline's topics, for
