@@ -59,7 +59,7 @@ internal sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, stri
 
 /// <summary>
 /// Who saw and did what, in <c>audit.db</c> or, with <c>Storage:Provider=postgres</c>, in the trust's shared
-/// PostgreSQL, so every console, responder and command on any machine writes one log (ADR 0023). The application only
+/// PostgreSQL, so every console, responder and command on any machine writes one log (ADR 0024). The application only
 /// ever inserts: there is no update or delete path, and triggers make the engine refuse one (SQLite's
 /// <c>RAISE(ABORT)</c>, a PL/pgSQL trigger that raises, also on TRUNCATE) should anyone add it or run it by hand. Each
 /// row also carries a SHA-256 chained over the previous row, so a row edited or removed behind the triggers (the file

@@ -30,7 +30,7 @@ internal static class BackupCommand
             $"Backed up {data} to {Path.GetFullPath(target)}: {manifest.Files.Count} files, {manifest.Files.Sum(f => f.Bytes):N0} bytes, checksums in {DataBackup.ManifestFile}."));
         if (IsPostgres(args))
         {
-            // The shared tables are not in any one data directory (ADR 0022, 0023): say so rather than imply a whole backup.
+            // The shared tables are not in any one data directory (ADR 0022, 0024): say so rather than imply a whole backup.
             output.WriteLine("Not in this backup: what Storage:Provider=postgres keeps in PostgreSQL (alerts and outbox, API keys, accounts, " +
                 "audit log, screenshots, session keys). Back that database up with pg_dump, as its administrator does for any database.");
         }

@@ -58,7 +58,7 @@ internal static class MigrateCommand
 
             await output.WriteLineAsync($"alertpipeline {AppVersion.Current}: configuration valid; {opened} stores in {Storage.StorageServices.DataDirectory(app.Services)} are at this version's schema.").ConfigureAwait(false);
             await output.WriteLineAsync($"alert store: schema version {alerts.SchemaVersion} ({alerts.Describe}).").ConfigureAwait(false);
-            // The people and evidence stores (ADR 0023): in system.db/audit.db, or the shared PostgreSQL.
+            // The people and evidence stores (ADR 0024): in system.db/audit.db, or the shared PostgreSQL.
             var keys = app.Services.GetRequiredService<Ingest.ApiKeys.ApiKeyStore>();
             var users = app.Services.GetRequiredService<UserStore>();
             var audit = app.Services.GetRequiredService<AuditLog>();

@@ -7,7 +7,7 @@ namespace AlertPipeline.Users;
 
 /// <summary>
 /// The keys that protect console session and anti-forgery cookies, in the trust's shared PostgreSQL
-/// (<c>Storage:Provider=postgres</c>, ADR 0023): a session signed in on one console process is then readable by any
+/// (<c>Storage:Provider=postgres</c>, ADR 0024): a session signed in on one console process is then readable by any
 /// other, on any machine (two respond nodes behind a load balancer, or a console restarted on a new machine). On
 /// SQLite the keys stay files under the data directory's <c>keys/</c>, shared by every process on that directory.
 /// The key XML is stored as ASP.NET Core writes it (not encrypted at rest, as in <c>keys/</c>): whoever can read these

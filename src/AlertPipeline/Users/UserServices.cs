@@ -32,7 +32,7 @@ internal static class UserServices
         var protection = services.AddDataProtection().SetApplicationName("AlertPipeline");
         if (storage.IsPostgres)
         {
-            // In the shared database, so a session from one console process is good on every other (ADR 0023).
+            // In the shared database, so a session from one console process is good on every other (ADR 0024).
             services.AddOptions<KeyManagementOptions>().Configure<RelationalStores, TimeProvider>(
                 (o, stores, clock) => o.XmlRepository = new SessionKeyRing(stores.For("system.db"), clock));
         }

@@ -13,7 +13,7 @@ internal sealed class UserAccountException(string message) : Exception(message);
 
 /// <summary>
 /// Local console accounts in <c>system.db</c>, or with <c>Storage:Provider=postgres</c> in the trust's shared
-/// PostgreSQL, so a console on any machine knows every account, lock and session stamp (ADR 0023). Names are
+/// PostgreSQL, so a console on any machine knows every account, lock and session stamp (ADR 0024). Names are
 /// case-insensitive on both engines: compared as <c>lower(name) = lower(@name)</c>, unique through
 /// <c>COLLATE NOCASE</c> on SQLite and a unique index on <c>lower(name)</c> on PostgreSQL. Passwords are stored only as ASP.NET Core Identity hashes
 /// (PBKDF2, salted, versioned). A run of failed passwords locks the account for a while, but only for the network

@@ -15,7 +15,7 @@ internal sealed record ApiKeyInfo(string KeyId, string SchoolId, string? DeviceI
 
 /// <summary>
 /// API keys for device agents, in <c>system.db</c> or, with <c>Storage:Provider=postgres</c>, in the trust's shared
-/// PostgreSQL (so a key added once works on every ingest node, ADR 0023). Keys are 256-bit random secrets, so a plain
+/// PostgreSQL (so a key added once works on every ingest node, ADR 0024). Keys are 256-bit random secrets, so a plain
 /// SHA-256 of the key is a sufficient, fast lookup hash (no salt or slow hash needed: there is nothing to brute-force
 /// from a hash of 256 random bits). The secret is shown once, when created.
 /// <para>

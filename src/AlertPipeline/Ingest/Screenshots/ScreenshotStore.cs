@@ -12,7 +12,7 @@ namespace AlertPipeline.Ingest.Screenshots;
 /// image. Files are written to a temporary name, flushed to disk and renamed, so a reference is only ever returned
 /// for a whole file. Nothing here serves them: only the console does, to roles allowed to see pupil data.
 /// <para>
-/// With <c>Storage:Provider=postgres</c> (a trust on several machines, ADR 0023) the bytes are rows of the shared
+/// With <c>Storage:Provider=postgres</c> (a trust on several machines, ADR 0024) the bytes are rows of the shared
 /// PostgreSQL instead (<c>screenshots</c>, keyed by the same per-school folder name and hash), because ingest writes
 /// them on one machine and the console serves them on another. The separation is the same: a row is found only for
 /// the school whose key uploaded it, or for any school when a trust-wide key did.
