@@ -30,13 +30,17 @@ internal interface IDueWork
 internal sealed partial class DueWorkJob<TWork>(TWork work, IJobLeases leases, TimeProvider clock, ILogger<DueWorkJob<TWork>> logger) : IJob
     where TWork : IDueWork
 {
+    public const string IntervalKey = "interval-ms";
+
     /// <summary>How long a winner holds its run before another responder may take it over (it died mid-run).</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
 
     public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var interval = context.Trigger is ISimpleTrigger { RepeatInterval: var every } && every > TimeSpan.Zero ? every : TimeSpan.FromMinutes(1);
+        // The interval is the job's (its data map), not the firing trigger's: a firing by hand (tests, an operator)
+        // falls in the same due interval as the scheduled one it stands for.
+        var interval = TimeSpan.FromMilliseconds(context.JobDetail.JobDataMap.TryGetLong(IntervalKey, out var ms) && ms > 0 ? ms : 60_000);
         var due = DueAt(now, interval);
         try
         {
@@ -87,6 +91,6 @@ internal static class DueWorkScheduling
         var every = interval < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : interval;
         quartz.ScheduleJob<DueWorkJob<TWork>>(
             t => t.WithIdentity(trigger, TWork.JobKey.Group).StartNow().WithSimpleSchedule(s => s.WithInterval(every).RepeatForever()),
-            j => j.WithIdentity(TWork.JobKey));
+            j => j.WithIdentity(TWork.JobKey).UsingJobData(DueWorkJob<TWork>.IntervalKey, (long)every.TotalMilliseconds));
     }
 }

@@ -6,6 +6,7 @@ using AlertPipeline.Notifications;
 using AlertPipeline.Storage;
 using AlertPipeline.Storage.Postgres;
 using AlertPipeline.Tests.Support;
+using AlertPipeline.Triage;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
 
@@ -175,6 +176,104 @@ public abstract class AlertStoreContract : IAsyncLifetime
         Assert.Equal(Alert.IdFor(new EventKey("oakfield", "dev-1", "critical"), "r"), Assert.Single(rows).AlertId);
     }
 
+    [Fact]
+    public async Task Triage_AcknowledgeThenResolve_HistoryVersionsAndChangesInOrder()
+    {
+        var (store, outbox) = Open("respond-a");
+        var (alert, notifications) = NewAlert("e-1", Severity.Critical);
+        store.Save([(alert, notifications)], []);
+        var triage = new StoreAlertTriage(Open("console").Store, Clock);
+
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        var acknowledged = triage.Acknowledge(alert.AlertId, "a.patel");
+        Clock.Advance(TimeSpan.FromMinutes(3));
+        var resolved = triage.Resolve(alert.AlertId, "a.patel", TriageOutcomes.Referred, "CPOMS-1", "spoke to pupil");
+
+        Assert.Equal((TriageResultKind.Done, AlertStatus.Acknowledged), (acknowledged.Kind, acknowledged.Status));
+        Assert.Equal((TriageResultKind.Done, AlertStatus.Resolved), (resolved.Kind, resolved.Status));
+        Assert.True(resolved.HistoryId > acknowledged.HistoryId);
+        Assert.Equal(AlertStatus.Resolved, store.Get(alert.AlertId)!.Status);
+        var history = AlertHistory.List(store, alert.AlertId);
+        Assert.Equal(["created", "acknowledged", "resolved"], history.Select(h => h.Action));
+        Assert.Equal(Start.AddMinutes(5), history[2].At);
+        Assert.Contains("CPOMS-1", history[2].Detail, StringComparison.Ordinal);
+        Assert.Equal(3, AlertHistory.Version(store, alert.AlertId));
+        Assert.All(outbox.List(alert.AlertId), row => Assert.Equal(NotificationOutbox.Cancelled, row.Status));
+
+        var relayed = new List<AlertChange>();
+        var feed = new AlertChangeFeed(Open("relay").Store);
+        Assert.Equal(3, await feed.RelayAsync(100, changes => { relayed.AddRange(changes); return Task.CompletedTask; }));
+        Assert.Equal([(1L, "created", AlertStatus.New), (2L, "acknowledged", AlertStatus.Acknowledged), (3L, "resolved", AlertStatus.Resolved)],
+            relayed.Select(c => (c.Version, c.Change, c.Status)));
+        Assert.All(relayed, c => Assert.Equal((alert.AlertId, Severity.Critical, "oakfield", "pupil-1"), (c.AlertId, c.Severity, c.SchoolId, c.UserLogin)));
+        Assert.Equal(0, await feed.RelayAsync(100, _ => throw new InvalidOperationException("nothing is left to publish")));
+        Assert.Equal(0, feed.Backlog());
+    }
+
+    [Fact]
+    public async Task Triage_EightAcknowledgeAtOnce_OneDoneOthersConflictOneHistoryEntry()
+    {
+        var store = Open("detect").Store;
+        var (alert, notifications) = NewAlert("e-1", Severity.Urgent);
+        store.Save([(alert, notifications)], []);
+        var consoles = await Task.WhenAll(Enumerable.Range(0, 8).Select(c => Task.Run(() => new StoreAlertTriage(Open($"console-{c}").Store, Clock))));
+
+        var results = await Task.WhenAll(consoles.Select((t, c) => Task.Run(() => t.Acknowledge(alert.AlertId, $"dsl-{c}"))));
+
+        Assert.Single(results, r => r.Kind == TriageResultKind.Done);
+        Assert.Equal(7, results.Count(r => r.Kind == TriageResultKind.Conflict));
+        Assert.Single(AlertHistory.List(store, alert.AlertId), h => h.Action == "acknowledged");
+        Assert.Equal(2, AlertHistory.Version(store, alert.AlertId));
+    }
+
+    [Fact]
+    public void Triage_UnknownAlertOrResolvedTwice_NotFoundAndConflictChangeNothing()
+    {
+        var store = Open("detect").Store;
+        var (alert, notifications) = NewAlert("e-1", Severity.High);
+        store.Save([(alert, notifications)], []);
+        var triage = new StoreAlertTriage(store, Clock);
+
+        Assert.Equal(TriageResultKind.NotFound, triage.Acknowledge("al_missing", "a.patel").Kind);
+        Assert.Equal(TriageResultKind.Done, triage.Resolve(alert.AlertId, "a.patel", TriageOutcomes.FalsePositive, null, null).Kind);
+        var again = triage.Resolve(alert.AlertId, "b.jones", TriageOutcomes.NoFurtherAction, null, null);
+
+        Assert.Equal((TriageResultKind.Conflict, AlertStatus.Resolved), (again.Kind, again.Status));
+        Assert.Equal(2, AlertHistory.Version(store, alert.AlertId));
+    }
+
+    [Fact]
+    public async Task Relay_MergeThatRaisesSeverity_RelayedAsRaisedWithTheNextVersion()
+    {
+        var store = Open("detect").Store;
+        var (alert, notifications) = NewAlert("first", Severity.High);
+        store.Save([(alert, notifications)], []);
+        store.Save([], [new AlertMerge(alert.AlertId, new EventKey("oakfield", "dev-1", "second"), Start.AddMinutes(1), Severity.High, ["suicide"], null, [])]);
+        store.Save([], [new AlertMerge(alert.AlertId, new EventKey("oakfield", "dev-1", "third"), Start.AddMinutes(2), Severity.Critical, ["suicide"], null, [])]);
+
+        var relayed = new List<AlertChange>();
+        await new AlertChangeFeed(store).RelayAsync(100, changes => { relayed.AddRange(changes); return Task.CompletedTask; });
+
+        Assert.Equal([(1L, "created", Severity.High), (2L, "merged", Severity.High), (3L, "raised", Severity.Critical)],
+            relayed.Select(c => (c.Version, c.Change, c.Severity)));
+    }
+
+    [Fact]
+    public async Task Relay_PublisherFails_NothingMarkedAndTheNextRunPublishesTheSameVersions()
+    {
+        var store = Open("detect").Store;
+        store.Save([NewAlert("e-1", Severity.High), NewAlert("e-2", Severity.Medium)], []);
+        var feed = new AlertChangeFeed(Open("relay").Store);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => feed.RelayAsync(100, _ => throw new InvalidOperationException("broker down")));
+        Assert.Equal(2, feed.Backlog());
+
+        var relayed = new List<AlertChange>();
+        Assert.Equal(2, await feed.RelayAsync(100, changes => { relayed.AddRange(changes); return Task.CompletedTask; }));
+        Assert.All(relayed, c => Assert.Equal(1, c.Version));
+        Assert.Equal(0, feed.Backlog());
+    }
+
     private (Alert Alert, IReadOnlyList<OutboxNotification> Notifications) NewAlert(string eventId, Severity severity)
     {
         var at = Clock.GetUtcNow();
@@ -226,6 +325,53 @@ public sealed class PostgresAlertStoreContractTests(PostgresCluster cluster) : A
 
         _dir.Dispose();
         return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Relay_FourRespondersRelayAtOnce_EachChangeRelayedOnceAndInVersionOrder()
+    {
+        var (store, _) = Open("detect");
+        var alerts = Enumerable.Range(0, 60).Select(i => NewAlertFor($"e-{i}")).ToList();
+        store.Save(alerts, []);
+        var triage = new StoreAlertTriage(store, Clock);
+        foreach (var (alert, _) in alerts)
+        {
+            triage.Acknowledge(alert.AlertId, "a.patel");
+        }
+
+        var published = new System.Collections.Concurrent.ConcurrentQueue<(int Relay, AlertChange Change)>();
+        var feeds = Enumerable.Range(0, 4).Select(r => new AlertChangeFeed(Open($"respond-{r}").Store)).ToList();
+
+        // Small batches and a slow publisher: the four overlap for the whole run.
+        await Task.WhenAll(feeds.Select((feed, r) => Task.Run(async () =>
+        {
+            for (var idle = 0; idle < 20;)
+            {
+                var n = await feed.RelayAsync(7, async changes =>
+                {
+                    await Task.Delay(20);
+                    foreach (var c in changes)
+                    {
+                        published.Enqueue((r, c));
+                    }
+                });
+                idle = n == 0 ? idle + 1 : 0;
+                await Task.Delay(5);
+            }
+        })));
+
+        var all = published.Select(p => p.Change).ToList();
+        Assert.Equal(120, all.Count);
+        Assert.Equal(120, all.Select(c => (c.AlertId, c.Version)).Distinct().Count());
+        Assert.All(all.GroupBy(c => c.AlertId), g => Assert.Equal([1L, 2L], g.Select(c => c.Version)));
+    }
+
+    private (Alert Alert, IReadOnlyList<OutboxNotification> Notifications) NewAlertFor(string eventId)
+    {
+        var at = Clock.GetUtcNow();
+        var alert = new Alert(Alert.IdFor(new EventKey("oakfield", "dev-1", eventId), "r"), eventId, "r", "oakfield", "dev-1", "pupil-1", at,
+            "search", null, null, null, "text", "text", ["suicide"], Severity.High, [], "v1", AlertStatus.New, at, at);
+        return (alert, []);
     }
 
     private protected override (IAlertStore Store, INotificationOutbox Outbox) Open(string responder)
