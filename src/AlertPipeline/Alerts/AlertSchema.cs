@@ -78,14 +78,18 @@ internal static class AlertSchema
             CREATE INDEX alert_history_by_alert ON alert_history(alert_id);
             """)),
         new(2, "notification outbox with claims, system alerts, digest runs", (connection, transaction) => SchemaMigrator.Execute(connection, transaction, NotificationSchema.Postgres)),
-        new(3, "alert versions: every change numbered, recorded in history and relayed", (connection, transaction) => SchemaMigrator.Execute(connection, transaction, Versions)),
+        new(3, "alert versions: every change numbered, recorded in history and relayed; insertion order", (connection, transaction) => SchemaMigrator.Execute(connection, transaction, Versions + """
+            ALTER TABLE alerts ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+            CREATE INDEX alerts_by_seq ON alerts(seq);
+            """)),
     ];
 
     /// <summary>
     /// Step 3, the same on both engines: <c>alerts.version</c> counts the alert's changes (1 when created); each
     /// history row that changed the alert records the version it made with the status and severity after it, and
     /// whether the Kafka relay has published it (ADR 0023). Rows written before this step have no version and are
-    /// never relayed (the relay of those releases published their alerts' first version already).
+    /// never relayed (the relay of those releases published their alerts' first version already). On PostgreSQL the
+    /// step also gives alerts the insertion order SQLite's <c>rowid</c> gives (<c>seq</c>), for the console's live updates.
     /// </summary>
     private const string Versions = """
         ALTER TABLE alerts ADD COLUMN version INTEGER NOT NULL DEFAULT 1;

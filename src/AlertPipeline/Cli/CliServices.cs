@@ -33,4 +33,8 @@ internal static class CliServices
     }
 
     public static string DataDirectory(ServiceProvider services) => StorageServices.DataDirectory(services);
+
+    /// <summary>Whether the alert store is the trust's PostgreSQL (<c>Storage:Provider=postgres</c>) rather than a file in the data directory.</summary>
+    public static bool OnPostgres(ServiceProvider services) =>
+        services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.IsPostgres;
 }

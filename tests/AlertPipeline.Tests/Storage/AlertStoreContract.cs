@@ -7,6 +7,8 @@ using AlertPipeline.Storage;
 using AlertPipeline.Storage.Postgres;
 using AlertPipeline.Tests.Support;
 using AlertPipeline.Triage;
+using AlertPipeline.ConsoleUi;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
 
@@ -272,6 +274,107 @@ public abstract class AlertStoreContract : IAsyncLifetime
         Assert.Equal(2, await feed.RelayAsync(100, changes => { relayed.AddRange(changes); return Task.CompletedTask; }));
         Assert.All(relayed, c => Assert.Equal(1, c.Version));
         Assert.Equal(0, feed.Backlog());
+    }
+
+    [Fact]
+    public void Queries_FiltersScopeAndPupil_TheConsoleSeesTheSameOnEitherEngine()
+    {
+        var store = Open("detect").Store;
+        store.Save([
+            AlertOf("e-1", "oakfield", "Oak.Y9.JSmith", ["suicide"], Severity.Critical),
+            AlertOf("e-2", "oakfield", "oak.y7.bjones", ["bullying", "violence"], Severity.Medium),
+            AlertOf("e-3", "elmwood", "elm.y8.jsmithson", ["bullying"], Severity.High),
+            AlertOf("e-4", "oakfield", "oak.check", ["suicide"], Severity.Critical, isTest: true),
+        ], []);
+        var queries = new AlertQueries(Open("console").Store);
+        new StoreAlertTriage(store, Clock).Resolve(Id("e-2", "oakfield"), "a.patel", TriageOutcomes.FalsePositive, null, null);
+
+        string[] Ids(AlertFilter filter, IReadOnlyList<string>? scope = null) => [.. queries.Page(filter, scope).Alerts.Select(a => a.UserLogin)];
+
+        Assert.Equal(["Oak.Y9.JSmith", "elm.y8.jsmithson", "oak.y7.bjones"], Ids(new AlertFilter(Status: "all")));
+        Assert.Equal(["elm.y8.jsmithson", "oak.y7.bjones"], Ids(new AlertFilter(Category: "bullying")));
+        Assert.Equal(["Oak.Y9.JSmith", "elm.y8.jsmithson"], Ids(new AlertFilter(Pupil: "JSMITH")));
+        Assert.Equal(["Oak.Y9.JSmith", "elm.y8.jsmithson"], Ids(new AlertFilter(Status: AlertFilter.Open)));
+        Assert.Equal(["elm.y8.jsmithson"], Ids(new AlertFilter(Severity: "high"), ["elmwood"]));
+        Assert.Empty(Ids(new AlertFilter(), []));
+        Assert.Equal(3, queries.Page(new AlertFilter(Limit: 1), null).Total);
+        Assert.Equal(2, queries.AlertIdsForPupil("jsmith", null).Count);
+
+        var (row, updated) = queries.Position();
+        Assert.True(row >= 4);
+        Assert.Equal(3, queries.Changes(0, 0).Count); // never the monitoring check's test alert
+        Assert.Empty(queries.Changes(row, updated + 1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        new StoreAlertTriage(store, Clock).Acknowledge(Id("e-1", "oakfield"), "a.patel");
+        Assert.Equal(["Oak.Y9.JSmith"], queries.Changes(row, updated + 1).Select(c => c.Alert.UserLogin));
+
+        store.Save([AlertOf("e-5", "oakfield", "Oak.Y9.JSmith", ["self-harm"], Severity.High)], []);
+        Assert.Equal([Id("e-5", "oakfield")], queries.PupilTimeline(store.Get(Id("e-1", "oakfield"))!).Select(a => a.AlertId));
+    }
+
+    [Fact]
+    public void TermCounts_FalsePositiveResolved_CountedPerRuleOnEitherEngine()
+    {
+        var store = Open("detect").Store;
+        store.Save([
+            AlertOf("e-1", "oakfield", "oak.a", ["bullying"], Severity.Medium, rule: "list/bullying/loser"),
+            AlertOf("e-2", "oakfield", "oak.b", ["bullying"], Severity.Medium, rule: "list/bullying/loser"),
+            AlertOf("e-3", "oakfield", "oak.c", ["suicide"], Severity.High, rule: "model/suicide"),
+        ], []);
+        var triage = new StoreAlertTriage(store, Clock);
+        triage.Resolve(Id("e-1", "oakfield"), "a.patel", TriageOutcomes.FalsePositive, null, null);
+        triage.Resolve(Id("e-2", "oakfield"), "a.patel", TriageOutcomes.ConcernConfirmed, null, null);
+        triage.AddNote(Id("e-3", "oakfield"), "a.patel", "not JSON {");
+
+        var counts = new ConsoleUi.Lists.TermCounts(new AlertQueries(Open("console").Store)).All();
+
+        var loser = Assert.Single(counts, c => c.Rule == "list/bullying/loser");
+        Assert.Equal((2L, 1L, 2L, (string?)null), (loser.Alerts, loser.FalsePositives, loser.Resolved, loser.Band));
+        var model = Assert.Single(counts, c => c.Rule == "model/suicide");
+        Assert.Equal((1L, 0L, "high"), (model.Alerts, model.Resolved, model.Band));
+    }
+
+    [Fact]
+    public void SystemAlerts_NotificationGaveUp_OpenAlertHistoryAndNoticeInTheSameStore()
+    {
+        var (store, outbox) = Open("respond-a");
+        var (alert, notifications) = NewAlert("e-1", Severity.Critical);
+        store.Save([(alert, notifications)], []);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Trust:DslEmail"] = "trust-dsl@northbridge.example",
+            ["Trust:Schools:oakfield:Dsl:Email"] = "dsl@oakfield.example",
+        }).Build();
+        using var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddSchools(configuration).BuildServiceProvider();
+        using var signal = new NotificationSignal();
+        var system = new SystemAlerts(Open("respond-b").Store, services.GetRequiredService<SchoolDirectory>(), signal, Clock);
+        var failed = new DueNotification(notifications[1].NotificationId, alert.AlertId, notifications[1].Recipient, notifications[1].Channel, 4);
+
+        var raised = system.NotificationGaveUp(failed, "oakfield", "404 from the hook");
+        var again = system.NotificationGaveUp(failed, "oakfield", "404 from the hook");
+
+        Assert.NotNull(raised);
+        Assert.Null(again);
+        Assert.Equal(raised.Id, Assert.Single(system.Open()).Id);
+        Assert.Contains(AlertHistory.List(store, alert.AlertId), h => h.Action == SystemAlerts.NotificationFailed);
+        var notices = outbox.List().Where(r => r.Kind == NotificationKinds.System).Select(r => r.Recipient).Order().ToList();
+        Assert.Equal(["dsl@oakfield.example", "trust-dsl@northbridge.example"], notices);
+        Assert.True(system.Resolve(raised.Id, "it.admin"));
+        Assert.Empty(system.Open());
+    }
+
+    private static string Id(string eventId, string school) => Alert.IdFor(new EventKey(school, "dev-1", eventId), "r");
+
+    private (Alert Alert, IReadOnlyList<OutboxNotification> Notifications) AlertOf(
+        string eventId, string school, string login, List<string> categories, Severity severity, bool isTest = false, string rule = "list/x")
+    {
+        var at = Clock.GetUtcNow();
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var matches = categories.Select(c => new AlertMatch("term", c, severity.ToName(), 0, 4, "term", rule)).ToList();
+        var alert = new Alert(Id(eventId, school), eventId, "r", school, "dev-1", login, at,
+            "search", null, null, null, "text", "text", categories, severity, matches, "v1", AlertStatus.New, at, at)
+        { IsTest = isTest };
+        return (alert, []);
     }
 
     private (Alert Alert, IReadOnlyList<OutboxNotification> Notifications) NewAlert(string eventId, Severity severity)
