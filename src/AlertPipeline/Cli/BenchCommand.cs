@@ -35,7 +35,9 @@ internal static class BenchCommand
          new("seconds", "length of the latency phase (default 20)", "N"), new("batch", "events per ingest request (default 500)", "N"),
          new("agents", "concurrent posting agents (default 32)", "N"), CliOption.Choice("synchronous", "SQLite's synchronous setting", "FULL", "NORMAL"),
          CliOption.DataDir, CliOption.Choice("transport", "the queue between ingest and detection", "embedded", "kafka"),
-         new("partitions", "Kafka partitions (default 12)", "N"), new("warmup", "events posted before measuring (default 0)", "N")],
+         new("partitions", "Kafka partitions (default 12)", "N"), new("warmup", "events posted before measuring (default 0)", "N"),
+         new("postgres", "store alerts in this PostgreSQL (an Npgsql connection string) instead of SQLite files", "CONNECTION"),
+         new("detect-processes", "kafka: detect processes in all, this one and N-1 'serve --role detect' children (default 1)", "N")],
         (args, io) => RunAsync(args, io.Output));
 
     private static async Task<int> RunAsync(CliArgs args, TextWriter output)
@@ -74,6 +76,25 @@ internal static class BenchCommand
             overrides["Kafka:EventPartitions"] = partitions.ToString(CultureInfo.InvariantCulture);
         }
 
+        if (args.Get("postgres") is { } connectionString)
+        {
+            overrides["Storage:Provider"] = Storage.StorageProviders.Postgres;
+            overrides["Storage:ConnectionString"] = connectionString;
+        }
+
+        var detectProcesses = args.GetInt("detect-processes", 1, 1, 16);
+        if (detectProcesses > 1 && kafka is null)
+        {
+            throw new CliException("bench: --detect-processes needs --transport kafka (the embedded queue has one reader per data directory)");
+        }
+
+        var children = new BenchDetectProcesses();
+        await using var stopChildren = children.ConfigureAwait(false);
+        for (var i = 1; i < detectProcesses; i++)
+        {
+            await children.StartAsync(overrides, Path.Combine(data, "detect-" + i.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
+        }
+
         var app = PipelineHost.Build(new HostSettings
         {
             Overrides = overrides,
@@ -90,15 +111,18 @@ internal static class BenchCommand
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", key);
 
             var synchronous = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.Synchronous;
+            var store = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.IsPostgres ? "PostgreSQL" : "SQLite";
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"bench: {Environment.ProcessorCount} cores, data {data}, synchronous={synchronous}, batch {batchSize}, {agents} concurrent agents, transport {(kafka is null ? "embedded queue" : "Kafka (mock cluster, 3 brokers, acks=all) " + kafka.BootstrapServers)}")).ConfigureAwait(false);
+                $"bench: {Environment.ProcessorCount} cores, data {data}, alert store {store}, synchronous={synchronous}, batch {batchSize}, {agents} concurrent agents, transport {(kafka is null ? "embedded queue" : "Kafka (mock cluster, 3 brokers, acks=all) " + kafka.BootstrapServers)}, detect processes {detectProcesses}")).ConfigureAwait(false);
+            // Every detect process's count: this one's, and each child's from its /metrics.
+            async Task<long> ProcessedAsync() => metrics.EventsProcessed + await children.ProcessedAsync().ConfigureAwait(false);
 
             if (warmup > 0)
             {
                 var warm = Enumerable.Range(0, (warmup + batchSize - 1) / batchSize).Select(b => Batch("w", b, batchSize)).ToList();
-                var warmedFrom = metrics.EventsProcessed;
+                var warmedFrom = await ProcessedAsync().ConfigureAwait(false);
                 await PostAllAsync(http, warm, agents).ConfigureAwait(false);
-                while (metrics.EventsProcessed - warmedFrom < warm.Count * batchSize)
+                while (await ProcessedAsync().ConfigureAwait(false) - warmedFrom < warm.Count * batchSize)
                 {
                     await Task.Delay(5).ConfigureAwait(false);
                 }
@@ -108,12 +132,12 @@ internal static class BenchCommand
 
             // Phase 1: throughput.
             var batches = Enumerable.Range(0, (total + batchSize - 1) / batchSize).Select(b => Batch("t", b, batchSize)).ToList();
-            var processedBefore = metrics.EventsProcessed;
+            var processedBefore = await ProcessedAsync().ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
             await PostAllAsync(http, batches, agents).ConfigureAwait(false);
             var ingestSeconds = clock.Elapsed.TotalSeconds;
             var expected = batches.Count * batchSize;
-            while (metrics.EventsProcessed - processedBefore < expected)
+            while (await ProcessedAsync().ConfigureAwait(false) - processedBefore < expected)
             {
                 await Task.Delay(5).ConfigureAwait(false);
             }
@@ -126,7 +150,7 @@ internal static class BenchCommand
             metrics.ResetLatency();
             var perTick = Math.Max(1, rate / 50);
             var ticks = seconds * 50;
-            var processedAtStart = metrics.EventsProcessed;
+            var processedAtStart = await ProcessedAsync().ConfigureAwait(false);
             var latencyBatches = Enumerable.Range(0, ticks).Select(t => Batch("l", t, perTick)).ToList();
             var pacing = Stopwatch.StartNew();
             var inFlight = new List<Task>();
@@ -143,14 +167,14 @@ internal static class BenchCommand
             }
 
             await Task.WhenAll(inFlight).ConfigureAwait(false);
-            while (metrics.EventsProcessed - processedAtStart < (long)ticks * perTick)
+            while (await ProcessedAsync().ConfigureAwait(false) - processedAtStart < (long)ticks * perTick)
             {
                 await Task.Delay(5).ConfigureAwait(false);
             }
 
             var (count, p50, p99, max) = metrics.LatencySummary();
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"latency at {perTick * 50:N0} events/s for {seconds} s: {count:N0} events, acceptance -> alert store p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms")).ConfigureAwait(false);
+                $"latency at {perTick * 50:N0} events/s for {seconds} s: {count:N0} events{(detectProcesses > 1 ? " (those this process detected)" : string.Empty)}, acceptance -> alert store p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms")).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"alerts stored: {metrics.AlertsStored:N0}; queue backlog at end: {(queue is null ? "n/a (Kafka)" : queue.Backlog)}")).ConfigureAwait(false);
             await app.StopAsync().ConfigureAwait(false);

@@ -231,6 +231,11 @@ internal sealed partial class DetectionWorker(
         // BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB: the same for any event.
         Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6 or 7 or 8 or 10 or 11 or 13 or 14 or 26,
         Confluent.Kafka.KafkaException kafka => kafka.Error.Code != Confluent.Kafka.ErrorCode.MsgSizeTooLarge,
+        // The trust's PostgreSQL restarting, failing over, refusing connections (57P0x, 08xxx, 53xxx) or a dropped
+        // connection: Npgsql calls these transient. Before this, a restart of PostgreSQL made every event of the batch
+        // in flight fail three times and go to the dead letters as poison: alerts lost to an outage.
+        Npgsql.NpgsqlException npgsql => npgsql.IsTransient || npgsql is Npgsql.PostgresException { SqlState: ['0', '8', ..] or ['5', '7', 'P', ..] or ['5', '3', ..] },
+        System.Net.Sockets.SocketException or TimeoutException => true,
         IOException => true,
         _ => ex.InnerException is { } inner && IsStoreOutage(inner),
     };

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AlertPipeline.Schools;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,12 @@ internal sealed partial class NotificationDispatcher(
 {
     private const int BatchSize = 100;
 
+    // Sent, but the outbox could not record it (the database was down or restarting at that moment). Kept until it is
+    // recorded, and never sent again meanwhile: the row is still claimed by this responder, so no other takes it, and
+    // this one records it instead of resending when it claims it again. Only a crash of this process in that window
+    // can repeat a message (docs/delivery.md).
+    private readonly ConcurrentDictionary<string, byte> _sentNotRecorded = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogStarted(email.Describe());
@@ -32,6 +39,8 @@ internal sealed partial class NotificationDispatcher(
             try
             {
                 // Inside the loop's guard, like every read here: a store that fails at start is retried, not fatal.
+                // First: once released, a row sent but not yet recorded could be claimed and sent by another responder.
+                RecordEarlierSends();
                 if (!claimsReleased)
                 {
                     var released = outbox.ReleaseOwnClaims();
@@ -66,6 +75,9 @@ internal sealed partial class NotificationDispatcher(
 #pragma warning restore CA1031
             {
                 LogLoopFailed(ex);
+                // The batch may have stopped half-way (the store went away mid-batch): its unsent rows are still claimed
+                // by this responder. Give them back on the next pass instead of leaving them until the lease runs out.
+                claimsReleased = false;
             }
 
             try
@@ -82,6 +94,12 @@ internal sealed partial class NotificationDispatcher(
     /// <summary>Delivers one notification and records the outcome. Internal for tests that drive the outbox step by step.</summary>
     internal async Task DeliverAsync(DueNotification notification, CancellationToken cancellationToken)
     {
+        if (_sentNotRecorded.ContainsKey(notification.NotificationId))
+        {
+            RecordEarlierSends();
+            return;
+        }
+
         var message = composer.Compose(notification);
         if (message is null)
         {
@@ -101,12 +119,6 @@ internal sealed partial class NotificationDispatcher(
                 await webhooks.SendAsync(notification.Recipient, notification.Channel, message, cancellationToken).ConfigureAwait(false);
             }
 
-            outbox.MarkSent(notification.NotificationId);
-            LogSent(notification.Kind, message.AlertId ?? message.SchoolId, notification.Recipient, notification.Channel);
-            if (channels.Succeeded(ChannelOf(notification)) is { } recovered && systemAlerts.Resolve(recovered, "alertpipeline (the channel delivered again)"))
-            {
-                LogChannelRecovered(ChannelOf(notification), recovered);
-            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -116,6 +128,7 @@ internal sealed partial class NotificationDispatcher(
         {
             // Refused for this address only (a 550 user unknown, a webhook's 410): the channel itself works.
             GiveUp(notification, message.SchoolId, ex.Message);
+            return;
         }
 #pragma warning disable CA1031 // Any other failure of a channel means "retry later", never "drop".
         catch (Exception ex)
@@ -134,6 +147,58 @@ internal sealed partial class NotificationDispatcher(
             var delay = TimeSpan.FromTicks((long)Math.Min(o.RetryBaseDelay.Ticks * Math.Pow(2, attempts - 1), o.RetryMaxDelay.Ticks));
             outbox.MarkRetry(notification.NotificationId, clock.GetUtcNow() + delay, cause);
             LogRetry(notification.NotificationId, notification.Recipient, notification.Channel, attempts, delay, cause);
+            return;
+        }
+
+        // Delivered. Nothing from here on may count as a failed delivery: that would send the message again.
+        LogSent(notification.Kind, message.AlertId ?? message.SchoolId, notification.Recipient, notification.Channel);
+        TryRecordSent(notification.NotificationId);
+        ResolveChannelDown(ChannelOf(notification));
+    }
+
+    private void ResolveChannelDown(string channel)
+    {
+        try
+        {
+            if (channels.Succeeded(channel) is { } recovered && systemAlerts.Resolve(recovered, "alertpipeline (the channel delivered again)"))
+            {
+                LogChannelRecovered(channel, recovered);
+            }
+        }
+#pragma warning disable CA1031 // The store is down; the next delivery on this channel resolves it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogLoopFailed(ex);
+        }
+    }
+
+    /// <summary>
+    /// Records a send that has happened. A failure here is not a failed delivery (the recipient has the message): it
+    /// must neither retry the send nor count against the channel, so it is remembered and recorded later.
+    /// </summary>
+    private void TryRecordSent(string notificationId)
+    {
+        try
+        {
+            outbox.MarkSent(notificationId);
+        }
+#pragma warning disable CA1031 // Whatever the store threw, the message is out; remembering that is the only safe move.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _sentNotRecorded[notificationId] = 0;
+            LogSentNotRecorded(notificationId, ex.Message);
+        }
+    }
+
+    /// <summary>Records the sends the outbox missed; throws (to the loop, which waits and tries again) while it still cannot.</summary>
+    private void RecordEarlierSends()
+    {
+        foreach (var notificationId in _sentNotRecorded.Keys)
+        {
+            outbox.MarkSent(notificationId);
+            _sentNotRecorded.TryRemove(notificationId, out _);
         }
     }
 
@@ -167,6 +232,9 @@ internal sealed partial class NotificationDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notifications: email goes to {Channel}; webhooks by HTTP")]
     private partial void LogStarted(string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notifications: {NotificationId} was delivered but the outbox could not record it ({Error}); it is recorded when the store answers, and not sent again")]
+    private partial void LogSentNotRecorded(string notificationId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notifications: took back {Count} notification(s) this responder had claimed before it stopped; they are sent now")]
     private partial void LogReleased(int count);

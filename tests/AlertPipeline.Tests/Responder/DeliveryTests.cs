@@ -107,6 +107,81 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task StoreFailsAfterTheServerAccepted_MessageRecordedLaterNeverSentTwice()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        // The outbox fails its next five writes after the first send, as a database restarting under the responder does:
+        // the record of the send, the retry it would have fallen into and the next passes of the loop.
+        FlakyOutbox? flaky = null;
+        await using var host = await TestHost.StartAsync(ResponderConfig.For(smtp), configureServices: services =>
+        {
+            ResponderConfig.Clock(new FakeClock(InHours))(services);
+            services.AddSingleton<INotificationOutbox>(sp => flaky = new FlakyOutbox(sp.GetRequiredService<NotificationOutbox>()));
+        });
+        host.UseKey();
+
+        await host.PostEventsAsync(Some.Event("i want to die", occurredAt: InHours.AddMinutes(-2)));
+        await Eventually.TrueAsync(() => flaky?.Failed == 5, "the store's outage to pass");
+        await Eventually.TrueAsync(() => Outbox(host).List().Where(r => r.Kind == "alert").All(r => r.Status == NotificationOutbox.Sent), "every notification recorded as sent");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // A resend would happen within this: the dispatcher polls every 100 ms.
+
+        var alertMail = smtp.Messages().Where(m => m.Kind == "alert").ToList();
+        Assert.Equal(alertMail.Select(m => m.NotificationId).Distinct().Count(), alertMail.Count);
+        Assert.Equal(Outbox(host).List().Count(r => r.Kind == "alert"), alertMail.Count);
+        Assert.All(Outbox(host).List().Where(r => r.Kind == "alert"), r => Assert.Equal(1, r.Attempts));
+    }
+
+    /// <summary>An outbox whose writes fail five times in a row once the first message has been handed to the server.</summary>
+    private sealed class FlakyOutbox(INotificationOutbox inner) : INotificationOutbox
+    {
+        private int _failuresLeft = 5;
+        private bool _armed;
+
+        public int Failed => 5 - Volatile.Read(ref _failuresLeft);
+
+        public IReadOnlyList<DueNotification> Claim(int max)
+        {
+            Fail();
+            return inner.Claim(max);
+        }
+
+        public int ReleaseOwnClaims()
+        {
+            Fail();
+            return inner.ReleaseOwnClaims();
+        }
+
+        public void MarkSent(string notificationId)
+        {
+            Volatile.Write(ref _armed, true);
+            Fail();
+            inner.MarkSent(notificationId);
+        }
+
+        public void MarkRetry(string notificationId, DateTimeOffset next, string error)
+        {
+            Fail();
+            inner.MarkRetry(notificationId, next, error);
+        }
+
+        public void MarkFailed(string notificationId, string error)
+        {
+            Fail();
+            inner.MarkFailed(notificationId, error);
+        }
+
+        public IReadOnlyList<OutboxRow> List(string? alertId = null) => inner.List(alertId);
+
+        private void Fail()
+        {
+            if (Volatile.Read(ref _armed) && Interlocked.Decrement(ref _failuresLeft) >= 0)
+            {
+                throw new InvalidOperationException("the database is restarting (test)");
+            }
+        }
+    }
+
+    [Fact]
     public async Task OutOfHours_MediumHeldUntilSchoolOpens_CriticalSentAtOnce()
     {
         await using var smtp = await SmtpServer.StartAsync();

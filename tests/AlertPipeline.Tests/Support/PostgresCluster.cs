@@ -22,6 +22,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     private readonly List<string> _databases = [];
     private string? _root;
     private string? _adminConnectionString;
+    private string? _serverOptions;
     private int _sequence;
 
     /// <summary>The admin connection string (database <c>postgres</c>).</summary>
@@ -55,8 +56,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         await RunAsync(Path.Combine(BinDirectory, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
         var port = FreePort();
         // fsync off: a throwaway cluster whose durability no test measures; max_connections for the pools of many test hosts.
-        var serverOptions = $"-p {port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300";
-        await RunAsync(Path.Combine(BinDirectory, "pg_ctl"), ["-D", data, "-l", Path.Combine(_root, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"], asRoot);
+        _serverOptions = $"-p {port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300";
+        await StartServerAsync();
         _adminConnectionString = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1",
@@ -66,6 +67,26 @@ public sealed class PostgresCluster : IAsyncLifetime
             Pooling = false,
         }.ToString();
     }
+
+    /// <summary>
+    /// Stops the server as an operator's restart or a failover does (fast shutdown: open connections are cut), keeps it
+    /// down for <paramref name="down"/>, and starts it again on the same port with the same data.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        if (_root is null)
+        {
+            throw new InvalidOperationException($"cannot restart a server this fixture did not start ({EnvironmentVariable} is set)");
+        }
+
+        await RunAsync(Path.Combine(BinDirectory, "pg_ctl"), ["-D", Path.Combine(_root, "data"), "-m", "fast", "-w", "stop"], Environment.UserName == "root");
+        await Task.Delay(down);
+        await StartServerAsync();
+    }
+
+    private Task StartServerAsync() =>
+        RunAsync(Path.Combine(BinDirectory, "pg_ctl"),
+            ["-D", Path.Combine(_root!, "data"), "-l", Path.Combine(_root!, "server.log"), "-o", _serverOptions!, "-w", "-t", "60", "start"], Environment.UserName == "root");
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix)

@@ -70,6 +70,11 @@ public sealed class OidcConsoleFixture : IAsyncLifetime
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-GB" });
         // Generous: four round trips through two servers and a browser, on two cores shared with the rest of the suite.
         context.SetDefaultTimeout(60_000);
+        // The provider's development pages @import a web font from fonts.googleapis.com. With no route to the internet
+        // (CI) that request hangs rather than fails, holding the render-blocking stylesheet, so the login page was
+        // neither painted nor clickable for up to a minute: the cause of the sign-in hop that timed out in a full run.
+        // Everything these tests need is on loopback; anything else is refused at once, as a school's filter would.
+        await context.RouteAsync(url => !IsLoopback(url), route => route.AbortAsync());
         var page = await context.NewPageAsync();
         await page.GotoAsync(Address + start);
         await page.GetByRole(AriaRole.Link, new() { Name = "Sign in with Oakfield school account" }).ClickAsync();
@@ -85,6 +90,9 @@ public sealed class OidcConsoleFixture : IAsyncLifetime
             new() { WaitUntil = WaitUntilState.Commit });
         return page;
     }
+
+    private static bool IsLoopback(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.IsLoopback || uri.Scheme is not ("http" or "https"));
 
     internal static async Task<JsonElement?> SessionAsync(IPage page)
     {
