@@ -49,8 +49,15 @@ internal static class DbDialect
     /// </summary>
     public static string JsonText(this DbConnection connection, string column, string key) =>
         IsSqlite(connection)
-            ? $"(CASE WHEN json_valid({column}) THEN json_extract({column}, '$.{key}') END)"
-            : $"(CASE WHEN {column} LIKE '{{%}}' THEN ({column})::jsonb ->> '{key}' END)";
+            ? $"(CASE WHEN {connection.IsJsonObject(column)} THEN json_extract({column}, '$.{key}') END)"
+            : $"(CASE WHEN {connection.IsJsonObject(column)} THEN ({column})::jsonb ->> '{key}' END)";
+
+    /// <summary>
+    /// Whether <paramref name="column"/> holds JSON (SQLite's <c>json_valid</c>); on PostgreSQL 15, which has no such
+    /// test, whether it looks like an object (<c>{…}</c>): the details this codebase writes are objects or plain text.
+    /// </summary>
+    public static string IsJsonObject(this DbConnection connection, string column) =>
+        IsSqlite(connection) ? $"json_valid({column})" : $"({column} LIKE '{{%}}')";
 
     /// <summary>
     /// The alerts table's insertion order: SQLite's <c>rowid</c>; on PostgreSQL the <c>seq</c> identity column (alert

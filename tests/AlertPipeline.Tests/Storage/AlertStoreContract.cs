@@ -363,6 +363,39 @@ public abstract class AlertStoreContract : IAsyncLifetime
         Assert.Empty(system.Open());
     }
 
+    [Fact]
+    public void Retention_FalsePositiveOverNoConcernDays_PupilDataRemovedOnEitherEngine()
+    {
+        var store = Open("detect").Store;
+        store.Save([AlertOf("e-1", "oakfield", "jake.smith", ["suicide"], Severity.High), AlertOf("e-2", "oakfield", "amy.jones", ["suicide"], Severity.High)], []);
+        var triage = new StoreAlertTriage(store, Clock);
+        triage.AddNote(Id("e-1", "oakfield"), "a.patel", "Spoke to Jake Smith: a film title");
+        triage.Resolve(Id("e-1", "oakfield"), "a.patel", TriageOutcomes.FalsePositive, "CPOMS-7", "Jake's film homework");
+        using var dir = new TempDirectory();
+        var storage = Options.Create(new StorageOptions { DataDirectory = dir.Path });
+        var retention = new AlertPipeline.Retention.RetentionRunner(Open("respond").Store, new AlertPipeline.Ingest.Screenshots.ScreenshotStore(storage), new AlertPipeline.Audit.AuditLog(storage, Clock),
+            Options.Create(new AlertPipeline.Retention.RetentionOptions()), Microsoft.Extensions.Logging.Abstractions.NullLogger<AlertPipeline.Retention.RetentionRunner>.Instance);
+
+        Clock.Advance(TimeSpan.FromDays(89));
+        Assert.Equal((0, 0), retention.Run(Clock.GetUtcNow()));
+        Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal((1, 0), retention.Run(Clock.GetUtcNow()));
+        Assert.Equal((0, 0), retention.Run(Clock.GetUtcNow()));
+
+        var minimised = store.Get(Id("e-1", "oakfield"))!;
+        Assert.Equal((AlertPipeline.Retention.RetentionRunner.Removed, AlertPipeline.Retention.RetentionRunner.Removed, string.Empty), (minimised.UserLogin, minimised.DeviceId, minimised.Snippet));
+        Assert.StartsWith("(removed on", minimised.Text, StringComparison.Ordinal);
+        Assert.All(minimised.Matches, m => Assert.Equal((string.Empty, 0, "list/x", "suicide"), (m.Text, m.Length, m.Rule, m.Category)));
+        var history = AlertHistory.List(store, minimised.AlertId);
+        Assert.Null(Assert.Single(history, h => h.Action == "note").Detail);
+        var resolved = System.Text.Json.Nodes.JsonNode.Parse(Assert.Single(history, h => h.Action == "resolved").Detail!)!;
+        Assert.Equal(("false-positive", "CPOMS-7"), ((string)resolved["outcome"]!, (string)resolved["reference"]!));
+        Assert.DoesNotContain(history, h => h.Detail?.Contains("Jake", StringComparison.Ordinal) == true);
+        Assert.Equal(AlertPipeline.Retention.RetentionRunner.MinimisedAction, history[^1].Action);
+        Assert.Equal(4, AlertHistory.Version(store, minimised.AlertId));
+        Assert.Equal("amy.jones", store.Get(Id("e-2", "oakfield"))!.UserLogin); // open: never touched
+    }
+
     private static string Id(string eventId, string school) => Alert.IdFor(new EventKey(school, "dev-1", eventId), "r");
 
     private (Alert Alert, IReadOnlyList<OutboxNotification> Notifications) AlertOf(
