@@ -59,6 +59,10 @@ internal static class DbDialect
     public static string IsJsonObject(this DbConnection connection, string column) =>
         IsSqlite(connection) ? $"json_valid({column})" : $"({column} LIKE '{{%}}')";
 
+    /// <summary>A FROM item with one row per string of the JSON array in <paramref name="column"/>, its text in <c>alias.value</c>.</summary>
+    public static string JsonArrayTexts(this DbConnection connection, string column, string alias) =>
+        IsSqlite(connection) ? $"json_each({column}) {alias}" : $"jsonb_array_elements_text(({column})::jsonb) AS {alias}(value)";
+
     /// <summary>
     /// The alerts table's insertion order: SQLite's <c>rowid</c>; on PostgreSQL the <c>seq</c> identity column (alert
     /// schema step 3). On PostgreSQL, unlike SQLite, a row can commit after one with a higher number: readers that
