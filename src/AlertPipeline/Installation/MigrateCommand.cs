@@ -58,6 +58,12 @@ internal static class MigrateCommand
 
             await output.WriteLineAsync($"alertpipeline {AppVersion.Current}: configuration valid; {opened} stores in {Storage.StorageServices.DataDirectory(app.Services)} are at this version's schema.").ConfigureAwait(false);
             await output.WriteLineAsync($"alert store: schema version {alerts.SchemaVersion} ({alerts.Describe}).").ConfigureAwait(false);
+            if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.IsPostgres)
+            {
+                // The cluster's job leases (ADR 0023) live only on PostgreSQL.
+                var leases = ActivatorUtilities.CreateInstance<Storage.Postgres.PostgresJobLeases>(app.Services);
+                await output.WriteLineAsync($"job leases: schema version {leases.SchemaVersion} ({alerts.Describe}).").ConfigureAwait(false);
+            }
         }
 
         return 0;

@@ -121,7 +121,13 @@ internal sealed class SystemAlerts(IAlertStore store, SchoolDirectory schools, N
     public bool RaiseWatchdog(string check, string detail)
     {
         using var connection = store.Open();
-        using var transaction = connection.BeginWrite(); // SQLite: IMMEDIATE, so two processes cannot both see "none open".
+        // Two processes must not both see "none open": SQLite's IMMEDIATE transaction, or on PostgreSQL a lock on the kind.
+        using var transaction = connection.BeginWrite();
+        if (connection is not Microsoft.Data.Sqlite.SqliteConnection)
+        {
+            connection.Command("SELECT pg_advisory_xact_lock(hashtext('alertpipeline-system-alert:' || @kind))", transaction).With("@kind", WatchdogKind(check)).Rows(_ => 0);
+        }
+
         if (connection.Command("SELECT COUNT(*) FROM system_alerts WHERE kind = @kind AND status = 'open'", transaction).With("@kind", WatchdogKind(check)).Long() > 0)
         {
             return false;
