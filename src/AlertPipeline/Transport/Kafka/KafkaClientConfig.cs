@@ -139,6 +139,9 @@ internal static class KafkaClientConfig
             SessionTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = (int)Math.Max(100, options.SessionTimeout.TotalMilliseconds / 5),
             IsolationLevel = IsolationLevel.ReadCommitted,
+            // Incremental rebalancing: a member joining or leaving moves only the partitions that must move; the others
+            // keep consuming (eager rebalancing stopped every detect process for each deploy or crash).
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         };
 
         if (options.GroupInstanceId is { } instance)
