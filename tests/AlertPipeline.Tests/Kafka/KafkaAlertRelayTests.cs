@@ -2,12 +2,10 @@ using System.Text.Json.Nodes;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
 using AlertPipeline.Events;
-using AlertPipeline.Hosting;
 using AlertPipeline.Schools;
 using AlertPipeline.Storage.Postgres;
 using AlertPipeline.Tests.Support;
 using AlertPipeline.Triage;
-using Serilog.Events;
 
 namespace AlertPipeline.Tests.Kafka;
 
@@ -70,8 +68,8 @@ public sealed class KafkaAlertRelayTests : IDisposable
     {
         using var first = new TempDirectory();
         using var second = new TempDirectory();
-        await using var a = await StartResponderAsync(connectionString, first.Path);
-        await using var b = await StartResponderAsync(connectionString, second.Path);
+        await using var a = await PostgresResponder.StartAsync(connectionString, first.Path, _kafka.HostOverrides());
+        await using var b = await PostgresResponder.StartAsync(connectionString, second.Path, _kafka.HostOverrides());
         using var database = new PostgresDatabase(connectionString);
         var store = new PostgresAlertStore(database, TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
@@ -99,24 +97,6 @@ public sealed class KafkaAlertRelayTests : IDisposable
         var changes = records.Select(r => (Key: (string)r["key"]!, Body: JsonNode.Parse((string)r["payload"]!)!)).ToList();
         Assert.All(changes.GroupBy(c => c.Key), g => Assert.Equal([1L, 2L, 3L], g.Select(c => (long)c.Body["version"]!)));
         Assert.Equal(0, new AlertChangeFeed(store).Backlog());
-    }
-
-    private async Task<WebApplication> StartResponderAsync(string connectionString, string dataDirectory)
-    {
-        var config = _kafka.HostOverrides();
-        config["Storage:DataDirectory"] = dataDirectory;
-        config["Storage:Provider"] = "postgres";
-        config["Storage:ConnectionString"] = connectionString;
-        config["Detection:KeywordsDirectory"] = Path.Combine(AppContext.BaseDirectory, "seeds", "keywords");
-        var app = PipelineHost.Build(new HostSettings
-        {
-            Overrides = config,
-            Urls = "http://127.0.0.1:0",
-            ConsoleLogLevel = LogEventLevel.Warning,
-            Roles = HostRoles.Respond,
-        });
-        await app.StartAsync();
-        return app;
     }
 
     private static Dictionary<string, string> Headers(JsonObject record)

@@ -2,13 +2,11 @@ using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
 using AlertPipeline.Escalation;
 using AlertPipeline.Events;
-using AlertPipeline.Hosting;
 using AlertPipeline.Notifications;
 using AlertPipeline.Schools;
 using AlertPipeline.Storage.Postgres;
 using AlertPipeline.Tests.Support;
 using Quartz;
-using Serilog.Events;
 
 namespace AlertPipeline.Tests.Responder;
 
@@ -31,8 +29,8 @@ public sealed class PostgresClusterJobsTests(PostgresCluster cluster)
         var clock = new FakeClock(MondayMorning);
         using var first = new TempDirectory();
         using var second = new TempDirectory();
-        await using var a = await StartResponderAsync(smtp, connectionString, first.Path, clock);
-        await using var b = await StartResponderAsync(smtp, connectionString, second.Path, clock);
+        await using var a = await PostgresResponder.StartAsync(connectionString, first.Path, ResponderConfig.For(smtp), ResponderConfig.Clock(clock));
+        await using var b = await PostgresResponder.StartAsync(connectionString, second.Path, ResponderConfig.For(smtp), ResponderConfig.Clock(clock));
         using var database = new PostgresDatabase(connectionString);
         var store = new PostgresAlertStore(database, clock);
         var alert = new Alert(Alert.IdFor(new EventKey("oakfield", "OAK-1", "e-1"), "r"), "e-1", "r", "oakfield", "OAK-1", "oak.y9.jsmith", MondayMorning,
@@ -76,24 +74,5 @@ public sealed class PostgresClusterJobsTests(PostgresCluster cluster)
             var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
             await scheduler.TriggerJob(EscalationRunner.JobKey);
         }
-    }
-
-    private static async Task<WebApplication> StartResponderAsync(SmtpServer smtp, string connectionString, string dataDirectory, FakeClock clock)
-    {
-        var config = ResponderConfig.For(smtp,
-            ("Storage:DataDirectory", dataDirectory),
-            ("Storage:Provider", "postgres"),
-            ("Storage:ConnectionString", connectionString),
-            ("Detection:KeywordsDirectory", Path.Combine(AppContext.BaseDirectory, "seeds", "keywords")));
-        var app = PipelineHost.Build(new HostSettings
-        {
-            Overrides = config,
-            Urls = "http://127.0.0.1:0",
-            ConsoleLogLevel = LogEventLevel.Warning,
-            Roles = HostRoles.Respond,
-            ConfigureServices = ResponderConfig.Clock(clock),
-        });
-        await app.StartAsync();
-        return app;
     }
 }

@@ -71,7 +71,7 @@ public sealed class StorageMigrationTests : IDisposable
 
         var ex = Assert.Throws<StoreUnusableException>(() => new AlertStore(Options.Create(new StorageOptions { DataDirectory = _dir.Path })));
 
-        Assert.Contains("the alerts store is at schema version 9, but this AlertPipeline knows versions up to 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the alerts store is at schema version 9, but this AlertPipeline knows versions up to 3", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
