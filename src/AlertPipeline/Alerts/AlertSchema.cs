@@ -24,6 +24,7 @@ internal static class AlertSchema
         new(1, "baseline: alerts, events, history and outbox as created before numbered migrations",
             (connection, _) => SqliteBaseline((SqliteConnection)connection), OwnTransaction: true),
         new(2, "outbox claims: claimed_by, claimed_until", (connection, transaction) => SchemaMigrator.Execute(connection, transaction, NotificationSchema.SqliteClaims)),
+        new(3, "alert versions: every change numbered, recorded in history and relayed", (connection, transaction) => SchemaMigrator.Execute(connection, transaction, Versions)),
     ];
 
     public static readonly IReadOnlyList<Migration> Postgres =
@@ -77,7 +78,27 @@ internal static class AlertSchema
             CREATE INDEX alert_history_by_alert ON alert_history(alert_id);
             """)),
         new(2, "notification outbox with claims, system alerts, digest runs", (connection, transaction) => SchemaMigrator.Execute(connection, transaction, NotificationSchema.Postgres)),
+        new(3, "alert versions: every change numbered, recorded in history and relayed; insertion order", (connection, transaction) => SchemaMigrator.Execute(connection, transaction, Versions + """
+            ALTER TABLE alerts ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+            CREATE INDEX alerts_by_seq ON alerts(seq);
+            """)),
     ];
+
+    /// <summary>
+    /// Step 3, the same on both engines: <c>alerts.version</c> counts the alert's changes (1 when created); each
+    /// history row that changed the alert records the version it made with the status and severity after it, and
+    /// whether the Kafka relay has published it (ADR 0023). Rows written before this step have no version and are
+    /// never relayed (the relay of those releases published their alerts' first version already). On PostgreSQL the
+    /// step also gives alerts the insertion order SQLite's <c>rowid</c> gives (<c>seq</c>), for the console's live updates.
+    /// </summary>
+    private const string Versions = """
+        ALTER TABLE alerts ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE alert_history ADD COLUMN version INTEGER;
+        ALTER TABLE alert_history ADD COLUMN status TEXT;
+        ALTER TABLE alert_history ADD COLUMN severity INTEGER;
+        ALTER TABLE alert_history ADD COLUMN relayed INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX alert_history_unrelayed ON alert_history(id) WHERE version IS NOT NULL AND relayed = 0;
+        """;
 
     /// <summary>
     /// What the alert store's constructor ran before numbered migrations, unchanged: idempotent by construction.

@@ -30,6 +30,8 @@ internal sealed class AlertStore : IAlertStore
 
     public SqliteDatabase Database => _database;
 
+    public System.Data.Common.DbConnection Open() => _database.Open();
+
     /// <summary>The schema version this store is at (<c>alertpipeline migrate</c> reports it).</summary>
     public int SchemaVersion { get; }
 
@@ -69,9 +71,6 @@ internal sealed class AlertStore : IAlertStore
                 1, $occurred, $group, $snippet, $test)
             ON CONFLICT DO NOTHING
             """;
-        using var history = connection.CreateCommand();
-        history.Transaction = transaction;
-        history.CommandText = "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $at, 'system', 'created', $detail)";
         using var outbox = connection.CreateCommand();
         outbox.Transaction = transaction;
         outbox.CommandText = """
@@ -112,11 +111,7 @@ internal sealed class AlertStore : IAlertStore
 
             stored.Add(alert);
             RecordEvent(connection, transaction, new Events.EventKey(alert.SchoolId, alert.DeviceId, alert.EventId), alert.AlertId, alert.OccurredAt);
-            history.Parameters.Clear();
-            history.Parameters.AddWithValue("$id", alert.AlertId);
-            history.Parameters.AddWithValue("$at", alert.CreatedAt.ToUnixTimeMilliseconds());
-            history.Parameters.AddWithValue("$detail", $"{alert.Severity.ToName()} {string.Join(",", alert.Categories)} by list {alert.ListVersion}");
-            history.ExecuteNonQuery();
+            AlertHistory.Created(connection, transaction, alert, $"{alert.Severity.ToName()} {string.Join(",", alert.Categories)} by list {alert.ListVersion}");
             InsertNotifications(outbox, alert.AlertId, notifications, alert.CreatedAt);
         }
 
@@ -257,13 +252,7 @@ internal sealed class AlertStore : IAlertStore
         }
 
         command.ExecuteNonQuery();
-        using var history = connection.CreateCommand();
-        history.Transaction = transaction;
-        history.CommandText = "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $at, 'system', 'merged', $detail)";
-        history.Parameters.AddWithValue("$id", merge.AlertId);
-        history.Parameters.AddWithValue("$at", merge.OccurredAt.ToUnixTimeMilliseconds());
-        history.Parameters.AddWithValue("$detail", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
-        history.ExecuteNonQuery();
+        AlertHistory.Add(connection, transaction, merge.AlertId, merge.OccurredAt, "system", "merged", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
     }
 
     public IReadOnlyList<Alert> List(AlertQuery query)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using AlertPipeline.Notifications;
 
 namespace AlertPipeline.Alerts;
@@ -36,4 +37,11 @@ internal interface IAlertStore
     IReadOnlyList<Alert> List(AlertQuery query);
 
     long Count();
+
+    /// <summary>
+    /// A connection to the alert tables, for the alert's life after detection (triage, history, escalation, digests,
+    /// the relay, the console's reads): SQL written once for both engines (<c>@name</c> parameters, millisecond
+    /// <c>BIGINT</c> times, <see cref="Storage.DbWrites"/> for read-decide-write transactions).
+    /// </summary>
+    DbConnection Open();
 }

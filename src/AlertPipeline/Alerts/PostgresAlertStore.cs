@@ -36,6 +36,8 @@ internal sealed class PostgresAlertStore : IAlertStore
 
     public PostgresDatabase Database => _database;
 
+    public System.Data.Common.DbConnection Open() => _database.Open();
+
     public IReadOnlyList<Alert> Save(
         IReadOnlyList<(Alert Alert, IReadOnlyList<OutboxNotification> Notifications)> alerts,
         IReadOnlyList<AlertMerge> merges)
@@ -107,7 +109,7 @@ internal sealed class PostgresAlertStore : IAlertStore
 
             stored.Add(alert);
             RecordEvent(connection, transaction, new Events.EventKey(alert.SchoolId, alert.DeviceId, alert.EventId), alert.AlertId, alert.OccurredAt);
-            History(connection, transaction, alert.AlertId, alert.CreatedAt, "created", $"{alert.Severity.ToName()} {string.Join(",", alert.Categories)} by list {alert.ListVersion}");
+            AlertHistory.Created(connection, transaction, alert, $"{alert.Severity.ToName()} {string.Join(",", alert.Categories)} by list {alert.ListVersion}");
             InsertNotifications(connection, transaction, alert.AlertId, notifications, alert.CreatedAt);
         }
 
@@ -224,17 +226,6 @@ internal sealed class PostgresAlertStore : IAlertStore
         return command.ExecuteNonQuery() == 1;
     }
 
-    private static void History(NpgsqlConnection connection, NpgsqlTransaction transaction, string alertId, DateTimeOffset at, string action, string detail)
-    {
-        using var command = new NpgsqlCommand(
-            "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES (@id, @at, 'system', @action, @detail)", connection, transaction);
-        command.Parameters.AddWithValue("id", alertId);
-        command.Parameters.AddWithValue("at", at.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("action", action);
-        command.Parameters.AddWithValue("detail", detail);
-        command.ExecuteNonQuery();
-    }
-
     private static void ApplyMerge(NpgsqlConnection connection, NpgsqlTransaction transaction, AlertMerge merge)
     {
         var longer = merge.LongerText;
@@ -256,7 +247,7 @@ internal sealed class PostgresAlertStore : IAlertStore
         }
 
         command.ExecuteNonQuery();
-        History(connection, transaction, merge.AlertId, merge.OccurredAt, "merged", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
+        AlertHistory.Add(connection, transaction, merge.AlertId, merge.OccurredAt, "system", "merged", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
     }
 
     private static void InsertNotifications(NpgsqlConnection connection, NpgsqlTransaction transaction, string alertId, IReadOnlyList<OutboxNotification> notifications, DateTimeOffset at)

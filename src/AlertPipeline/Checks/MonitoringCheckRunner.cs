@@ -30,7 +30,7 @@ internal sealed class CheckNotPossibleException(string message) : Exception(mess
 /// </summary>
 internal sealed partial class MonitoringCheckRunner(
     DetectorHolder detectors,
-    AlertStore alerts,
+    IAlertStore alerts,
     NotificationOutbox outbox,
     ApiKeyStore keys,
     CheckLog log,

@@ -1,10 +1,10 @@
 using AlertPipeline.Triage;
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
 using AlertPipeline.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace AlertPipeline.ConsoleUi;
 
@@ -91,17 +91,18 @@ internal sealed record AlertFilter(
 }
 
 /// <summary>
-/// The console's read queries over <c>alerts.db</c>. Written here, beside the pages that need them, rather than
+/// The console's read queries over the alert store (SQLite or PostgreSQL, SQL written once). Written here, beside the pages that need them, rather than
 /// on <see cref="AlertStore"/>: each says exactly what it reads, and every caller passes the school scope of the
 /// user, so a query cannot forget it.
 /// </summary>
-internal sealed class AlertQueries(AlertStore store)
+internal sealed class AlertQueries(IAlertStore store)
 {
     private const string SummaryColumns = "alert_id, school_id, user_login, device_id, occurred_at, source, categories, severity, status, created_at, updated_at, snippet, rule";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public SqliteDatabase Database => store.Database;
+    /// <summary>A connection to the alert tables (SQLite or PostgreSQL), for the console's other read-only counts.</summary>
+    public DbConnection Open() => store.Open();
 
     /// <param name="scope">The schools the user may see; null for every school (trust-wide).</param>
     public IReadOnlyList<AlertSummary> List(AlertFilter filter, IReadOnlyList<string>? scope) => Page(filter, scope).Alerts;
@@ -109,27 +110,27 @@ internal sealed class AlertQueries(AlertStore store)
     /// <summary>One page of the queue and how many alerts match in all, so a page never passes for the whole.</summary>
     public (IReadOnlyList<AlertSummary> Alerts, int Total) Page(AlertFilter filter, IReadOnlyList<string>? scope)
     {
-        using var connection = store.Database.Open();
+        using var connection = store.Open();
         using var command = connection.CreateCommand();
         // A monitoring check's test alerts are never in a DSL's queue: the log of checks shows them.
         var where = new List<string> { "is_test = 0" };
         AddScope(command, where, scope);
         if (filter.School is not null)
         {
-            where.Add("school_id = $school");
-            command.Parameters.AddWithValue("$school", filter.School);
+            where.Add("school_id = @school");
+            command.With("@school", filter.School);
         }
 
         if (filter.Severity is not null && SeverityNames.TryParse(filter.Severity, out var min))
         {
-            where.Add("severity >= $min");
-            command.Parameters.AddWithValue("$min", (int)min);
+            where.Add("severity >= @min");
+            command.With("@min", (int)min);
         }
 
         if (filter.Category is not null)
         {
-            where.Add("EXISTS (SELECT 1 FROM json_each(categories) WHERE value = $category)");
-            command.Parameters.AddWithValue("$category", filter.Category);
+            where.Add(connection.JsonArrayHas("categories", "@category"));
+            command.With("@category", filter.Category);
         }
 
         switch (filter.Status)
@@ -140,35 +141,34 @@ internal sealed class AlertQueries(AlertStore store)
                 where.Add("status <> 'resolved'");
                 break;
             default:
-                where.Add("status = $status");
-                command.Parameters.AddWithValue("$status", filter.Status);
+                where.Add("status = @status");
+                command.With("@status", filter.Status);
                 break;
         }
 
         if (filter.Pupil is not null)
         {
-            where.Add("instr(lower(user_login), lower($pupil)) > 0");
-            command.Parameters.AddWithValue("$pupil", filter.Pupil);
+            where.Add(connection.Contains("lower(user_login)", "lower(@pupil)"));
+            command.With("@pupil", filter.Pupil);
         }
 
         if (filter.From is { } from)
         {
-            where.Add("occurred_at >= $from");
-            command.Parameters.AddWithValue("$from", new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds());
+            where.Add("occurred_at >= @from");
+            command.With("@from", new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds());
         }
 
         if (filter.To is { } to)
         {
-            where.Add("occurred_at < $to");
-            command.Parameters.AddWithValue("$to", new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds());
+            where.Add("occurred_at < @to");
+            command.With("@to", new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds());
         }
 
         command.CommandText = $"SELECT COUNT(*) FROM alerts {Where(where)}";
         var total = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
         // Most severe first, then newest: a new critical alert goes to the top; a new low one waits below older urgent ones.
-        command.CommandText = $"SELECT {SummaryColumns} FROM alerts {Where(where)} ORDER BY severity DESC, occurred_at DESC, alert_id LIMIT $limit OFFSET $offset";
-        command.Parameters.AddWithValue("$limit", filter.Limit);
-        command.Parameters.AddWithValue("$offset", filter.Offset);
+        command.CommandText = $"SELECT {SummaryColumns} FROM alerts {Where(where)} ORDER BY severity DESC, occurred_at DESC, alert_id LIMIT @limit OFFSET @offset";
+        command.With("@limit", filter.Limit).With("@offset", filter.Offset);
         return (ReadSummaries(command), total);
     }
 
@@ -179,68 +179,50 @@ internal sealed class AlertQueries(AlertStore store)
     /// <summary>The pupil's other alerts at the same school, newest first.</summary>
     public IReadOnlyList<AlertSummary> PupilTimeline(Alert alert, int max = 50)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT {SummaryColumns} FROM alerts
-            WHERE user_login = $login AND school_id = $school AND alert_id <> $id
-            ORDER BY occurred_at DESC LIMIT $max
-            """;
-        command.Parameters.AddWithValue("$login", alert.UserLogin);
-        command.Parameters.AddWithValue("$school", alert.SchoolId);
-        command.Parameters.AddWithValue("$id", alert.AlertId);
-        command.Parameters.AddWithValue("$max", max);
-        return ReadSummaries(command);
+        using var connection = store.Open();
+        return connection.Command($"""
+                SELECT {SummaryColumns} FROM alerts
+                WHERE user_login = @login AND school_id = @school AND alert_id <> @id
+                ORDER BY occurred_at DESC LIMIT @max
+                """)
+            .With("@login", alert.UserLogin).With("@school", alert.SchoolId).With("@id", alert.AlertId).With("@max", max)
+            .Rows(r => ReadSummary(r, 0));
     }
 
     /// <summary>The ids of the alerts of pupils whose login contains <paramref name="pupil"/>, within the user's scope.</summary>
     public IReadOnlyCollection<string> AlertIdsForPupil(string pupil, IReadOnlyList<string>? scope)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        var where = new List<string> { "instr(lower(user_login), lower($pupil)) > 0" };
-        command.Parameters.AddWithValue("$pupil", pupil);
+        using var connection = store.Open();
+        var command = connection.CreateCommand();
+        var where = new List<string> { connection.Contains("lower(user_login)", "lower(@pupil)") };
+        command.With("@pupil", pupil);
         AddScope(command, where, scope);
         command.CommandText = $"SELECT alert_id FROM alerts {Where(where)} LIMIT 10000";
-        using var reader = command.ExecuteReader();
-        var ids = new List<string>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return command.Rows(r => r.GetString(0));
     }
 
-    /// <summary>Alerts stored after row <paramref name="afterRow"/> or changed at or after <paramref name="changedSince"/> (ms).</summary>
+    /// <summary>
+    /// Alerts stored after row <paramref name="afterRow"/> (insertion order, <see cref="DbDialect.AlertRowOrder"/>) or
+    /// changed at or after <paramref name="changedSince"/> (ms).
+    /// </summary>
     public IReadOnlyList<(long Row, AlertSummary Alert)> Changes(long afterRow, long changedSince)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT rowid, {SummaryColumns} FROM alerts WHERE (rowid > $row OR updated_at >= $since) AND is_test = 0 ORDER BY rowid LIMIT 1000";
-        command.Parameters.AddWithValue("$row", afterRow);
-        command.Parameters.AddWithValue("$since", changedSince);
-        using var reader = command.ExecuteReader();
-        var result = new List<(long, AlertSummary)>();
-        while (reader.Read())
-        {
-            result.Add((reader.GetInt64(0), ReadSummary(reader, 1)));
-        }
-
-        return result;
+        using var connection = store.Open();
+        var row = connection.AlertRowOrder();
+        return connection.Command($"SELECT {row}, {SummaryColumns} FROM alerts WHERE ({row} > @row OR updated_at >= @since) AND is_test = 0 ORDER BY {row} LIMIT 1000")
+            .With("@row", afterRow).With("@since", changedSince)
+            .Rows(r => (r.GetInt64(0), ReadSummary(r, 1)));
     }
 
     public (long Row, long Updated) Position()
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(rowid), 0), COALESCE(MAX(updated_at), 0) FROM alerts";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        using var connection = store.Open();
+        return connection.Command($"SELECT COALESCE(MAX({connection.AlertRowOrder()}), 0), COALESCE(MAX(updated_at), 0) FROM alerts")
+            .Rows(r => (Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture)))
+            .Single();
     }
 
-    internal static void AddScope(SqliteCommand command, List<string> where, IReadOnlyList<string>? scope)
+    internal static void AddScope(DbCommand command, List<string> where, IReadOnlyList<string>? scope)
     {
         if (scope is null)
         {
@@ -248,13 +230,13 @@ internal sealed class AlertQueries(AlertStore store)
         }
 
         // An empty scope must match nothing, never everything.
-        var names = scope.Select((s, i) => { command.Parameters.AddWithValue($"$scope{i}", s); return $"$scope{i}"; }).ToList();
-        where.Add(names.Count == 0 ? "0" : $"school_id IN ({string.Join(", ", names)})");
+        var names = scope.Select((s, i) => { command.With($"@scope{i}", s); return $"@scope{i}"; }).ToList();
+        where.Add(names.Count == 0 ? "1 = 0" : $"school_id IN ({string.Join(", ", names)})");
     }
 
     internal static string Where(List<string> where) => where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where);
 
-    private static List<AlertSummary> ReadSummaries(SqliteCommand command)
+    private static List<AlertSummary> ReadSummaries(DbCommand command)
     {
         using var reader = command.ExecuteReader();
         var result = new List<AlertSummary>();
@@ -266,7 +248,7 @@ internal sealed class AlertQueries(AlertStore store)
         return result;
     }
 
-    private static AlertSummary ReadSummary(SqliteDataReader r, int o)
+    private static AlertSummary ReadSummary(DbDataReader r, int o)
     {
         var severity = (Severity)r.GetInt32(o + 7);
         return new AlertSummary(r.GetString(o), r.GetString(o + 1), r.GetString(o + 2), r.GetString(o + 3),

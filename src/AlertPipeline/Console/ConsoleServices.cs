@@ -21,7 +21,7 @@ internal static class ConsoleServices
         services.AddHostedService<RosterReloadService>();
         services.AddSingleton<AlertQueries>();
         services.AddSingleton<AlertDetailBuilder>();
-        services.TryAddSingleton<IAlertTriage, SqliteAlertTriage>();
+        services.TryAddSingleton<IAlertTriage, StoreAlertTriage>();
         services.AddSingleton<AlertFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertFeed>());
         services.AddSingleton<KeywordSnapshots>();

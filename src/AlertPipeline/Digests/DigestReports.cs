@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;
+using AlertPipeline.Storage;
 using AlertPipeline.Detection;
 using AlertPipeline.Notifications;
 using AlertPipeline.Schools;
@@ -30,34 +31,24 @@ internal sealed record DigestAlert(string AlertId, string SchoolId, DateTimeOffs
 
 /// <summary>
 /// What the daily digest (the lower-severity alerts a school's DSL was not told about at once) and the weekly summary
-/// (counts by severity, category and status, and what is still open) say. Read from alerts.db when sent.
+/// (counts by severity, category and status, and what is still open) say. Read from the alert store when sent.
 /// </summary>
-internal sealed class DigestReports(AlertStore store, SchoolDirectory schools)
+internal sealed class DigestReports(IAlertStore store, SchoolDirectory schools)
 {
     private const int MaxListed = 200;
 
     public IReadOnlyList<DigestAlert> AlertsIn(DigestPeriod period)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT alert_id, school_id, created_at, severity, categories, status FROM alerts
-            WHERE ($school = '*' OR school_id = $school) AND created_at >= $from AND created_at < $to AND is_test = 0
-            ORDER BY created_at, alert_id
-            """;
-        command.Parameters.AddWithValue("$school", period.SchoolId);
-        command.Parameters.AddWithValue("$from", period.From.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$to", period.To.ToUnixTimeMilliseconds());
-        using var reader = command.ExecuteReader();
-        var result = new List<DigestAlert>();
-        while (reader.Read())
-        {
-            result.Add(new DigestAlert(
-                reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), (Severity)reader.GetInt32(3),
-                JsonSerializer.Deserialize<List<string>>(reader.GetString(4))!, reader.GetString(5)));
-        }
-
-        return result;
+        using var connection = store.Open();
+        return connection.Command("""
+                SELECT alert_id, school_id, created_at, severity, categories, status FROM alerts
+                WHERE (@school = '*' OR school_id = @school) AND created_at >= @from AND created_at < @to AND is_test = 0
+                ORDER BY created_at, alert_id
+                """)
+            .With("@school", period.SchoolId).With("@from", period.From.ToUnixTimeMilliseconds()).With("@to", period.To.ToUnixTimeMilliseconds())
+            .Rows(r => new DigestAlert(
+                r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), (Severity)r.GetInt32(3),
+                JsonSerializer.Deserialize<List<string>>(r.GetString(4))!, r.GetString(5)));
     }
 
     /// <summary>The alerts of a daily digest: at or above the school's DigestFrom and below its NotifyAtOnce.</summary>

@@ -1,7 +1,8 @@
+using System.Data.Common;
 using AlertPipeline.Alerts;
 using AlertPipeline.Notifications;
 using AlertPipeline.Schools;
-using Microsoft.Data.Sqlite;
+using AlertPipeline.Storage;
 
 namespace AlertPipeline.Digests;
 
@@ -13,7 +14,7 @@ namespace AlertPipeline.Digests;
 /// rows, so a run repeated, or resumed after a restart, adds nothing; a period missed while the host was down is
 /// covered by the next one (periods run from the previous period's end).
 /// </summary>
-internal sealed class DigestScheduler(AlertStore store, SchoolDirectory schools, DigestReports reports, NotificationSignal signal) : IDueWork
+internal sealed class DigestScheduler(IAlertStore store, SchoolDirectory schools, DigestReports reports, NotificationSignal signal) : IDueWork
 {
     public static Quartz.JobKey JobKey { get; } = new("digests", "responder");
 
@@ -55,8 +56,11 @@ internal sealed class DigestScheduler(AlertStore store, SchoolDirectory schools,
     private int Run(string schoolId, string kind, DateTimeOffset now, Func<DateTimeOffset, DateTimeOffset> latestSlot, Func<DigestPeriod, IEnumerable<Target>> recipients)
     {
         var slot = latestSlot(now);
-        using var connection = store.Database.Open();
-        using var transaction = connection.BeginTransaction();
+        using var connection = store.Open();
+        // A write transaction (SQLite's write lock). On PostgreSQL two responders are kept apart by the job's lease
+        // (ADR 0023); were they not, both would read the same last period and write the same rows, whose ids derive
+        // from the period and recipient, so ON CONFLICT DO NOTHING would still add each digest once.
+        using var transaction = connection.BeginWrite();
         var lastEnd = LastPeriodEnd(connection, transaction, schoolId, kind);
         if (lastEnd is { } last && last >= slot)
         {
@@ -76,24 +80,15 @@ internal sealed class DigestScheduler(AlertStore store, SchoolDirectory schools,
             }
         }
 
-        using var record = connection.CreateCommand();
-        record.Transaction = transaction;
-        record.CommandText = "INSERT INTO digest_runs(school_id, kind, period_end) VALUES ($school, $kind, $end) ON CONFLICT DO NOTHING";
-        record.Parameters.AddWithValue("$school", schoolId);
-        record.Parameters.AddWithValue("$kind", kind);
-        record.Parameters.AddWithValue("$end", slot.ToUnixTimeMilliseconds());
-        record.ExecuteNonQuery();
+        connection.Command("INSERT INTO digest_runs(school_id, kind, period_end) VALUES (@school, @kind, @end) ON CONFLICT DO NOTHING", transaction)
+            .With("@school", schoolId).With("@kind", kind).With("@end", slot.ToUnixTimeMilliseconds()).Run();
         transaction.Commit();
         return added;
     }
 
-    private static DateTimeOffset? LastPeriodEnd(SqliteConnection connection, SqliteTransaction transaction, string schoolId, string kind)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT MAX(period_end) FROM digest_runs WHERE school_id = $school AND kind = $kind";
-        command.Parameters.AddWithValue("$school", schoolId);
-        command.Parameters.AddWithValue("$kind", kind);
-        return command.ExecuteScalar() is long end ? DateTimeOffset.FromUnixTimeMilliseconds(end) : null;
-    }
+    private static DateTimeOffset? LastPeriodEnd(DbConnection connection, DbTransaction transaction, string schoolId, string kind) =>
+        connection.Command("SELECT MAX(period_end) FROM digest_runs WHERE school_id = @school AND kind = @kind", transaction)
+            .With("@school", schoolId).With("@kind", kind).Rows(r => r.NullableLong(0)).Single() is { } end
+            ? DateTimeOffset.FromUnixTimeMilliseconds(end)
+            : null;
 }

@@ -3,6 +3,7 @@ using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
 using AlertPipeline.Notifications;
 using AlertPipeline.Schools;
+using AlertPipeline.Storage;
 
 namespace AlertPipeline.Escalation;
 
@@ -10,11 +11,11 @@ namespace AlertPipeline.Escalation;
 /// Escalates urgent and critical alerts nobody has acknowledged. Step <c>n</c> of a school's chain (deputies, then
 /// headteacher, then trust DSL) is due at <c>start + n × deadline</c>, where the deadline is the school's
 /// <c>Escalation:Critical</c> or <c>Escalation:Urgent</c> and <c>start</c> is when the DSL was told (an alert held
-/// for school hours starts its clock at opening). All state is in alerts.db (the alert's status and its
+/// for school hours starts its clock at opening). All state is in the alert store (the alert's status and its
 /// <c>escalated</c> history entries), so nothing is lost across a restart: the pending escalations are simply the
 /// open alerts, read again at the next check. A function of the instant passed in: tests drive it with a fake clock.
 /// </summary>
-internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory schools, NotificationSignal signal, ILogger<EscalationRunner> logger) : IDueWork
+internal sealed partial class EscalationRunner(IAlertStore store, SchoolDirectory schools, NotificationSignal signal, ILogger<EscalationRunner> logger) : IDueWork
 {
     public static Quartz.JobKey JobKey { get; } = new("escalation", "responder");
 
@@ -57,26 +58,20 @@ internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory
 
     private int Escalate(string alertId, Severity severity, SchoolPolicy school, IReadOnlyList<IReadOnlyList<Contact>> chain, DateTimeOffset start, TimeSpan deadline, DateTimeOffset now)
     {
-        using var connection = store.Database.Open();
-        // An immediate (write) transaction: acknowledgement and escalation of one alert never interleave.
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using var read = connection.CreateCommand();
-        read.Transaction = transaction;
-        read.CommandText = "SELECT status, (SELECT COUNT(*) FROM alert_history WHERE alert_id = $id AND action = 'escalated') FROM alerts WHERE alert_id = $id";
-        read.Parameters.AddWithValue("$id", alertId);
-        string status;
-        int done;
-        using (var reader = read.ExecuteReader())
+        using var connection = store.Open();
+        // A write transaction that locks the alert (BEGIN IMMEDIATE on SQLite, FOR UPDATE on PostgreSQL):
+        // acknowledgement and escalation of one alert never interleave, nor do two responders' escalation runs.
+        using var transaction = connection.BeginWrite();
+        var row = connection.Command(
+                "SELECT status, (SELECT COUNT(*) FROM alert_history WHERE alert_id = @id AND action = 'escalated') FROM alerts WHERE alert_id = @id" + connection.ForUpdate(),
+                transaction)
+            .With("@id", alertId).Rows(r => (Status: r.GetString(0), Done: r.GetInt64(1))).SingleOrDefault();
+        if (row.Status is not { } status)
         {
-            if (!reader.Read())
-            {
-                return 0;
-            }
-
-            status = reader.GetString(0);
-            done = reader.GetInt32(1);
+            return 0;
         }
 
+        var done = (int)row.Done;
         if (status != AlertStatus.New)
         {
             return 0; // Acknowledged meanwhile: the chain stops.
@@ -107,18 +102,10 @@ internal sealed partial class EscalationRunner(AlertStore store, SchoolDirectory
 
     private List<(string AlertId, string SchoolId, Severity Severity, DateTimeOffset CreatedAt)> OpenEscalable()
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
+        using var connection = store.Open();
         // Served by the partial index alerts_open_escalable.
-        command.CommandText = "SELECT alert_id, school_id, severity, created_at FROM alerts WHERE status = 'new' AND severity >= 4 AND is_test = 0 ORDER BY created_at";
-        using var reader = command.ExecuteReader();
-        var result = new List<(string, string, Severity, DateTimeOffset)>();
-        while (reader.Read())
-        {
-            result.Add((reader.GetString(0), reader.GetString(1), (Severity)reader.GetInt32(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
-        }
-
-        return result;
+        return connection.Command("SELECT alert_id, school_id, severity, created_at FROM alerts WHERE status = 'new' AND severity >= 4 AND is_test = 0 ORDER BY created_at")
+            .Rows(r => (r.GetString(0), r.GetString(1), (Severity)r.GetInt32(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} ({Severity}) not acknowledged: escalation step {Step} tells {Who}")]

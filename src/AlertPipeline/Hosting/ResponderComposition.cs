@@ -35,13 +35,17 @@ internal static class ResponderComposition
 
     /// <summary>
     /// Quartz, in memory: the jobs' triggers are fixed repeating checks, and everything they act on (open alerts,
-    /// digest periods) is in alerts.db, so there is nothing to persist in a Quartz store. Quartz runs on the
-    /// container's TimeProvider.
+    /// digest periods) is in the alert store, so there is nothing to persist in a Quartz store. Quartz runs on the
+    /// container's TimeProvider. Several responders on one PostgreSQL each fire; job leases pick one (ADR 0023).
     /// </summary>
     private static void AddResponderJobs(this IServiceCollection services, IConfiguration configuration)
     {
         var options = new NotificationOptions();
         configuration.GetSection(NotificationOptions.Section).Bind(options);
+        // Every responder fires the jobs; on a shared PostgreSQL one per due time does the work (ADR 0023).
+        services.AddSingleton<Kernel.IJobLeases>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.IsPostgres
+            ? ActivatorUtilities.CreateInstance<Storage.Postgres.PostgresJobLeases>(sp)
+            : new Kernel.SingleResponderJobLeases());
         services.AddQuartz(q =>
         {
             q.UseInMemoryStore();

@@ -63,6 +63,12 @@ internal static class MigrateCommand
             var users = app.Services.GetRequiredService<UserStore>();
             var audit = app.Services.GetRequiredService<AuditLog>();
             await output.WriteLineAsync($"api keys: schema version {keys.SchemaVersion}; users: {users.SchemaVersion}; audit: {audit.SchemaVersion}; screenshots: {app.Services.GetRequiredService<Ingest.Screenshots.ScreenshotStore>().Describe}.").ConfigureAwait(false);
+            if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.IsPostgres)
+            {
+                // The cluster's job leases (ADR 0023) live only on PostgreSQL.
+                var leases = ActivatorUtilities.CreateInstance<Storage.Postgres.PostgresJobLeases>(app.Services);
+                await output.WriteLineAsync($"job leases: schema version {leases.SchemaVersion} ({alerts.Describe}).").ConfigureAwait(false);
+            }
         }
 
         return 0;

@@ -19,16 +19,39 @@ internal interface IDueWork
 /// The Quartz job for one kind of <see cref="IDueWork"/>, on a short repeating trigger, at the injected clock's
 /// now. A failed run (a locked database) is logged and retried by the next firing: the state is durable, so no
 /// escalation step or digest period is lost.
+/// <para>
+/// Every respond process schedules the job; on a shared PostgreSQL they would all do the same work at once. So each
+/// firing first claims its due time, the clock's now rounded down to the trigger's interval, from
+/// <see cref="IJobLeases"/>: of the responders firing within one interval exactly one runs (ADR 0023). The work is a
+/// function of the durable state, so a run a dead winner did not finish is done by the next interval's winner.
+/// </para>
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class DueWorkJob<TWork>(TWork work, TimeProvider clock, ILogger<DueWorkJob<TWork>> logger) : IJob
+internal sealed partial class DueWorkJob<TWork>(TWork work, IJobLeases leases, TimeProvider clock, ILogger<DueWorkJob<TWork>> logger) : IJob
     where TWork : IDueWork
 {
+    public const string IntervalKey = "interval-ms";
+
+    /// <summary>How long a winner holds its run before another responder may take it over (it died mid-run).</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
+
     public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow();
+        // The interval is the job's (its data map), not the firing trigger's: a firing by hand (tests, an operator)
+        // falls in the same due interval as the scheduled one it stands for.
+        var interval = TimeSpan.FromMilliseconds(context.JobDetail.JobDataMap.TryGetLong(IntervalKey, out var ms) && ms > 0 ? ms : 60_000);
+        var due = DueAt(now, interval);
         try
         {
-            work.RunDue(clock.GetUtcNow());
+            if (!leases.TryClaim(TWork.JobKey.Name, due, now, now + Lease))
+            {
+                LogNotMine(TWork.JobKey.Name, due);
+                return ValueTask.CompletedTask;
+            }
+
+            work.RunDue(now);
+            leases.Complete(TWork.JobKey.Name, due);
         }
 #pragma warning disable CA1031 // Retried by the next firing; see the summary.
         catch (Exception ex)
@@ -40,8 +63,19 @@ internal sealed partial class DueWorkJob<TWork>(TWork work, TimeProvider clock, 
         return ValueTask.CompletedTask;
     }
 
+    /// <summary><paramref name="now"/> rounded down to a whole <paramref name="interval"/> since the Unix epoch: the same for every responder firing within it.</summary>
+    public static DateTimeOffset DueAt(DateTimeOffset now, TimeSpan interval)
+    {
+        var ms = (long)interval.TotalMilliseconds;
+        var at = now.ToUnixTimeMilliseconds();
+        return DateTimeOffset.FromUnixTimeMilliseconds(at - (((at % ms) + ms) % ms));
+    }
+
     [LoggerMessage(Level = LogLevel.Error, Message = "The {Work} run failed; it runs again at the next firing")]
     private partial void LogFailed(Exception exception, string work);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The {Work} run due at {Due} is another responder's")]
+    private partial void LogNotMine(string work, DateTimeOffset due);
 }
 
 internal static class DueWorkScheduling
@@ -57,6 +91,6 @@ internal static class DueWorkScheduling
         var every = interval < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : interval;
         quartz.ScheduleJob<DueWorkJob<TWork>>(
             t => t.WithIdentity(trigger, TWork.JobKey.Group).StartNow().WithSimpleSchedule(s => s.WithInterval(every).RepeatForever()),
-            j => j.WithIdentity(TWork.JobKey));
+            j => j.WithIdentity(TWork.JobKey).UsingJobData(DueWorkJob<TWork>.IntervalKey, (long)every.TotalMilliseconds));
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AlertPipeline.Alerts;
 using AlertPipeline.Cli;
 using AlertPipeline.Detection;
 using AlertPipeline.Storage;
@@ -27,34 +28,29 @@ internal static class DslOutcomes
     public const string Concern = "concern";
     public const string FalsePositive = "false-positive";
 
-    public static IReadOnlyList<OutcomeRow> Read(SqliteDatabase alerts, DateTimeOffset? since)
+    public static IReadOnlyList<OutcomeRow> Read(IAlertStore alerts, DateTimeOffset? since)
     {
         using var connection = alerts.Open();
-        using var command = connection.CreateCommand();
-        // The latest resolution wins (an alert can be reopened and resolved again); CASE guards json_extract.
-        command.CommandText = $"""
-            WITH resolved AS (
-                SELECT h.alert_id, h.at,
-                       CASE WHEN json_valid(h.detail) THEN json_extract(h.detail, '$.outcome') END AS outcome,
-                       ROW_NUMBER() OVER (PARTITION BY h.alert_id ORDER BY h.id DESC) AS n
-                FROM alert_history h WHERE h.action = 'resolved')
-            SELECT a.text, c.value, a.severity, a.rule, r.outcome
-            FROM resolved r JOIN alerts a ON a.alert_id = r.alert_id CROSS JOIN json_each(a.categories) c
-            WHERE r.n = 1 AND a.minimised_at IS NULL AND r.at >= $since
-              AND r.outcome IN ('{TriageOutcomes.ConcernConfirmed}', '{TriageOutcomes.Referred}', '{TriageOutcomes.FalsePositive}')
-            ORDER BY r.at, a.alert_id, c.value
-            """;
-        command.Parameters.AddWithValue("$since", since?.ToUnixTimeMilliseconds() ?? long.MinValue);
-        using var reader = command.ExecuteReader();
-        var rows = new List<OutcomeRow>();
-        while (reader.Read())
-        {
-            var outcome = reader.GetString(4);
-            rows.Add(new OutcomeRow(reader.GetString(0), outcome == TriageOutcomes.FalsePositive ? FalsePositive : Concern, reader.GetString(1),
-                ((Severity)reader.GetInt32(2)).ToName(), reader.GetString(3), outcome));
-        }
-
-        return rows;
+        // The latest resolution wins (an alert can be reopened and resolved again); the outcome read is guarded
+        // (DbDialect.JsonText): a detail written by other code may not be JSON.
+        return connection.Command($"""
+                WITH resolved AS (
+                    SELECT h.alert_id, h.at, {connection.JsonText("h.detail", "outcome")} AS outcome,
+                           ROW_NUMBER() OVER (PARTITION BY h.alert_id ORDER BY h.id DESC) AS n
+                    FROM alert_history h WHERE h.action = 'resolved')
+                SELECT a.text, c.value, a.severity, a.rule, r.outcome
+                FROM resolved r JOIN alerts a ON a.alert_id = r.alert_id CROSS JOIN {connection.JsonArrayTexts("a.categories", "c")}
+                WHERE r.n = 1 AND a.minimised_at IS NULL AND r.at >= @since
+                  AND r.outcome IN ('{TriageOutcomes.ConcernConfirmed}', '{TriageOutcomes.Referred}', '{TriageOutcomes.FalsePositive}')
+                ORDER BY r.at, a.alert_id, c.value
+                """)
+            .With("@since", since?.ToUnixTimeMilliseconds() ?? long.MinValue)
+            .Rows(r =>
+            {
+                var outcome = r.GetString(4);
+                return new OutcomeRow(r.GetString(0), outcome == TriageOutcomes.FalsePositive ? FalsePositive : Concern, r.GetString(1),
+                    ((Severity)r.GetInt32(2)).ToName(), r.GetString(3), outcome);
+            });
     }
 
     public static void Write(IEnumerable<OutcomeRow> rows, TextWriter output)

@@ -134,7 +134,7 @@ internal static class ModelCommand
             throw new CliException($"model outcomes: no alert store in '{data}' (run 'alertpipeline serve' with this --data-dir first)");
         }
 
-        var rows = DslOutcomes.Read(services.GetRequiredService<AlertStore>().Database, since);
+        var rows = DslOutcomes.Read(services.GetRequiredService<IAlertStore>(), since);
         using (var writer = new StreamWriter(outPath))
         {
             DslOutcomes.Write(rows, writer);

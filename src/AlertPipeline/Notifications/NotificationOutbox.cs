@@ -1,4 +1,5 @@
 using AlertPipeline.Alerts;
+using AlertPipeline.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AlertPipeline.Notifications;
@@ -169,27 +170,18 @@ internal sealed class NotificationOutbox(AlertStore store, TimeProvider clock, s
         return result;
     }
 
-    /// <summary>Adds a row unless one with the same key exists. Returns whether it was new.</summary>
-    public static bool Insert(SqliteConnection connection, SqliteTransaction transaction, string? alertId, OutboxNotification n, DateTimeOffset now)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
+    /// <summary>Adds a row unless one with the same key exists, on either engine. Returns whether it was new.</summary>
+    public static bool Insert(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string? alertId, OutboxNotification n, DateTimeOffset now) =>
+        connection.Command("""
             INSERT INTO notifications(notification_id, alert_id, kind, subject, recipient, channel, status, next_attempt_at, created_at, priority)
-            VALUES ($nid, $alert, $kind, $subject, $recipient, $channel, 'pending', $next, $now,
-                    CASE WHEN $kind = 'system' THEN 9 ELSE COALESCE((SELECT severity FROM alerts WHERE alert_id = $alert), 0) END)
+            VALUES (@nid, @alert, @kind, @subject, @recipient, @channel, 'pending', @next, @now,
+                    CASE WHEN @kind = 'system' THEN 9 ELSE COALESCE((SELECT severity FROM alerts WHERE alert_id = @alert), 0) END)
             ON CONFLICT DO NOTHING
-            """;
-        command.Parameters.AddWithValue("$nid", n.NotificationId);
-        command.Parameters.AddWithValue("$alert", (object?)alertId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$kind", n.Kind);
-        command.Parameters.AddWithValue("$subject", (object?)n.Subject ?? DBNull.Value);
-        command.Parameters.AddWithValue("$recipient", n.Recipient);
-        command.Parameters.AddWithValue("$channel", n.Channel);
-        command.Parameters.AddWithValue("$next", (n.NotBefore ?? now).ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        return command.ExecuteNonQuery() > 0;
-    }
+            """, transaction)
+            .With("@nid", n.NotificationId).With("@alert", alertId).With("@kind", n.Kind).With("@subject", n.Subject)
+            .With("@recipient", n.Recipient).With("@channel", n.Channel)
+            .With("@next", (n.NotBefore ?? now).ToUnixTimeMilliseconds()).With("@now", now.ToUnixTimeMilliseconds())
+            .Run() > 0;
 
     /// <summary>
     /// Records a delivery, at <c>synchronous=NORMAL</c>: the update survives a killed process (it is in the WAL), and

@@ -1,5 +1,7 @@
+using System.Data.Common;
 using AlertPipeline.Alerts;
 using AlertPipeline.Schools;
+using AlertPipeline.Storage;
 
 namespace AlertPipeline.Notifications;
 
@@ -11,7 +13,7 @@ internal sealed record SystemAlert(long Id, DateTimeOffset At, string Kind, stri
 /// alert's history, and a notice to the school DSL and the trust DSL on every target except the one that failed —
 /// so a dead mail server is reported by chat and a dead chat hook by email, instead of failing silently.
 /// </summary>
-internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, NotificationSignal signal, TimeProvider clock)
+internal sealed class SystemAlerts(IAlertStore store, SchoolDirectory schools, NotificationSignal signal, TimeProvider clock)
 {
     public const string NotificationFailed = "notification-failed";
     public const string ChannelDownKind = "channel-down";
@@ -21,21 +23,9 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
     {
         var now = clock.GetUtcNow();
         var detail = $"{failed.Kind} notification to {failed.Recipient} by {failed.Channel} failed for good after {failed.Attempts + 1} attempt(s): {error}";
-        using var connection = store.Database.Open();
+        using var connection = store.Open();
         using var transaction = connection.BeginTransaction();
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO system_alerts(at, kind, school_id, alert_id, notification_id, detail) VALUES ($at, $kind, $school, $alert, $nid, $detail)
-            ON CONFLICT DO NOTHING RETURNING id
-            """;
-        insert.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$kind", NotificationFailed);
-        insert.Parameters.AddWithValue("$school", (object?)schoolId ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$alert", (object?)failed.AlertId ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$nid", failed.NotificationId);
-        insert.Parameters.AddWithValue("$detail", detail);
-        if (insert.ExecuteScalar() is not long id)
+        if (Insert(connection, transaction, now, NotificationFailed, schoolId, failed.AlertId, failed.NotificationId, detail) is not { } id)
         {
             return null; // Raised before (a restart between the two writes): nothing new to say.
         }
@@ -76,21 +66,11 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
         var now = clock.GetUtcNow();
         var detail = string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{channel} cannot deliver: every attempt for {(now - since).TotalMinutes:0.#} min ({failures} failure(s)) failed; cause: {cause}. Notifications are kept and retried; alerts may be reaching nobody.");
-        using var connection = store.Database.Open();
+        using var connection = store.Open();
         using var transaction = connection.BeginTransaction();
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO system_alerts(at, kind, school_id, alert_id, notification_id, detail) VALUES ($at, $kind, NULL, NULL, $key, $detail)
-            ON CONFLICT DO NOTHING RETURNING id
-            """;
-        insert.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$kind", ChannelDownKind);
         // The unique notification_id column keys one system alert per outage of a channel (a second dispatcher
         // or a repeated check writes nothing new).
-        insert.Parameters.AddWithValue("$key", $"channel:{channel}:{since.ToUnixTimeMilliseconds()}");
-        insert.Parameters.AddWithValue("$detail", detail);
-        if (insert.ExecuteScalar() is not long id)
+        if (Insert(connection, transaction, now, ChannelDownKind, null, null, $"channel:{channel}:{since.ToUnixTimeMilliseconds()}", detail) is not { } id)
         {
             return null;
         }
@@ -114,20 +94,9 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
     public SystemAlert? MonitoringCheckFailed(string schoolId, long checkId, string detail)
     {
         var now = clock.GetUtcNow();
-        using var connection = store.Database.Open();
+        using var connection = store.Open();
         using var transaction = connection.BeginTransaction();
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO system_alerts(at, kind, school_id, alert_id, notification_id, detail) VALUES ($at, $kind, $school, NULL, $key, $detail)
-            ON CONFLICT DO NOTHING RETURNING id
-            """;
-        insert.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$kind", MonitoringCheckKind);
-        insert.Parameters.AddWithValue("$school", schoolId);
-        insert.Parameters.AddWithValue("$key", "check:" + checkId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        insert.Parameters.AddWithValue("$detail", detail);
-        if (insert.ExecuteScalar() is not long id)
+        if (Insert(connection, transaction, now, MonitoringCheckKind, schoolId, null, "check:" + checkId.ToString(System.Globalization.CultureInfo.InvariantCulture), detail) is not { } id)
         {
             return null;
         }
@@ -151,21 +120,21 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
     /// </summary>
     public bool RaiseWatchdog(string check, string detail)
     {
-        using var connection = store.Database.Open();
-        using var transaction = connection.BeginTransaction(); // IMMEDIATE: two processes cannot both see "none open".
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT COUNT(*) FROM system_alerts WHERE kind = $kind AND status = 'open'";
-        command.Parameters.AddWithValue("$kind", WatchdogKind(check));
-        if ((long)command.ExecuteScalar()! > 0)
+        using var connection = store.Open();
+        // Two processes must not both see "none open": SQLite's IMMEDIATE transaction, or on PostgreSQL a lock on the kind.
+        using var transaction = connection.BeginWrite();
+        if (connection is not Microsoft.Data.Sqlite.SqliteConnection)
+        {
+            connection.Command("SELECT pg_advisory_xact_lock(hashtext('alertpipeline-system-alert:' || @kind))", transaction).With("@kind", WatchdogKind(check)).Rows(_ => 0);
+        }
+
+        if (connection.Command("SELECT COUNT(*) FROM system_alerts WHERE kind = @kind AND status = 'open'", transaction).With("@kind", WatchdogKind(check)).Long() > 0)
         {
             return false;
         }
 
-        command.CommandText = "INSERT INTO system_alerts(at, kind, detail) VALUES ($at, $kind, $detail)";
-        command.Parameters.AddWithValue("$at", clock.GetUtcNow().ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$detail", detail);
-        command.ExecuteNonQuery();
+        connection.Command("INSERT INTO system_alerts(at, kind, detail) VALUES (@at, @kind, @detail)", transaction)
+            .With("@at", clock.GetUtcNow().ToUnixTimeMilliseconds()).With("@kind", WatchdogKind(check)).With("@detail", detail).Run();
         transaction.Commit();
         return true;
     }
@@ -173,17 +142,14 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
     /// <summary>Closes the open watchdog system alert of a check that has recovered. Returns whether one was open.</summary>
     public bool ResolveWatchdog(string check)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE system_alerts SET status = 'resolved', resolved_at = $at, resolved_by = 'watchdog' WHERE kind = $kind AND status = 'open'";
-        command.Parameters.AddWithValue("$kind", WatchdogKind(check));
-        command.Parameters.AddWithValue("$at", clock.GetUtcNow().ToUnixTimeMilliseconds());
-        return command.ExecuteNonQuery() > 0;
+        using var connection = store.Open();
+        return connection.Command("UPDATE system_alerts SET status = 'resolved', resolved_at = @at, resolved_by = 'watchdog' WHERE kind = @kind AND status = 'open'")
+            .With("@kind", WatchdogKind(check)).With("@at", clock.GetUtcNow().ToUnixTimeMilliseconds()).Run() > 0;
     }
 
     public static string WatchdogKind(string check) => "watchdog-" + check;
 
-    public SystemAlert? Get(long id) => Query("WHERE id = $id", ("$id", id)).FirstOrDefault();
+    public SystemAlert? Get(long id) => Query("WHERE id = @id", ("@id", id)).FirstOrDefault();
 
     public IReadOnlyList<SystemAlert> Open() => Query("WHERE status = 'open'");
 
@@ -192,35 +158,32 @@ internal sealed class SystemAlerts(AlertStore store, SchoolDirectory schools, No
     /// <summary>Closes a system alert once someone has dealt with its cause. Returns false if it was not open.</summary>
     public bool Resolve(long id, string by)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE system_alerts SET status = 'resolved', resolved_at = $at, resolved_by = $by WHERE id = $id AND status = 'open'";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$at", clock.GetUtcNow().ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$by", by);
-        return command.ExecuteNonQuery() == 1;
+        using var connection = store.Open();
+        return connection.Command("UPDATE system_alerts SET status = 'resolved', resolved_at = @at, resolved_by = @by WHERE id = @id AND status = 'open'")
+            .With("@id", id).With("@at", clock.GetUtcNow().ToUnixTimeMilliseconds()).With("@by", by).Run() == 1;
     }
+
+    /// <summary>Adds a system alert unless one with the same key (<paramref name="key"/>, the notification_id column) exists; its id, or null.</summary>
+    private static long? Insert(DbConnection connection, DbTransaction transaction, DateTimeOffset at, string kind, string? schoolId, string? alertId, string key, string detail) =>
+        connection.Command("""
+                INSERT INTO system_alerts(at, kind, school_id, alert_id, notification_id, detail) VALUES (@at, @kind, @school, @alert, @key, @detail)
+                ON CONFLICT DO NOTHING RETURNING id
+                """, transaction)
+            .With("@at", at.ToUnixTimeMilliseconds()).With("@kind", kind).With("@school", schoolId).With("@alert", alertId)
+            .With("@key", key).With("@detail", detail)
+            .Rows(r => r.GetInt64(0)).Cast<long?>().FirstOrDefault();
 
     private List<SystemAlert> Query(string where, params (string Name, object Value)[] parameters)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT id, at, kind, school_id, alert_id, notification_id, detail, status FROM system_alerts {where} ORDER BY id";
+        using var connection = store.Open();
+        var command = connection.Command($"SELECT id, at, kind, school_id, alert_id, notification_id, detail, status FROM system_alerts {where} ORDER BY id");
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            command.With(name, value);
         }
 
-        using var reader = command.ExecuteReader();
-        var result = new List<SystemAlert>();
-        while (reader.Read())
-        {
-            result.Add(new SystemAlert(
-                reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6), reader.GetString(7)));
-        }
-
-        return result;
+        return command.Rows(r => new SystemAlert(
+            r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.GetString(2),
+            r.NullableString(3), r.NullableString(4), r.NullableString(5), r.GetString(6), r.GetString(7)));
     }
 }

@@ -1,4 +1,5 @@
 using AlertPipeline.Alerts;
+using AlertPipeline.Storage;
 using AlertPipeline.Audit;
 using AlertPipeline.Ingest.Screenshots;
 using AlertPipeline.Triage;
@@ -19,7 +20,7 @@ namespace AlertPipeline.Retention;
 /// touched again, so a run repeated or resumed after a crash only finishes what is due.
 /// </summary>
 internal sealed partial class RetentionRunner(
-    AlertStore store,
+    IAlertStore store,
     ScreenshotStore screenshots,
     AuditLog audit,
     IOptions<RetentionOptions> options,
@@ -71,29 +72,20 @@ internal sealed partial class RetentionRunner(
     /// <summary>Minimises the closed alerts due (with <paramref name="dryRun"/>, only finds them); returns how many, their screenshots and their ids.</summary>
     private (int Count, HashSet<string> FreedScreenshots, HashSet<string> Due) MinimiseClosedAlerts(DateTimeOffset now, RetentionOptions retention, bool dryRun)
     {
-        using var connection = store.Database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        var due = new List<(string AlertId, string? Screenshot)>();
-        using (var select = connection.CreateCommand())
-        {
-            select.Transaction = transaction;
-            // An outcome it cannot read keeps the alert for the longer period.
-            select.CommandText = $"""
+        using var connection = store.Open();
+        using var transaction = connection.BeginWrite();
+        // An outcome it cannot read keeps the alert for the longer period.
+        var due = connection.Command($"""
                 SELECT a.alert_id, a.screenshot_ref
                 FROM alerts a JOIN alert_history h ON h.alert_id = a.alert_id AND h.action = 'resolved'
                 WHERE a.status = '{AlertStatus.Resolved}' AND a.minimised_at IS NULL
                   AND a.updated_at < CASE
-                      WHEN json_valid(h.detail) AND json_extract(h.detail, '$.outcome') IN ('{TriageOutcomes.FalsePositive}', '{TriageOutcomes.NoFurtherAction}') THEN $noConcern
-                      ELSE $concern END
-                """;
-            select.Parameters.AddWithValue("$noConcern", now.AddDays(-retention.NoConcernDays).ToUnixTimeMilliseconds());
-            select.Parameters.AddWithValue("$concern", now.AddDays(-retention.ConcernDays).ToUnixTimeMilliseconds());
-            using var reader = select.ExecuteReader();
-            while (reader.Read())
-            {
-                due.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
-            }
-        }
+                      WHEN {connection.JsonText("h.detail", "outcome")} IN ('{TriageOutcomes.FalsePositive}', '{TriageOutcomes.NoFurtherAction}') THEN @noConcern
+                      ELSE @concern END
+                """, transaction)
+            .With("@noConcern", now.AddDays(-retention.NoConcernDays).ToUnixTimeMilliseconds())
+            .With("@concern", now.AddDays(-retention.ConcernDays).ToUnixTimeMilliseconds())
+            .Rows(r => (AlertId: r.GetString(0), Screenshot: r.NullableString(1)));
 
         var freed = new HashSet<string>(due.Where(d => d.Screenshot is not null).Select(d => d.Screenshot!), StringComparer.Ordinal);
         HashSet<string> ids = [.. due.Select(d => d.AlertId)];
@@ -102,33 +94,34 @@ internal sealed partial class RetentionRunner(
             return (due.Count, freed, ids);
         }
 
-        using var minimise = connection.CreateCommand();
-        minimise.Transaction = transaction;
-        minimise.CommandText = """
-            UPDATE alerts SET user_login = $removed, device_id = $removed, text = $text, normalized_text = '', snippet = '',
-                url = NULL, app = NULL, screenshot_ref = NULL, group_key = NULL, minimised_at = $now,
-                matches = COALESCE((SELECT json_group_array(json_set(m.value, '$.text', '', '$.start', 0, '$.length', 0))
-                    FROM json_each(alerts.matches) m), '[]')
-            WHERE alert_id = $id;
-            UPDATE alert_history SET detail = CASE
-                WHEN action = 'resolved' AND json_valid(detail)
-                    THEN json_object('outcome', json_extract(detail, '$.outcome'), 'reference', json_extract(detail, '$.reference'))
-                WHEN actor = 'system' THEN detail
-                ELSE NULL END
-            WHERE alert_id = $id;
-            INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $now, 'system', $action, $why);
-            """;
+        var sqlite = connection is SqliteConnection;
+        // The matches keep their rule, term and category (what counts need) and lose the pupil's words around them;
+        // a resolved entry keeps its outcome and case reference; staff notes go. The engines edit JSON differently.
+        var matches = sqlite
+            ? "COALESCE((SELECT json_group_array(json_set(m.value, '$.text', '', '$.start', 0, '$.length', 0)) FROM json_each(alerts.matches) m), '[]')"
+            : "COALESCE((SELECT jsonb_agg(m.value || jsonb_build_object('text', '', 'start', 0, 'length', 0)) FROM jsonb_array_elements(alerts.matches::jsonb) AS m(value))::text, '[]')";
+        var resolvedDetail = sqlite
+            ? "json_object('outcome', json_extract(detail, '$.outcome'), 'reference', json_extract(detail, '$.reference'))"
+            : "jsonb_build_object('outcome', detail::jsonb ->> 'outcome', 'reference', detail::jsonb ->> 'reference')::text";
         var text = $"(removed on {now.UtcDateTime:yyyy-MM-dd} under the retention policy)";
         foreach (var (alertId, _) in due)
         {
-            minimise.Parameters.Clear();
-            minimise.Parameters.AddWithValue("$id", alertId);
-            minimise.Parameters.AddWithValue("$removed", Removed);
-            minimise.Parameters.AddWithValue("$text", text);
-            minimise.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            minimise.Parameters.AddWithValue("$action", MinimisedAction);
-            minimise.Parameters.AddWithValue("$why", "pupil data removed under the retention policy (Retention:NoConcernDays / ConcernDays)");
-            minimise.ExecuteNonQuery();
+            connection.Command($"""
+                    UPDATE alerts SET user_login = @removed, device_id = @removed, text = @text, normalized_text = '', snippet = '',
+                        url = NULL, app = NULL, screenshot_ref = NULL, group_key = NULL, minimised_at = @now, matches = {matches}
+                    WHERE alert_id = @id
+                    """, transaction)
+                .With("@id", alertId).With("@removed", Removed).With("@text", text).With("@now", now.ToUnixTimeMilliseconds()).Run();
+            connection.Command($"""
+                    UPDATE alert_history SET detail = CASE
+                        WHEN action = 'resolved' AND {connection.IsJsonObject("detail")} THEN {resolvedDetail}
+                        WHEN actor = 'system' THEN detail
+                        ELSE NULL END
+                    WHERE alert_id = @id
+                    """, transaction)
+                .With("@id", alertId).Run();
+            AlertHistory.Add(connection, transaction, alertId, now, "system", MinimisedAction,
+                "pupil data removed under the retention policy (Retention:NoConcernDays / ConcernDays)");
         }
 
         transaction.Commit();
@@ -177,20 +170,12 @@ internal sealed partial class RetentionRunner(
     /// <summary>The screenshots alerts show, not counting <paramref name="minimised"/>.</summary>
     private HashSet<string> ReferencedScreenshots(HashSet<string> minimised)
     {
-        var referenced = new HashSet<string>(StringComparer.Ordinal);
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT alert_id, screenshot_ref FROM alerts WHERE screenshot_ref IS NOT NULL";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            if (!minimised.Contains(reader.GetString(0)))
-            {
-                referenced.Add(reader.GetString(1));
-            }
-        }
-
-        return referenced;
+        using var connection = store.Open();
+        return new HashSet<string>(
+            connection.Command("SELECT alert_id, screenshot_ref FROM alerts WHERE screenshot_ref IS NOT NULL")
+                .Rows(r => (AlertId: r.GetString(0), Reference: r.GetString(1)))
+                .Where(r => !minimised.Contains(r.AlertId)).Select(r => r.Reference),
+            StringComparer.Ordinal);
     }
 
     private bool TryDelete(string path)

@@ -15,6 +15,10 @@ internal static class StorageServices
         return services;
     }
 
+    /// <summary>Whether state is in the trust's PostgreSQL (<c>Storage:Provider=postgres</c>) rather than files in the data directory.</summary>
+    public static bool IsPostgres(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StorageOptions>>().Value.IsPostgres;
+
     /// <summary>The full path of the data directory these services were configured with.</summary>
     public static string DataDirectory(IServiceProvider services) =>
         services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory;

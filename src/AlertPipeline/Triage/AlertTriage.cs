@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AlertPipeline.Alerts;
-using Microsoft.Data.Sqlite;
+using AlertPipeline.Storage;
 
 namespace AlertPipeline.Triage;
 
@@ -63,7 +63,8 @@ internal interface IAlertTriage
     TriageResult Resolve(string alertId, string actor, string outcome, string? externalReference, string? note);
 }
 
-internal sealed class SqliteAlertTriage(AlertStore store, TimeProvider clock) : IAlertTriage
+/// <summary>Triage on the alert store, whichever engine holds it (a SQLite file, or the trust's PostgreSQL shared by every responder).</summary>
+internal sealed class StoreAlertTriage(IAlertStore store, TimeProvider clock) : IAlertTriage
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -110,14 +111,12 @@ internal sealed class SqliteAlertTriage(AlertStore store, TimeProvider clock) : 
     /// <summary>Reads the status, decides the next one and writes status and history in one transaction.</summary>
     private TriageResult Change(string alertId, string actor, string action, object? detail, Func<string, (string? Next, string? Error)> decide)
     {
-        using var connection = store.Database.Open();
-        // IMMEDIATE: two DSLs acknowledging at once are serialised, and the second sees the first's status.
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using var read = connection.CreateCommand();
-        read.Transaction = transaction;
-        read.CommandText = "SELECT status FROM alerts WHERE alert_id = $id";
-        read.Parameters.AddWithValue("$id", alertId);
-        if (read.ExecuteScalar() is not string status)
+        using var connection = store.Open();
+        // Two DSLs acknowledging at once (in one process or two) are serialised, and the second sees the first's status.
+        using var transaction = connection.BeginWrite();
+        var status = connection.Command("SELECT status FROM alerts WHERE alert_id = @id" + connection.ForUpdate(), transaction)
+            .With("@id", alertId).Rows(r => r.GetString(0)).SingleOrDefault();
+        if (status is null)
         {
             return TriageResult.NotFound;
         }
@@ -128,39 +127,20 @@ internal sealed class SqliteAlertTriage(AlertStore store, TimeProvider clock) : 
             return TriageResult.Conflict(error!, status);
         }
 
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        Execute(connection, transaction, "UPDATE alerts SET status = $status, updated_at = $now WHERE alert_id = $id",
-            ("$status", next), ("$now", now), ("$id", alertId));
+        var now = clock.GetUtcNow();
+        connection.Command("UPDATE alerts SET status = @status, updated_at = @now WHERE alert_id = @id", transaction)
+            .With("@status", next).With("@now", now.ToUnixTimeMilliseconds()).With("@id", alertId).Run();
         if (next != AlertStatus.New)
         {
-            Execute(connection, transaction,
-                "UPDATE notifications SET status = 'cancelled', last_error = 'alert ' || $status || ' by ' || $actor " +
-                "WHERE alert_id = $id AND status = 'pending' AND (kind LIKE 'escalation-%' OR ($status = 'resolved' AND kind = 'alert'))",
-                ("$status", next), ("$actor", actor), ("$id", alertId));
+            connection.Command(
+                    "UPDATE notifications SET status = 'cancelled', last_error = 'alert ' || @status || ' by ' || @actor " +
+                    "WHERE alert_id = @id AND status = 'pending' AND (kind LIKE 'escalation-%' OR (@status = 'resolved' AND kind = 'alert'))", transaction)
+                .With("@status", next).With("@actor", actor).With("@id", alertId).Run();
         }
 
-        Execute(connection, transaction, "INSERT INTO alert_history(alert_id, at, actor, action, detail) VALUES ($id, $now, $actor, $action, $detail)",
-            ("$id", alertId), ("$now", now), ("$actor", actor), ("$action", action),
-            ("$detail", detail is null ? DBNull.Value : JsonSerializer.Serialize(detail, Json)));
-        using var id = connection.CreateCommand();
-        id.Transaction = transaction;
-        id.CommandText = "SELECT last_insert_rowid()";
-        var historyId = (long)id.ExecuteScalar()!;
+        var historyId = AlertHistory.Add(connection, transaction, alertId, now, actor, action, detail is null ? null : JsonSerializer.Serialize(detail, Json));
         transaction.Commit();
         return TriageResult.Done(next, historyId);
-    }
-
-    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        command.ExecuteNonQuery();
     }
 }
 
@@ -169,7 +149,7 @@ internal static class TriageServices
     /// <summary>Triage through the alert store, unless a test or host has registered another first.</summary>
     public static IServiceCollection AddTriage(this IServiceCollection services)
     {
-        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<IAlertTriage, SqliteAlertTriage>(services);
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<IAlertTriage, StoreAlertTriage>(services);
         return services;
     }
 }

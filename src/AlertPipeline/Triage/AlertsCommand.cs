@@ -48,12 +48,13 @@ internal static class AlertsCommand
 
         using var services = offlineServices(args);
         var data = StorageServices.DataDirectory(services);
-        if (!File.Exists(Path.Combine(data, "alerts.db")))
+        // On PostgreSQL the store is the trust's database, checked when it is opened.
+        if (!StorageServices.IsPostgres(services) && !File.Exists(Path.Combine(data, "alerts.db")))
         {
             throw new CliException($"alerts list: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");
         }
 
-        var store = services.GetRequiredService<AlertStore>();
+        var store = services.GetRequiredService<IAlertStore>();
         var alerts = store.List(new AlertQuery(args.Get("school"), min, args.Get("status"), args.GetInt("limit", 100_000, 1, 10_000_000)));
         foreach (var a in alerts)
         {

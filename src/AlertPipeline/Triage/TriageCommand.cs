@@ -66,7 +66,7 @@ internal static class TriageCommand
             case TriageResultKind.Done:
                 // The same row the console writes for the same action, so the audit log reads alike whatever the door.
                 services.GetRequiredService<AuditLog>().Append(CliActor.Name(by), CliActor.Role, AuditActions.Triage, alertId,
-                    services.GetRequiredService<AlertStore>().Get(alertId)?.SchoolId, CliActor.Detail(by, auditDetail));
+                    services.GetRequiredService<IAlertStore>().Get(alertId)?.SchoolId, CliActor.Detail(by, auditDetail));
                 output.WriteLine($"{alertId} {result.Status} by {by}");
                 return 0;
             case TriageResultKind.Conflict:
@@ -84,13 +84,14 @@ internal static class TriageCommand
     {
         var services = offlineServices(args);
         var data = StorageServices.DataDirectory(services);
-        if (!File.Exists(Path.Combine(data, "alerts.db")))
+        // On PostgreSQL the store is the trust's database, checked when it is opened below.
+        if (!StorageServices.IsPostgres(services) && !File.Exists(Path.Combine(data, "alerts.db")))
         {
             services.Dispose();
             throw new CliException($"{command}: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");
         }
 
-        _ = services.GetRequiredService<AlertStore>();
+        _ = services.GetRequiredService<IAlertStore>();
         return services;
     }
 

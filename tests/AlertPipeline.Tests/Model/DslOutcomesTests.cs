@@ -31,7 +31,7 @@ public sealed class DslOutcomesTests
         triage.Resolve(wrong.AlertId, "dsl", TriageOutcomes.FalsePositive, null, null);
         triage.Resolve(noAction.AlertId, "dsl", TriageOutcomes.NoFurtherAction, null, null);
 
-        var rows = DslOutcomes.Read(host.Alerts.Database, since: null);
+        var rows = DslOutcomes.Read(host.Alerts, since: null);
 
         Assert.Equal(
             [("he hits me", "concern", "violence"), ("i want to die", "concern", "suicide"), ("kill the process", "false-positive", "violence")],

@@ -2,11 +2,9 @@ using AlertPipeline.Schools;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
 using AlertPipeline.Events;
-using AlertPipeline.Hosting;
 using AlertPipeline.Notifications;
 using AlertPipeline.Storage.Postgres;
 using AlertPipeline.Tests.Support;
-using Serilog.Events;
 
 namespace AlertPipeline.Tests.Responder;
 
@@ -24,8 +22,8 @@ public sealed class PostgresOutboxDeliveryTests(PostgresCluster cluster)
         var connectionString = await cluster.CreateDatabaseAsync("outbox");
         using var first = new TempDirectory();
         using var second = new TempDirectory();
-        await using var a = await StartResponderAsync(smtp, connectionString, first.Path);
-        await using var b = await StartResponderAsync(smtp, connectionString, second.Path);
+        await using var a = await PostgresResponder.StartAsync(connectionString, first.Path, ResponderConfig.For(smtp));
+        await using var b = await PostgresResponder.StartAsync(connectionString, second.Path, ResponderConfig.For(smtp));
 
         // 150 alerts written as a detect process writes them, each with an email to the DSL and to the deputy.
         var now = DateTimeOffset.UtcNow;
@@ -56,23 +54,5 @@ public sealed class PostgresOutboxDeliveryTests(PostgresCluster cluster)
         var outbox = a.Services.GetRequiredService<INotificationOutbox>();
         Assert.IsType<PostgresNotificationOutbox>(outbox);
         Assert.All(outbox.List(), row => Assert.Equal((NotificationOutbox.Sent, 1), (row.Status, row.Attempts)));
-    }
-
-    private static async Task<WebApplication> StartResponderAsync(SmtpServer smtp, string connectionString, string dataDirectory)
-    {
-        var config = ResponderConfig.For(smtp,
-            ("Storage:DataDirectory", dataDirectory),
-            ("Storage:Provider", "postgres"),
-            ("Storage:ConnectionString", connectionString),
-            ("Detection:KeywordsDirectory", Path.Combine(AppContext.BaseDirectory, "seeds", "keywords")));
-        var app = PipelineHost.Build(new HostSettings
-        {
-            Overrides = config,
-            Urls = "http://127.0.0.1:0",
-            ConsoleLogLevel = LogEventLevel.Warning,
-            Roles = HostRoles.Respond,
-        });
-        await app.StartAsync();
-        return app;
     }
 }

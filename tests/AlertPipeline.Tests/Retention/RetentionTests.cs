@@ -21,7 +21,7 @@ public sealed class RetentionTests : IDisposable
     private readonly AlertStore _store;
     private readonly ScreenshotStore _screenshots;
     private readonly AuditLog _audit;
-    private readonly SqliteAlertTriage _triage;
+    private readonly StoreAlertTriage _triage;
     private readonly RetentionRunner _retention;
 
     public RetentionTests()
@@ -30,7 +30,7 @@ public sealed class RetentionTests : IDisposable
         _store = new AlertStore(storage);
         _screenshots = new ScreenshotStore(storage, TestStores.For(storage), _clock);
         _audit = new AuditLog(TestStores.For(storage), _clock);
-        _triage = new SqliteAlertTriage(_store, _clock);
+        _triage = new StoreAlertTriage(_store, _clock);
         _retention = new RetentionRunner(_store, _screenshots, _audit, Options.Create(new RetentionOptions()), NullLogger<RetentionRunner>.Instance);
     }
 

@@ -44,17 +44,19 @@ public sealed class StorageMigrationTests : IDisposable
 
         var store = new AlertStore(Options.Create(new StorageOptions { DataDirectory = _dir.Path }));
 
-        Assert.Equal(2, store.SchemaVersion);
+        Assert.Equal(3, store.SchemaVersion);
         var alert = Assert.Single(store.List(new()));
         Assert.Equal(("al_old", Severity.Urgent, "want to die"), (alert.AlertId, alert.Severity, alert.Snippet));
         Assert.Single(store.KnownEvents([new EventKey("oakfield", "OAK-1", "e-1")]));
         var claimed = Assert.Single(new NotificationOutbox(store, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero))).Claim(10)); // step 2's columns work on the old row
         Assert.Equal("nt_old", claimed.NotificationId);
         using var check = store.Database.Open();
-        Assert.Equal(2, SchemaMigrator.Version(check, AlertSchema.Store));
+        Assert.Equal(3, SchemaMigrator.Version(check, AlertSchema.Store));
+        Assert.Equal(1, AlertHistory.Version(store, "al_old")); // step 3: an old alert starts at version 1 and its old history is not relayed
+        Assert.Equal(0, new AlertChangeFeed(store).Backlog());
 
         // Opening again applies nothing more and loses nothing.
-        Assert.Equal(2, new AlertStore(Options.Create(new StorageOptions { DataDirectory = _dir.Path })).SchemaVersion);
+        Assert.Equal(3, new AlertStore(Options.Create(new StorageOptions { DataDirectory = _dir.Path })).SchemaVersion);
         Assert.Single(store.List(new()));
     }
 
@@ -69,7 +71,7 @@ public sealed class StorageMigrationTests : IDisposable
 
         var ex = Assert.Throws<StoreUnusableException>(() => new AlertStore(Options.Create(new StorageOptions { DataDirectory = _dir.Path })));
 
-        Assert.Contains("the alerts store is at schema version 9, but this AlertPipeline knows versions up to 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the alerts store is at schema version 9, but this AlertPipeline knows versions up to 3", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -119,7 +121,7 @@ public sealed class StorageMigrationTests : IDisposable
         var exit = await CliApp.RunAsync(["migrate", "--data-dir", _dir.Path], TextReader.Null, output, error);
 
         Assert.True(exit == 0, error.ToString());
-        Assert.Contains($"alert store: schema version 2 ({Path.Combine(_dir.Path, "alerts.db")}).", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"alert store: schema version 3 ({Path.Combine(_dir.Path, "alerts.db")}).", output.ToString(), StringComparison.Ordinal);
     }
 
     internal static int FreePort()
@@ -156,13 +158,14 @@ public sealed class PostgresMigrateCommandTests(PostgresCluster cluster) : IDisp
             using var error = new StringWriter();
             var exit = await CliApp.RunAsync(["migrate", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data")], TextReader.Null, output, error);
             Assert.True(exit == 0, error.ToString());
-            Assert.Contains("alert store: schema version 2 (PostgreSQL ", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("alert store: schema version 3 (PostgreSQL ", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("job leases: schema version 1 (PostgreSQL ", output.ToString(), StringComparison.Ordinal);
             Assert.Contains($"/{database}).", output.ToString(), StringComparison.Ordinal);
         }
 
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations WHERE store = 'alerts'", connection);
-        Assert.Equal("1,2", await command.ExecuteScalarAsync());
+        Assert.Equal("1,2,3", await command.ExecuteScalarAsync());
     }
 }

@@ -37,7 +37,7 @@ internal static class ConsoleData
         var alert = new Alert(Alert.IdFor(new AlertPipeline.Events.EventKey(school, "OAK-LT-0001", eventId), family), eventId, family, school, "OAK-LT-0001", login, when, "typed", "chrome",
             "https://example.org/page", shot, text, text, [category], severity,
             [new AlertMatch(text, category, severity.ToName(), 0, text.Length, text, rule)], "test-lists", AlertStatus.New, when, when);
-        host.Alerts.Save([(alert, [])]);
+        host.App.Services.GetRequiredService<IAlertStore>().Save([(alert, [])], []); // the host's store: a SQLite file or PostgreSQL
         return alert;
     }
 

@@ -7,6 +7,7 @@ using AlertPipeline.Reports.GovernorSummary;
 using AlertPipeline.Reports.Suppression;
 using AlertPipeline.Retention;
 using AlertPipeline.Schools;
+using AlertPipeline.Storage;
 using AlertPipeline.Triage;
 using Microsoft.Extensions.Options;
 
@@ -75,7 +76,7 @@ internal sealed record AnnualReviewData(string SchoolId, string ScopeName, Acade
 /// by <see cref="SmallNumbers"/> exactly as in the governor summary; there is no pupil, device, login or text in it.
 /// </summary>
 internal sealed class AnnualReviewBuilder(
-    AlertStore store, SchoolDirectory schools, GovernorReportBuilder governor, KeywordVersionStore lists,
+    IAlertStore store, SchoolDirectory schools, GovernorReportBuilder governor, KeywordVersionStore lists,
     IOptions<DetectionOptions> detection, IOptions<RetentionOptions> retention, IOptionsMonitor<AnnualReviewOptions> review,
     Checks.CheckLog checks, RiskProfileStore riskProfiles, TimeProvider clock)
 {
@@ -116,26 +117,19 @@ internal sealed class AnnualReviewBuilder(
 
     private List<Row> Load(string schoolId, DateTimeOffset from, DateTimeOffset to)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT a.categories, a.severity, a.matches, a.minimised_at IS NOT NULL,
-                (SELECT json_extract(h.detail, '$.outcome') FROM alert_history h WHERE h.alert_id = a.alert_id AND h.action = 'resolved' ORDER BY h.id DESC LIMIT 1)
-            FROM alerts a WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to AND a.is_test = 0
-            """;
-        command.Parameters.AddWithValue("$school", schoolId);
-        command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-        using var reader = command.ExecuteReader();
-        var rows = new List<Row>();
-        while (reader.Read())
-        {
-            var matches = JsonSerializer.Deserialize<List<AlertMatch>>(reader.GetString(2), WebJson) ?? [];
-            rows.Add(new Row(JsonSerializer.Deserialize<List<string>>(reader.GetString(0)) ?? [], (Severity)reader.GetInt32(1),
-                reader.IsDBNull(4) ? null : reader.GetString(4), [.. matches.Select(m => m.Rule).Distinct()], reader.GetBoolean(3)));
-        }
-
-        return rows;
+        using var connection = store.Open();
+        return connection.Command($"""
+                SELECT a.categories, a.severity, a.matches, CASE WHEN a.minimised_at IS NOT NULL THEN 1 ELSE 0 END,
+                    (SELECT {connection.JsonText("h.detail", "outcome")} FROM alert_history h WHERE h.alert_id = a.alert_id AND h.action = 'resolved' ORDER BY h.id DESC LIMIT 1)
+                FROM alerts a WHERE (@school = 'trust' OR a.school_id = @school) AND a.created_at >= @from AND a.created_at < @to AND a.is_test = 0
+                """)
+            .With("@school", schoolId).With("@from", from.ToUnixTimeMilliseconds()).With("@to", to.ToUnixTimeMilliseconds())
+            .Rows(r =>
+            {
+                var matches = JsonSerializer.Deserialize<List<AlertMatch>>(r.GetString(2), WebJson) ?? [];
+                return new Row(JsonSerializer.Deserialize<List<string>>(r.GetString(0)) ?? [], (Severity)r.GetInt32(1),
+                    r.NullableString(4), [.. matches.Select(m => m.Rule).Distinct()], Convert.ToInt64(r.GetValue(3), CultureInfo.InvariantCulture) != 0);
+            });
     }
 
     private ReviewSection Roles(string schoolId)

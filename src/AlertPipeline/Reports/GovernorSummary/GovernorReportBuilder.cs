@@ -8,6 +8,7 @@ using AlertPipeline.Detection.Lists;
 using AlertPipeline.Notifications;
 using AlertPipeline.Reports.Suppression;
 using AlertPipeline.Schools;
+using AlertPipeline.Storage;
 using AlertPipeline.Triage;
 
 namespace AlertPipeline.Reports.GovernorSummary;
@@ -73,7 +74,7 @@ internal sealed record GovernorReportData(
 /// no alert id, pupil, device, login or text leaves this class.
 /// </summary>
 internal sealed class GovernorReportBuilder(
-    AlertStore store, SchoolDirectory schools, Roster roster, KeywordVersionStore lists, DeviceActivity devices, TimeProvider clock)
+    IAlertStore store, SchoolDirectory schools, Roster roster, KeywordVersionStore lists, DeviceActivity devices, TimeProvider clock)
 {
     public static readonly TimeSpan SilentAfter = TimeSpan.FromDays(3);
 
@@ -116,44 +117,32 @@ internal sealed class GovernorReportBuilder(
     private List<Row> Load(ReportPeriod period)
     {
         var (from, to) = Instants(period);
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT a.school_id, a.user_login, a.created_at, a.occurred_at, a.source, a.categories, a.severity,
-                (SELECT MIN(h.at) FROM alert_history h WHERE h.alert_id = a.alert_id AND h.actor <> 'system'
-                    AND h.action IN ({string.Join(", ", HumanActions.Select(a => $"'{a}'"))})),
-                (SELECT json_extract(h.detail, '$.outcome') FROM alert_history h WHERE h.alert_id = a.alert_id AND h.action = 'resolved'
-                    ORDER BY h.id DESC LIMIT 1),
-                (SELECT COALESCE(MAX(CAST(substr(n.kind, 12) AS INTEGER)), 0) FROM notifications n
-                    WHERE n.alert_id = a.alert_id AND n.kind LIKE 'escalation-%' AND n.status = 'sent')
-            FROM alerts a
-            WHERE ($school = 'trust' OR a.school_id = $school) AND a.created_at >= $from AND a.created_at < $to AND a.is_test = 0
-            """;
-        command.Parameters.AddWithValue("$school", period.SchoolId);
-        command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-        using var reader = command.ExecuteReader();
-        var rows = new List<Row>();
-        while (reader.Read())
-        {
-            rows.Add(new Row(
-                reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4),
-                JsonSerializer.Deserialize<List<string>>(reader.GetString(5)) ?? [], (Severity)reader.GetInt32(6),
-                reader.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetInt32(9)));
-        }
-
-        return rows;
+        using var connection = store.Open();
+        return connection.Command($"""
+                SELECT a.school_id, a.user_login, a.created_at, a.occurred_at, a.source, a.categories, a.severity,
+                    (SELECT MIN(h.at) FROM alert_history h WHERE h.alert_id = a.alert_id AND h.actor <> 'system'
+                        AND h.action IN ({string.Join(", ", HumanActions.Select(a => $"'{a}'"))})),
+                    (SELECT {connection.JsonText("h.detail", "outcome")} FROM alert_history h WHERE h.alert_id = a.alert_id AND h.action = 'resolved'
+                        ORDER BY h.id DESC LIMIT 1),
+                    (SELECT COALESCE(MAX(CAST(substr(n.kind, 12) AS INTEGER)), 0) FROM notifications n
+                        WHERE n.alert_id = a.alert_id AND n.kind LIKE 'escalation-%' AND n.status = 'sent')
+                FROM alerts a
+                WHERE (@school = 'trust' OR a.school_id = @school) AND a.created_at >= @from AND a.created_at < @to AND a.is_test = 0
+                """)
+            .With("@school", period.SchoolId).With("@from", from.ToUnixTimeMilliseconds()).With("@to", to.ToUnixTimeMilliseconds())
+            .Rows(r => new Row(
+                r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), r.GetString(4),
+                JsonSerializer.Deserialize<List<string>>(r.GetString(5)) ?? [], (Severity)r.GetInt32(6),
+                r.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
+                r.NullableString(8), Convert.ToInt32(r.GetValue(9), CultureInfo.InvariantCulture)));
     }
 
     private DateTimeOffset? EarliestAlert(string schoolId)
     {
-        using var connection = store.Database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(created_at) FROM alerts WHERE ($school = 'trust' OR school_id = $school) AND is_test = 0";
-        command.Parameters.AddWithValue("$school", schoolId);
-        return command.ExecuteScalar() is long at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
+        using var connection = store.Open();
+        return connection.Command("SELECT MIN(created_at) FROM alerts WHERE (@school = 'trust' OR school_id = @school) AND is_test = 0")
+            .With("@school", schoolId).Rows(r => r.NullableLong(0)).Single() is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
     }
 
     public const string ByCategory = "category", BySeverity = "severity", BySchool = "school", BySource = "source", ByHours = "hours",

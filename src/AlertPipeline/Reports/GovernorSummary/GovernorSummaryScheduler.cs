@@ -1,4 +1,5 @@
 using AlertPipeline.Alerts;
+using AlertPipeline.Storage;
 using AlertPipeline.Notifications;
 using AlertPipeline.Schools;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace AlertPipeline.Reports.GovernorSummary;
 /// the store as it is then, so a row retried after an outage still carries a whole, current report.
 /// </summary>
 internal sealed class GovernorSummaryScheduler(
-    AlertStore store, GovernorReportBuilder reports, IOptionsMonitor<GovernorSummaryOptions> options, NotificationSignal signal) : IDueWork
+    IAlertStore store, GovernorReportBuilder reports, IOptionsMonitor<GovernorSummaryOptions> options, NotificationSignal signal) : IDueWork
 {
     public const string Kind = "governor-summary";
 
@@ -76,17 +77,12 @@ internal sealed class GovernorSummaryScheduler(
     public int Enqueue(ReportPeriod period, IEnumerable<Target> recipients, DateTimeOffset now)
     {
         var (_, end) = reports.Instants(period);
-        using var connection = store.Database.Open();
+        using var connection = store.Open();
         using var transaction = connection.BeginTransaction();
-        using var record = connection.CreateCommand();
-        record.Transaction = transaction;
-        record.CommandText = "INSERT INTO digest_runs(school_id, kind, period_end) VALUES ($school, $kind, $end) ON CONFLICT DO NOTHING";
-        record.Parameters.AddWithValue("$school", period.SchoolId);
-        record.Parameters.AddWithValue("$kind", Kind);
-        record.Parameters.AddWithValue("$end", end.ToUnixTimeMilliseconds());
-        if (record.ExecuteNonQuery() == 0)
+        if (connection.Command("INSERT INTO digest_runs(school_id, kind, period_end) VALUES (@school, @kind, @end) ON CONFLICT DO NOTHING", transaction)
+                .With("@school", period.SchoolId).With("@kind", Kind).With("@end", end.ToUnixTimeMilliseconds()).Run() == 0)
         {
-            return 0; // Already done.
+            return 0; // Already done (by this responder, or by another on the same PostgreSQL).
         }
 
         var added = 0;

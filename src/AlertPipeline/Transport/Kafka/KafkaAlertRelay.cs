@@ -1,26 +1,25 @@
-using System.Globalization;
 using System.Text.Json;
 using AlertPipeline.Alerts;
 using AlertPipeline.Detection;
-using AlertPipeline.Storage;
 using Confluent.Kafka;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace AlertPipeline.Transport.Kafka;
 
 /// <summary>
-/// Publishes every stored alert to the alerts topic for downstream systems (a trust's case-management tool, kcat).
-/// The alert store is the outbox: the relay follows <c>alerts</c> in insertion order (rowid; SQLite has one writer at
-/// a time, so rowids become visible in order) and advances its cursor only after the records are acknowledged. A
-/// crash re-publishes at most one batch: at-least-once, keyed by alert id so consumers can dedupe.
+/// Publishes every change of every alert to the alerts topic for downstream systems (a trust's case-management tool,
+/// kcat): created, merged, raised, acknowledged, assigned, noted, escalated, resolved, each with the alert's version
+/// (1 = created). The alert store is the outbox (<see cref="AlertChangeFeed"/>): a change is marked relayed only
+/// after the records are acknowledged, so a crash re-publishes at most one batch: at-least-once, keyed by alert id
+/// (one alert's changes share a partition, in version order), and a consumer drops a record whose version it has
+/// already seen. Any number of responders may run this; one relays at a time.
 /// <para>
-/// Data minimisation: the record names the alert, pupil, school, categories and severity, never the captured text;
-/// that stays in the alert store behind the console's access rules.
+/// Data minimisation: the record names the alert, pupil, school, categories, severity and status, never the captured
+/// text nor what a DSL wrote; those stay in the alert store behind the console's access rules.
 /// </para>
 /// </summary>
 internal sealed partial class KafkaAlertRelay(
-    AlertStore store,
+    IAlertStore store,
     KafkaProducer producer,
     IOptions<KafkaOptions> options,
     TimeProvider clock,
@@ -29,13 +28,13 @@ internal sealed partial class KafkaAlertRelay(
     private const int BatchSize = 500;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The record's schema: 2 since every change is relayed with a version (1 carried only the first).</summary>
+    private static readonly byte[] Schema = "2"u8.ToArray();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var topic = options.Value.Topics.Alerts;
-        using (var connection = store.Database.Open())
-        {
-            SqliteDatabase.Execute(connection, "CREATE TABLE IF NOT EXISTS kafka_relay (topic TEXT PRIMARY KEY, position INTEGER NOT NULL)");
-        }
+        var feed = new AlertChangeFeed(store);
 
         // The wake-up interval bounds how stale the topic is; publishing itself is batched.
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250), clock);
@@ -43,7 +42,7 @@ internal sealed partial class KafkaAlertRelay(
         {
             try
             {
-                while (await RelayBatchAsync(topic).ConfigureAwait(false) == BatchSize)
+                while (await feed.RelayAsync(BatchSize, changes => PublishAsync(topic, changes)).ConfigureAwait(false) == BatchSize)
                 {
                     stoppingToken.ThrowIfCancellationRequested();
                 }
@@ -52,7 +51,7 @@ internal sealed partial class KafkaAlertRelay(
             {
                 return;
             }
-#pragma warning disable CA1031 // Broker down or database busy: the cursor did not move; try again on the next tick.
+#pragma warning disable CA1031 // Broker down or database busy: nothing was marked relayed; try again on the next tick.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
@@ -62,82 +61,40 @@ internal sealed partial class KafkaAlertRelay(
         while (await timer.NextTickOrStopAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    private async Task<int> RelayBatchAsync(string topic)
+    private async Task PublishAsync(string topic, IReadOnlyList<AlertChange> changes)
     {
-        long cursor;
-        var rows = new List<(long RowId, Message<string?, byte[]> Message)>();
-        using (var connection = store.Database.Open())
+        var messages = changes.Select(c => new Message<string?, byte[]>
         {
-            cursor = Scalar(connection, "SELECT COALESCE((SELECT position FROM kafka_relay WHERE topic = $topic), 0)", topic);
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                SELECT rowid, alert_id, event_id, rule, school_id, device_id, user_login, occurred_at, source, categories,
-                       severity, list_version, created_at
-                FROM alerts WHERE rowid > $after ORDER BY rowid LIMIT $limit
-                """;
-            command.Parameters.AddWithValue("$after", cursor);
-            command.Parameters.AddWithValue("$limit", BatchSize);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            Key = c.AlertId,
+            Value = JsonSerializer.SerializeToUtf8Bytes(new
             {
-                var alertId = reader.GetString(1);
-                var record = new
-                {
-                    alertId,
-                    eventId = reader.GetString(2),
-                    rule = reader.GetString(3),
-                    schoolId = reader.GetString(4),
-                    deviceId = reader.GetString(5),
-                    userLogin = reader.GetString(6),
-                    occurredAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                    source = reader.GetString(8),
-                    categories = JsonSerializer.Deserialize<List<string>>(reader.GetString(9), Json),
-                    severity = ((Severity)reader.GetInt32(10)).ToName(),
-                    listVersion = reader.GetString(11),
-                    createdAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)),
-                };
-                rows.Add((reader.GetInt64(0), new Message<string?, byte[]>
-                {
-                    Key = alertId,
-                    Value = JsonSerializer.SerializeToUtf8Bytes(record, Json),
-                    Headers = new Headers { { KafkaHeaders.Schema, "1"u8.ToArray() } },
-                }));
-            }
-        }
-
-        if (rows.Count == 0)
-        {
-            return 0;
-        }
-
-        await producer.ProduceAllAsync(topic, rows.Select(r => r.Message).ToList()).ConfigureAwait(false);
-        using (var connection = store.Database.Open())
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = """
-                INSERT INTO kafka_relay(topic, position) VALUES ($topic, $position)
-                ON CONFLICT(topic) DO UPDATE SET position = MAX(position, excluded.position)
-                """;
-            command.Parameters.AddWithValue("$topic", topic);
-            command.Parameters.AddWithValue("$position", rows[^1].RowId);
-            command.ExecuteNonQuery();
-        }
-
-        LogRelayed(rows.Count, topic);
-        return rows.Count;
+                alertId = c.AlertId,
+                version = c.Version,
+                change = c.Change,
+                changedAt = c.At,
+                status = c.Status,
+                severity = c.Severity.ToName(),
+                eventId = c.EventId,
+                rule = c.Rule,
+                schoolId = c.SchoolId,
+                deviceId = c.DeviceId,
+                userLogin = c.UserLogin,
+                occurredAt = c.OccurredAt,
+                source = c.Source,
+                categories = c.Categories,
+                listVersion = c.ListVersion,
+                createdAt = c.CreatedAt,
+                isTest = c.IsTest,
+            }, Json),
+            Headers = new Headers { { KafkaHeaders.Schema, Schema } },
+        }).ToList();
+        await producer.ProduceAllAsync(topic, messages).ConfigureAwait(false);
+        LogRelayed(messages.Count, topic);
     }
 
-    private static long Scalar(SqliteConnection connection, string sql, string topic)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$topic", topic);
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Published {Count} alerts to {Topic}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Published {Count} alert changes to {Topic}")]
     private partial void LogRelayed(int count, string topic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing alerts to Kafka failed; retrying from the same alert")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing alert changes to Kafka failed; retrying from the same change")]
     private partial void LogRelayFailed(Exception exception);
 }
