@@ -41,7 +41,8 @@ internal sealed partial class AlertFeed(AlertQueries queries, IOptions<ConsoleOp
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var (row, updated) = queries.Position();
+        (long Row, long Updated)? position = null;
+        var (row, updated) = (0L, 0L);
         // Rows changed in the millisecond we last saw, already sent: the next poll asks for updated_at >= that ms.
         var sentAtUpdated = new HashSet<string>(StringComparer.Ordinal);
         using var timer = new PeriodicTimer(options.Value.FeedPollInterval, clock);
@@ -50,9 +51,18 @@ internal sealed partial class AlertFeed(AlertQueries queries, IOptions<ConsoleOp
             IReadOnlyList<(long Row, AlertSummary Alert)> changes;
             try
             {
+                // Any store error (a SQLite file busy, PostgreSQL restarting or out of reach: both are DbExceptions) is
+                // waited out here. Before, only SQLite's were, and a PostgreSQL restart stopped every process's host.
+                if (position is null)
+                {
+                    position = queries.Position();
+                    (row, updated) = position.Value;
+                    continue;
+                }
+
                 changes = queries.Changes(row, updated);
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (System.Data.Common.DbException ex)
             {
                 LogPollFailed(ex.Message);
                 continue;

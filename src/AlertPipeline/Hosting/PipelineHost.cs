@@ -168,8 +168,14 @@ internal static partial class PipelineHost
 
         _ = app.Services.GetRequiredService<SystemDatabase>();
         _ = app.Services.GetRequiredService<Audit.AuditLog>();
+        // Opened now, when an unreachable PostgreSQL stops the start with one line naming it, rather than first inside a
+        // scheduled job's constructor, where Quartz would mark the job's trigger failed for good.
+        _ = app.Services.GetRequiredService<Ingest.ApiKeys.ApiKeyStore>();
+        _ = app.Services.GetRequiredService<Users.UserStore>();
         if ((roles & (HostRoles.Detect | HostRoles.Respond)) != 0)
         {
+            _ = app.Services.GetRequiredService<IAlertStore>();
+            _ = app.Services.GetRequiredService<Notifications.SystemAlerts>();
             var alerts = app.Services.GetRequiredService<AlertStore>();
             try
             {
@@ -180,7 +186,7 @@ internal static partial class PipelineHost
                     LogLegacyScreenshots(log, moved, unreferenced);
                 }
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            catch (System.Data.Common.DbException ex)
             {
                 // A damaged alerts table is the watchdog's to report (and serve's, naming the file); until then the
                 // legacy files stay where no school's alert can show them.

@@ -92,7 +92,20 @@ public sealed class TrustClusterFaultTests : IAsyncLifetime
             });
             await _kafka.PublishAsync(Batch(concerning));
 
-            var stored = await Eventually.ReturnsAsync(AlertEventIds, ids => ids.Count >= concerning.Count, "every alert stored", TimeSpan.FromSeconds(180));
+            List<string> stored;
+            try
+            {
+                stored = await Eventually.ReturnsAsync(AlertEventIds, ids => ids.Count >= concerning.Count, "every alert stored", TimeSpan.FromSeconds(180));
+            }
+            catch (TimeoutException)
+            {
+                // Say what is missing and what the processes said, not just that time ran out.
+                var problems = processes.Where(p => p is not null).Select((p, i) => $"process {i}:\n" + string.Join('\n',
+                    p!.Output.Split('\n').Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase)
+                        || l.Contains("exception", StringComparison.OrdinalIgnoreCase)).TakeLast(15)));
+                throw new TimeoutException($"{AlertEventIds().Count} of {concerning.Count} alerts stored\n{string.Join('\n', problems)}");
+            }
+
             var rows = await Eventually.ReturnsAsync(AlertNotifications, r => r.Count > 0 && r.All(n => n.Status == "sent"), "every notification sent", TimeSpan.FromSeconds(180));
             await Task.Delay(TimeSpan.FromSeconds(2)); // A late duplicate, from any process, would arrive within this.
 
