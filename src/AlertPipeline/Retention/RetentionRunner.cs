@@ -155,6 +155,9 @@ internal sealed partial class RetentionRunner(
             }
         }
 
+        // On PostgreSQL the bytes are rows of the shared database (ADR 0024): the same rule, there.
+        deleted += screenshots.DeleteRows(freed, referenced, now.AddDays(-retention.UnreferencedScreenshotDays), dryRun);
+
         var cutoff = now.AddDays(-retention.UnreferencedScreenshotDays).UtcDateTime;
         foreach (var (reference, path) in screenshots.Stored())
         {

@@ -211,6 +211,39 @@ public abstract class ConsoleStoresContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Screenshots_RetentionRule_DeletesFreedAndOldUnshownRowsKeepsShownAndRecent()
+    {
+        var renderer = new ScreenshotRenderer();
+        async Task<string> Save(string text) => (await Screenshots().SaveAsync(renderer.Render("Search", "https://search.example/", text), "image/png", "oakfield")).Reference;
+        var shown = await Save("shown by an open alert");
+        var freed = await Save("shown only by an alert just minimised");
+        var old = await Save("shown by no alert, stored long ago");
+        Clock.Advance(TimeSpan.FromDays(31));
+        var recent = await Save("shown by no alert, stored yesterday");
+
+        var store = Screenshots();
+        var deleted = store.DeleteRows(new HashSet<string> { freed }, new HashSet<string> { shown }, Clock.GetUtcNow().AddDays(-30), dryRun: false);
+
+        if (RowsInDatabase)
+        {
+            // Before, rows in PostgreSQL were never deleted: retention walked only the screenshot files.
+            Assert.Equal(2, deleted);
+            Assert.Null(store.Read(freed, "oakfield"));
+            Assert.Null(store.Read(old, "oakfield"));
+        }
+        else
+        {
+            Assert.Equal(0, deleted); // Files: the retention runner deletes them (RetentionTests).
+        }
+
+        Assert.NotNull(store.Read(shown, "oakfield"));
+        Assert.NotNull(store.Read(recent, "oakfield"));
+    }
+
+    /// <summary>Whether screenshots are rows of the database (PostgreSQL) rather than files.</summary>
+    private protected virtual bool RowsInDatabase => false;
+
+    [Fact]
     public async Task Screenshots_UploadedWithATrustWideKey_FoundForAnySchool()
     {
         var png = new ScreenshotRenderer().Render("Trust", "https://trust.example/", "uploaded by a trust-wide key");
@@ -270,6 +303,8 @@ public sealed class PostgresConsoleStoresContractTests(PostgresCluster cluster) 
     }
 
     private protected override Type EngineError => typeof(Npgsql.PostgresException);
+
+    private protected override bool RowsInDatabase => true;
 
     private protected override (IOptions<StorageOptions> Options, RelationalStores Stores) Stores()
     {

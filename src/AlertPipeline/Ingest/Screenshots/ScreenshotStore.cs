@@ -285,6 +285,36 @@ internal sealed class ScreenshotStore
           && schoolId.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') ? schoolId
         : null;
 
+    /// <summary>
+    /// On PostgreSQL (else 0): deletes every school's row of each <paramref name="freed"/> reference no alert shows, and
+    /// rows stored before <paramref name="cutoff"/> that no alert shows (<paramref name="referenced"/>); with
+    /// <paramref name="dryRun"/>, only counts them. The rule retention applies to the files, applied to the rows.
+    /// </summary>
+    public int DeleteRows(IReadOnlySet<string> freed, IReadOnlySet<string> referenced, DateTimeOffset cutoff, bool dryRun)
+    {
+        if (_rows is null)
+        {
+            return 0;
+        }
+
+        using var connection = _rows.Open();
+        var due = connection.Command("SELECT school_folder, hash, stored_at FROM screenshots")
+            .Rows(r => (Folder: r.GetString(0), Hash: r.GetString(1), StoredAt: r.GetInt64(2)))
+            .Where(r => !referenced.Contains("sha256:" + r.Hash)
+                        && (freed.Contains("sha256:" + r.Hash) || r.StoredAt < cutoff.ToUnixTimeMilliseconds()))
+            .ToList();
+        if (!dryRun)
+        {
+            foreach (var (folder, hash, _) in due)
+            {
+                connection.Command("DELETE FROM screenshots WHERE school_folder = @folder AND hash = @hash")
+                    .With("@folder", folder).With("@hash", hash).Run();
+            }
+        }
+
+        return due.Count;
+    }
+
     /// <summary>Every file under the screenshot folder: its reference, or null for a temporary file a crash left behind.</summary>
     public IEnumerable<(string? Reference, string Path)> Stored()
     {
