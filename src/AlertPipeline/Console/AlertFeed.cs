@@ -62,8 +62,10 @@ internal sealed partial class AlertFeed(AlertQueries queries, IOptions<ConsoleOp
 
                 changes = queries.Changes(row, updated);
             }
-            catch (System.Data.Common.DbException ex)
+            catch (System.Data.Common.DbException ex) when (position is not null || ex is not Microsoft.Data.Sqlite.SqliteException)
             {
+                // Not the first read of a SQLite file: a damaged alerts.db found at start stops the host as before, so
+                // serve names the file (exit 2) instead of running on with a console that can show nothing.
                 LogPollFailed(ex.Message);
                 continue;
             }
