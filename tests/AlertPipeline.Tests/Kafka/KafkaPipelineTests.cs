@@ -176,7 +176,8 @@ public sealed class KafkaPipelineTests : IDisposable
         Assert.Equal(concerning.Count, KafkaTestCluster.AlertsIn(_detectDir.Path).Count);
     }
 
-    private static JsonObject[] Batch(int count, int everyNth, HashSet<string> concerning, int pupils) =>
+    /// <summary>Events from <paramref name="pupils"/> pupils, every <paramref name="everyNth"/>th concerning (its id added to <paramref name="concerning"/>).</summary>
+    internal static JsonObject[] Batch(int count, int everyNth, HashSet<string> concerning, int pupils) =>
         Enumerable.Range(0, count).Select(i =>
         {
             var isConcerning = i % everyNth == 0;

@@ -190,21 +190,7 @@ public sealed class TrustClusterFaultTests : IAsyncLifetime
     }
 
     private static JsonObject[] Batch(HashSet<string> concerning, int count = Wave) =>
-        Enumerable.Range(0, count).Select(i =>
-        {
-            var isConcerning = i % EveryNth == 0;
-            // Each concerning event from its own pupil: one pupil repeating a phrase is (rightly) one alert with a count.
-            var login = isConcerning
-                ? "oak.concern" + Guid.NewGuid().ToString("N")[..12]
-                : "oak.pupil" + Random.Shared.Next(300).ToString(CultureInfo.InvariantCulture);
-            var e = Some.Event(isConcerning ? "i want to die" : "revision notes on the water cycle", userLogin: login);
-            if (isConcerning)
-            {
-                concerning.Add((string)e["eventId"]!);
-            }
-
-            return e;
-        }).ToArray();
+        KafkaPipelineTests.Batch(count, EveryNth, concerning, pupils: 300);
 
     private List<string> AlertEventIds() => Query("SELECT event_id FROM alerts", r => r.GetString(0));
 
