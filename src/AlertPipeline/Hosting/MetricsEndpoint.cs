@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using AlertPipeline.Watchdog;
@@ -95,7 +96,7 @@ internal static class MetricsEndpoint
             return services; // Off: no OpenTelemetry listener at all, so recording costs what an unobserved instrument costs.
         }
 
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry().WithMetrics(metrics => OnlyThisHost(metrics)
             .AddMeter(PipelineMetrics.MeterName, WatchdogMetrics.MeterName)
             .AddPrometheusExporter(o =>
             {
@@ -104,6 +105,21 @@ internal static class MetricsEndpoint
                 o.ScrapeEndpointPath = MetricsOptions.Path;
             }));
         return services;
+    }
+
+    /// <summary>
+    /// The listener matches meters by name across the whole process, but this host's meters come from its own
+    /// <see cref="IMeterFactory"/> (their <see cref="Meter.Scope"/>). Instruments of another host in the same process
+    /// (each test's host, the benchmark's detect processes) are dropped, so a scrape reads only this host's figures.
+    /// </summary>
+    private static MeterProviderBuilder OnlyThisHost(MeterProviderBuilder metrics)
+    {
+        ((IDeferredMeterProviderBuilder)metrics).Configure((provider, builder) =>
+        {
+            var own = provider.GetRequiredService<IMeterFactory>();
+            builder.AddView(instrument => ReferenceEquals(instrument.Meter.Scope, own) ? null : MetricStreamConfiguration.Drop);
+        });
+        return metrics;
     }
 
     /// <summary>

@@ -72,6 +72,31 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Metrics_TwoHostsInOneProcess_EachScrapeCountsOnlyItsOwnHostsEvents()
+    {
+        // The listener matches meters by name process-wide: before each host kept to its own meters, a scrape here
+        // counted every host's events (a full test run saw 7,599 accepted where 2 were posted).
+        await using var busy = await TestHost.StartAsync(WithToken());
+        await using var quiet = await TestHost.StartAsync(WithToken());
+        busy.UseKey("oakfield");
+        quiet.UseKey("oakfield");
+        Assert.Equal(HttpStatusCode.Accepted, (await busy.PostEventsAsync(Some.Event(), Some.Event(), Some.Event())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await quiet.PostEventsAsync(Some.Event())).StatusCode);
+        await Eventually.TrueAsync(() => busy.App.Services.GetRequiredService<PipelineMetrics>().EventsProcessed == 3
+            && quiet.App.Services.GetRequiredService<PipelineMetrics>().EventsProcessed == 1, "detection in both hosts");
+
+        var busyScrape = await ScrapeAsync(busy.Http, Token);
+        var quietScrape = await ScrapeAsync(quiet.Http, Token);
+
+        Assert.Equal(3, PrometheusText.Sum(busyScrape, "alertpipeline_events_received_total", ("outcome", "accepted")));
+        Assert.Equal(3, PrometheusText.Sum(busyScrape, "alertpipeline_events_processed_total", ("outcome", "scanned")));
+        Assert.Equal(1, PrometheusText.Sum(quietScrape, "alertpipeline_events_received_total", ("outcome", "accepted")));
+        Assert.Equal(1, PrometheusText.Sum(quietScrape, "alertpipeline_events_processed_total", ("outcome", "scanned")));
+        // One series per name: the other host's instruments are dropped, not reported beside this host's.
+        Assert.Single(PrometheusText.Samples(quietScrape), s => s.Name == "alertpipeline_events_received_total");
+    }
+
+    [Fact]
     public async Task Metrics_ProtectedByToken_AnonymousAndWrongTokenRefusedWithNoFigures()
     {
         await using var host = await TestHost.StartAsync(WithToken());
