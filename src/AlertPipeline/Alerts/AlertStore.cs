@@ -19,16 +19,21 @@ internal sealed class AlertStore : IAlertStore
 
     private readonly SqliteDatabase _database;
 
+    public const string FileName = "alerts.db";
+
     public AlertStore(IOptions<StorageOptions> options)
     {
         var storage = options.Value;
-        _database = new SqliteDatabase(Path.Combine(storage.FullDataDirectory, "alerts.db"), storage.Synchronous);
+        _database = new SqliteDatabase(Path.Combine(storage.FullDataDirectory, FileName), storage.Synchronous);
         using var connection = _database.Open();
         // The journal's applied_at is a record of when an upgrade ran, not time the pipeline reasons about.
         SchemaVersion = SchemaMigrator.Migrate(connection, AlertSchema.Store, AlertSchema.Sqlite, TimeProvider.System);
     }
 
     public SqliteDatabase Database => _database;
+
+    /// <summary>Whether the pipeline has created its SQLite alert store in the data directory.</summary>
+    public static bool Exists(StorageOptions storage) => File.Exists(Path.Combine(storage.FullDataDirectory, FileName));
 
     public System.Data.Common.DbConnection Open() => _database.Open();
 

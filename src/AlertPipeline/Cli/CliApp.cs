@@ -29,7 +29,7 @@ internal static class CliApp
             Detection.EvalCommand.Create(),
             BenchCommand.Create(),
             Model.ModelCommand.Create(CliServices.Create),
-            Replay.ReplayCommand.Create(),
+            Replay.ReplayCommand.Create(CliServices.Create),
             Retention.RetentionCommand.Create(CliServices.Create),
             Detection.DeadLettersCommand.Create(CliServices.Create),
             Transport.Kafka.KafkaMockCommand.Create(),

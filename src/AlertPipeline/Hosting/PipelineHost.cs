@@ -176,25 +176,39 @@ internal static partial class PipelineHost
         {
             _ = app.Services.GetRequiredService<IAlertStore>();
             _ = app.Services.GetRequiredService<Notifications.SystemAlerts>();
-            var alerts = app.Services.GetRequiredService<AlertStore>();
-            try
-            {
-                var (moved, unreferenced) = app.Services.GetRequiredService<Ingest.Screenshots.ScreenshotStore>()
-                    .AdoptLegacyAsync(alerts.ScreenshotsShown).GetAwaiter().GetResult();
-                if (moved + unreferenced > 0)
-                {
-                    LogLegacyScreenshots(log, moved, unreferenced);
-                }
-            }
-            catch (System.Data.Common.DbException ex)
-            {
-                // A damaged alerts table is the watchdog's to report (and serve's, naming the file); until then the
-                // legacy files stay where no school's alert can show them.
-                LogLegacyScreenshotsLeft(log, ex.Message);
-            }
+            AdoptLegacyScreenshots(app, log);
         }
 
         _ = app.Services.GetService<SqliteEventQueue>();
+    }
+
+    /// <summary>
+    /// Screenshots saved before they were kept per school, on the embedded store only: on PostgreSQL screenshots live in
+    /// the database and this node has no <c>alerts.db</c> to say whose they were (reading it would create one).
+    /// </summary>
+    private static void AdoptLegacyScreenshots(WebApplication app, Microsoft.Extensions.Logging.ILogger log)
+    {
+        if (StorageServices.IsPostgres(app.Services))
+        {
+            return;
+        }
+
+        var alerts = app.Services.GetRequiredService<AlertStore>();
+        try
+        {
+            var (moved, unreferenced) = app.Services.GetRequiredService<Ingest.Screenshots.ScreenshotStore>()
+                .AdoptLegacyAsync(alerts.ScreenshotsShown).GetAwaiter().GetResult();
+            if (moved + unreferenced > 0)
+            {
+                LogLegacyScreenshots(log, moved, unreferenced);
+            }
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            // A damaged alerts table is the watchdog's to report (and serve's, naming the file); until then the
+            // legacy files stay where no school's alert can show them.
+            LogLegacyScreenshotsLeft(log, ex.Message);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Screenshots from before they were kept per school: {Moved} moved into the folders of the schools whose alerts show them; {Unreferenced} shown by no alert moved to screenshots/~unclaimed, shown to no school, until retention deletes them")]

@@ -128,13 +128,7 @@ internal static class ModelCommand
         }
 
         using var services = offlineServices(args);
-        var data = Storage.StorageServices.DataDirectory(services);
-        if (!File.Exists(Path.Combine(data, "alerts.db")))
-        {
-            throw new CliException($"model outcomes: no alert store in '{data}' (run 'alertpipeline serve' with this --data-dir first)");
-        }
-
-        var rows = DslOutcomes.Read(services.GetRequiredService<IAlertStore>(), since);
+        var rows = DslOutcomes.Read(AlertServices.RequireStore(services, "model outcomes"), since);
         using (var writer = new StreamWriter(outPath))
         {
             DslOutcomes.Write(rows, writer);

@@ -1,3 +1,4 @@
+using AlertPipeline.Alerts;
 using AlertPipeline.Events;
 using AlertPipeline.Storage;
 
@@ -5,33 +6,30 @@ namespace AlertPipeline.Replay;
 
 /// <summary>
 /// What DSLs decided about the alerts raised on each event (the latest resolution), for a replay to say what a proposed
-/// change would have silenced. Read once, read-only; no pupil data leaves it, only the outcome.
+/// change would have silenced. Read once, read-only, through the alert store in force (the SQLite file or the trust's
+/// PostgreSQL); no pupil data leaves it, only the outcome.
 /// </summary>
 internal static class AlertOutcomes
 {
-    public static IReadOnlyDictionary<EventKey, string> Read(string alertsDatabase, string synchronous)
+    public static IReadOnlyDictionary<EventKey, string> Read(IAlertStore alerts)
     {
+        using var connection = alerts.Open();
+        // The latest resolution wins (an alert can be reopened and resolved again); the outcome read is guarded
+        // (DbDialect.JsonText): a detail written by other code may not be JSON.
+        var rows = connection.Command($"""
+                WITH resolved AS (
+                    SELECT h.alert_id, {connection.JsonText("h.detail", "outcome")} AS outcome,
+                           ROW_NUMBER() OVER (PARTITION BY h.alert_id ORDER BY h.id DESC) AS n
+                    FROM alert_history h WHERE h.action = 'resolved')
+                SELECT e.school_id, e.device_id, e.event_id, r.outcome
+                FROM alert_events e JOIN resolved r ON r.alert_id = e.alert_id
+                WHERE r.n = 1 AND r.outcome IS NOT NULL
+                """)
+            .Rows(r => (Key: new EventKey(r.GetString(0), r.GetString(1), r.GetString(2)), Outcome: r.GetString(3)));
         var result = new Dictionary<EventKey, string>();
-        if (!File.Exists(alertsDatabase))
+        foreach (var (key, outcome) in rows)
         {
-            return result;
-        }
-
-        using var connection = new SqliteDatabase(alertsDatabase, synchronous).Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT e.school_id, e.device_id, e.event_id,
-                   (SELECT CASE WHEN json_valid(h.detail) THEN json_extract(h.detail, '$.outcome') END
-                    FROM alert_history h WHERE h.alert_id = e.alert_id AND h.action = 'resolved' ORDER BY h.id DESC LIMIT 1)
-            FROM alert_events e
-            """;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            if (!reader.IsDBNull(3))
-            {
-                result[new EventKey(reader.GetString(0), reader.GetString(1), reader.GetString(2))] = reader.GetString(3);
-            }
+            result[key] = outcome;
         }
 
         return result;

@@ -19,13 +19,13 @@ namespace AlertPipeline.Replay;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static Command Create() => CliCommand.Leaf("replay",
+    public static Command Create(Func<CliArgs, ServiceProvider> offlineServices) => CliCommand.Leaf("replay",
         "re-reads retained events (embedded queue or Kafka) through candidate keyword lists or model bands; reports alerts added/removed per category and severity, and the DSL outcomes of the alerts it would silence; notifies nobody",
         [new("since", "from this time (2026-11-01, 2026-11-01T08:00:00Z) or this many days back (7d)", "TIME|Nd"), CliOption.Lists,
          new("model-bands", "candidate model bands, e.g. \"suicide:0.97=urgent,0.9=high;...\"", "BANDS"), CliOption.DataDir, CliOption.Config],
-        (args, io) => RunAsync(args, io.Output));
+        (args, io) => RunAsync(args, io.Output, offlineServices));
 
-    private static async Task<int> RunAsync(CliArgs args, TextWriter output)
+    private static async Task<int> RunAsync(CliArgs args, TextWriter output, Func<CliArgs, ServiceProvider> offlineServices)
     {
         args.NoPositionals();
         var sinceText = args.Get("since") ?? throw new CliException("replay needs --since (e.g. 2026-11-01 or 2026-11-01T08:00:00Z, or 7d for the last seven days)");
@@ -62,8 +62,7 @@ internal static class ReplayCommand
             throw new CliException("replay --model-bands: the model is off here (Model:Enabled is false), so its bands change nothing");
         }
 
-        var storageOptions = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var outcomes = AlertOutcomes.Read(Path.Combine(dataDirectory, "alerts.db"), storageOptions.Synchronous);
+        var outcomes = ReadOutcomes(args, configuration, dataDirectory, offlineServices);
         var replay = new ShadowReplay(new ReplaySide(current, Cached(currentModel)), new ReplaySide(candidate, Cached(candidateModel)),
             key => outcomes.GetValueOrDefault(key));
 
@@ -120,6 +119,24 @@ internal static class ReplayCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The DSLs' outcomes from the alert store in force: the trust's PostgreSQL when <c>Storage:Provider</c> says so
+    /// (where the local data directory holds no alerts), else the data directory's <c>alerts.db</c>. A data directory
+    /// where the pipeline never stored an alert has no outcomes; replay does not create a store there.
+    /// </summary>
+    private static IReadOnlyDictionary<Events.EventKey, string> ReadOutcomes(CliArgs args, IConfiguration configuration, string dataDirectory,
+        Func<CliArgs, ServiceProvider> offlineServices)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (!storage.IsPostgres && !Alerts.AlertStore.Exists(storage))
+        {
+            return new Dictionary<Events.EventKey, string>();
+        }
+
+        using var services = offlineServices(args);
+        return AlertOutcomes.Read(Alerts.AlertServices.RequireStore(services, "replay"));
     }
 
     /// <summary>The configured model options with <c>--model-bands</c> ("suicide:0.97=urgent,0.9=high;bullying:0.95=low") over the trust-wide bands.</summary>

@@ -37,7 +37,7 @@ internal static class ReportsCommand
 
         var outFile = Required(args, "out");
         using var services = offlineServices(args);
-        RequireStore(services, "reports governor");
+        _ = Alerts.AlertServices.RequireStore(services, "reports governor");
         RequireSchool(services, "reports governor", school);
         var (data, pdf) = CliProgress.Run(output, "reports governor", step =>
         {
@@ -62,7 +62,7 @@ internal static class ReportsCommand
             ?? throw new CliException($"reports annual-review: --year must be an academic year such as 2025-26 (was '{yearText}')");
         var outDir = Required(args, "out");
         using var services = offlineServices(args);
-        RequireStore(services, "reports annual-review");
+        _ = Alerts.AlertServices.RequireStore(services, "reports annual-review");
         RequireSchool(services, "reports annual-review", school);
         output.WriteLine($"building the {year} review for {school}...");
         var data = CliProgress.Run(output, "reports annual-review", step =>
@@ -81,15 +81,6 @@ internal static class ReportsCommand
         if (school != ReportPeriod.Trust && schools.Configured.All(s => s.SchoolId != school))
         {
             throw new CliException($"{command}: --school '{school}' is not a configured school (one of {string.Join(", ", schools.Configured.Select(s => s.SchoolId))}, or 'trust')");
-        }
-    }
-
-    internal static void RequireStore(ServiceProvider services, string command)
-    {
-        var data = Storage.StorageServices.DataDirectory(services);
-        if (!File.Exists(Path.Combine(data, "alerts.db")))
-        {
-            throw new CliException($"{command}: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");
         }
     }
 

@@ -19,11 +19,7 @@ internal static class RetentionCommand
     {
         args.NoPositionals();
         using var services = offlineServices(args);
-        var data = StorageServices.DataDirectory(services);
-        if (!File.Exists(Path.Combine(data, "alerts.db")))
-        {
-            throw new CliException($"retention: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");
-        }
+        _ = Alerts.AlertServices.RequireStore(services, "retention");
 
         var retention = services.GetRequiredService<IOptions<RetentionOptions>>().Value;
         var dryRun = args.Flag("dry-run");

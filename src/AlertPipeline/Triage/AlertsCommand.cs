@@ -47,14 +47,7 @@ internal static class AlertsCommand
         }
 
         using var services = offlineServices(args);
-        var data = StorageServices.DataDirectory(services);
-        // On PostgreSQL the store is the trust's database, checked when it is opened.
-        if (!StorageServices.IsPostgres(services) && !File.Exists(Path.Combine(data, "alerts.db")))
-        {
-            throw new CliException($"alerts list: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");
-        }
-
-        var store = services.GetRequiredService<IAlertStore>();
+        var store = AlertServices.RequireStore(services, "alerts list");
         var alerts = store.List(new AlertQuery(args.Get("school"), min, args.Get("status"), args.GetInt("limit", 100_000, 1, 10_000_000)));
         foreach (var a in alerts)
         {
@@ -71,7 +64,7 @@ internal static class AlertsCommand
 
         if (format == "table")
         {
-            output.WriteLine($"{alerts.Count} alert(s) in {data}");
+            output.WriteLine($"{alerts.Count} alert(s) in {store.Describe}");
         }
 
         return 0;

@@ -83,16 +83,16 @@ internal static class TriageCommand
     private static ServiceProvider OpenStore(CliArgs args, string command, Func<CliArgs, ServiceProvider> offlineServices)
     {
         var services = offlineServices(args);
-        var data = StorageServices.DataDirectory(services);
-        // On PostgreSQL the store is the trust's database, checked when it is opened below.
-        if (!StorageServices.IsPostgres(services) && !File.Exists(Path.Combine(data, "alerts.db")))
+        try
+        {
+            _ = AlertServices.RequireStore(services, command);
+            return services;
+        }
+        catch
         {
             services.Dispose();
-            throw new CliException($"{command}: no alert store in '{data}' (run 'alertpipeline demo' or 'serve' with this --data-dir first)");
+            throw;
         }
-
-        _ = services.GetRequiredService<IAlertStore>();
-        return services;
     }
 
     private static string SingleAlertId(CliArgs args) => args.Positionals.Count == 1
