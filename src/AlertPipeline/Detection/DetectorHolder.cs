@@ -108,8 +108,10 @@ internal sealed partial class DetectorHolder
         }
 
         var previous = _current.Version;
-        _current = Detector.Compile(set, _regexTimeout);
+        // Published before it is swapped in: if the trust's database is unreachable this throws, the version in force
+        // stays, and the next tick, still seeing the change on disk, tries again; nothing in force goes unrecorded.
         Publish(files, set, $"changed on disk, replacing {previous}");
+        _current = Detector.Compile(set, _regexTimeout);
         // A reload changes what is detected for every pupil, whoever edited the files (console, CLI, an editor on the
         // server): the audit log records when it took effect, beside the edit itself where that came through us.
         _audit?.Append("system", "system", AuditActions.KeywordChange, detail: $"keyword lists reloaded from {Directory}: {previous} -> {set.Version} ({set.Entries.Count} entries) now in force");
@@ -211,15 +213,38 @@ internal sealed partial class DetectorHolder
     private partial void LogInvalid(string problem, string version);
 }
 
-/// <summary>Polls the list directory and swaps in changed lists.</summary>
-internal sealed class KeywordReloadService(DetectorHolder holder, IOptions<DetectionOptions> options, TimeProvider clock) : BackgroundService
+/// <summary>
+/// Polls the list directory (and, on a trust, the trust's latest version) and swaps in changed lists. A tick that
+/// cannot reach the trust's database or write the folder changes nothing and is retried at the next tick: it must
+/// never stop the service, since an unhandled exception here would stop the host, and detection with it.
+/// </summary>
+internal sealed partial class KeywordReloadService(DetectorHolder holder, IOptions<DetectionOptions> options, TimeProvider clock, ILogger<KeywordReloadService> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.ReloadInterval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            holder.Reload();
+            try
+            {
+                holder.Reload();
+            }
+            catch (System.Data.Common.DbException ex)
+            {
+                LogNotChecked(holder.Current.Version, ex.Message);
+            }
+            catch (IOException ex)
+            {
+                LogNotChecked(holder.Current.Version, ex.Message);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                LogNotChecked(holder.Current.Version, ex.Message);
+            }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Keyword lists not checked for changes this time, version {Version} stays in force: {Problem}")]
+    private partial void LogNotChecked(string version, string problem);
 }

@@ -103,4 +103,30 @@ public sealed class TrustKeywordListsTests(PostgresCluster cluster)
         Assert.StartsWith(host.DataDirectory, lists.Directory, StringComparison.Ordinal);
         Assert.Equal(seeded, Directory.GetFiles(mounted.Path).ToDictionary(f => Path.GetFileName(f), File.ReadAllText));
     }
+
+    [Fact]
+    public async Task Reload_TrustDatabaseDownForSeveralTicks_HostKeepsDetectingAndTakesLaterEdits()
+    {
+        // The reload tick reads the trust's latest version; when PostgreSQL restarted under it, the exception stopped
+        // the reload service and with it the host, so detection stopped (the trust fault test lost 86 of 236 alerts).
+        var connectionString = await cluster.CreateDatabaseAsync("trustlistsdown");
+        await using var detect = await TestHost.StartAsync(Trust(connectionString));
+        await using var respond = await TestHost.StartAsync(Trust(connectionString));
+        var lifetime = detect.App.Services.GetRequiredService<IHostApplicationLifetime>();
+
+        await cluster.RestartAsync(TimeSpan.FromSeconds(4)); // four reload ticks with the database down
+
+        Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the host stopped when the database went away");
+        var lists = detect.App.Services.GetRequiredService<DetectorHolder>();
+        var change = await Eventually.ReturnsAsync(
+            () => respond.App.Services.GetRequiredService<KeywordEditor>().Edit(Entry, NewTerm, null, null, "it.admin", "after the outage", null),
+            c => c.Error is null, "the console to edit once the database is back");
+        await Eventually.TrueAsync(() => lists.Current.Version == change.Version, "the detect host to take the edit after the outage");
+        detect.UseKey();
+        var e = Some.Event($"i think {NewTerm} tonight");
+        await detect.PostEventsAsync(e);
+        var alerts = detect.App.Services.GetRequiredService<AlertPipeline.Alerts.IAlertStore>();
+        await Eventually.TrueAsync(() => alerts.OfEvent(new("oakfield", e["deviceId"]!.GetValue<string>(), e["eventId"]!.GetValue<string>())) is not null,
+            "the detect host to alert on the new term");
+    }
 }
