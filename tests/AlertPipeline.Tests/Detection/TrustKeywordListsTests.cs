@@ -129,4 +129,43 @@ public sealed class TrustKeywordListsTests(PostgresCluster cluster)
         await Eventually.TrueAsync(() => alerts.OfEvent(new("oakfield", e["deviceId"]!.GetValue<string>(), e["eventId"]!.GetValue<string>())) is not null,
             "the detect host to alert on the new term");
     }
+
+    [Fact]
+    public async Task ConsoleEdit_TrustDatabaseDown_RefusedWith503AndTheFolderUnchanged()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync("trustlistsedit");
+        await using var host = await TestHost.StartAsync(Trust(connectionString));
+        var lists = host.App.Services.GetRequiredService<DetectorHolder>();
+        var before = Directory.GetFiles(lists.Directory).ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
+        var version = lists.Current.Version;
+
+        var restart = cluster.RestartAsync(TimeSpan.FromSeconds(6));
+        await Eventually.TrueAsync(() => !Reachable(connectionString), "the database to go down");
+        var refused = host.App.Services.GetRequiredService<KeywordEditor>().Edit(Entry, NewTerm, null, null, "it.admin", "during the outage", version);
+        await restart;
+
+        Assert.Equal(503, refused.Status);
+        Assert.Contains("the change was not made", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(version, lists.Current.Version);
+        Assert.Equal(before, Directory.GetFiles(lists.Directory).ToDictionary(f => Path.GetFileName(f), File.ReadAllText));
+        var retried = await Eventually.ReturnsAsync(
+            () => host.App.Services.GetRequiredService<KeywordEditor>().Edit(Entry, NewTerm, null, null, "it.admin", "after the outage", version),
+            c => c.Status != 503, "the edit to go through once the database is back");
+        Assert.Null(retried.Error);
+        Assert.Equal(retried.Version, lists.Current.Version);
+    }
+
+    private static bool Reachable(string connectionString)
+    {
+        try
+        {
+            using var connection = new Npgsql.NpgsqlConnection(connectionString + ";Pooling=false;Timeout=2");
+            connection.Open();
+            return true;
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            return false;
+        }
+    }
 }

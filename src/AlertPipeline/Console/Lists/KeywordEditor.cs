@@ -108,7 +108,16 @@ internal sealed class KeywordEditor(DetectorHolder holder, KeywordVersionStore v
         // version another process of the trust published, so the version check below is against the trust's lists.
         lock (_lock)
         {
-            return holder.Change(() => ApplyLocked(actor, reason, expectedVersion, change));
+            try
+            {
+                return holder.Change(() => ApplyLocked(actor, reason, expectedVersion, change));
+            }
+            catch (System.Data.Common.DbException ex)
+            {
+                // The list history (on a trust, the trust's database) could not be read or written: a file already
+                // rewritten was put back, so nothing is in force that is not recorded, and the user can try again.
+                return KeywordChange.Fail(503, "the change was not made: the list history could not be reached (" + ex.Message + "); try again in a moment");
+            }
         }
     }
 
@@ -126,10 +135,15 @@ internal sealed class KeywordEditor(DetectorHolder holder, KeywordVersionStore v
             return error;
         }
 
+        return Write(actor, reason, current, file!, content!);
+    }
+
+    private KeywordChange Write(string actor, string reason, Detector current, string file, string content)
+    {
         var before = KeywordDirectory.ReadFiles(holder.Directory);
-        var path = Path.Combine(holder.Directory, file!);
+        var path = Path.Combine(holder.Directory, file);
         var previous = File.Exists(path) ? File.ReadAllText(path) : null;
-        Write(path, content!);
+        Write(path, content);
         KeywordSet next;
         try
         {
@@ -154,9 +168,26 @@ internal sealed class KeywordEditor(DetectorHolder holder, KeywordVersionStore v
             return new KeywordChange(200, null, current.Version);
         }
 
-        snapshots.Save(current.Version, before);
-        snapshots.Save(next.Version, KeywordDirectory.ReadFiles(holder.Directory));
-        versions.Record(next.Version, actor, reason.Trim(), next.Entries.Count);
+        try
+        {
+            snapshots.Save(current.Version, before);
+            snapshots.Save(next.Version, KeywordDirectory.ReadFiles(holder.Directory));
+            versions.Record(next.Version, actor, reason.Trim(), next.Entries.Count);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            if (previous is null)
+            {
+                File.Delete(path);
+            }
+            else
+            {
+                Write(path, previous);
+            }
+
+            throw;
+        }
+
         holder.Reload();
         return new KeywordChange(200, null, next.Version);
     }
