@@ -61,6 +61,41 @@ public sealed class SharedCheckStoresTests(PostgresCluster cluster) : IDisposabl
     }
 
     [Fact]
+    public async Task Console_CheckAndRiskProfileSavedOnOneMachine_ShownByTheConsoleOnAnother()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync("sharedconsole");
+        await using var first = await TestHost.StartAsync(Trust(connectionString), Path.Combine(_dir.Path, "machine-1"));
+        await using var second = await TestHost.StartAsync(Trust(connectionString), Path.Combine(_dir.Path, "machine-2"));
+        ConsoleSession.CreateUser(first, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        using var here = await ConsoleSession.SignInAsync(first, "dsl.oak", ConsoleSession.Password);
+        using var there = await ConsoleSession.SignInAsync(second, "dsl.oak", ConsoleSession.Password);
+
+        var recorded = await here.Http.PostAsync("/checks", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["school"] = "oakfield",
+            ["when"] = "2026-10-05T09:30",
+            ["tested"] = "visited the filter test site from the library PCs",
+            ["result"] = CheckResults.Passed,
+            ["action"] = "none needed",
+            ["__RequestVerificationToken"] = ConsoleSession.FormToken(await here.Http.GetStringAsync("/checks")),
+        }));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, recorded.StatusCode);
+        var saved = await here.Http.PostAsync("/reports/risk-profile", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["school"] = "oakfield",
+            ["ageRange"] = "11-16",
+            ["send"] = "12%",
+            ["eal"] = "8%",
+            ["localRisks"] = "county lines near the bus station",
+            ["__RequestVerificationToken"] = ConsoleSession.FormToken(await here.Http.GetStringAsync("/reports/risk-profile?school=oakfield")),
+        }));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, saved.StatusCode);
+
+        Assert.Contains("visited the filter test site from the library PCs", await there.Http.GetStringAsync("/checks"), StringComparison.Ordinal);
+        Assert.Contains("county lines near the bus station", await there.Http.GetStringAsync("/reports/risk-profile?school=oakfield"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Migrate_Postgres_ReportsTheLogOfChecksAndRiskProfilesThere()
     {
         var connectionString = await cluster.CreateDatabaseAsync("migratechecks");
