@@ -19,6 +19,7 @@ internal static class CliServices
         services.AddStorage(configuration).AddAlerts();
         services.AddSingleton<Ingest.ApiKeys.ApiKeyStore>();
         services.AddSingleton<Detection.Lists.KeywordVersionStore>();
+        services.AddSingleton<Detection.Lists.KeywordSnapshots>();
         services.AddSingleton<Detection.DeadLetters>();
         Users.UserServices.AddUserAccounts(services, configuration);
         Hosting.ResponderComposition.AddResponder(services, configuration, runDispatcher: false);

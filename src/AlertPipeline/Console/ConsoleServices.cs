@@ -24,7 +24,6 @@ internal static class ConsoleServices
         services.TryAddSingleton<IAlertTriage, StoreAlertTriage>();
         services.AddSingleton<AlertFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertFeed>());
-        services.AddSingleton<KeywordSnapshots>();
         services.AddSingleton<KeywordEditor>();
         services.AddSingleton<TermCounts>();
         services.AddSingleton<DeviceActivity>();

@@ -125,15 +125,34 @@ internal sealed partial class Roster
     private partial void LogUnreadable(string path, string problem);
 }
 
-/// <summary>Looks for changed roster files every <c>Console:RosterReloadInterval</c>.</summary>
-internal sealed class RosterReloadService(Roster roster, IOptions<ConsoleOptions> options, TimeProvider clock) : BackgroundService
+/// <summary>
+/// Looks for changed roster files every <c>Console:RosterReloadInterval</c>. A file replaced while it is looked at
+/// (an export script deleting and rewriting it) is looked at again next time: an exception out of this loop would stop
+/// the host, and detection with it, over the console's pupil names.
+/// </summary>
+internal sealed partial class RosterReloadService(Roster roster, IOptions<ConsoleOptions> options, TimeProvider clock, ILogger<RosterReloadService> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.RosterReloadInterval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            roster.ReloadIfChanged();
+            try
+            {
+                roster.ReloadIfChanged();
+            }
+            catch (IOException ex)
+            {
+                LogNotChecked(ex.Message);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                LogNotChecked(ex.Message);
+            }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pupil roster not checked for changes this time, the roster in force is kept: {Problem}")]
+    private partial void LogNotChecked(string problem);
 }

@@ -32,9 +32,10 @@ internal static class KeywordDirectory
     /// install (a relative path such as the default <c>seeds/keywords</c>, or any folder inside the install) are
     /// only a seed: on the first run they are copied to <c>keywords/</c> in the data directory, and from then on
     /// that copy is the one in force, so edits are not shared by every instance of the install nor lost when it is
-    /// upgraded. A folder the operator named outside the install is used where it is.
+    /// upgraded. A folder the operator named outside the install is used where it is, unless
+    /// <paramref name="alwaysCopy"/> (a trust, whose lists are in its database: the folder is only the first seed).
     /// </summary>
-    public static string? ResolveEditable(string configured, string dataDirectory)
+    public static string? ResolveEditable(string configured, string dataDirectory, bool alwaysCopy = false)
     {
         var seed = Resolve(configured);
         if (seed is null)
@@ -42,7 +43,7 @@ internal static class KeywordDirectory
             return null;
         }
 
-        if (Path.IsPathRooted(configured) && !IsInside(seed, AppContext.BaseDirectory))
+        if (!alwaysCopy && Path.IsPathRooted(configured) && !IsInside(seed, AppContext.BaseDirectory))
         {
             return seed;
         }

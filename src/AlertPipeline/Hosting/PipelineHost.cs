@@ -63,7 +63,7 @@ internal static partial class PipelineHost
             .AddStorage(builder.Configuration)
             .AddTransport(builder.Configuration, settings.Roles)
             .AddIngest(builder.Configuration)
-            .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect))
+            .AddDetection(builder.Configuration, runWorker: settings.Roles.HasFlag(HostRoles.Detect), watchLists: settings.Roles.HasFlag(HostRoles.Respond))
             .AddAlerts()
             .AddResponder(builder.Configuration, runDispatcher: settings.Roles.HasFlag(HostRoles.Respond))
             .AddRetention(builder.Configuration)

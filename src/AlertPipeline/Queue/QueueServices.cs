@@ -26,16 +26,30 @@ internal static class QueueServices
     }
 }
 
-/// <summary>Hourly: deletes processed events older than the retention window.</summary>
-internal sealed class QueueRetentionService(SqliteEventQueue queue, TimeProvider clock) : BackgroundService
+/// <summary>
+/// Hourly: deletes processed events older than the retention window. A prune that fails (the file busy past its
+/// timeout, a full disk) is logged and tried again next hour: an exception out of this loop would stop the host, and
+/// detection with it, over housekeeping.
+/// </summary>
+internal sealed partial class QueueRetentionService(SqliteEventQueue queue, TimeProvider clock, ILogger<QueueRetentionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
         do
         {
-            queue.Prune();
+            try
+            {
+                queue.Prune();
+            }
+            catch (System.Data.Common.DbException ex)
+            {
+                LogPruneFailed(ex.Message);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue retention: processed events were not pruned this hour, tried again next hour: {Problem}")]
+    private partial void LogPruneFailed(string problem);
 }

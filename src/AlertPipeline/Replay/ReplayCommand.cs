@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AlertPipeline.Detection;
+using AlertPipeline.Detection.Lists;
 using AlertPipeline.Detection.Model;
 using AlertPipeline.Model;
 using AlertPipeline.Queue;
@@ -41,9 +42,7 @@ internal static class ReplayCommand
 
         var detection = configuration.GetSection(DetectionOptions.Section).Get<DetectionOptions>() ?? new DetectionOptions();
         var dataDirectory = (configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions()).FullDataDirectory;
-        // The lists in force: the data directory's copy once the pipeline has run there, else the seed.
-        var current = Detector.Compile(KeywordDirectory.Load(
-            Directory.Exists(Path.Combine(dataDirectory, KeywordDirectory.DataFolder)) ? KeywordDirectory.ResolveEditable(detection.KeywordsDirectory, dataDirectory) ?? detection.KeywordsDirectory : detection.KeywordsDirectory));
+        var current = Detector.Compile(ListsInForce(args, configuration, detection, dataDirectory, offlineServices));
         var candidate = lists is null ? current : Detector.Compile(KeywordDirectory.Load(lists));
 
         // The model as configured on both sides; the candidate side with the proposed bands over the trust-wide ones.
@@ -119,6 +118,28 @@ internal static class ReplayCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The lists in force: on a trust, the latest version published to its database (ADR 0027), wherever replay runs;
+    /// otherwise the data directory's copy once the pipeline has run there, else the seed.
+    /// </summary>
+    private static KeywordSet ListsInForce(CliArgs args, IConfiguration configuration, DetectionOptions detection, string dataDirectory,
+        Func<CliArgs, ServiceProvider> offlineServices)
+    {
+        if ((configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions()).IsPostgres)
+        {
+            using var services = offlineServices(args);
+            if (services.GetRequiredService<KeywordVersionStore>().Latest() is { } version
+                && services.GetRequiredService<KeywordSnapshots>().Load(version) is { } files)
+            {
+                return KeywordSetParser.Parse(files);
+            }
+        }
+
+        return KeywordDirectory.Load(Directory.Exists(Path.Combine(dataDirectory, KeywordDirectory.DataFolder))
+            ? KeywordDirectory.ResolveEditable(detection.KeywordsDirectory, dataDirectory) ?? detection.KeywordsDirectory
+            : detection.KeywordsDirectory);
     }
 
     /// <summary>

@@ -15,6 +15,36 @@ public sealed class SqliteEventQueueTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public async Task RetentionService_PruneFails_LoopKeepsRunningForTheNextHour()
+    {
+        // An exception out of a hosted service's loop stops the host, and detection with it: a failed prune must not.
+        await using var queue = Open();
+        await queue.PublishAsync([Event("a")], default); // the queue's writer is running on its table before it goes
+        var path = Path.Combine(_dir.Path, "queue.db");
+        Rename(path, "events", "events_away");
+        var service = new QueueRetentionService(queue, _clock, NullLogger<QueueRetentionService>.Instance);
+
+        await service.StartAsync(default);
+        await Task.Delay(200);
+
+        Assert.False(service.ExecuteTask!.IsCompleted, "the retention loop ended after one failed prune");
+        Rename(path, "events_away", "events");
+        _clock.Advance(TimeSpan.FromHours(1));
+        await Task.Delay(200);
+        Assert.False(service.ExecuteTask.IsCompleted);
+        await service.StopAsync(default);
+
+        static void Rename(string file, string from, string to)
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"ALTER TABLE {from} RENAME TO {to}";
+            command.ExecuteNonQuery();
+        }
+    }
+
+    [Fact]
     public async Task Publish_ThenRead_ReturnsEventsInOrderWithPayload()
     {
         await using var queue = Open();

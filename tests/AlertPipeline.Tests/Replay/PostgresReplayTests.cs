@@ -84,4 +84,37 @@ public sealed class PostgresReplayTests(PostgresCluster cluster)
         Assert.DoesNotContain("no alert store", output + error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(data, "alerts.db")), "the command created no local alert store");
     }
+
+    [Fact]
+    public async Task Replay_TrustListsChangedElsewhere_ComparesAgainstTheTrustsVersionNotThisMachinesFolder()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync("replaylists");
+        var trust = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "postgres",
+            ["Storage:ConnectionString"] = connectionString,
+            ["Detection:ReloadInterval"] = "01:00:00", // this machine's folder stays behind the trust's lists
+        };
+        await using var node = await TestHost.StartAsync(trust);
+        await using var console = await TestHost.StartAsync(trust);
+        node.UseKey();
+        Assert.Equal(HttpStatusCode.Accepted, (await node.PostEventsAsync([Some.Event("premier league table")])).StatusCode);
+        var stale = node.App.Services.GetRequiredService<DetectorHolder>().Current.Version;
+        var edit = console.App.Services.GetRequiredService<AlertPipeline.ConsoleUi.Lists.KeywordEditor>()
+            .Edit("suicide/want to die", "zorblax quuxly", null, null, "it.admin", "trust edit", stale);
+        Assert.Null(edit.Error);
+        Assert.Equal(stale, node.App.Services.GetRequiredService<DetectorHolder>().Current.Version);
+        using var directory = new TempDirectory();
+        var config = Path.Combine(directory.Path, "appsettings.json");
+        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Storage = new { Provider = "postgres", ConnectionString = connectionString },
+        }));
+
+        var (code, output, error) = await CliTests.RunAsync(
+            ["replay", "--since", "1d", "--lists", CliTests.SeedLists(), "--config", config, "--data-dir", node.DataDirectory]);
+
+        Assert.True(code == 0, output + error);
+        Assert.Contains($"current lists   {edit.Version}:", output, StringComparison.Ordinal);
+    }
 }

@@ -104,54 +104,61 @@ internal sealed class KeywordEditor(DetectorHolder holder, KeywordVersionStore v
             return KeywordChange.Fail(400, "say why the list is changed (reason): the history shows it to the next person");
         }
 
+        // One change at a time in this process; the holder holds its reloads off meanwhile and first takes in any
+        // version another process of the trust published, so the version check below is against the trust's lists.
         lock (_lock)
         {
-            var current = holder.Current;
-            if (expectedVersion is not null && expectedVersion != current.Version)
-            {
-                return KeywordChange.Fail(409, $"the lists changed since you loaded them ({expectedVersion} is now {current.Version}): reload and try again");
-            }
-
-            var (file, content, error) = change(current.Set);
-            if (error is not null)
-            {
-                return error;
-            }
-
-            var before = KeywordDirectory.ReadFiles(holder.Directory);
-            var path = Path.Combine(holder.Directory, file!);
-            var previous = File.Exists(path) ? File.ReadAllText(path) : null;
-            Write(path, content!);
-            KeywordSet next;
-            try
-            {
-                next = KeywordSetParser.Parse(KeywordDirectory.ReadFiles(holder.Directory));
-            }
-            catch (KeywordListException ex)
-            {
-                if (previous is null)
-                {
-                    File.Delete(path);
-                }
-                else
-                {
-                    Write(path, previous);
-                }
-
-                return KeywordChange.Fail(400, "the change would make the lists invalid, so it was not made: " + ex.Message);
-            }
-
-            if (next.Version == current.Version)
-            {
-                return new KeywordChange(200, null, current.Version);
-            }
-
-            snapshots.Save(current.Version, before);
-            snapshots.Save(next.Version, KeywordDirectory.ReadFiles(holder.Directory));
-            versions.Record(next.Version, actor, reason.Trim(), next.Entries.Count);
-            holder.Reload();
-            return new KeywordChange(200, null, next.Version);
+            return holder.Change(() => ApplyLocked(actor, reason, expectedVersion, change));
         }
+    }
+
+    private KeywordChange ApplyLocked(string actor, string reason, string? expectedVersion, Func<KeywordSet, (string? File, string? Content, KeywordChange? Error)> change)
+    {
+        var current = holder.Current;
+        if (expectedVersion is not null && expectedVersion != current.Version)
+        {
+            return KeywordChange.Fail(409, $"the lists changed since you loaded them ({expectedVersion} is now {current.Version}): reload and try again");
+        }
+
+        var (file, content, error) = change(current.Set);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var before = KeywordDirectory.ReadFiles(holder.Directory);
+        var path = Path.Combine(holder.Directory, file!);
+        var previous = File.Exists(path) ? File.ReadAllText(path) : null;
+        Write(path, content!);
+        KeywordSet next;
+        try
+        {
+            next = KeywordSetParser.Parse(KeywordDirectory.ReadFiles(holder.Directory));
+        }
+        catch (KeywordListException ex)
+        {
+            if (previous is null)
+            {
+                File.Delete(path);
+            }
+            else
+            {
+                Write(path, previous);
+            }
+
+            return KeywordChange.Fail(400, "the change would make the lists invalid, so it was not made: " + ex.Message);
+        }
+
+        if (next.Version == current.Version)
+        {
+            return new KeywordChange(200, null, current.Version);
+        }
+
+        snapshots.Save(current.Version, before);
+        snapshots.Save(next.Version, KeywordDirectory.ReadFiles(holder.Directory));
+        versions.Record(next.Version, actor, reason.Trim(), next.Entries.Count);
+        holder.Reload();
+        return new KeywordChange(200, null, next.Version);
     }
 
     /// <summary>Finds the entry's line by its origin ("suicide.csv:12"), checks it still holds that entry, and replaces it.</summary>

@@ -1,71 +1,116 @@
 using AlertPipeline.Storage;
+using AlertPipeline.Storage.Migrations;
 
 namespace AlertPipeline.Detection.Lists;
 
 internal sealed record KeywordVersionRecord(string Version, DateTimeOffset At, string Actor, string Reason, int Entries);
 
 /// <summary>
-/// Who changed the keyword lists, when and why (<c>system.db</c>). Every version that goes live is recorded:
-/// changes made through AlertPipeline carry the user and reason; a change noticed on disk is recorded as such, so
-/// the history never has a gap even when someone edits the files by hand.
+/// Who changed the keyword lists, when and why: <c>system.db</c> on the embedded default, the trust's PostgreSQL with
+/// <c>Storage:Provider=postgres</c>, where the latest version recorded is the one every detect process mirrors
+/// (<see cref="KeywordListSync"/>). Every version that goes live is recorded: changes made through AlertPipeline carry
+/// the user and reason; a change noticed on disk is recorded as such, so the history never has a gap even when someone
+/// edits the files by hand.
 /// </summary>
 internal sealed class KeywordVersionStore
 {
-    private readonly SqliteDatabase _database;
+    public const string StoreName = "keyword-versions";
+
+    private readonly RelationalStore _store;
     private readonly TimeProvider _clock;
 
-    public KeywordVersionStore(SystemDatabase database, TimeProvider clock)
+    public KeywordVersionStore(RelationalStores stores, TimeProvider clock)
+        : this(stores.For("system.db"), clock)
     {
-        _database = database.Database;
+    }
+
+    public KeywordVersionStore(RelationalStore store, TimeProvider clock)
+    {
+        _store = store;
         _clock = clock;
-        using var connection = _database.Open();
-        SqliteDatabase.Execute(connection, """
+        SchemaVersion = store.Migrate(StoreName, SqliteSteps, PostgresSteps, clock);
+    }
+
+    public int SchemaVersion { get; }
+
+    public bool IsShared => _store.IsPostgres;
+
+    /// <summary>Step 1 adopts the table as earlier releases created it in <c>system.db</c>, rows and all.</summary>
+    private static readonly Migration[] SqliteSteps =
+    [
+        new(1, "keyword versions", (connection, transaction) => connection.Command("""
             CREATE TABLE IF NOT EXISTS keyword_versions (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 version TEXT NOT NULL,
                 at INTEGER NOT NULL,
                 actor TEXT NOT NULL,
                 reason TEXT NOT NULL,
-                entries INTEGER NOT NULL);
-            """);
-    }
+                entries INTEGER NOT NULL)
+            """, transaction).Run()),
+    ];
+
+    private static readonly Migration[] PostgresSteps =
+    [
+        new(1, "keyword versions", (connection, transaction) => connection.Command("""
+            CREATE TABLE IF NOT EXISTS keyword_versions (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                version TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                entries INTEGER NOT NULL)
+            """, transaction).Run()),
+    ];
 
     public void Record(string version, string actor, string reason, int entries)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO keyword_versions(version, at, actor, reason, entries) VALUES ($v, $at, $actor, $reason, $n)";
-        command.Parameters.AddWithValue("$v", version);
-        command.Parameters.AddWithValue("$at", _clock.GetUtcNow().ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$actor", actor);
-        command.Parameters.AddWithValue("$reason", reason);
-        command.Parameters.AddWithValue("$n", entries);
-        command.ExecuteNonQuery();
+        using var connection = _store.Open();
+        connection.Command("INSERT INTO keyword_versions(version, at, actor, reason, entries) VALUES (@v, @at, @actor, @reason, @n)")
+            .With("@v", version).With("@at", _clock.GetUtcNow().ToUnixTimeMilliseconds()).With("@actor", actor)
+            .With("@reason", reason).With("@n", entries).Run();
     }
 
-    /// <summary>Records the version unless it is already the latest recorded one (a restart is not a change).</summary>
-    public void RecordIfNew(string version, string actor, string reason, int entries)
+    /// <summary>
+    /// Records the version unless it is already the latest recorded one (a restart is not a change). Checked and
+    /// written in one write transaction, so two processes noticing the same version at once record it once.
+    /// </summary>
+    public bool RecordIfNew(string version, string actor, string reason, int entries)
     {
-        if (History(1) is not [{ } latest, ..] || latest.Version != version)
+        using var connection = _store.Open();
+        using var transaction = connection.BeginWrite();
+        if (_store.IsPostgres)
         {
-            Record(version, actor, reason, entries);
+            // The table has no row to lock before its first version: one lock per store serialises the decision.
+            connection.Command("SELECT pg_advisory_xact_lock(hashtext('keyword_versions'))", transaction).Run();
         }
+
+        var latest = connection.Command("SELECT version FROM keyword_versions ORDER BY id DESC LIMIT 1", transaction)
+            .Rows(r => r.GetString(0)).FirstOrDefault();
+        if (latest == version)
+        {
+            return false;
+        }
+
+        connection.Command("INSERT INTO keyword_versions(version, at, actor, reason, entries) VALUES (@v, @at, @actor, @reason, @n)", transaction)
+            .With("@v", version).With("@at", _clock.GetUtcNow().ToUnixTimeMilliseconds()).With("@actor", actor)
+            .With("@reason", reason).With("@n", entries).Run();
+        transaction.Commit();
+        return true;
+    }
+
+    /// <summary>The latest version recorded: on PostgreSQL, the trust's lists in force.</summary>
+    public string? Latest()
+    {
+        using var connection = _store.Open();
+        return connection.Command("SELECT version FROM keyword_versions ORDER BY id DESC LIMIT 1").Rows(r => r.GetString(0)).FirstOrDefault();
     }
 
     public IReadOnlyList<KeywordVersionRecord> History(int max = 1_000)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version, at, actor, reason, entries FROM keyword_versions ORDER BY id DESC LIMIT $max";
-        command.Parameters.AddWithValue("$max", max);
-        using var reader = command.ExecuteReader();
-        var result = new List<KeywordVersionRecord>();
-        while (reader.Read())
-        {
-            result.Add(new KeywordVersionRecord(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                reader.GetString(2), reader.GetString(3), reader.GetInt32(4)));
-        }
-
-        return result;
+        using var connection = _store.Open();
+        return connection.Command("SELECT version, at, actor, reason, entries FROM keyword_versions ORDER BY id DESC LIMIT @max")
+            .With("@max", max)
+            .Rows(r => new KeywordVersionRecord(r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+                r.GetString(2), r.GetString(3), Convert.ToInt32(r.GetValue(4), System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

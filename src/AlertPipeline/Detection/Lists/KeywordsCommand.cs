@@ -153,8 +153,15 @@ internal static class KeywordsCommand
             throw new CliException($"keywords import: file '{file}' does not exist");
         }
 
-        var directory = KeywordDirectory.Resolve(ListsPath(args)) ?? throw new CliException($"keywords import: list directory '{ListsPath(args)}' does not exist");
-        var before = KeywordSetParser.Parse(KeywordDirectory.ReadFiles(directory));
+        using var services = offlineServices(args);
+        // Without --lists, the lists in force: the data directory's copy (on a trust, this machine's mirror of the
+        // trust's lists, published to every process below), not the install's seed, which nothing reads once seeded.
+        var storage = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value;
+        var directory = (args.Get("lists") is { } named ? KeywordDirectory.Resolve(named)
+                            : KeywordDirectory.ResolveEditable(ListsPath(args), storage.FullDataDirectory, alwaysCopy: storage.IsPostgres))
+                        ?? throw new CliException($"keywords import: list directory '{ListsPath(args)}' does not exist");
+        var beforeFiles = KeywordDirectory.ReadFiles(directory);
+        var before = KeywordSetParser.Parse(beforeFiles);
         var imported = SensoCsv.Import(File.ReadAllText(file), category, Path.GetFileName(file));
         var existing = before.Entries.Where(e => e.Category == category).Select(e => e.Term).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var existingAllow = before.Allow.Select(a => a.Phrase).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -172,8 +179,11 @@ internal static class KeywordsCommand
                 string.Join(',', Csv(e.Term), e.Kind.ToString().ToLowerInvariant(), e.Severity.ToName(), Csv(e.Sources.ToName()),
                     Csv(e.Requires ?? ""), Csv($"imported from {Path.GetFileName(file)} by {by}: {reason}"))));
             Append(allowFile, "phrase,notes", newAllow.Select(a => string.Join(',', Csv(a.Phrase), Csv($"imported from {Path.GetFileName(file)} by {by}"))));
-            var after = KeywordSetParser.Parse(KeywordDirectory.ReadFiles(directory));
-            using var services = offlineServices(args);
+            var afterFiles = KeywordDirectory.ReadFiles(directory);
+            var after = KeywordSetParser.Parse(afterFiles);
+            var snapshots = services.GetRequiredService<KeywordSnapshots>();
+            snapshots.Save(before.Version, beforeFiles);
+            snapshots.Save(after.Version, afterFiles);
             services.GetRequiredService<KeywordVersionStore>().Record(after.Version, by, reason, after.Entries.Count);
             services.GetRequiredService<AuditLog>().Append(CliActor.Name(by), CliActor.Role, AuditActions.KeywordChange,
                 detail: CliActor.Detail(by, $"imported {newEntries.Count} entries into {category} and {newAllow.Count} allow phrases from {Path.GetFileName(file)}: {reason} ({before.Version} -> {after.Version})"));

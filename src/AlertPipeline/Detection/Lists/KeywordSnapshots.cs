@@ -1,43 +1,59 @@
 using System.Security.Cryptography;
 using System.Text;
-using AlertPipeline.Detection.Lists;
 using AlertPipeline.Storage;
+using AlertPipeline.Storage.Migrations;
 
-namespace AlertPipeline.ConsoleUi.Lists;
+namespace AlertPipeline.Detection.Lists;
 
 internal sealed record DiffLine(char Kind, string Text);
 
 internal sealed record FileDiff(string File, IReadOnlyList<DiffLine> Lines);
 
 /// <summary>
-/// The list files as they were at each version the console has seen (<c>system.db</c>), so the history page can
-/// show what changed, not only that something did. File contents are stored once per distinct content.
+/// The list files as they were at each version (<c>system.db</c>, or the trust's PostgreSQL), so the history page can
+/// show what changed, not only that something did, and so every detect process of a trust can write the version in
+/// force into its own list folder (<see cref="KeywordListSync"/>). File contents are stored once per distinct content.
 /// </summary>
 internal sealed class KeywordSnapshots
 {
-    private readonly SqliteDatabase _database;
+    public const string StoreName = "keyword-snapshots";
 
-    public KeywordSnapshots(SystemDatabase database)
+    private readonly RelationalStore _store;
+
+    public KeywordSnapshots(RelationalStores stores, TimeProvider clock)
+        : this(stores.For("system.db"), clock)
     {
-        _database = database.Database;
-        using var connection = _database.Open();
-        SqliteDatabase.Execute(connection, """
-            CREATE TABLE IF NOT EXISTS keyword_blobs (sha TEXT PRIMARY KEY, content TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS keyword_snapshot_files (
-                version TEXT NOT NULL, file TEXT NOT NULL, sha TEXT NOT NULL REFERENCES keyword_blobs(sha),
-                PRIMARY KEY (version, file));
-            """);
     }
+
+    public KeywordSnapshots(RelationalStore store, TimeProvider clock)
+    {
+        _store = store;
+        SchemaVersion = store.Migrate(StoreName, Steps, Steps, clock);
+    }
+
+    public int SchemaVersion { get; }
+
+    /// <summary>The same SQL on both engines; on SQLite step 1 adopts the tables earlier releases created, rows and all.</summary>
+    private static readonly Migration[] Steps =
+    [
+        new(1, "keyword snapshots", (connection, transaction) =>
+        {
+            connection.Command("CREATE TABLE IF NOT EXISTS keyword_blobs (sha TEXT PRIMARY KEY, content TEXT NOT NULL)", transaction).Run();
+            connection.Command("""
+                CREATE TABLE IF NOT EXISTS keyword_snapshot_files (
+                    version TEXT NOT NULL, file TEXT NOT NULL, sha TEXT NOT NULL REFERENCES keyword_blobs(sha),
+                    PRIMARY KEY (version, file))
+                """, transaction).Run();
+        }),
+    ];
 
     public bool Has(string version)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT EXISTS (SELECT 1 FROM keyword_snapshot_files WHERE version = $v)";
-        command.Parameters.AddWithValue("$v", version);
-        return (long)command.ExecuteScalar()! != 0;
+        using var connection = _store.Open();
+        return connection.Command("SELECT COUNT(*) FROM keyword_snapshot_files WHERE version = @v").With("@v", version).Long() > 0;
     }
 
+    /// <summary>Keeps the files of a version, once: a version already kept (by this or any other process) is left as it is.</summary>
     public void Save(string version, IReadOnlyList<KeywordSourceFile> files)
     {
         if (Has(version))
@@ -45,27 +61,31 @@ internal sealed class KeywordSnapshots
             return;
         }
 
-        using var connection = _database.Open();
+        using var connection = _store.Open();
         using var transaction = connection.BeginTransaction();
         foreach (var file in files)
         {
             var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(file.Content)));
-            using var blob = connection.CreateCommand();
-            blob.Transaction = transaction;
-            blob.CommandText = "INSERT INTO keyword_blobs(sha, content) VALUES ($sha, $content) ON CONFLICT DO NOTHING";
-            blob.Parameters.AddWithValue("$sha", sha);
-            blob.Parameters.AddWithValue("$content", file.Content);
-            blob.ExecuteNonQuery();
-            using var link = connection.CreateCommand();
-            link.Transaction = transaction;
-            link.CommandText = "INSERT INTO keyword_snapshot_files(version, file, sha) VALUES ($v, $file, $sha) ON CONFLICT DO NOTHING";
-            link.Parameters.AddWithValue("$v", version);
-            link.Parameters.AddWithValue("$file", file.Name);
-            link.Parameters.AddWithValue("$sha", sha);
-            link.ExecuteNonQuery();
+            connection.Command("INSERT INTO keyword_blobs(sha, content) VALUES (@sha, @content) ON CONFLICT DO NOTHING", transaction)
+                .With("@sha", sha).With("@content", file.Content).Run();
+            connection.Command("INSERT INTO keyword_snapshot_files(version, file, sha) VALUES (@v, @file, @sha) ON CONFLICT DO NOTHING", transaction)
+                .With("@v", version).With("@file", file.Name).With("@sha", sha).Run();
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>The files of a version in name order, or null when the version was never kept.</summary>
+    public IReadOnlyList<KeywordSourceFile>? Load(string version)
+    {
+        using var connection = _store.Open();
+        var files = connection.Command("""
+                SELECT f.file, b.content FROM keyword_snapshot_files f JOIN keyword_blobs b ON b.sha = f.sha
+                WHERE f.version = @v ORDER BY f.file
+                """)
+            .With("@v", version)
+            .Rows(r => new KeywordSourceFile(r.GetString(0), r.GetString(1)));
+        return files.Count == 0 ? null : files.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The changed files between two snapshots (null when either version was never snapshotted).</summary>
@@ -95,18 +115,10 @@ internal sealed class KeywordSnapshots
     /// <summary>File name to content hash.</summary>
     private Dictionary<string, string> Files(string version)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT file, sha FROM keyword_snapshot_files WHERE version = $v";
-        command.Parameters.AddWithValue("$v", version);
-        using var reader = command.ExecuteReader();
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            result[reader.GetString(0)] = reader.GetString(1);
-        }
-
-        return result;
+        using var connection = _store.Open();
+        return connection.Command("SELECT file, sha FROM keyword_snapshot_files WHERE version = @v").With("@v", version)
+            .Rows(r => (File: r.GetString(0), Sha: r.GetString(1)))
+            .ToDictionary(f => f.File, f => f.Sha, StringComparer.Ordinal);
     }
 
     private string Content(string? sha)
@@ -116,11 +128,8 @@ internal sealed class KeywordSnapshots
             return string.Empty;
         }
 
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT content FROM keyword_blobs WHERE sha = $sha";
-        command.Parameters.AddWithValue("$sha", sha);
-        return (string)command.ExecuteScalar()!;
+        using var connection = _store.Open();
+        return connection.Command("SELECT content FROM keyword_blobs WHERE sha = @sha").With("@sha", sha).Rows(r => r.GetString(0)).Single();
     }
 }
 
