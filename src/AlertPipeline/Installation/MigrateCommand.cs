@@ -19,8 +19,8 @@ namespace AlertPipeline.Installation;
 /// </summary>
 internal static class MigrateCommand
 {
-    // Each store creates and upgrades its own tables when it is constructed (CREATE TABLE IF NOT EXISTS, added
-    // columns through SqliteDatabase.EnsureColumn), so resolving each owner is the migration.
+    // Each store creates and upgrades its own tables when it is constructed (numbered migrations, or for the rest
+    // CREATE TABLE IF NOT EXISTS plus SqliteDatabase.EnsureColumn), so resolving each owner is the migration.
     private static readonly Type[] Stores =
     [
         typeof(AlertStore), typeof(UserStore), typeof(AuditLog), typeof(KeywordVersionStore), typeof(KeywordSnapshots),
@@ -63,6 +63,10 @@ internal static class MigrateCommand
             var users = app.Services.GetRequiredService<UserStore>();
             var audit = app.Services.GetRequiredService<AuditLog>();
             await output.WriteLineAsync($"api keys: schema version {keys.SchemaVersion}; users: {users.SchemaVersion}; audit: {audit.SchemaVersion}; screenshots: {app.Services.GetRequiredService<Ingest.Screenshots.ScreenshotStore>().Describe}.").ConfigureAwait(false);
+            // The log of checks and the risk profiles (ADR 0027): checks.db/review.db, or the shared PostgreSQL.
+            var checks = app.Services.GetRequiredService<Checks.CheckLog>();
+            var profiles = app.Services.GetRequiredService<Reports.AnnualReview.RiskProfileStore>();
+            await output.WriteLineAsync($"log of checks: schema version {checks.SchemaVersion} ({checks.Describe}); risk profiles: {profiles.SchemaVersion} ({profiles.Describe}).").ConfigureAwait(false);
             if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.IsPostgres)
             {
                 // The cluster's job leases (ADR 0023) live only on PostgreSQL.
