@@ -40,7 +40,7 @@ internal sealed record CheckEntry(
 /// <summary>
 /// The log of checks (DfE standards: keep a log of checks), in <c>checks.db</c> or, with
 /// <c>Storage:Provider=postgres</c>, in the trust's shared PostgreSQL, so the console, the <c>monitoring</c> command and
-/// the scheduled check on any machine write one log and every annual review reads all of it (ADR 0027). Owned here.
+/// the scheduled check on any machine write one log and every annual review reads all of it (ADR 0028). Owned here.
 /// Append-only: the application offers no edit or delete, so the log stands as evidence (a correction is a new line),
 /// and triggers make the engine refuse an UPDATE, DELETE (and on PostgreSQL a TRUNCATE) should anyone add one or run
 /// it by hand.

@@ -142,7 +142,7 @@ public sealed class CheckStoresAdoptionTests : IDisposable
     [Fact]
     public async Task Open_FilesFromBeforeNumberedMigrations_RowsKeptAppendOnlyAddedAndBackedUp()
     {
-        // The statements every earlier release ran (CheckLog and RiskProfileStore before ADR 0027), and a row each.
+        // The statements every earlier release ran (CheckLog and RiskProfileStore before ADR 0028), and a row each.
         Old("checks.db", """
             CREATE TABLE IF NOT EXISTS checks (
                 id INTEGER PRIMARY KEY AUTOINCREMENT, school_id TEXT NOT NULL, at INTEGER NOT NULL, by TEXT NOT NULL, kind TEXT NOT NULL,

@@ -9,7 +9,7 @@ internal sealed record StoredRiskProfile(string SchoolId, RiskProfileOptions Pro
 /// <summary>
 /// The schools' risk profile notes (age range, SEND, EAL, known local risks) written by staff at
 /// <c>/reports/risk-profile</c>, in <c>review.db</c> or, with <c>Storage:Provider=postgres</c>, in the trust's shared
-/// PostgreSQL, so a profile saved on one console is the one every machine's review pack shows (ADR 0027). Owned here.
+/// PostgreSQL, so a profile saved on one console is the one every machine's review pack shows (ADR 0028). Owned here.
 /// Each save is a new version (the review pack shows the latest; earlier ones stay as the record of what the school
 /// believed when); the configuration's <c>AnnualReview:Schools:&lt;id&gt;:RiskProfile</c> is used until staff first save one.
 /// </summary>
