@@ -99,7 +99,6 @@ internal static partial class PipelineHost
         app.UseMetricsEndpoint();
         app.UseApiErrors();
         app.UseRouting();
-        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         if (settings.Roles.HasFlag(HostRoles.Ingest))

@@ -12,8 +12,6 @@ namespace AlertPipeline.Users;
 /// <summary>Sign-in, one-time password change and sign-out pages, and the cookie events that enforce them.</summary>
 internal static class SignInEndpoints
 {
-    public const string RateLimitPolicy = "sign-in";
-
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app)
     {
         app.MapGet("/sign-in", (HttpContext context, string? returnUrl, string? failed, string? refused) => SignInPage(context, returnUrl,
@@ -22,10 +20,10 @@ internal static class SignInEndpoints
                 : "Your school account was recognised, but it has no access to this console. Ask your administrator to give it a role."));
         app.MapOidcSignIn();
         var forms = app.MapGroup("").AddEndpointFilter<AntiforgeryFilter>();
-        forms.MapPost("/sign-in", SignInAsync).RequireRateLimiting(RateLimitPolicy);
+        forms.MapPost("/sign-in", SignInAsync).AddEndpointFilter<SignInRateLimitFilter>();
         // One limiter for every endpoint that checks a password: the budget per address is shared, so /password
         // is no side door for guessing.
-        forms.MapPost("/password", ChangePasswordAsync).RequireRateLimiting(RateLimitPolicy);
+        forms.MapPost("/password", ChangePasswordAsync).AddEndpointFilter<SignInRateLimitFilter>();
         forms.MapPost("/sign-out", SignOutAsync).RequireAuthorization(ConsolePolicies.SignedIn);
         app.MapGet("/denied", (HttpContext context) => DeniedPage(context));
         return app;

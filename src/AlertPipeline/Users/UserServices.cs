@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using AlertPipeline.Audit;
 using AlertPipeline.Storage;
 using AlertPipeline.Users.Oidc;
@@ -41,22 +40,7 @@ internal static class UserServices
             // Keys under the data directory, so sessions survive a restart and every process on the same data shares them.
             protection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(storage.FullDataDirectory, "keys")));
         }
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = static async (context, token) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await context.HttpContext.Response.WriteAsync("Too many password attempts from this address. Wait a minute and try again.", token).ConfigureAwait(false);
-            };
-            o.AddPolicy(SignInEndpoints.RateLimitPolicy, context =>
-            {
-                var perMinute = context.RequestServices.GetRequiredService<IOptions<UserOptions>>().Value.SignInAttemptsPerMinute;
-                return RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
-            });
-        });
+        services.AddSingleton<SignInRateLimit>();
         services.AddAntiforgery(o =>
         {
             o.HeaderName = AntiforgeryFilter.HeaderName;
