@@ -87,10 +87,11 @@ public sealed class KafkaPipelineTests : IDisposable
     public async Task DetectKilledMidStream_RestartStoresEveryAlertExactlyOnceAndNotifiesOnce()
     {
         var concerning = new HashSet<string>();
-        await _kafka.PublishAsync(Batch(4_000, 40, concerning, pupils: 500));
+        await _kafka.PublishAsync(Batch(16_000, 40, concerning, pupils: 500));
 
         // One-event batches make detection take long enough to be killed in the middle of it (each store of up to
-        // four batches is a transaction with its fsync).
+        // four batches is a transaction with its fsync). 4,000 events were once all detected before the first alert
+        // was seen (a fast disk): 16,000 leave a margin of several seconds.
         var slow = _kafka.ProcessEnvironment(readBatchSize: 1);
         await using (var detect = await HostProcess.StartAsync(_detectDir.Path, slow, "--role", "detect"))
         {
