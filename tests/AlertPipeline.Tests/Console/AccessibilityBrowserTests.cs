@@ -95,6 +95,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await TabUntilAsync(page, "#acknowledge", 30);
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForSelectorAsync("#status:text('acknowledged')");
+        await page.WaitForSelectorAsync("#flash:text('Acknowledged')");
         Assert.Contains("Acknowledged", await page.InnerTextAsync("#flash"), StringComparison.Ordinal);
         Assert.Equal("status", await page.GetAttributeAsync("#flash", "role"));
 
@@ -109,6 +110,9 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await page.Keyboard.PressAsync("Enter");
 
         await page.WaitForSelectorAsync("#status:text('resolved')");
+        // The live region is emptied and then filled (so a screen reader announces a repeat): wait for the words and
+        // the focus rather than reading them the moment the status changes.
+        await page.WaitForFunctionAsync("() => document.getElementById('flash').innerText.trim() === 'Resolved.' && document.activeElement.id === 'flash'");
         Assert.Equal("Resolved.", await page.InnerTextAsync("#flash"));
         Assert.Equal("flash", await page.EvaluateAsync<string>("() => document.activeElement.id"));
         Assert.Equal("resolved", host.Alerts.Get(alert.AlertId)!.Status);
