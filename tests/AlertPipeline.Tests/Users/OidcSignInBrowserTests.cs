@@ -80,14 +80,15 @@ public sealed class OidcConsoleFixture : IAsyncLifetime
         await page.GetByRole(AriaRole.Link, new() { Name = "Sign in with Oakfield school account" }).ClickAsync();
         // The provider's own login page, on its own site. Only the address is awaited, as on the way back: FillAsync
         // waits for the field itself, and the page's load event once took over 60 s in a full run (a clean clone).
-        await page.WaitForURLAsync(url => url.StartsWith("http://localhost:", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        // Not WaitForURLAsync with Commit, which waits for that load event after all when the address already matches.
+        await PageAddress.WaitAsync(page, url => url.StartsWith("http://localhost:", StringComparison.Ordinal), "the provider's login page");
         await page.FillAsync("input[name=login]", login);
         await page.FillAsync("input[name=password]", "any password: the provider's development login page");
         await page.ClickAsync("button[type=submit]");
         // Back at the console, past the same-site hop; only the address matters here (the callers read the page next,
         // and Playwright waits for what they read), so the page's own load event is not awaited.
-        await page.WaitForURLAsync(url => url.StartsWith(Address, StringComparison.Ordinal) && !url.Contains("/sign-in/continue", StringComparison.Ordinal),
-            new() { WaitUntil = WaitUntilState.Commit });
+        await PageAddress.WaitAsync(page, url => url.StartsWith(Address, StringComparison.Ordinal) && !url.Contains("/sign-in/continue", StringComparison.Ordinal),
+            "the console, past the same-site hop");
         return page;
     }
 
@@ -119,7 +120,7 @@ public sealed class OidcSignInBrowserTests(OidcConsoleFixture fixture) : IClassF
     {
         var page = await fixture.SignInAsync("dsl", start: "/alerts");
 
-        await page.WaitForURLAsync("**/alerts", new() { WaitUntil = WaitUntilState.Commit });
+        await PageAddress.WaitAsync(page, url => new Uri(url).AbsolutePath == "/alerts", "the alert queue");
         Assert.Contains("j.bloggs@oakfield.sch.uk · dsl · oakfield", await page.InnerTextAsync(".who"), StringComparison.Ordinal);
         var session = await OidcConsoleFixture.SessionAsync(page);
         Assert.Equal("dsl", session!.Value.GetProperty("role").GetString());
@@ -173,7 +174,7 @@ public sealed class OidcSignInBrowserTests(OidcConsoleFixture fixture) : IClassF
 
         var page = await fixture.SignInAsync("governor", start: "/");
 
-        await page.WaitForURLAsync("**/summary", new() { WaitUntil = WaitUntilState.Commit });
+        await PageAddress.WaitAsync(page, url => new Uri(url).AbsolutePath == "/summary", "the governor summary");
         Assert.Equal("governor", (await OidcConsoleFixture.SessionAsync(page))!.Value.GetProperty("role").GetString());
         // The account has no password here: the local form refuses it with the usual answer, and says why only in the log.
         using var local = ConsoleSession.Anonymous(fixture.Host);
