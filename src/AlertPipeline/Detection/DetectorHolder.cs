@@ -38,8 +38,7 @@ internal sealed partial class DetectorHolder
         // which this process may rewrite (a folder mounted read-only, as in the compose file, could not be).
         Directory = KeywordDirectory.ResolveEditable(options.Value.KeywordsDirectory, storage.Value.FullDataDirectory, alwaysCopy: versions.IsShared)
                     ?? throw new KeywordListException($"keyword list directory '{options.Value.KeywordsDirectory}' does not exist");
-        var files = KeywordDirectory.ReadFiles(Directory);
-        var local = KeywordSetParser.Parse(files);
+        var (files, local) = ReadFolder();
         if (versions.IsShared && versions.Latest() is { } trust && trust != local.Version && snapshots.Load(trust) is { } trustFiles
             && TryParse(trustFiles) is { } trustSet)
         {
@@ -93,8 +92,7 @@ internal sealed partial class DetectorHolder
         KeywordSet set;
         try
         {
-            files = KeywordDirectory.ReadFiles(Directory);
-            set = KeywordSetParser.Parse(files);
+            (files, set) = ReadFolder();
         }
         catch (KeywordListException ex)
         {
@@ -156,6 +154,13 @@ internal sealed partial class DetectorHolder
         _versions.RecordIfNew(set.Version, "system", reason, set.Entries.Count);
     }
 
+    /// <exception cref="KeywordListException">A list file in the folder is invalid.</exception>
+    private (IReadOnlyList<KeywordSourceFile> Files, KeywordSet Set) ReadFolder()
+    {
+        var files = KeywordDirectory.ReadFiles(Directory);
+        return (files, KeywordSetParser.Parse(files));
+    }
+
     private KeywordSet? TryParse(IReadOnlyList<KeywordSourceFile> files)
     {
         try
@@ -175,17 +180,7 @@ internal sealed partial class DetectorHolder
     /// </summary>
     private void Mirror(IReadOnlyList<KeywordSourceFile> files)
     {
-        var staging = Directory.TrimEnd(Path.DirectorySeparatorChar) + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        Storage.DataDirectory.CreateFolder(staging);
-        foreach (var file in files)
-        {
-            var path = Path.Combine(staging, Path.GetFileName(file.Name));
-            File.WriteAllText(path, file.Content);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(path, Storage.DataDirectory.PrivateFile);
-            }
-        }
+        var staging = KeywordDirectory.Stage(Directory, files);
 
         // Two renames: a crash between them leaves no folder, which the next start seeds and then mirrors again.
         var old = Directory.TrimEnd(Path.DirectorySeparatorChar) + "." + Guid.NewGuid().ToString("N") + ".old";

@@ -52,18 +52,7 @@ internal static class KeywordDirectory
         if (!Directory.Exists(editable))
         {
             // Copied to a temporary folder and renamed, so a crash mid-copy never leaves half a list set in force.
-            var staging = editable + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            Storage.DataDirectory.CreateFolder(staging);
-            foreach (var file in Directory.GetFiles(seed, "*.csv"))
-            {
-                var copy = Path.Combine(staging, Path.GetFileName(file));
-                File.Copy(file, copy);
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(copy, Storage.DataDirectory.PrivateFile); // a copy keeps the install's 0644
-                }
-            }
-
+            var staging = Stage(editable, ReadFiles(seed));
             try
             {
                 Directory.Move(staging, editable);
@@ -81,6 +70,27 @@ internal static class KeywordDirectory
     {
         var root = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         return (Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar).StartsWith(root, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="files"/> (and nothing else) into a new private folder beside <paramref name="folder"/> and
+    /// returns its path, for the caller to rename into place whole: no reader ever sees half of one list set.
+    /// </summary>
+    public static string Stage(string folder, IReadOnlyList<KeywordSourceFile> files)
+    {
+        var staging = folder.TrimEnd(Path.DirectorySeparatorChar) + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        Storage.DataDirectory.CreateFolder(staging);
+        foreach (var file in files)
+        {
+            var path = Path.Combine(staging, Path.GetFileName(file.Name));
+            File.WriteAllText(path, file.Content);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, Storage.DataDirectory.PrivateFile); // not the install's 0644
+            }
+        }
+
+        return staging;
     }
 
     public static IReadOnlyList<KeywordSourceFile> ReadFiles(string directory) =>

@@ -99,12 +99,7 @@ public sealed class SharedCheckStoresTests(PostgresCluster cluster) : IDisposabl
     public async Task Migrate_Postgres_ReportsTheLogOfChecksAndRiskProfilesThere()
     {
         var connectionString = await cluster.CreateDatabaseAsync("migratechecks");
-        var config = Path.Combine(_dir.Path, "appsettings.json");
-        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
-        {
-            Trust = new { DslEmail = "dsl@trust.example" },
-            Storage = new { Provider = "postgres", ConnectionString = connectionString },
-        }));
+        var config = await TrustConfigFile.WriteAsync(_dir.Path, connectionString);
 
         for (var run = 0; run < 2; run++)
         {

@@ -34,11 +34,7 @@ public sealed class PostgresReplayTests(PostgresCluster cluster)
         host.App.Services.GetRequiredService<IAlertTriage>().Resolve(alert.AlertId, "dsl", TriageOutcomes.FalsePositive, null, null);
         // The embedded queue's node-local dead letters are this node's alerts.db; the alerts and outcomes are not.
         using var directory = new TempDirectory();
-        var config = Path.Combine(directory.Path, "appsettings.json");
-        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
-        {
-            Storage = new { Provider = "postgres", ConnectionString = connectionString },
-        }));
+        var config = await TrustConfigFile.WriteAsync(directory.Path, connectionString);
 
         var (code, output, error) = await CliTests.RunAsync(
             ["replay", "--since", "1d", "--model-bands", "suicide:0.9999=urgent", "--config", config, "--data-dir", host.DataDirectory]);
@@ -70,12 +66,7 @@ public sealed class PostgresReplayTests(PostgresCluster cluster)
 
         using var workstation = new TempDirectory();
         var data = Path.Combine(workstation.Path, "data");
-        var config = Path.Combine(workstation.Path, "appsettings.json");
-        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
-        {
-            Trust = new { DslEmail = "dsl@trust.example" },
-            Storage = new { Provider = "postgres", ConnectionString = connectionString },
-        }));
+        var config = await TrustConfigFile.WriteAsync(workstation.Path, connectionString);
 
         var (code, output, error) = await CliTests.RunAsync(
             [.. command.Select(a => a.Replace("{dir}", workstation.Path, StringComparison.Ordinal)), "--config", config, "--data-dir", data]);
@@ -105,11 +96,7 @@ public sealed class PostgresReplayTests(PostgresCluster cluster)
         Assert.Null(edit.Error);
         Assert.Equal(stale, node.App.Services.GetRequiredService<DetectorHolder>().Current.Version);
         using var directory = new TempDirectory();
-        var config = Path.Combine(directory.Path, "appsettings.json");
-        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
-        {
-            Storage = new { Provider = "postgres", ConnectionString = connectionString },
-        }));
+        var config = await TrustConfigFile.WriteAsync(directory.Path, connectionString);
 
         var (code, output, error) = await CliTests.RunAsync(
             ["replay", "--since", "1d", "--lists", CliTests.SeedLists(), "--config", config, "--data-dir", node.DataDirectory]);

@@ -364,12 +364,7 @@ public sealed class ConsoleStoresMigrationTests(PostgresCluster cluster) : IDisp
     public async Task Migrate_Postgres_CreatesThePeopleAndEvidenceTablesOnceAndBackupNamesPgDump()
     {
         var connectionString = await cluster.CreateDatabaseAsync("migratepeople");
-        var config = Path.Combine(_dir.Path, "appsettings.json");
-        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
-        {
-            Trust = new { DslEmail = "dsl@trust.example" },
-            Storage = new { Provider = "postgres", ConnectionString = connectionString },
-        }));
+        var config = await TrustConfigFile.WriteAsync(_dir.Path, connectionString);
 
         for (var run = 0; run < 2; run++)
         {

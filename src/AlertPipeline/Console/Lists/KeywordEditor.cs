@@ -151,14 +151,7 @@ internal sealed class KeywordEditor(DetectorHolder holder, KeywordVersionStore v
         }
         catch (KeywordListException ex)
         {
-            if (previous is null)
-            {
-                File.Delete(path);
-            }
-            else
-            {
-                Write(path, previous);
-            }
+            Restore(path, previous);
 
             return KeywordChange.Fail(400, "the change would make the lists invalid, so it was not made: " + ex.Message);
         }
@@ -176,14 +169,7 @@ internal sealed class KeywordEditor(DetectorHolder holder, KeywordVersionStore v
         }
         catch (System.Data.Common.DbException)
         {
-            if (previous is null)
-            {
-                File.Delete(path);
-            }
-            else
-            {
-                Write(path, previous);
-            }
+            Restore(path, previous);
 
             throw;
         }
@@ -248,6 +234,19 @@ internal sealed class KeywordEditor(DetectorHolder holder, KeywordVersionStore v
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     /// <summary>Writes beside the file and renames over it, so the reloader never reads half a file.</summary>
+    /// <summary>Puts a file back as it was before a change that was not made: removed if it did not exist.</summary>
+    private static void Restore(string path, string? previous)
+    {
+        if (previous is null)
+        {
+            File.Delete(path);
+        }
+        else
+        {
+            Write(path, previous);
+        }
+    }
+
     private static void Write(string path, string content)
     {
         var temporary = path + ".console.tmp";

@@ -65,9 +65,7 @@ internal sealed class KeywordVersionStore
     public void Record(string version, string actor, string reason, int entries)
     {
         using var connection = _store.Open();
-        connection.Command("INSERT INTO keyword_versions(version, at, actor, reason, entries) VALUES (@v, @at, @actor, @reason, @n)")
-            .With("@v", version).With("@at", _clock.GetUtcNow().ToUnixTimeMilliseconds()).With("@actor", actor)
-            .With("@reason", reason).With("@n", entries).Run();
+        Insert(connection, null, version, actor, reason, entries);
     }
 
     /// <summary>
@@ -91,12 +89,15 @@ internal sealed class KeywordVersionStore
             return false;
         }
 
-        connection.Command("INSERT INTO keyword_versions(version, at, actor, reason, entries) VALUES (@v, @at, @actor, @reason, @n)", transaction)
-            .With("@v", version).With("@at", _clock.GetUtcNow().ToUnixTimeMilliseconds()).With("@actor", actor)
-            .With("@reason", reason).With("@n", entries).Run();
+        Insert(connection, transaction, version, actor, reason, entries);
         transaction.Commit();
         return true;
     }
+
+    private void Insert(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string version, string actor, string reason, int entries) =>
+        connection.Command("INSERT INTO keyword_versions(version, at, actor, reason, entries) VALUES (@v, @at, @actor, @reason, @n)", transaction)
+            .With("@v", version).With("@at", _clock.GetUtcNow().ToUnixTimeMilliseconds()).With("@actor", actor)
+            .With("@reason", reason).With("@n", entries).Run();
 
     /// <summary>The latest version recorded: on PostgreSQL, the trust's lists in force.</summary>
     public string? Latest()
