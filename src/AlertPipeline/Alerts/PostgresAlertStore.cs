@@ -113,16 +113,7 @@ internal sealed class PostgresAlertStore : IAlertStore
             InsertNotifications(connection, transaction, alert.AlertId, notifications, alert.CreatedAt);
         }
 
-        foreach (var merge in merges)
-        {
-            if (!RecordEvent(connection, transaction, merge.Event, merge.AlertId, merge.OccurredAt))
-            {
-                continue; // This event was already folded in, by an earlier delivery or another process.
-            }
-
-            ApplyMerge(connection, transaction, merge);
-            InsertNotifications(connection, transaction, merge.AlertId, merge.Notifications, merge.OccurredAt);
-        }
+        ApplyMerges(connection, transaction, merges);
 
         transaction.Commit();
         return stored;
@@ -226,28 +217,75 @@ internal sealed class PostgresAlertStore : IAlertStore
         return command.ExecuteNonQuery() == 1;
     }
 
-    private static void ApplyMerge(NpgsqlConnection connection, NpgsqlTransaction transaction, AlertMerge merge)
+    /// <summary>
+    /// Folds each event into its alert, in order: one statement a merge (record the event; only if it was new, update the
+    /// alert, taking its next version, and write the history row), all of them sent in one round trip. A merge is most
+    /// of what detection writes (one pupil repeating a concern), and one round trip per statement per merge was what
+    /// held Kafka + PostgreSQL to about half of SQLite's throughput (docs/benchmarks.md). Statements of one batch run in
+    /// order in this transaction, so a second merge into the same alert sees the first.
+    /// </summary>
+    private static void ApplyMerges(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<AlertMerge> merges)
     {
-        var longer = merge.LongerText;
-        using var command = new NpgsqlCommand(
-            "UPDATE alerts SET event_count = event_count + 1, last_event_at = GREATEST(COALESCE(last_event_at, occurred_at), @at), " +
-            "severity = GREATEST(severity, @sev), categories = @cats, updated_at = @at" +
-            (longer is null ? string.Empty : ", text = @text, normalized_text = @norm, matches = @matches, snippet = @snippet") +
-            " WHERE alert_id = @id", connection, transaction);
-        command.Parameters.AddWithValue("id", merge.AlertId);
-        command.Parameters.AddWithValue("at", merge.OccurredAt.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("sev", (int)merge.Severity);
-        command.Parameters.AddWithValue("cats", JsonSerializer.Serialize(merge.Categories, Json));
-        if (longer is not null)
+        if (merges.Count == 0)
         {
-            command.Parameters.AddWithValue("text", longer.Text);
-            command.Parameters.AddWithValue("norm", longer.NormalizedText);
-            command.Parameters.AddWithValue("matches", JsonSerializer.Serialize(longer.Matches, Json));
-            command.Parameters.AddWithValue("snippet", longer.Snippet);
+            return;
         }
 
-        command.ExecuteNonQuery();
-        AlertHistory.Add(connection, transaction, merge.AlertId, merge.OccurredAt, "system", "merged", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
+        using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var merge in merges)
+        {
+            batch.BatchCommands.Add(MergeCommand(merge));
+        }
+
+        batch.ExecuteNonQuery();
+        for (var i = 0; i < merges.Count; i++)
+        {
+            // No history row written: this event was already folded in, by an earlier delivery or another process.
+            if (batch.BatchCommands[i].RecordsAffected == 1)
+            {
+                InsertNotifications(connection, transaction, merges[i].AlertId, merges[i].Notifications, merges[i].OccurredAt);
+            }
+        }
+    }
+
+    private static NpgsqlBatchCommand MergeCommand(AlertMerge merge)
+    {
+        // The UPDATE locks the alert's row until commit, as AlertHistory.Add's does: two changes of one alert get
+        // versions in the order they commit.
+        var longer = merge.LongerText;
+        var command = new NpgsqlBatchCommand($"""
+            WITH recorded AS (
+                INSERT INTO alert_events(school_id, device_id, event_id, alert_id, occurred_at) VALUES (@s, @d, @e, @id, @at)
+                ON CONFLICT DO NOTHING
+                RETURNING 1
+            ), merged AS (
+                UPDATE alerts SET event_count = event_count + 1, last_event_at = GREATEST(COALESCE(last_event_at, occurred_at), @at),
+                    severity = GREATEST(severity, @sev), categories = @cats, updated_at = @at, version = version + 1
+                    {(longer is null ? string.Empty : ", text = @text, normalized_text = @norm, matches = @matches, snippet = @snippet")}
+                WHERE alert_id = @id AND EXISTS (SELECT 1 FROM recorded)
+                RETURNING version, status, severity
+            )
+            INSERT INTO alert_history(alert_id, at, actor, action, detail, version, status, severity)
+            SELECT @id, @at, 'system', 'merged', @detail, version, status, severity FROM merged
+            """);
+        var p = command.Parameters;
+        p.AddWithValue("s", merge.Event.SchoolId);
+        p.AddWithValue("d", merge.Event.DeviceId);
+        p.AddWithValue("e", merge.Event.EventId);
+        p.AddWithValue("id", merge.AlertId);
+        p.AddWithValue("at", merge.OccurredAt.ToUnixTimeMilliseconds());
+        p.AddWithValue("sev", (int)merge.Severity);
+        p.AddWithValue("cats", JsonSerializer.Serialize(merge.Categories, Json));
+        p.AddWithValue("detail", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
+        if (longer is not null)
+        {
+            p.AddWithValue("text", longer.Text);
+            p.AddWithValue("norm", longer.NormalizedText);
+            p.AddWithValue("matches", JsonSerializer.Serialize(longer.Matches, Json));
+            p.AddWithValue("snippet", longer.Snippet);
+        }
+
+        return command;
     }
 
     private static void InsertNotifications(NpgsqlConnection connection, NpgsqlTransaction transaction, string alertId, IReadOnlyList<OutboxNotification> notifications, DateTimeOffset at)

@@ -113,12 +113,16 @@ internal static class BenchCommand
             var store = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.IsPostgres ? "PostgreSQL" : "SQLite";
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"bench: {Environment.ProcessorCount} cores, data {data}, alert store {store}, synchronous={synchronous}, batch {batchSize}, {agents} concurrent agents, transport {(kafka is null ? "embedded queue" : "Kafka (mock cluster, 3 brokers, acks=all) " + kafka.BootstrapServers)}, detect processes {detectProcesses}")).ConfigureAwait(false);
+            // Event ids unique to this run: on a PostgreSQL database an earlier run filled, ids it had used would all be
+            // known to the alert store, which skips them (idempotent writes), so the run would measure a pipeline that
+            // stores nothing. Pupils repeat across runs, as in a school, so their alerts take merges.
+            var run = Guid.NewGuid().ToString("N")[..8];
             // Every detect process's count: this one's, and each child's from its /metrics.
             async Task<long> ProcessedAsync() => metrics.EventsProcessed + await children.ProcessedAsync().ConfigureAwait(false);
 
             if (warmup > 0)
             {
-                var warm = Enumerable.Range(0, (warmup + batchSize - 1) / batchSize).Select(b => Batch("w", b, batchSize)).ToList();
+                var warm = Enumerable.Range(0, (warmup + batchSize - 1) / batchSize).Select(b => Batch($"{run}-w", b, batchSize)).ToList();
                 var warmedFrom = await ProcessedAsync().ConfigureAwait(false);
                 await PostAllAsync(http, warm, agents).ConfigureAwait(false);
                 while (await ProcessedAsync().ConfigureAwait(false) - warmedFrom < warm.Count * batchSize)
@@ -130,7 +134,7 @@ internal static class BenchCommand
             }
 
             // Phase 1: throughput.
-            var batches = Enumerable.Range(0, (total + batchSize - 1) / batchSize).Select(b => Batch("t", b, batchSize)).ToList();
+            var batches = Enumerable.Range(0, (total + batchSize - 1) / batchSize).Select(b => Batch($"{run}-t", b, batchSize)).ToList();
             var processedBefore = await ProcessedAsync().ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
             await PostAllAsync(http, batches, agents).ConfigureAwait(false);
@@ -150,7 +154,7 @@ internal static class BenchCommand
             var perTick = Math.Max(1, rate / 50);
             var ticks = seconds * 50;
             var processedAtStart = await ProcessedAsync().ConfigureAwait(false);
-            var latencyBatches = Enumerable.Range(0, ticks).Select(t => Batch("l", t, perTick)).ToList();
+            var latencyBatches = Enumerable.Range(0, ticks).Select(t => Batch($"{run}-l", t, perTick)).ToList();
             var pacing = Stopwatch.StartNew();
             var inFlight = new List<Task>();
             for (var t = 0; t < ticks; t++)

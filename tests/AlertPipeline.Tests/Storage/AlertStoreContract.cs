@@ -71,6 +71,40 @@ public abstract class AlertStoreContract : IAsyncLifetime
         Assert.Equal(alert.AlertId, store.OfEvent(later)?.AlertId);
     }
 
+    // On PostgreSQL a batch's merges go to the server in one round trip (one statement a merge): each must still see
+    // the ones before it, and an event already folded in, earlier or twice in the same batch, must change nothing.
+    [Fact]
+    public void Save_SeveralMergesOfOneAlertInOneBatch_EachFoldedInOrderOnceWithItsVersionAndText()
+    {
+        var (store, outbox) = Open("detect");
+        var (alert, notifications) = NewAlert("first", Severity.High);
+        store.Save([(alert, notifications)], []);
+        AlertMerge Merge(string eventId, int minute, Severity severity, Alert? longer = null, params OutboxNotification[] told) =>
+            new(alert.AlertId, new EventKey("oakfield", "dev-1", eventId), Start.AddMinutes(minute), severity, ["suicide"], longer, told);
+        store.Save([], [Merge("second", 1, Severity.High)]);
+        var longer = alert with { Text = "a much longer text that says more about the concern", NormalizedText = "a much longer text", Snippet = "a much longer" };
+        var deputy = OutboxNotification.For(alert.AlertId, new Schools.Target("deputy@oakfield.example", NotificationChannels.Email), NotificationKinds.Alert);
+
+        store.Save([],
+        [
+            Merge("second", 1, Severity.Critical, longer, deputy), // folded in by the earlier save: nothing changes
+            Merge("third", 2, Severity.High),
+            Merge("fourth", 4, Severity.Critical, longer, deputy),
+            Merge("third", 2, Severity.High), // twice in one batch: once
+            Merge("fifth", 3, Severity.High),
+        ]);
+
+        var stored = store.Get(alert.AlertId)!;
+        Assert.Equal(5, stored.EventCount);
+        Assert.Equal(Severity.Critical, stored.Severity);
+        Assert.Equal(Start.AddMinutes(4), stored.LastEventAt);
+        Assert.Equal(longer.Text, stored.Text);
+        Assert.Equal(5, AlertHistory.Version(store, alert.AlertId));
+        Assert.Equal(["event second folded in (high)", "event third folded in (high)", "event fifth folded in (high)", "event fourth folded in (critical)"],
+            AlertHistory.List(store, alert.AlertId).Where(h => h.Action == "merged").Select(h => h.Detail));
+        Assert.Equal(3, outbox.List(alert.AlertId).Count); // the alert's two and the deputy's, once
+    }
+
     [Fact]
     public void Claim_TwoResponders_EachNotificationClaimedByExactlyOne()
     {
