@@ -60,6 +60,7 @@ internal static partial class PipelineHost
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services
+            .AddOutboundHttp()
             .AddStorage(builder.Configuration)
             .AddTransport(builder.Configuration, settings.Roles)
             .AddIngest(builder.Configuration)
