@@ -9,6 +9,9 @@ namespace AlertPipeline.Tests.Agent;
 /// </summary>
 internal sealed class ChromeAgent : IAsyncDisposable
 {
+    /// <summary>For Playwright's Expect assertions, whose own default is 5 s whatever the context's timeout.</summary>
+    internal const float ExpectTimeout = 60_000;
+
     private readonly IPlaywright _playwright;
 
     private ChromeAgent(IPlaywright playwright, IBrowserContext context, string extensionId, string profile)
@@ -54,7 +57,8 @@ internal sealed class ChromeAgent : IAsyncDisposable
                 ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
                 Locale = "en-GB",
             });
-            context.SetDefaultTimeout(20_000);
+            // Generous for the same reason as BrowserFixture's: the suite shares two cores with everything else it starts.
+            context.SetDefaultTimeout(60_000);
             return new ChromeAgent(playwright, context, UnpackedExtensionId(ExtensionDirectory), profileDirectory);
         }
         catch
@@ -75,7 +79,8 @@ internal sealed class ChromeAgent : IAsyncDisposable
         await page.FillAsync("input[name=pupilLogin]", pupilLogin);
         await page.FillAsync("input[name=deviceId]", deviceId);
         await page.ClickAsync("button[type=submit]");
-        await Assertions.Expect(page.Locator("#result")).ToHaveTextAsync("Saved.");
+        // Expect has its own 5 s default, not the context's: the options page saves, waits for the worker to reload, then says so.
+        await Assertions.Expect(page.Locator("#result")).ToHaveTextAsync("Saved.", new() { Timeout = ExpectTimeout });
         await page.CloseAsync();
     }
 
@@ -84,7 +89,7 @@ internal sealed class ChromeAgent : IAsyncDisposable
     {
         var page = await Context.NewPageAsync();
         await page.GotoAsync($"chrome-extension://{ExtensionId}/src/options/options.html");
-        await Assertions.Expect(page.Locator("#status")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#status")).Not.ToBeEmptyAsync(new() { Timeout = ExpectTimeout });
         var text = await page.Locator("#status").TextContentAsync() ?? string.Empty;
         await page.CloseAsync();
         return text;

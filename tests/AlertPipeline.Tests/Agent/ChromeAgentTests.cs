@@ -39,9 +39,9 @@ public sealed class ChromeAgentTests
 
         // The pupil is told, in the school's words, that monitoring is on and as whom.
         await page.GotoAsync($"chrome-extension://{agent.ExtensionId}/src/popup/popup.html");
-        await Assertions.Expect(page.Locator("#headline")).ToHaveTextAsync("Monitoring is on");
-        await Assertions.Expect(page.Locator("#login")).ToHaveTextAsync(Pupil);
-        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("Passwords are never recorded");
+        await Assertions.Expect(page.Locator("#headline")).ToHaveTextAsync("Monitoring is on", new() { Timeout = ChromeAgent.ExpectTimeout });
+        await Assertions.Expect(page.Locator("#login")).ToHaveTextAsync(Pupil, new() { Timeout = ChromeAgent.ExpectTimeout });
+        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("Passwords are never recorded", new() { Timeout = ChromeAgent.ExpectTimeout });
 
         // A search: the query is read from the results URL, and it is on the server's trigger list, so a screenshot.
         await page.GotoAsync($"{site.BaseUrl}/search?q=how+to+tie+a+noose");
@@ -154,7 +154,7 @@ public sealed class ChromeAgentTests
     /// <summary>Polls an asynchronous condition (the agent's status is read through its options page).</summary>
     private static async Task UntilAsync(Func<Task<bool>> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(45);
+        var deadline = DateTime.UtcNow.AddSeconds(120); // bounds a failure only: the suite shares two cores
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
@@ -168,7 +168,7 @@ public sealed class ChromeAgentTests
 
     private static async Task<Alert> AlertAsync(TestHost host, Func<Alert, bool> which, string what, TimeSpan? timeout = null)
     {
-        var alerts = await Eventually.ReturnsAsync(() => host.Alerts.List(new AlertQuery()).Where(which).ToList(), a => a.Count > 0, what, timeout ?? TimeSpan.FromSeconds(45));
+        var alerts = await Eventually.ReturnsAsync(() => host.Alerts.List(new AlertQuery()).Where(which).ToList(), a => a.Count > 0, what, timeout ?? TimeSpan.FromSeconds(90));
         return Assert.Single(alerts);
     }
 

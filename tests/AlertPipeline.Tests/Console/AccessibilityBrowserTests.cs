@@ -75,6 +75,9 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await page.Keyboard.PressAsync("Enter");
 
         await page.WaitForSelectorAsync("#queue tbody tr .status:text('acknowledged')");
+        // The row changes when the queue is reloaded, but focus moves to its link only after the next request (the
+        // title's count) answers: wait for that final state rather than reading focus the moment the row changes.
+        await page.WaitForFunctionAsync("() => document.activeElement?.tagName === 'A' && document.activeElement.closest('#queue') !== null");
         Assert.Equal("Acknowledged.", await page.InnerTextAsync("#flash"));
         Assert.Equal("A", await page.EvaluateAsync<string>("() => document.activeElement.tagName"));
         Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement.closest('#queue') !== null"), "focus left the queue");
@@ -157,7 +160,10 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await page.WaitForFunctionAsync("() => document.querySelector('#announce').textContent.includes('New urgent alert: suicide')");
         Assert.Equal("polite", await page.GetAttributeAsync("#announce", "aria-live"));
         Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement === window.__focused"), "focus moved when the queue updated");
+        // The announcement comes with the rows; the title is counted by a request made after them: wait for it.
+        await page.WaitForFunctionAsync("() => document.title.startsWith('(2) ')");
         Assert.StartsWith("(2) ", await page.TitleAsync(), StringComparison.Ordinal);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement === window.__focused"), "focus moved when the queue updated");
 
         await page.ClickAsync("#pause");
         ConsoleData.SaveAlert(host, login: "oak.y9.jsmith", screenshot: false, severity: Severity.Critical, category: "self-harm", text: "cutting myself");
@@ -308,6 +314,9 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await page.FillAsync("input[name=name]", name);
         await page.FillAsync("input[name=password]", ConsoleSession.Password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForLoadStateAsync();
+        // The click only starts the form's navigation, and the current page is loaded already, so waiting for a load
+        // state returned at once; a GotoAsync straight after could cancel the sign-in before its cookie arrived. Wait
+        // for the browser to leave the sign-in page, as CheckBrowserTests does.
+        await PageAddress.WaitAsync(page, url => !url.Contains("/sign-in", StringComparison.Ordinal), "the console, signed in");
     }
 }

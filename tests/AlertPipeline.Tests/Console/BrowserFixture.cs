@@ -39,7 +39,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, Locale = "en-GB" });
-        context.SetDefaultTimeout(20_000);
+        // Generous: a wait for an element or a navigation only bounds a failure, and the full suite runs these pages on two
+        // cores shared with processes, Kafka and PostgreSQL starting alongside (20 s was once too little for a live row).
+        context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 

@@ -27,7 +27,7 @@ public sealed partial class SessionSecurityTests
 
         host.App.Services.GetRequiredService<UserStore>().Disable("dsl.oak");
         var after = ConsoleData.SaveAlert(host, screenshot: false);
-        var rest = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var rest = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Contains("event: session-ended", rest, StringComparison.Ordinal);
         Assert.DoesNotContain(after.AlertId, rest, StringComparison.Ordinal);
@@ -45,7 +45,7 @@ public sealed partial class SessionSecurityTests
 
         host.App.Services.GetRequiredService<UserStore>().ChangePassword("dsl.oak", ConsoleSession.Password, "a-brand-new-password");
 
-        Assert.Contains("event: session-ended", await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20)), StringComparison.Ordinal);
+        Assert.Contains("event: session-ended", await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60)), StringComparison.Ordinal);
         Assert.NotEqual(user.SecurityStamp, host.App.Services.GetRequiredService<UserStore>().FindById(user.UserId)!.SecurityStamp);
     }
 
@@ -313,7 +313,7 @@ public sealed partial class SessionSecurityTests
 
     private static async Task ReadUntilAsync(StreamReader reader, string text)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (await reader.ReadLineAsync(timeout.Token) is { } line)
         {
             if (line.Contains(text, StringComparison.Ordinal))

@@ -20,16 +20,16 @@ public sealed partial class KafkaGroupMembershipTests
         using var b = new TempDirectory();
         using var c = new TempDirectory();
         await using var first = await HostProcess.StartAsync(a.Path, kafka.ProcessEnvironment(), "--role", "detect");
-        await Eventually.TrueAsync(() => Assigned(first).Count == 6, "the first member to own all six partitions", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => Assigned(first).Count == 6, "the first member to own all six partitions", TimeSpan.FromSeconds(120));
         await using var second = await HostProcess.StartAsync(b.Path, kafka.ProcessEnvironment(), "--role", "detect");
-        await Eventually.TrueAsync(() => Assigned(second).Count > 0 && Assigned(first).Count + Assigned(second).Count == 6, "the partitions shared by two", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => Assigned(second).Count > 0 && Assigned(first).Count + Assigned(second).Count == 6, "the partitions shared by two", TimeSpan.FromSeconds(120));
         var firstRevokedBefore = Revoked(first).Count;
         var secondRevokedBefore = Revoked(second).Count;
         var ownedBefore = (Assigned(first).Count, Assigned(second).Count);
 
         await using var third = await HostProcess.StartAsync(c.Path, kafka.ProcessEnvironment(), "--role", "detect");
         await Eventually.TrueAsync(() => Assigned(third).Count > 0 && Assigned(first).Count + Assigned(second).Count + Assigned(third).Count == 6,
-            "the third member to get its share", TimeSpan.FromSeconds(60));
+            "the third member to get its share", TimeSpan.FromSeconds(120));
 
         // Eager assignment revokes every partition of every member at each join (all six stop); cooperative-sticky
         // revokes only the ones that move to the newcomer, and the members keep consuming the rest meanwhile.

@@ -71,7 +71,7 @@ public sealed class KafkaInteropTests : IDisposable
         var next = Some.ConcerningEvent();
         await _kafka.KcatAsync(poison + "\n" + next.ToJsonString() + "\n", "-P", "-t", _kafka.Topics.Events, "-p", "0", "-X", "message.max.bytes=2000000");
 
-        await Eventually.TrueAsync(() => host.Alerts.List(new()).Any(a => a.EventId == (string)next["eventId"]!), "the next event's alert", TimeSpan.FromSeconds(20));
+        await Eventually.TrueAsync(() => host.Alerts.List(new()).Any(a => a.EventId == (string)next["eventId"]!), "the next event's alert", TimeSpan.FromSeconds(90));
 
         var dead = Assert.Single(await _kafka.ReadTopicAsync(_kafka.Topics.DeadLetters));
         var headers = Headers(dead);
@@ -138,7 +138,7 @@ public sealed class KafkaInteropTests : IDisposable
 
     private static async Task<List<ConsumedEvent>> ReadAsync(KafkaEventConsumer consumer, int count)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90)); // a first read joins the group: a rebalance
         var events = new List<ConsumedEvent>();
         while (events.Count < count)
         {

@@ -50,7 +50,9 @@ public sealed class DeliveryFailureTests
 
     private static async Task<string> CauseAsync(SmtpSettings smtp)
     {
-        smtp.Timeout = TimeSpan.FromSeconds(5);
+        // Generous: each failure here is immediate; a short timeout would only turn a server slowed by the loaded suite
+        // into a "timeout" cause instead of the one under test.
+        smtp.Timeout = TimeSpan.FromSeconds(60);
         using var sender = new SmtpEmailSender(Options.Create(new NotificationOptions { Smtp = smtp }), TimeProvider.System);
         using var mail = NotificationEmail.PlainText("alertpipeline@example.org", "dsl@example.org", "test", "body", "nt_test", urgent: false);
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => sender.SendAsync(mail, "nt_test", CancellationToken.None));

@@ -226,7 +226,7 @@ public sealed class SmtpOAuth2Tests
     {
         var options = Options.Create(new NotificationOptions
         {
-            Smtp = new SmtpSettings { Host = "127.0.0.1", Port = smtp.Port, Security = "None", Auth = "oauth2", UserName = Mailbox, OAuth2 = oauth, Timeout = TimeSpan.FromSeconds(5) },
+            Smtp = new SmtpSettings { Host = "127.0.0.1", Port = smtp.Port, Security = "None", Auth = "oauth2", UserName = Mailbox, OAuth2 = oauth, Timeout = TimeSpan.FromSeconds(60) },
         });
         var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
         var tokens = new SmtpTokenSource(options, http, clock);

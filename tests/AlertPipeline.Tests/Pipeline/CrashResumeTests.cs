@@ -26,6 +26,10 @@ public sealed class CrashResumeTests : IDisposable
     public async Task KilledAfterAckAndAgainMidDetection_RestartProcessesEveryAcceptedEventExactlyOnce()
     {
         var key = CreateKey();
+        // 20,000 (was 5,000): the same margin DetectKilledMidStream needed. The kill below lands when the test sees the
+        // first commit; a test process starved for a second or two by the full suite, on a disk whose fsync is cheap,
+        // could otherwise see detection only after the whole backlog was done.
+        const int Events = 20_000;
         var concerning = new HashSet<string>();
         var accepted = 0;
 
@@ -33,7 +37,7 @@ public sealed class CrashResumeTests : IDisposable
         await using (var ingest = await HostProcess.StartAsync(_dir.Path, null, "--role", "ingest"))
         {
             using var http = Client(ingest.Address, key);
-            for (var batch = 0; batch < 10; batch++)
+            for (var batch = 0; batch < Events / 500; batch++)
             {
                 var events = Enumerable.Range(0, 500).Select(i =>
                 {
@@ -56,11 +60,11 @@ public sealed class CrashResumeTests : IDisposable
             ingest.Kill();
         }
 
-        Assert.Equal(5_000, accepted);
-        Assert.Equal(5_000, QueueCount("SELECT COUNT(*) FROM events"));
+        Assert.Equal(Events, accepted);
+        Assert.Equal(Events, QueueCount("SELECT COUNT(*) FROM events"));
 
         // 2. A full process starts on the backlog and is killed mid-detection. One event per batch means one
-        // fsync'd commit per event, so the 5,000-event backlog takes far longer than start-up: the kill lands mid-way.
+        // fsync'd commit per event, so the backlog takes far longer than start-up: the kill lands mid-way.
         var slow = new Dictionary<string, string> { ["Queue__ReadBatchSize"] = "1" };
         await using (var host = await HostProcess.StartAsync(_dir.Path, slow))
         {
@@ -69,13 +73,13 @@ public sealed class CrashResumeTests : IDisposable
         }
 
         var committedAtCrash = QueueCount("SELECT COALESCE(MAX(position), 0) FROM consumers");
-        Assert.True(committedAtCrash < 5_000, $"the crash should land mid-detection (committed {committedAtCrash} of 5000)");
+        Assert.True(committedAtCrash < Events, $"the crash should land mid-detection (committed {committedAtCrash} of {Events})");
 
         // 3. Restarted, it finishes the backlog.
         await using (var host = await HostProcess.StartAsync(_dir.Path))
         {
-            await Eventually.TrueAsync(() => QueueCount("SELECT COALESCE(MAX(position), 0) FROM consumers") == 5_000, "the backlog to drain", TimeSpan.FromSeconds(60));
-            await Eventually.TrueAsync(() => OutboxCount("status = 'pending'") == 0, "notifications to be written", TimeSpan.FromSeconds(60));
+            await Eventually.TrueAsync(() => QueueCount("SELECT COALESCE(MAX(position), 0) FROM consumers") == Events, "the backlog to drain", TimeSpan.FromSeconds(120));
+            await Eventually.TrueAsync(() => OutboxCount("status = 'pending'") == 0, "notifications to be written", TimeSpan.FromSeconds(120));
             host.Kill();
         }
 

@@ -13,7 +13,9 @@ namespace AlertPipeline.Tests.Pipeline;
 /// </summary>
 public sealed class PoisonTests
 {
-    private static readonly TimeSpan Seconds = TimeSpan.FromSeconds(15);
+    // Bounded, not for ever (the old bug): the worker tries a poison batch three times a second apart, then moves on.
+    // Generous beyond that because the whole suite shares two cores; 15 s left too little room under that load.
+    private static readonly TimeSpan Seconds = TimeSpan.FromSeconds(45);
 
     // Old main: accepted (202) or queued, then the correlator threw on the date arithmetic for that batch every second,
     // for ever. Here it is queued straight (as a transport that skipped ingest would), behind it a real concern.

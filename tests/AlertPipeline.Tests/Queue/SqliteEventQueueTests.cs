@@ -150,7 +150,7 @@ public sealed class SqliteEventQueueTests : IDisposable
 
         await queue.PublishAsync([Event("a")], default);
 
-        var read = await reading.WaitAsync(TimeSpan.FromSeconds(10));
+        var read = await reading.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal("a", Assert.Single(read).EventId);
     }
 

@@ -207,7 +207,7 @@ public sealed class IngestClientTests
         var client = new IngestClient(server.CreateClient(), options.Wrap(), TimeProvider.System, NullLogger<IngestClient>.Instance);
 
         var sending = client.SendAsync(Batch(), cancellation.Token);
-        await firstAnswered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await firstAnswered.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
         await cancellation.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);

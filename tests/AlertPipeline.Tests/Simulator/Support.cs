@@ -124,7 +124,7 @@ internal sealed class FakeIngestServer : IAsyncDisposable
         return context.Response.WriteAsJsonAsync(body);
     }
 
-    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) }; // a timeout would be retried, changing what the tests count
 
     public async ValueTask DisposeAsync()
     {

@@ -32,7 +32,7 @@ public sealed class DataDirectoryTests : IDisposable
 
         using var second = Process.Start(start)!;
         var error = second.StandardError.ReadToEndAsync();
-        Assert.True(second.WaitForExit(60_000), "the second process should exit by itself");
+        Assert.True(second.WaitForExit(120_000), "the second process should exit by itself");
 
         Assert.Equal(2, second.ExitCode);
         var message = await error;

@@ -48,7 +48,21 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public static async Task<HostProcess> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null, params string[] extraArgs)
     {
-        var port = FreePort();
+        // FreePort's port is free when it returns, not necessarily a second later when the child binds it: a listener
+        // started meanwhile by a test running in parallel can take it. A start that failed only for that is retried on
+        // another port; any other failure is thrown at once.
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await StartOnceAsync(FreePort(), dataDirectory, environment, extraArgs, lastAttempt: attempt == 3) is { } started)
+            {
+                return started;
+            }
+        }
+    }
+
+    /// <summary>The process, healthy; null when it exited because its port was taken (and this is not the last attempt).</summary>
+    internal static async Task<HostProcess?> StartOnceAsync(int port, string dataDirectory, IDictionary<string, string>? environment, string[] extraArgs, bool lastAttempt)
+    {
         var address = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -79,11 +93,18 @@ internal sealed class HostProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120); // bounds a failure only: a start can take long on two loaded cores
         while (true)
         {
             if (process.HasExited)
             {
+                await process.WaitForExitAsync(); // and for its output to be read to the end
+                if (!lastAttempt && host.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                {
+                    await host.DisposeAsync();
+                    return null;
+                }
+
                 throw new InvalidOperationException($"alertpipeline exited with {process.ExitCode}:\n{host.Output}");
             }
 

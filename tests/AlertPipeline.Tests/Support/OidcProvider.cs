@@ -61,7 +61,7 @@ internal sealed class OidcProvider : IAsyncDisposable
         var errors = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) => { lock (errors) { errors.AppendLine(e.Data); } };
         process.BeginErrorReadLine();
-        var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(90));
         if (line is null || !line.StartsWith("issuer ", StringComparison.Ordinal))
         {
             process.Kill(entireProcessTree: true);

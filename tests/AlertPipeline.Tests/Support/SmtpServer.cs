@@ -209,7 +209,7 @@ internal sealed partial class SmtpServer : IAsyncDisposable
             Environment = { ["PYTHONPATH"] = _maildir.Path },
         };
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start aiosmtpd");
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(60); // python3 starting on two loaded cores; bounds a failure only
         while (true)
         {
             if (_process.HasExited)

@@ -50,7 +50,7 @@ public sealed class KafkaLagTests
 
     private static async Task<List<ConsumedEvent>> ReadAsync(KafkaEventConsumer consumer, int count)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90)); // a first read joins the group: a rebalance
         var events = new List<ConsumedEvent>();
         while (events.Count < count)
         {
