@@ -173,6 +173,45 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#queue tbody tr').length === 3");
     }
 
+    // Holds the queue's 250 ms redraw timers until the test releases them, so "a change signalled just before Pause"
+    // is a state the test sets up rather than a race it hopes to win. clearTimeout drops a held one, as it would a real one.
+    private const string RedrawHolder = """
+        window.__held = [];
+        const realSet = window.setTimeout, realClear = window.clearTimeout;
+        window.setTimeout = (fn, ms, ...args) => {
+          if (ms !== 250) return realSet(fn, ms, ...args);
+          const id = realSet(() => {}, 2147483647);
+          window.__held.push({ id, fn });
+          return id;
+        };
+        window.clearTimeout = id => { window.__held = window.__held.filter(h => h.id !== id); realClear(id); };
+        window.__release = () => { const held = window.__held; window.__held = []; held.forEach(h => h.fn()); return held.length; };
+        """;
+
+    // Pause once let through a change signalled in the 250 ms before it: the redraw already scheduled ran after Pause.
+    [Fact]
+    public async Task Queue_ChangeSignalledJustBeforePause_IsHeldNotDrawn()
+    {
+        await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Console:FeedPollInterval"] = "00:00:00.200" });
+        ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false, severity: Severity.High, category: "bullying", text: "nobody likes you");
+        ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
+        var page = await browser.NewPageAsync();
+        await page.Context.AddInitScriptAsync(RedrawHolder);
+        await SignInAsync(page, host, "dsl.oak");
+        await page.WaitForSelectorAsync("body[data-live=on]");
+        await page.WaitForSelectorAsync("#queue tbody tr");
+
+        ConsoleData.SaveAlert(host, login: "oak.y9.jsmith", screenshot: false, severity: Severity.Urgent, category: "suicide", text: "i want to die");
+        await page.WaitForFunctionAsync("() => window.__held.length === 1"); // the change is signalled; its redraw waits
+        await page.ClickAsync("#pause");
+        await page.EvaluateAsync<int>("() => window.__release()");
+
+        await page.WaitForFunctionAsync("() => document.querySelector('#pause').textContent.includes('1 waiting')");
+        Assert.Equal(1, await page.Locator("#queue tbody tr").CountAsync());
+        await page.ClickAsync("#pause");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#queue tbody tr').length === 2");
+    }
+
     // The title once counted the new alerts on the page shown: page 2, or a filter, hid the ones waiting elsewhere.
     [Fact]
     public async Task Queue_TitleCount_CountsEveryUnacknowledgedAlertWhateverThePageOrFilter()

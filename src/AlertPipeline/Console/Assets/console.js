@@ -217,6 +217,8 @@ if (queue) {
     if (response.status === 401) { signedOut(); return; }
     if (!response.ok) { live.textContent = `could not load alerts (${response.status})`; live.classList.remove("on"); return; }
     const alerts = await response.json();
+    // A live redraw whose answer comes back after Pause is held too: Pause means the rows do not move.
+    if (background && paused) { held(); return; }
     total = Number(response.headers.get("X-Total-Count") ?? alerts.length);
     tell(render(alerts));
     document.querySelector("#empty").hidden = alerts.length > 0;
@@ -238,14 +240,18 @@ if (queue) {
     document.title = waiting > 0 ? `(${waiting}) ${baseTitle}` : baseTitle;
   }
 
+  // While paused, changes are counted, not drawn; Resume draws them all at once.
+  const held = () => { missed++; pause.textContent = `Resume live updates (${missed} waiting)`; };
   const soon = () => {
-    if (paused) { missed++; pause.textContent = `Resume live updates (${missed} waiting)`; return; }
-    clearTimeout(timer); timer = setTimeout(() => load(true), 250);
+    if (paused) { held(); return; }
+    clearTimeout(timer); timer = setTimeout(() => { timer = null; load(true); }, 250);
   };
   pause.addEventListener("click", () => {
     paused = !paused;
     pause.setAttribute("aria-pressed", String(paused));
     pause.textContent = paused ? "Resume live updates" : "Pause live updates";
+    // A change signalled just before Pause (its redraw still waiting 250 ms) is held like one signalled after it.
+    if (paused && timer !== null) { clearTimeout(timer); timer = null; held(); }
     if (!paused) { missed = 0; load(); }
   });
   notify.checked = localStorage.getItem("notify") === "on";
