@@ -14,4 +14,8 @@ internal sealed record AlertMerge(
     Severity Severity,
     IReadOnlyList<string> Categories,
     Alert? LongerText,
-    IReadOnlyList<OutboxNotification> Notifications);
+    IReadOnlyList<OutboxNotification> Notifications)
+{
+    /// <summary>What the alert's history says of this merge, the same on either engine.</summary>
+    public string HistoryDetail => $"event {Event.EventId} folded in ({Severity.ToName()})";
+}

@@ -257,7 +257,7 @@ internal sealed class AlertStore : IAlertStore
         }
 
         command.ExecuteNonQuery();
-        AlertHistory.Add(connection, transaction, merge.AlertId, merge.OccurredAt, "system", "merged", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
+        AlertHistory.Add(connection, transaction, merge.AlertId, merge.OccurredAt, "system", "merged", merge.HistoryDetail);
     }
 
     public IReadOnlyList<Alert> List(AlertQuery query)

@@ -276,7 +276,7 @@ internal sealed class PostgresAlertStore : IAlertStore
         p.AddWithValue("at", merge.OccurredAt.ToUnixTimeMilliseconds());
         p.AddWithValue("sev", (int)merge.Severity);
         p.AddWithValue("cats", JsonSerializer.Serialize(merge.Categories, Json));
-        p.AddWithValue("detail", $"event {merge.Event.EventId} folded in ({merge.Severity.ToName()})");
+        p.AddWithValue("detail", merge.HistoryDetail);
         if (longer is not null)
         {
             p.AddWithValue("text", longer.Text);

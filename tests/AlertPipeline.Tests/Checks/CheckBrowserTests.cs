@@ -39,7 +39,7 @@ public sealed class CheckBrowserTests(BrowserFixture browser) : IClassFixture<Br
             violations.AddRange((await page.RunAxe(WcagAa)).Violations.Select(v => $"{what}: {v.Id} ({v.Help}) at {string.Join(" | ", v.Nodes.Select(n => n.Html))}"));
 
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.GotoAsync(host.Http.BaseAddress + "checks");
         await page.ClickAsync("#run-check button[type=submit]");
         await page.WaitForURLAsync("**/checks/*", new PageWaitForURLOptions { Timeout = 120_000 });
@@ -68,7 +68,7 @@ public sealed class CheckBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await page.Context.CloseAsync();
 
         var it = await browser.NewPageAsync();
-        await SignInAsync(it, host, "it.tech");
+        await BrowserFixture.SignInAsync(it, host, "it.tech");
         await it.GotoAsync(host.Http.BaseAddress + "it/tuning");
         Assert.Contains("suicide/i want to die", await it.InnerTextAsync("#tuning-rules"), StringComparison.OrdinalIgnoreCase);
         await AxeAsync(it, "/it/tuning");
@@ -77,14 +77,5 @@ public sealed class CheckBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await AxeAsync(it, "/checks as IT");
 
         Assert.True(violations.Count == 0, string.Join("\n", violations));
-    }
-
-    private static async Task SignInAsync(IPage page, TestHost host, string name)
-    {
-        await page.GotoAsync(host.Http.BaseAddress + "sign-in");
-        await page.FillAsync("input[name=name]", name);
-        await page.FillAsync("input[name=password]", ConsoleSession.Password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/sign-in", StringComparison.Ordinal));
     }
 }

@@ -1,6 +1,7 @@
 using AlertPipeline.Checks;
 using AlertPipeline.Reports.AnnualReview;
 using AlertPipeline.Storage;
+using AlertPipeline.Tests.Cli;
 using AlertPipeline.Tests.Support;
 
 namespace AlertPipeline.Tests.Checks;
@@ -103,11 +104,9 @@ public sealed class SharedCheckStoresTests(PostgresCluster cluster) : IDisposabl
 
         for (var run = 0; run < 2; run++)
         {
-            using var output = new StringWriter();
-            using var error = new StringWriter();
-            var exit = await AlertPipeline.Cli.CliApp.RunAsync(["migrate", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data")], TextReader.Null, output, error);
-            Assert.True(exit == 0, error.ToString());
-            Assert.Matches(@"log of checks: schema version 2 \(PostgreSQL [^)]+\); risk profiles: 1 \(PostgreSQL [^)]+\)\.", output.ToString());
+            var (exit, output, error) = await CliTests.RunAsync(["migrate", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data")]);
+            Assert.True(exit == 0, error);
+            Assert.Matches(@"log of checks: schema version 2 \(PostgreSQL [^)]+\); risk profiles: 1 \(PostgreSQL [^)]+\)\.", output);
         }
 
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);

@@ -40,7 +40,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
             var page = await browser.NewPageAsync();
             if (user.Length > 0)
             {
-                await SignInAsync(page, host, user);
+                await BrowserFixture.SignInAsync(page, host, user);
             }
 
             await page.GotoAsync(host.Http.BaseAddress + path.TrimStart('/'));
@@ -64,7 +64,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false);
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForSelectorAsync("#queue tbody tr button.ack");
 
         await page.Keyboard.PressAsync("Tab");
@@ -91,7 +91,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         var alert = ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false);
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForURLAsync("**/alerts");
         await page.GotoAsync($"{host.Http.BaseAddress}alerts/{alert.AlertId}");
 
@@ -128,7 +128,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         var alert = ConsoleData.SaveAlert(host, screenshot: false);
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForURLAsync("**/alerts");
         await page.GotoAsync($"{host.Http.BaseAddress}alerts/{alert.AlertId}");
 
@@ -149,7 +149,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         ConsoleData.SaveAlert(host, login: "oak.y8.awhite", screenshot: false, severity: Severity.High, category: "bullying", text: "nobody likes you");
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForSelectorAsync("body[data-live=on]");
         await page.WaitForSelectorAsync("#queue tbody tr");
         await page.FocusAsync("#queue tbody tr a");
@@ -197,7 +197,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         var page = await browser.NewPageAsync();
         await page.Context.AddInitScriptAsync(RedrawHolder);
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForSelectorAsync("body[data-live=on]");
         await page.WaitForSelectorAsync("#queue tbody tr");
 
@@ -226,7 +226,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         host.App.Services.GetRequiredService<AlertPipeline.Triage.IAlertTriage>().Acknowledge(acknowledged.AlertId, "someone");
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForFunctionAsync("() => document.title.startsWith('(52) ')");
 
         await page.ClickAsync("#next");
@@ -265,7 +265,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         var page = await browser.NewPageAsync();
         await page.Context.GrantPermissionsAsync(["notifications"]);
         await page.Context.AddInitScriptAsync(NotifySpy);
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForSelectorAsync("body[data-live=on]");
         await page.WaitForSelectorAsync("#queue tbody tr");
         Assert.False(await page.IsCheckedAsync("#notify"), "sound and desktop notifications are opt-in");
@@ -296,7 +296,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Users:StreamRecheckInterval"] = "00:00:00.200" });
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForSelectorAsync("body[data-live=on]");
 
         host.App.Services.GetRequiredService<UserStore>().Disable("dsl.oak");
@@ -317,7 +317,7 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         ConsoleSession.CreateUser(host, "dsl.oak", ConsoleRoles.Dsl, "oakfield");
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 }, Locale = "en-GB" });
         var page = await context.NewPageAsync();
-        await SignInAsync(page, host, "dsl.oak");
+        await BrowserFixture.SignInAsync(page, host, "dsl.oak");
         await page.WaitForSelectorAsync("#queue tbody tr");
 
         Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= 390, "the queue scrolls sideways at 390 px");
@@ -345,17 +345,5 @@ public sealed class AccessibilityBrowserTests(BrowserFixture browser) : IClassFi
         }
 
         throw new InvalidOperationException($"{selector} was not reached in {max} Tab presses");
-    }
-
-    private static async Task SignInAsync(IPage page, TestHost host, string name)
-    {
-        await page.GotoAsync(host.Http.BaseAddress + "sign-in");
-        await page.FillAsync("input[name=name]", name);
-        await page.FillAsync("input[name=password]", ConsoleSession.Password);
-        await page.ClickAsync("button[type=submit]");
-        // The click only starts the form's navigation, and the current page is loaded already, so waiting for a load
-        // state returned at once; a GotoAsync straight after could cancel the sign-in before its cookie arrived. Wait
-        // for the browser to leave the sign-in page, as CheckBrowserTests does.
-        await PageAddress.WaitAsync(page, url => !url.Contains("/sign-in", StringComparison.Ordinal), "the console, signed in");
     }
 }

@@ -1,3 +1,4 @@
+using AlertPipeline.Tests.Support;
 using Microsoft.Playwright;
 
 namespace AlertPipeline.Tests.Console;
@@ -59,5 +60,18 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         _playwright?.Dispose();
+    }
+
+    /// <summary>Signs in on the console's own form as <paramref name="name"/> (password <see cref="ConsoleSession.Password"/>).</summary>
+    internal static async Task SignInAsync(IPage page, TestHost host, string name)
+    {
+        await page.GotoAsync(host.Http.BaseAddress + "sign-in");
+        await page.FillAsync("input[name=name]", name);
+        await page.FillAsync("input[name=password]", ConsoleSession.Password);
+        await page.ClickAsync("button[type=submit]");
+        // The click only starts the form's navigation, and the current page is loaded already, so waiting for a load
+        // state returned at once; a GotoAsync straight after could cancel the sign-in before its cookie arrived. Wait
+        // for the browser to leave the sign-in page.
+        await PageAddress.WaitAsync(page, url => !url.Contains("/sign-in", StringComparison.Ordinal), "the console, signed in");
     }
 }

@@ -69,7 +69,7 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         await using var host = await TestHost.StartAsync(new Dictionary<string, string?> { ["Detection:KeywordsDirectory"] = lists }, directory.Path);
         ConsoleSession.CreateUser(host, "it.support", ConsoleRoles.It);
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "it.support");
+        await BrowserFixture.SignInAsync(page, host, "it.support");
         await page.WaitForURLAsync("**/lists");
 
         await page.FillAsync("#search", "bet365");
@@ -107,7 +107,7 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         var alert = ConsoleData.SaveAlert(host, school: "riverside", category: "bullying", text: "nobody likes you", screenshot: false);
         ConsoleSession.CreateUser(host, "governor", ConsoleRoles.Governor);
         var page = await browser.NewPageAsync();
-        await SignInAsync(page, host, "governor");
+        await BrowserFixture.SignInAsync(page, host, "governor");
         await page.WaitForURLAsync("**/summary");
         Assert.Equal("8", await page.InnerTextAsync("#total"));
         // Riverside's single alert would be 8 - 7 by school: Oakfield's 7 is withheld as well, leaving 1 to 3 and 5 to 7.
@@ -131,13 +131,5 @@ public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<Browser
         var text = await page.InnerTextAsync("main");
         Assert.Contains("Not available to your role", text, StringComparison.Ordinal);
         Assert.DoesNotContain("nobody likes you", await page.ContentAsync(), StringComparison.Ordinal);
-    }
-
-    private static async Task SignInAsync(IPage page, TestHost host, string name)
-    {
-        await page.GotoAsync(host.Http.BaseAddress + "sign-in");
-        await page.FillAsync("input[name=name]", name);
-        await page.FillAsync("input[name=password]", ConsoleSession.Password);
-        await page.ClickAsync("button[type=submit]");
     }
 }

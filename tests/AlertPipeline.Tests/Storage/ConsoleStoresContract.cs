@@ -5,6 +5,7 @@ using AlertPipeline.Ingest.Screenshots;
 using AlertPipeline.Simulator;
 using AlertPipeline.Storage;
 using AlertPipeline.Storage.Postgres;
+using AlertPipeline.Tests.Cli;
 using AlertPipeline.Tests.Support;
 using AlertPipeline.Users;
 using AlertPipeline.Users.Oidc;
@@ -368,11 +369,9 @@ public sealed class ConsoleStoresMigrationTests(PostgresCluster cluster) : IDisp
 
         for (var run = 0; run < 2; run++)
         {
-            using var output = new StringWriter();
-            using var error = new StringWriter();
-            var exit = await AlertPipeline.Cli.CliApp.RunAsync(["migrate", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data")], TextReader.Null, output, error);
-            Assert.True(exit == 0, error.ToString());
-            Assert.Contains("api keys: schema version 1; users: 1; audit: 1; screenshots: PostgreSQL ", output.ToString(), StringComparison.Ordinal);
+            var (exit, output, error) = await CliTests.RunAsync(["migrate", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data")]);
+            Assert.True(exit == 0, error);
+            Assert.Contains("api keys: schema version 1; users: 1; audit: 1; screenshots: PostgreSQL ", output, StringComparison.Ordinal);
         }
 
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
@@ -383,11 +382,9 @@ public sealed class ConsoleStoresMigrationTests(PostgresCluster cluster) : IDisp
         Assert.False(File.Exists(Path.Combine(_dir.Path, "data", "audit.db")));
 
         // A backup of the data directory says what it does not hold.
-        using var backupOutput = new StringWriter();
-        using var backupError = new StringWriter();
-        var backup = await AlertPipeline.Cli.CliApp.RunAsync(["backup", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data"), "--out", Path.Combine(_dir.Path, "backup")],
-            TextReader.Null, backupOutput, backupError);
-        Assert.True(backup == 0, backupError.ToString());
-        Assert.Contains("Back that database up with pg_dump", backupOutput.ToString(), StringComparison.Ordinal);
+        var (backup, backupOutput, backupError) = await CliTests.RunAsync(
+            ["backup", "--config", config, "--data-dir", Path.Combine(_dir.Path, "data"), "--out", Path.Combine(_dir.Path, "backup")]);
+        Assert.True(backup == 0, backupError);
+        Assert.Contains("Back that database up with pg_dump", backupOutput, StringComparison.Ordinal);
     }
 }

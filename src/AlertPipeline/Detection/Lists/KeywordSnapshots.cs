@@ -12,7 +12,7 @@ internal sealed record FileDiff(string File, IReadOnlyList<DiffLine> Lines);
 /// <summary>
 /// The list files as they were at each version (<c>system.db</c>, or the trust's PostgreSQL), so the history page can
 /// show what changed, not only that something did, and so every detect process of a trust can write the version in
-/// force into its own list folder (<see cref="KeywordListSync"/>). File contents are stored once per distinct content.
+/// force into its own list folder (<see cref="DetectorHolder"/>). File contents are stored once per distinct content.
 /// </summary>
 internal sealed class KeywordSnapshots
 {

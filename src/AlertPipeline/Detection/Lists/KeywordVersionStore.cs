@@ -8,7 +8,7 @@ internal sealed record KeywordVersionRecord(string Version, DateTimeOffset At, s
 /// <summary>
 /// Who changed the keyword lists, when and why: <c>system.db</c> on the embedded default, the trust's PostgreSQL with
 /// <c>Storage:Provider=postgres</c>, where the latest version recorded is the one every detect process mirrors
-/// (<see cref="KeywordListSync"/>). Every version that goes live is recorded: changes made through AlertPipeline carry
+/// (<see cref="DetectorHolder"/>). Every version that goes live is recorded: changes made through AlertPipeline carry
 /// the user and reason; a change noticed on disk is recorded as such, so the history never has a gap even when someone
 /// edits the files by hand.
 /// </summary>
